@@ -1,0 +1,41 @@
+"""Storage of coolpapers: the settings, the database schema and the async engine.
+
+This package owns what every other layer agrees on: the settings object read from
+``COOLPAPERS_*`` environment variables (``models.settings``), the SQLAlchemy models of
+papers, their versions, authors, categories, announcements and crawl runs
+(``models.schema``), and the async engine and session factory (``models.db``).
+"""
+
+from models.db import create_engine, session_factory
+from models.schema import (
+    Announcement,
+    AnnounceType,
+    Author,
+    Base,
+    Category,
+    CrawlRun,
+    CrawlStatus,
+    Paper,
+    PaperAuthor,
+    PaperCategory,
+    PaperVersion,
+)
+from models.settings import Settings, get_settings
+
+__all__ = [
+    "AnnounceType",
+    "Announcement",
+    "Author",
+    "Base",
+    "Category",
+    "CrawlRun",
+    "CrawlStatus",
+    "Paper",
+    "PaperAuthor",
+    "PaperCategory",
+    "PaperVersion",
+    "Settings",
+    "create_engine",
+    "get_settings",
+    "session_factory",
+]

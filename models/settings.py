@@ -1,0 +1,98 @@
+"""The settings of coolpapers, read from ``COOLPAPERS_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_CATEGORIES = [
+    "cs.AI", "cs.AR", "cs.CC", "cs.CE", "cs.CG", "cs.CL", "cs.CR", "cs.CV", "cs.CY",
+    "cs.DB", "cs.DC", "cs.DL", "cs.DM", "cs.DS", "cs.ET", "cs.FL", "cs.GL", "cs.GR",
+    "cs.GT", "cs.HC", "cs.IR", "cs.IT", "cs.LG", "cs.LO", "cs.MA", "cs.MM", "cs.MS",
+    "cs.NA", "cs.NE", "cs.NI", "cs.OH", "cs.OS", "cs.PF", "cs.PL", "cs.RO", "cs.SC",
+    "cs.SD", "cs.SE", "cs.SI", "cs.SY",
+]  # fmt: skip
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coolpapers.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the application; each one is ``COOLPAPERS_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COOLPAPERS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    DATABASE_URL: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL of the database (SQLite through aiosqlite by default).",
+    )
+    ARXIV_RSS_BASE: str = Field("https://rss.arxiv.org", description="Base URL of arXiv's feeds.")
+    ARXIV_API_BASE: str = Field(
+        "https://export.arxiv.org/api", description="Base URL of arXiv's search API."
+    )
+    ARXIV_OAI_BASE: str = Field(
+        "https://oaipmh.arxiv.org/oai", description="URL of arXiv's OAI-PMH endpoint."
+    )
+    MIN_REQUEST_INTERVAL: float = Field(
+        3.0, ge=0, description="Seconds between two requests to one arXiv host."
+    )
+    CONTACT_EMAIL: str = Field("", description="Contact address sent to arXiv in the User-Agent.")
+    CATEGORIES: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_CATEGORIES),
+        description="Categories crawled by default (comma-separated or a JSON list).",
+    )
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(
+                f"DATABASE_URL must be a URL such as {DEFAULT_DATABASE_URL!r}, got {value!r}"
+            )
+        return value
+
+    @field_validator("CATEGORIES", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("ARXIV_RSS_BASE", "ARXIV_API_BASE", "ARXIV_OAI_BASE")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the database is SQLite on disk, else None."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.DATABASE_URL.startswith(prefix):
+            path = self.DATABASE_URL[len(prefix) :]
+            if path and path != ":memory:":
+                return Path(path)
+        return None
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; mailto:{self.CONTACT_EMAIL}" if self.CONTACT_EMAIL else ""
+        return f"coolpapers/0.1 (+https://github.com/coolpapers/coolpapers{contact})"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()
