@@ -3,9 +3,9 @@
 import asyncio
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy.engine import Connection
 
-from alembic import context
 from models.db import create_engine
 from models.schema import Base
 

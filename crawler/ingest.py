@@ -1,0 +1,377 @@
+"""The idempotent ingest: upserts paper records into the database, in batches.
+
+Importing the same records twice changes nothing; a newer version of a paper replaces its
+fields and adds a version; an older version than the one stored leaves the paper as it is;
+a record of the same version only fills in what the stored paper lacks. The caller owns the
+transaction, so that a failed import writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crawler.records import AnnouncementRecord, PaperRecord
+from models.schema import (
+    Announcement,
+    AnnounceType,
+    Author,
+    Category,
+    Paper,
+    PaperAuthor,
+    PaperCategory,
+    PaperVersion,
+)
+
+BATCH_SIZE = 500
+
+# Paper columns that a record of the same version may fill in when the stored paper lacks them.
+FILLABLE = (
+    "abstract", "primary_category", "published", "updated", "comment", "journal_ref", "doi",
+    "report_no", "license",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class IngestCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    announcements: int = 0
+
+    def add(self, other: IngestCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def papers(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPaper:
+    """What the ingest needs to know of a paper already in the database."""
+
+    version: int
+    values: dict[str, object]
+    has_authors: bool
+    has_categories: bool
+    versions: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to write for one record: ``kind`` is new, replace, fill or unchanged."""
+
+    kind: str
+    paper_values: dict[str, object]
+    write_authors: bool = False
+    write_categories: bool = False
+    new_versions: tuple[int, ...] = ()
+
+
+def paper_values(record: PaperRecord) -> dict[str, object]:
+    return {
+        "id": record.arxiv_id,
+        "version": record.version,
+        "title": record.title,
+        "abstract": record.abstract,
+        "primary_category": record.primary_category
+        or (record.categories[0] if record.categories else None),
+        "published": record.published,
+        "updated": record.updated,
+        "comment": record.comment,
+        "journal_ref": record.journal_ref,
+        "doi": record.doi,
+        "report_no": record.report_no,
+        "license": record.license,
+        "withdrawn": record.withdrawn,
+    }
+
+
+def _record_versions(record: PaperRecord) -> set[int]:
+    return {v.version for v in record.versions} | {record.version}
+
+
+def plan(record: PaperRecord, stored: StoredPaper | None) -> Plan:
+    """Decide what a record changes, given what is stored (pure; no I/O)."""
+    values = paper_values(record)
+    if stored is None:
+        return Plan(
+            "new",
+            values,
+            write_authors=bool(record.authors),
+            write_categories=bool(values["primary_category"] or record.categories),
+            new_versions=tuple(sorted(_record_versions(record))),
+        )
+    missing_versions = tuple(sorted(_record_versions(record) - stored.versions))
+    if record.version > stored.version:
+        return Plan(
+            "replace",
+            values,
+            write_authors=bool(record.authors),
+            write_categories=bool(values["primary_category"] or record.categories),
+            new_versions=missing_versions,
+        )
+    if record.version < stored.version:
+        return Plan("unchanged", {})
+    fill = {
+        name: values[name]
+        for name in FILLABLE
+        if values[name] not in (None, "") and stored.values.get(name) in (None, "")
+    }
+    if record.withdrawn and not stored.values.get("withdrawn"):
+        fill["withdrawn"] = True
+    write_authors = bool(record.authors) and not stored.has_authors
+    write_categories = bool(record.categories) and not stored.has_categories
+    if not (fill or write_authors or write_categories or missing_versions):
+        return Plan("unchanged", {})
+    return Plan(
+        "fill",
+        fill,
+        write_authors=write_authors,
+        write_categories=write_categories,
+        new_versions=missing_versions,
+    )
+
+
+def announcement_rows(record: PaperRecord) -> list[dict[str, object]]:
+    """One row per category in which the feed listed the paper, typed as arXiv lists it."""
+    ann: AnnouncementRecord | None = record.announcement
+    if ann is None:
+        return []
+    categories = list(record.categories) or (
+        [record.primary_category] if record.primary_category else []
+    )
+    matching = [c for c in categories if _in_feed(c, ann.feed_categories)] or categories
+    primary = record.primary_category or (categories[0] if categories else None)
+    rows = []
+    for category in matching:
+        kind = AnnounceType(ann.type)
+        if category != primary and kind is AnnounceType.NEW:
+            kind = AnnounceType.CROSS
+        elif category != primary and kind is AnnounceType.REPLACE:
+            kind = AnnounceType.REPLACE_CROSS
+        rows.append(
+            {
+                "paper_id": record.arxiv_id,
+                "category": category,
+                "announced_on": ann.announced_on,
+                "type": kind,
+                "version": record.version,
+            }
+        )
+    return rows
+
+
+def _in_feed(category: str, feed_categories: tuple[str, ...]) -> bool:
+    return any(category == f or category.startswith(f + ".") for f in feed_categories)
+
+
+def _batches(records: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
+    """Batches in which each paper appears once (a repeated id starts a new batch)."""
+    batch: list[PaperRecord] = []
+    ids: set[str] = set()
+    for record in records:
+        if len(batch) >= size or record.arxiv_id in ids:
+            yield batch
+            batch, ids = [], set()
+        batch.append(record)
+        ids.add(record.arxiv_id)
+    if batch:
+        yield batch
+
+
+async def ingest(
+    session: AsyncSession,
+    records: Iterable[PaperRecord],
+    *,
+    crawl_run_id: int | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestCounts:
+    """Upsert ``records`` in batches inside the caller's transaction; returns the counts."""
+    counts = IngestCounts()
+    for batch in _batches(records, batch_size):
+        counts.add(await _ingest_batch(session, batch, crawl_run_id))
+    return counts
+
+
+async def _load_stored(session: AsyncSession, ids: list[str]) -> dict[str, StoredPaper]:
+    columns = [Paper.id, Paper.version, Paper.withdrawn, *(getattr(Paper, n) for n in FILLABLE)]
+    rows = (await session.execute(select(*columns).where(Paper.id.in_(ids)))).all()
+    if not rows:
+        return {}
+    with_authors = set(
+        (
+            await session.execute(
+                select(PaperAuthor.paper_id).where(PaperAuthor.paper_id.in_(ids)).distinct()
+            )
+        ).scalars()
+    )
+    with_categories = set(
+        (
+            await session.execute(
+                select(PaperCategory.paper_id).where(PaperCategory.paper_id.in_(ids)).distinct()
+            )
+        ).scalars()
+    )
+    versions: dict[str, set[int]] = {}
+    for paper_id, version in await session.execute(
+        select(PaperVersion.paper_id, PaperVersion.version).where(PaperVersion.paper_id.in_(ids))
+    ):
+        versions.setdefault(paper_id, set()).add(version)
+    stored = {}
+    for row in rows:
+        mapping = row._mapping
+        stored[row.id] = StoredPaper(
+            version=row.version,
+            values={n: mapping[n] for n in (*FILLABLE, "withdrawn")},
+            has_authors=row.id in with_authors,
+            has_categories=row.id in with_categories,
+            versions=frozenset(versions.get(row.id, ())),
+        )
+    return stored
+
+
+async def _ingest_batch(
+    session: AsyncSession, batch: list[PaperRecord], crawl_run_id: int | None
+) -> IngestCounts:
+    counts = IngestCounts()
+    stored = await _load_stored(session, [r.arxiv_id for r in batch])
+    now = dt.datetime.now(dt.UTC)
+    plans = [(record, plan(record, stored.get(record.arxiv_id))) for record in batch]
+
+    new_rows, replace_rows, fills = [], [], []
+    for record, p in plans:
+        if p.kind == "new":
+            counts.new += 1
+            new_rows.append({**p.paper_values, "created_at": now, "modified_at": now})
+        elif p.kind == "replace":
+            counts.updated += 1
+            replace_rows.append({**p.paper_values, "modified_at": now})
+        elif p.kind == "fill":
+            counts.updated += 1
+            fills.append((record.arxiv_id, {**p.paper_values, "modified_at": now}))
+        else:
+            counts.unchanged += 1
+
+    category_codes = {
+        c
+        for record, p in plans
+        if p.write_categories or record.announcement
+        for c in (*record.categories, record.primary_category)
+        if c
+    }
+    if category_codes:
+        await _insert_ignore(session, Category.__table__, [{"code": c} for c in category_codes])
+
+    if new_rows:
+        await session.execute(Paper.__table__.insert(), new_rows)
+    if replace_rows:
+        await _update_papers(session, replace_rows)
+    for paper_id, values in fills:
+        await session.execute(update(Paper).where(Paper.id == paper_id).values(**values))
+
+    rewrite_authors = [r for r, p in plans if p.write_authors]
+    rewrite_categories = [r for r, p in plans if p.write_categories]
+    await _write_authors(
+        session, rewrite_authors, replace=[r.arxiv_id for r, p in plans if p.kind == "replace"]
+    )
+    await _write_categories(
+        session, rewrite_categories, replace=[r.arxiv_id for r, p in plans if p.kind == "replace"]
+    )
+    version_rows = [_version_row(record, v) for record, p in plans for v in p.new_versions]
+    if version_rows:
+        await _insert_ignore(session, PaperVersion.__table__, version_rows)
+
+    announcements = [row for record, _ in plans for row in announcement_rows(record)]
+    if announcements:
+        for row in announcements:
+            row["crawl_run_id"] = crawl_run_id
+        counts.announcements = await _insert_ignore(session, Announcement.__table__, announcements)
+    return counts
+
+
+def _version_row(record: PaperRecord, version: int) -> dict[str, object]:
+    info = next((v for v in record.versions if v.version == version), None)
+    return {
+        "paper_id": record.arxiv_id,
+        "version": version,
+        "submitted": info.submitted if info else None,
+        "size": info.size if info else None,
+        "source_type": info.source_type if info else None,
+    }
+
+
+async def _update_papers(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    table = Paper.__table__
+    names = [k for k in rows[0] if k != "id"]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("_id"))
+        .values({n: bindparam(f"_{n}") for n in names})
+    )
+    await session.execute(statement, [{f"_{k}": v for k, v in row.items()} for row in rows])
+
+
+async def _write_authors(
+    session: AsyncSession, records: list[PaperRecord], *, replace: list[str]
+) -> None:
+    if replace:
+        await session.execute(delete(PaperAuthor).where(PaperAuthor.paper_id.in_(replace)))
+    if not records:
+        return
+    names = {a.name for r in records for a in r.authors}
+    await _insert_ignore(session, Author.__table__, [{"name": n} for n in names])
+    author_ids: dict[str, int] = {}
+    name_list = list(names)
+    for start in range(0, len(name_list), 500):
+        chunk = name_list[start : start + 500]
+        for author_id, name in await session.execute(
+            select(Author.id, Author.name).where(Author.name.in_(chunk))
+        ):
+            author_ids[name] = author_id
+    rows = [
+        {
+            "paper_id": r.arxiv_id,
+            "position": i,
+            "author_id": author_ids[a.name],
+            "affiliation": a.affiliation,
+        }
+        for r in records
+        for i, a in enumerate(r.authors)
+    ]
+    await session.execute(PaperAuthor.__table__.insert(), rows)
+
+
+async def _write_categories(
+    session: AsyncSession, records: list[PaperRecord], *, replace: list[str]
+) -> None:
+    if replace:
+        await session.execute(delete(PaperCategory).where(PaperCategory.paper_id.in_(replace)))
+    rows = []
+    for r in records:
+        primary = r.primary_category or (r.categories[0] if r.categories else None)
+        ordered = list(dict.fromkeys([c for c in (primary, *r.categories) if c]))
+        rows.extend(
+            {"paper_id": r.arxiv_id, "category": c, "position": i, "is_primary": c == primary}
+            for i, c in enumerate(ordered)
+        )
+    if rows:
+        await session.execute(PaperCategory.__table__.insert(), rows)
+
+
+async def _insert_ignore(session: AsyncSession, table: Table, rows: list[dict]) -> int:
+    """Insert rows, skipping those that collide with a unique key; returns how many went in."""
+    dialect = session.bind.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = await session.execute(insert(table).on_conflict_do_nothing(), rows)
+    return max(result.rowcount, 0)

@@ -1,0 +1,168 @@
+"""The ingest is idempotent: same records twice change nothing; versions move forward only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from crawler.ingest import announcement_rows, ingest
+from crawler.records import AnnouncementRecord, AuthorRecord, PaperRecord, VersionRecord
+from models.queries import get_paper
+from models.schema import AnnounceType
+
+UTC = dt.UTC
+
+
+def record(version: int = 1, **changes) -> PaperRecord:
+    base = dict(
+        arxiv_id="2401.01234",
+        version=version,
+        title=f"A study, v{version}",
+        abstract=f"Abstract of v{version}.",
+        authors=(AuthorRecord("Ada Lovelace"), AuthorRecord("Émilie du Châtelet", "ENS")),
+        primary_category="cs.CL",
+        categories=("cs.CL", "cs.LG"),
+        published=dt.datetime(2024, 1, 2, 18, 0, tzinfo=UTC),
+        updated=dt.datetime(2024, 1, 2 + version, 18, 0, tzinfo=UTC),
+        versions=tuple(VersionRecord(v) for v in range(1, version + 1)),
+    )
+    base.update(changes)
+    return PaperRecord(**base)
+
+
+def dump(path) -> list[tuple]:
+    """Every row of every table, so that 'unchanged' can be asserted exactly."""
+    with sqlite3.connect(path) as connection:
+        tables = [
+            r[0]
+            for r in connection.execute(
+                "select name from sqlite_master where type='table' and name not like 'sqlite_%'"
+            )
+        ]
+        return [(t, sorted(connection.execute(f"select * from {t}").fetchall(), key=repr))
+                for t in sorted(tables)]  # fmt: skip
+
+
+async def test_new_paper_is_stored_with_authors_in_order_categories_and_versions(sessions):
+    async with sessions.begin() as session:
+        counts = await ingest(session, [record(2)])
+    assert (counts.new, counts.updated, counts.unchanged) == (1, 0, 0)
+    async with sessions() as session:
+        paper = await get_paper(session, "2401.01234")
+    assert paper.version == 2
+    assert [a.name for a in paper.authors] == ["Ada Lovelace", "Émilie du Châtelet"]
+    assert paper.authors[1].affiliation == "ENS"
+    assert [(c.category, c.is_primary) for c in paper.categories] == [
+        ("cs.CL", True),
+        ("cs.LG", False),
+    ]
+    assert [v.version for v in paper.versions] == [1, 2]
+    assert paper.published == dt.datetime(2024, 1, 2, 18, 0, tzinfo=UTC)
+
+
+async def test_importing_the_same_records_twice_changes_nothing(sessions, database_path):
+    async with sessions.begin() as session:
+        await ingest(session, [record(1), record(2, arxiv_id="2401.09999")])
+    before = dump(database_path)
+    async with sessions.begin() as session:
+        counts = await ingest(session, [record(1), record(2, arxiv_id="2401.09999")])
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 0, 2)
+    assert dump(database_path) == before
+
+
+async def test_newer_version_updates_the_paper_and_adds_a_version(sessions):
+    async with sessions.begin() as session:
+        await ingest(session, [record(1)])
+    newer = record(2, authors=(AuthorRecord("Ada Lovelace"),), categories=("cs.CL",))
+    async with sessions.begin() as session:
+        counts = await ingest(session, [newer])
+    assert counts.updated == 1
+    async with sessions() as session:
+        paper = await get_paper(session, "2401.01234")
+    assert (paper.version, paper.title) == (2, "A study, v2")
+    assert [a.name for a in paper.authors] == ["Ada Lovelace"]
+    assert [c.category for c in paper.categories] == ["cs.CL"]
+    assert [v.version for v in paper.versions] == [1, 2]
+
+
+async def test_older_version_after_a_newer_one_leaves_the_database_unchanged(
+    sessions, database_path
+):
+    async with sessions.begin() as session:
+        await ingest(session, [record(3)])
+    before = dump(database_path)
+    async with sessions.begin() as session:
+        counts = await ingest(session, [record(1, comment="old comment")])
+    assert counts.unchanged == 1
+    assert dump(database_path) == before
+
+
+async def test_same_version_fills_in_only_what_is_missing(sessions):
+    async with sessions.begin() as session:
+        await ingest(session, [record(1, doi=None, comment=None, authors=())])
+    richer = record(1, title="Another title", doi="10.1/x", comment="12 pages")
+    async with sessions.begin() as session:
+        counts = await ingest(session, [richer])
+    assert counts.updated == 1
+    async with sessions() as session:
+        paper = await get_paper(session, "2401.01234")
+    assert paper.title == "A study, v1"  # present fields are kept
+    assert (paper.doi, paper.comment) == ("10.1/x", "12 pages")
+    assert len(paper.authors) == 2
+
+
+async def test_a_paper_repeated_within_one_batch_is_stored_once(sessions):
+    async with sessions.begin() as session:
+        counts = await ingest(session, [record(1), record(2), record(1)])
+    assert (counts.new, counts.updated, counts.unchanged) == (1, 1, 1)
+    async with sessions() as session:
+        assert (await get_paper(session, "2401.01234")).version == 2
+
+
+async def test_a_failed_transaction_writes_nothing(sessions, database_path):
+    before = dump(database_path)
+    with pytest.raises(RuntimeError):
+        async with sessions.begin() as session:
+            await ingest(session, [record(1)])
+            raise RuntimeError("crash in the middle of an ingest")
+    assert dump(database_path) == before
+
+
+async def test_large_batches_and_shared_authors(sessions):
+    records = [
+        record(1, arxiv_id=f"2401.{i:05d}", authors=(AuthorRecord("Shared Author"),
+                                                      AuthorRecord(f"Author {i}")))
+        for i in range(1200)
+    ]  # fmt: skip
+    async with sessions.begin() as session:
+        counts = await ingest(session, records, batch_size=500)
+    assert counts.new == 1200
+    async with sessions() as session:
+        paper = await get_paper(session, "2401.01199")
+    assert [a.name for a in paper.authors] == ["Shared Author", "Author 1199"]
+
+
+def test_announcements_follow_the_feed_categories_and_arxiv_listing_types():
+    new = record(1, announcement=AnnouncementRecord(dt.date(2024, 11, 28), "new", ("cs",)))
+    rows = announcement_rows(new)
+    assert [(r["category"], r["type"]) for r in rows] == [
+        ("cs.CL", AnnounceType.NEW),
+        ("cs.LG", AnnounceType.CROSS),
+    ]
+    replaced = record(
+        2, announcement=AnnouncementRecord(dt.date(2024, 11, 28), "replace", ("cs.LG",))
+    )
+    assert [(r["category"], r["type"]) for r in announcement_rows(replaced)] == [
+        ("cs.LG", AnnounceType.REPLACE_CROSS)
+    ]
+
+
+async def test_announcements_are_recorded_once(sessions):
+    ann = AnnouncementRecord(dt.date(2024, 11, 28), "new", ("cs.CL", "cs.LG"))
+    async with sessions.begin() as session:
+        first = await ingest(session, [record(1, announcement=ann)])
+    async with sessions.begin() as session:
+        second = await ingest(session, [record(1, announcement=ann)])
+    assert (first.announcements, second.announcements) == (2, 0)

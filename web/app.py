@@ -1,0 +1,44 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from models.db import create_engine, session_factory
+from models.settings import Settings, get_settings
+from web import api, pages
+from web.security import SecurityHeadersMiddleware
+from web.templating import STATIC_DIR
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings=settings)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            *api.routes,
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            *pages.routes,
+        ],
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers=pages.exception_handlers,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app
