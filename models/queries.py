@@ -1,9 +1,9 @@
-"""Read queries of the site and the CLI: one paper, the categories, a category's day."""
+"""Read queries of the site and the CLI: papers, the categories, the lists of a day."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,12 +47,44 @@ class ListedPaper:
     announce_type: AnnounceType | None  # None when the day comes from the publication date
 
 
+# arXiv's order within a day: new submissions, then cross-lists, then replacements.
+TYPE_ORDER = {
+    AnnounceType.NEW: 0,
+    AnnounceType.CROSS: 1,
+    AnnounceType.REPLACE: 2,
+    AnnounceType.REPLACE_CROSS: 3,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class DayListing:
+    """The papers of some categories on one day, each paper once.
+
+    ``categories`` are merged, ``exclude`` removes the papers in any of its categories;
+    ``type_counts`` counts the papers of each announcement type before ``types`` filtered them.
+    """
+
     categories: tuple[str, ...]
     day: dt.date | None
     papers: list[ListedPaper]
     from_announcements: bool
+    exclude: tuple[str, ...] = ()
+    previous_day: dt.date | None = None
+    next_day: dt.date | None = None
+    type_counts: dict[AnnounceType, int] = field(default_factory=dict)
+
+
+def _list_details(statement):
+    return statement.options(
+        selectinload(Paper.authors).joinedload(PaperAuthor.author),
+        selectinload(Paper.categories),
+    )
+
+
+def _not_in(exclude: tuple[str, ...]):
+    return Paper.id.not_in(
+        select(PaperCategory.paper_id).where(PaperCategory.category.in_(exclude))
+    )
 
 
 async def latest_announcement_day(
@@ -65,54 +97,90 @@ async def latest_announcement_day(
     ).scalar_one()
 
 
-async def category_day(
-    session: AsyncSession, categories: tuple[str, ...], day: dt.date | None = None
+async def _neighbour_days(session: AsyncSession, day_column, where, day: dt.date):
+    before = await session.execute(select(func.max(day_column)).where(*where, day_column < day))
+    after = await session.execute(select(func.min(day_column)).where(*where, day_column > day))
+    return _as_date(before.scalar_one()), _as_date(after.scalar_one())
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+async def list_day(
+    session: AsyncSession,
+    categories: tuple[str, ...],
+    day: dt.date | None = None,
+    *,
+    exclude: tuple[str, ...] = (),
+    types: frozenset[AnnounceType] | None = None,
 ) -> DayListing:
     """The papers of ``categories`` announced on ``day`` (default: the latest day).
 
-    Papers known only from the search API or OAI-PMH have no announcement; a category
-    without any announcement lists its papers by their first publication date instead.
+    A paper announced in several of the categories is listed once, under its first type in
+    arXiv's order (new before cross-list before replacement). Papers known only from the
+    search API or OAI-PMH have no announcement: categories without any announcement list
+    their papers by their first publication date instead.
     """
     announced = await latest_announcement_day(session, categories)
     if announced is not None:
         day = day or announced
-        rows = await session.execute(
-            _with_details(
-                select(Paper, Announcement.type)
-                .join(Announcement, Announcement.paper_id == Paper.id)
-                .where(
-                    Announcement.category.in_(categories),
-                    Announcement.announced_on == day,
-                    Paper.hidden.is_(False),
-                )
-                .order_by(Announcement.type, Paper.id)
-            )
+        where = [Announcement.category.in_(categories)]
+        statement = (
+            select(Paper, Announcement.type)
+            .join(Announcement, Announcement.paper_id == Paper.id)
+            .where(*where, Announcement.announced_on == day, Paper.hidden.is_(False))
         )
-        seen: dict[str, ListedPaper] = {}
-        for paper, kind in rows:
-            seen.setdefault(paper.id, ListedPaper(paper, kind))
-        return DayListing(categories, day, list(seen.values()), True)
+        if exclude:
+            statement = statement.where(_not_in(exclude))
+        best: dict[str, ListedPaper] = {}
+        for paper, kind in await session.execute(_list_details(statement)):
+            held = best.get(paper.id)
+            if held is None or TYPE_ORDER[kind] < TYPE_ORDER[held.announce_type]:
+                best[paper.id] = ListedPaper(paper, kind)
+        listed = sorted(best.values(), key=lambda p: (TYPE_ORDER[p.announce_type], p.paper.id))
+        counts: dict[AnnounceType, int] = {}
+        for item in listed:
+            counts[item.announce_type] = counts.get(item.announce_type, 0) + 1
+        if types is not None:
+            listed = [p for p in listed if p.announce_type in types]
+        previous, following = await _neighbour_days(session, Announcement.announced_on, where, day)
+        return DayListing(categories, day, listed, True, exclude, previous, following, counts)
 
     in_categories = select(PaperCategory.paper_id).where(PaperCategory.category.in_(categories))
     published_day = func.date(Paper.published)
+    where = [Paper.id.in_(in_categories), Paper.hidden.is_(False)]
     if day is None:
-        day_text = (
-            await session.execute(
-                select(func.max(published_day)).where(Paper.id.in_(in_categories))
-            )
-        ).scalar_one()
-        if day_text is None:
-            return DayListing(categories, None, [], False)
-        day = dt.date.fromisoformat(str(day_text))
-    rows = await session.execute(
-        _with_details(
-            select(Paper)
-            .where(
-                Paper.id.in_(in_categories),
-                published_day == day.isoformat(),
-                Paper.hidden.is_(False),
-            )
-            .order_by(Paper.id)
+        day = _as_date(
+            (await session.execute(select(func.max(published_day)).where(*where))).scalar_one()
         )
+        if day is None:
+            return DayListing(categories, None, [], False, exclude)
+    statement = select(Paper).where(*where, published_day == day.isoformat())
+    if exclude:
+        statement = statement.where(_not_in(exclude))
+    rows = await session.execute(_list_details(statement.order_by(Paper.id)))
+    listed = [ListedPaper(p, None) for p in rows.scalars()]
+    previous, following = await _neighbour_days(session, published_day, where, day.isoformat())
+    return DayListing(categories, day, listed, False, exclude, previous, following)
+
+
+async def category_day(
+    session: AsyncSession, categories: tuple[str, ...], day: dt.date | None = None
+) -> DayListing:
+    """The merged list of ``categories`` on ``day``, every announcement type included."""
+    return await list_day(session, categories, day)
+
+
+async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[Paper]:
+    """The visible papers among ``arxiv_ids``, in the order asked, each once."""
+    wanted = list(dict.fromkeys(arxiv_ids))
+    if not wanted:
+        return []
+    rows = await session.execute(
+        _with_details(select(Paper).where(Paper.id.in_(wanted), Paper.hidden.is_(False)))
     )
-    return DayListing(categories, day, [ListedPaper(p, None) for p in rows.scalars()], False)
+    found = {p.id: p for p in rows.scalars()}
+    return [found[i] for i in wanted if i in found]
