@@ -21,6 +21,7 @@ from models.schema import (
     PaperVersion,
 )
 from models.settings import Settings, get_settings
+from models.summary import ModelCallDay, Summary, SummaryKind, SummaryStatus  # noqa: F401
 
 __all__ = [
     "AnnounceType",

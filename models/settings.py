@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_CATEGORIES = [
@@ -19,6 +19,7 @@ DEFAULT_CATEGORIES = [
 ]  # fmt: skip
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coolpapers.db"
+SUMMARY_LANGUAGE_CODES = ("en", "zh")
 
 
 class Settings(BaseSettings):
@@ -50,6 +51,27 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_CATEGORIES),
         description="Categories crawled by default (comma-separated or a JSON list).",
     )
+    LLM_BASE_URL: str = Field(
+        "",
+        description="OpenAI-compatible endpoint for summaries, e.g. https://api.openai.com/v1"
+        " (empty: the offline extractive summarizer).",
+    )
+    LLM_API_KEY: SecretStr = Field(SecretStr(""), description="Bearer key of the endpoint.")
+    LLM_MODEL: str = Field("", description="Model name sent to the endpoint.")
+    LLM_MAX_CONCURRENCY: int = Field(2, ge=1, description="Summaries generated at once.")
+    LLM_TIMEOUT: float = Field(60.0, gt=0, description="Seconds to wait for the model's output.")
+    LLM_DAILY_BUDGET: int = Field(2000, ge=0, description="Model calls allowed per UTC day.")
+    SUMMARY_LANGUAGES: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(SUMMARY_LANGUAGE_CODES),
+        description="Languages of the summaries, generated independently (en, zh).",
+    )
+    SUMMARY_RATE_LIMIT: int = Field(
+        10, ge=0, description="Summaries one client may start per SUMMARY_RATE_WINDOW."
+    )
+    SUMMARY_RATE_WINDOW: float = Field(3600.0, gt=0, description="Seconds of the rate limit.")
+    ADMIN_TOKEN: SecretStr = Field(
+        SecretStr(""), description="Bearer token of admin actions (empty: none allowed)."
+    )
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -60,7 +82,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("CATEGORIES", mode="before")
+    @field_validator("CATEGORIES", "SUMMARY_LANGUAGES", mode="before")
     @classmethod
     def _split_categories(cls, value: object) -> object:
         if isinstance(value, str):
@@ -75,6 +97,26 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value.rstrip("/")
+
+    @field_validator("SUMMARY_LANGUAGES")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in SUMMARY_LANGUAGE_CODES]
+        if unknown or not value:
+            raise ValueError(f"languages must be among {SUMMARY_LANGUAGE_CODES}, got {value!r}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("LLM_BASE_URL")
+    @classmethod
+    def _optional_http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be empty or an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when summaries come from a model endpoint rather than the offline summarizer."""
+        return bool(self.LLM_BASE_URL)
 
     @property
     def sqlite_path(self) -> Path | None:
