@@ -1,0 +1,25 @@
+"""BytePiece, coolpapers' tokenizer: byte-level Unigram tokenization and its training.
+
+It reads and writes the original BytePiece model format and reproduces the original's output
+exactly (segmentations, and trained pieces with their counts), with a compiled extension for the
+hot loops and a pure-Python path kept as the reference and fallback.
+
+- ``Tokenizer(model, seed=None, backend=None)``: ``tokenize``, ``encode``, ``decode``,
+  ``encode_with_offsets``; ``alpha >= 0`` samples segmentations exactly.
+- ``Trainer(...)``: ``train(texts)`` then ``save(path)``.
+- ``default_tokenizer()``: the shipped model trained on arXiv titles and abstracts.
+"""
+
+from tokenizer.default import default_model_path, default_tokenizer
+from tokenizer.model import NotSegmentable, Vocabulary, load_vocabulary
+from tokenizer.tokenizer import Encoding, Tokenizer
+
+__all__ = [
+    "Encoding",
+    "NotSegmentable",
+    "Tokenizer",
+    "Vocabulary",
+    "default_model_path",
+    "default_tokenizer",
+    "load_vocabulary",
+]

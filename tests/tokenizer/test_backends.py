@@ -1,0 +1,67 @@
+"""Choosing the segmentation path, and the paths agreeing with each other."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokenizer import NotSegmentable, Tokenizer
+from tokenizer.backends import ENV_VAR, compiled_module, resolve_backend
+from tokenizer.model import load_vocabulary
+from tokenizer.pure import PureSegmenter
+from tokenizer.rng import SplitMix64
+
+from .conftest import MODEL
+
+
+def test_the_compiled_extension_is_built() -> None:
+    assert compiled_module() is not None
+    assert resolve_backend(None) in {"compiled", "python"}
+    assert Tokenizer(MODEL).backend == "compiled"
+
+
+def test_the_environment_forces_the_pure_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, "python")
+    assert Tokenizer(MODEL).backend == "python"
+    assert Tokenizer(MODEL, backend="compiled").backend == "compiled"
+
+
+def test_an_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown tokenizer backend"):
+        resolve_backend("rust")
+
+
+def test_the_dict_matcher_finds_what_the_automaton_finds(golden_edge_cases: list[dict]) -> None:
+    vocabulary = load_vocabulary(MODEL)
+    log_probs = vocabulary.log_probs()
+    automaton = PureSegmenter(vocabulary.ids, log_probs)
+    scan = PureSegmenter(vocabulary.ids, log_probs, automaton=False)
+    for row in golden_edge_cases:
+        data = row["text"].encode()
+        assert scan.ids(data, -1, SplitMix64(0)) == automaton.ids(data, -1, SplitMix64(0))
+        assert scan.ids(data, 0.2, SplitMix64(4)) == automaton.ids(data, 0.2, SplitMix64(4))
+
+
+@pytest.mark.parametrize("backend", ["compiled", "python"])
+def test_text_outside_a_partial_vocabulary_is_an_error(backend: str) -> None:
+    model = {"YQ==": [3, "a", 2], "Yg==": [4, "b", 1]}
+    tokenizer = Tokenizer(model, backend=backend)
+    assert tokenizer.tokenize("abba") == [b"a", b"b", b"b", b"a"]
+    with pytest.raises(NotSegmentable):
+        tokenizer.encode("abc")
+    with pytest.raises(NotSegmentable):
+        tokenizer.encode("abc", alpha=0.5)
+
+
+@pytest.mark.parametrize("backend", ["compiled", "python"])
+def test_segment_does_not_split_lines(backend: str) -> None:
+    model = {
+        "YQ==": [3, "a", 5],
+        "Cg==": [4, "\n", 5],
+        "Cgo=": [5, "\n\n", 1],
+        "CmE=": [6, "\na", 9],
+    }
+    tokenizer = Tokenizer(model, backend=backend)
+    # As text, lines are split after each run of newlines, so "\na" cannot be a piece.
+    assert tokenizer.tokenize("a\na") == [b"a", b"\n", b"a"]
+    assert tokenizer.segment(b"a\na") == [b"a", b"\na"]
+    assert tokenizer.tokenize("a\n\na") == [b"a", b"\n", b"\n", b"a"]

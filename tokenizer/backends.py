@@ -1,0 +1,63 @@
+"""Which segmenter a tokenizer runs: the compiled extension when it was built, else pure Python.
+
+``COOLPAPERS_TOKENIZER_BACKEND=python`` (or ``backend="python"``) forces the pure path;
+``compiled`` demands the extension and fails loudly when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal, Protocol
+
+from tokenizer.rng import SplitMix64
+
+ENV_VAR = "COOLPAPERS_TOKENIZER_BACKEND"
+BackendName = Literal["compiled", "python"]
+
+
+class Segmenter(Protocol):
+    def ids(self, data: bytes, alpha: float, rng: SplitMix64, lines: bool = True) -> list[int]: ...
+
+    def pieces(
+        self, data: bytes, alpha: float, rng: SplitMix64, lines: bool = True
+    ) -> list[bytes]: ...
+
+    def spans(
+        self, data: bytes, alpha: float, rng: SplitMix64, lines: bool = True
+    ) -> tuple[list[int], list[int]]: ...
+
+
+def compiled_module():  # type: ignore[no-untyped-def]
+    """The compiled extension module, or None when it was not built."""
+    try:
+        from tokenizer import _fast
+    except ImportError:
+        return None
+    return _fast
+
+
+def resolve_backend(name: str | None = None) -> BackendName:
+    """The backend to use for ``name`` ("compiled", "python", "auto" or None for the default)."""
+    choice = (name or os.environ.get(ENV_VAR) or "auto").strip().lower()
+    if choice == "python":
+        return "python"
+    if choice == "compiled":
+        if compiled_module() is None:
+            raise RuntimeError(
+                "the compiled tokenizer extension is not built; run `pip install -e .`"
+            )
+        return "compiled"
+    if choice == "auto":
+        return "compiled" if compiled_module() is not None else "python"
+    raise ValueError(f"unknown tokenizer backend {name!r}: expected compiled, python or auto")
+
+
+def make_segmenter(
+    backend: BackendName, ids: Mapping[bytes, int], log_probs: Mapping[bytes, float]
+) -> Segmenter:
+    if backend == "compiled":
+        return compiled_module().Segmenter(ids, log_probs)
+    from tokenizer.pure import PureSegmenter
+
+    return PureSegmenter(ids, log_probs)
