@@ -9,7 +9,7 @@ transaction, so that a failed import writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -28,6 +28,18 @@ from models.schema import (
 )
 
 BATCH_SIZE = 500
+
+# Called after each batch, in the batch's transaction, with the ids of the papers whose stored
+# fields changed (new, replaced or filled in). The composition layer (cli, web) registers the
+# search index here, since the crawler must not depend on search.
+PapersChanged = Callable[[AsyncSession, list[str]], Awaitable[None]]
+_after_write: list[PapersChanged] = []
+
+
+def on_papers_changed(hook: PapersChanged) -> None:
+    """Register ``hook`` to run after every batch that changed papers (once per hook)."""
+    if hook not in _after_write:
+        _after_write.append(hook)
 
 # Paper columns that a record of the same version may fill in when the stored paper lacks them.
 FILLABLE = (

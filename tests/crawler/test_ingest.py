@@ -166,3 +166,22 @@ async def test_announcements_are_recorded_once(sessions):
     async with sessions.begin() as session:
         second = await ingest(session, [record(1, announcement=ann)])
     assert (first.announcements, second.announcements) == (2, 0)
+
+
+async def test_hooks_see_the_changed_papers_inside_the_transaction(sessions, monkeypatch):
+    from crawler import ingest as ingest_module
+
+    seen: list[list[str]] = []
+
+    async def hook(session, paper_ids):
+        assert session.in_transaction()
+        seen.append(paper_ids)
+
+    monkeypatch.setattr(ingest_module, "_after_write", [])
+    ingest_module.on_papers_changed(hook)
+    ingest_module.on_papers_changed(hook)  # registering twice runs it once
+    async with sessions.begin() as session:
+        await ingest(session, [record(1), record(1, arxiv_id="2401.00002")])
+    async with sessions.begin() as session:
+        await ingest(session, [record(1), record(2)])  # unchanged, then replaced
+    assert seen == [["2401.01234", "2401.00002"], ["2401.01234"]]
