@@ -306,6 +306,10 @@ async def _ingest_batch(
         for row in announcements:
             row["crawl_run_id"] = crawl_run_id
         counts.announcements = await _insert_ignore(session, Announcement.__table__, announcements)
+    changed = [record.arxiv_id for record, p in plans if p.kind != "unchanged"]
+    if changed:
+        for hook in _after_write:
+            await hook(session, changed)
     return counts
 
 
