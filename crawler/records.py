@@ -57,6 +57,9 @@ class PaperRecord:
     withdrawn: bool = False
     versions: tuple[VersionRecord, ...] = ()
     announcement: AnnouncementRecord | None = None
+    # False when the source names no version number (OAI ``arXiv``/``oai_dc``): ``version``
+    # is then only a lower bound, and the record describes the latest version at harvest time.
+    version_exact: bool = True
 
 
 @dataclass(slots=True)
@@ -71,3 +74,4 @@ class ParsedDocument:
     error: str | None = None  # an error document's message (it carries no papers)
     error_code: str | None = None  # OAI error code, e.g. "noRecordsMatch"
     feed_query: str | None = None  # RSS: the categories the feed was asked for
+    problems: list[str] = field(default_factory=list)  # records skipped, one line each
