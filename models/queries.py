@@ -184,3 +184,20 @@ async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[Paper]
     )
     found = {p.id: p for p in rows.scalars()}
     return [found[i] for i in wanted if i in found]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperAnnouncement:
+    day: dt.date
+    category: str
+    type: AnnounceType
+
+
+async def paper_announcements(session: AsyncSession, arxiv_id: str) -> list[PaperAnnouncement]:
+    """Where and when ``arxiv_id`` was announced, by day then category."""
+    rows = await session.execute(
+        select(Announcement.announced_on, Announcement.category, Announcement.type)
+        .where(Announcement.paper_id == arxiv_id)
+        .order_by(Announcement.announced_on, Announcement.category)
+    )
+    return [PaperAnnouncement(*row) for row in rows]

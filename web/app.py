@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from web import api, pages
+from web.i18n import PreferenceCookiesMiddleware
 from web.security import SecurityHeadersMiddleware
 from web.templating import STATIC_DIR
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *pages.routes,
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(PreferenceCookiesMiddleware)],
         exception_handlers=pages.exception_handlers,
         lifespan=lifespan,
     )

@@ -21,8 +21,6 @@ _ARCHIVE_START = re.compile(
     "(?:" + "|".join(sorted(map(re.escape, ARCHIVES), key=len, reverse=True)) + r")(?=$|[.-])"
 )
 MAX_TERMS = 50
-# Path segments under /arxiv/ that name a page rather than a category.
-RESERVED = frozenset({"search", "feed"})
 
 
 class InvalidCategories(ValueError):
@@ -72,7 +70,7 @@ def parse_categories(text: str) -> CategoryExpression:
             continue
         first, *rest = _split_differences(chunk)
         for position, code in enumerate([first, *rest]):
-            if not CATEGORY.match(code) or code in RESERVED:
+            if not CATEGORY.match(code) or archive_of(code) not in ARCHIVES:
                 raise InvalidCategories(f"not a category: {code[:40]!r}")
             (exclude if position else include).append(code)
     if not include or len(include) + len(exclude) > MAX_TERMS:

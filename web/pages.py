@@ -1,60 +1,161 @@
-"""The reading pages: home, a category's day, one paper."""
+"""The reading pages: home, the lists of a day, one paper, the starred papers, preferences."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+import dataclasses
+import importlib.util
+from itertools import groupby
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from crawler.ids import is_arxiv_id, parse_arxiv_id
-from models.queries import categories_with_papers, category_day, get_paper
+from crawler.ids import InvalidArxivId, is_arxiv_id, parse_arxiv_id
+from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
+from web import feeds
+from web.cache import PageCache
+from web.categories import archive_of
+from web.i18n import preferences
+from web.keywords import KeywordFilter
+from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, fetch_list
 from web.templating import templates
 
-CATEGORY = re.compile(r"^[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
+MAX_SHARED_IDS = 500
 
 
-def parse_categories(text: str) -> tuple[str, ...] | None:
-    """``cs.AI`` or ``cs.AI,cs.CL`` (or with ``+``): the categories, or None if malformed."""
-    parts = [p for p in re.split(r"[,+ ]", text) if p]
-    if not parts or len(parts) > 50 or not all(CATEGORY.match(p) for p in parts):
-        return None
-    return tuple(dict.fromkeys(parts))
+def page_cache(request: Request) -> PageCache:
+    state = request.app.state
+    cache = getattr(state, "page_cache", None)
+    if cache is None:
+        cache = state.page_cache = PageCache()
+    return cache
+
+
+def cache_key(request: Request, kind: str, names: tuple[str, ...]) -> tuple[object, ...]:
+    params = request.query_params
+    values = tuple(params.get(n) for n in names)
+    return (kind, str(request.base_url), request.url.path, values, preferences(request))
+
+
+def arxiv_path(key: str) -> str:
+    return "/arxiv/" + quote(key, safe="/,+-.")
 
 
 async def home(request: Request) -> Response:
     async with request.app.state.sessions() as session:
         categories = await categories_with_papers(session)
-    return templates.TemplateResponse(request, "home.html", {"categories": categories})
+    groups = [(archive, list(items)) for archive, items in
+              groupby(categories, key=lambda c: archive_of(c.code))]  # fmt: skip
+    return templates.TemplateResponse(request, "home.html", {"groups": groups})
+
+
+async def combine(request: Request) -> Response:
+    """``/arxiv?cats=cs.AI+cs.LG`` (the home page's form): redirect to the list."""
+    chosen = request.query_params.getlist("c")
+    text = request.query_params.get("cats", "").strip() or ",".join(chosen)
+    if not text:
+        return RedirectResponse("/", status_code=303)
+    return RedirectResponse(arxiv_path(text), status_code=303)
 
 
 async def arxiv(request: Request) -> Response:
     key = request.path_params["key"].strip("/")
+    if key.endswith("/feed"):
+        return await feeds.list_feed(request, key.removesuffix("/feed"))
     if is_arxiv_id(key):
-        return await paper_page(request, parse_arxiv_id(key).id)
-    categories = parse_categories(key)
-    if categories is None:
-        raise HTTPException(404, f"'{key[:80]}' is neither an arXiv id nor a category")
-    day = None
-    if date_text := request.query_params.get("date"):
-        try:
-            day = dt.date.fromisoformat(date_text)
-        except ValueError:
-            raise HTTPException(400, "date must be YYYY-MM-DD") from None
-    async with request.app.state.sessions() as session:
-        listing = await category_day(session, categories, day)
-    return templates.TemplateResponse(request, "list.html", {"listing": listing})
+        arxiv_id = parse_arxiv_id(key)
+        return await paper_page(request, arxiv_id.id, arxiv_id.version)
+    return await list_page(request, key)
 
 
-async def paper_page(request: Request, arxiv_id: str) -> Response:
+def list_request(key: str, request: Request) -> ListRequest:
+    try:
+        return ListRequest.parse(key, request.query_params)
+    except BadListRequest as error:
+        if error.status == 404:
+            detail = f"'{key[:80]}' is neither an arXiv id nor a category"
+            raise HTTPException(404, detail) from None
+        raise HTTPException(error.status, error.message) from None
+
+
+async def list_page(request: Request, key: str) -> Response:
+    wanted = list_request(key, request)
+    cleared = dataclasses.replace(wanted, keywords=KeywordFilter())
+    sessions = request.app.state.sessions
+
+    async def render() -> Response:
+        async with sessions() as session:
+            result = await fetch_list(session, wanted)
+        path = arxiv_path(str(wanted.expression))
+        context = {
+            "result": result,
+            "listing": result.listing,
+            "wanted": wanted,
+            "path": path,
+            "highlight": wanted.keywords.matcher().highlight if wanted.keywords.include else None,
+            "feed_url": f"{path}/feed" + (f"?{q}" if (q := wanted.query()) else ""),
+            "clear_url": path + (f"?{q}" if (q := cleared.query()) else ""),
+        }
+        return templates.TemplateResponse(request, "list.html", context)
+
+    return await page_cache(request).page(
+        cache_key(request, "list", LIST_PARAMETERS), sessions, render
+    )
+
+
+async def paper_page(request: Request, arxiv_id: str, version: int | None = None) -> Response:
     async with request.app.state.sessions() as session:
         paper = await get_paper(session, arxiv_id)
-    if paper is None or paper.hidden:
-        raise HTTPException(404, f"no paper {arxiv_id} in this archive")
-    return templates.TemplateResponse(request, "paper.html", {"paper": paper})
+        if paper is None or paper.hidden:
+            raise HTTPException(404, f"no paper {arxiv_id} in this archive")
+        related = await related_papers(session, paper)
+        announced = await paper_announcements(session, paper.id)
+    context = {"paper": paper, "asked_version": version, "related": related, "announced": announced}
+    return templates.TemplateResponse(request, "paper.html", context)
+
+
+async def related_papers(session, paper) -> list:
+    """Papers related to ``paper``, from ``web.related.related_papers`` when the site has it."""
+    if importlib.util.find_spec("web.related") is None:
+        return []
+    from web import related  # type: ignore[attr-defined]
+
+    return list(await related.related_papers(session, paper))
+
+
+def shared_ids(text: str) -> list[str]:
+    ids: list[str] = []
+    for raw in text.replace(" ", ",").split(","):
+        if not raw:
+            continue
+        try:
+            ids.append(parse_arxiv_id(raw).id)
+        except InvalidArxivId:
+            continue
+    return list(dict.fromkeys(ids))[:MAX_SHARED_IDS]
+
+
+async def starred(request: Request) -> Response:
+    """``/starred``: the reader's stars (built in the browser from the JSON API), or, with
+    ``?ids=``, a shared list rendered here so that it opens on any device."""
+    ids = shared_ids(request.query_params.get("ids", ""))
+    papers = []
+    if ids:
+        async with request.app.state.sessions() as session:
+            papers = await get_papers(session, ids)
+    return templates.TemplateResponse(
+        request, "starred.html", {"shared": bool(ids), "papers": papers, "ids": ids}
+    )
+
+
+async def prefs(request: Request) -> Response:
+    """``/prefs?lang=zh&theme=dark&next=/arxiv/cs.AI``: the cookies are set on the way back."""
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    return RedirectResponse(target, status_code=303)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -75,6 +176,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 routes = [
     Route("/", home, name="home"),
+    Route("/starred", starred, name="starred"),
+    Route("/prefs", prefs, name="prefs"),
+    Route("/arxiv", combine, name="combine"),
+    *feeds.routes,
     Route("/arxiv/{key:path}", arxiv, name="arxiv"),
 ]
 

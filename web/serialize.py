@@ -1,4 +1,4 @@
-"""Papers as JSON, the shape of the JSON API."""
+"""Papers and lists as JSON, the shape of the JSON API."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ import datetime as dt
 
 from crawler.ids import abs_url, pdf_url
 from models.schema import Paper
+from web.listing import ListResult
+from web.math import render_text
+from web.templating import has_html, html_url
 
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def paper_json(paper: Paper) -> dict[str, object]:
-    return {
+def paper_json(paper: Paper, *, html: bool = False, versions: bool = True) -> dict[str, object]:
+    """A paper as the API gives it; ``html`` adds its title and abstract as safe HTML with
+    MathML (what the site itself shows)."""
+    data: dict[str, object] = {
         "id": paper.id,
         "version": paper.version,
         "title": paper.title,
@@ -28,4 +33,40 @@ def paper_json(paper: Paper) -> dict[str, object]:
         "doi": paper.doi,
         "abs_url": abs_url(paper.id),
         "pdf_url": pdf_url(paper.id),
+        "html_url": html_url(paper.id, paper.version) if has_html(paper) else None,
+    }
+    if versions:
+        data["versions"] = [
+            {"version": v.version, "submitted": _iso(v.submitted), "size": v.size}
+            for v in paper.versions
+        ]
+    if html:
+        data["title_html"] = str(render_text(paper.title))
+        data["abstract_html"] = str(render_text(paper.abstract))
+    return data
+
+
+def list_json(result: ListResult) -> dict[str, object]:
+    listing, wanted = result.listing, result.request
+    day = listing.day.isoformat() if listing.day else None
+    return {
+        "categories": list(listing.categories),
+        "exclude": list(listing.exclude),
+        "expression": str(wanted.expression),
+        "date": day,
+        "previous_date": listing.previous_day.isoformat() if listing.previous_day else None,
+        "next_date": listing.next_day.isoformat() if listing.next_day else None,
+        "from_announcements": listing.from_announcements,
+        "types": wanted.types,
+        "type_counts": {str(k): v for k, v in listing.type_counts.items()},
+        "total": len(listing.papers),
+        "matching": result.matching,
+        "papers": [
+            {
+                **paper_json(entry.item.paper, versions=False),
+                "announce_type": entry.item.announce_type and str(entry.item.announce_type),
+                "matches": entry.verdict.matches if entry.verdict else None,
+            }
+            for entry in result.entries
+        ],
     }

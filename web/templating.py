@@ -1,18 +1,71 @@
-"""The Jinja2 environment of the site (autoescaping on), with its filters."""
+"""The Jinja2 environment of the site (autoescaping on), with its filters and globals.
+
+Every template gets ``lang``, ``theme`` and ``_`` (interface text) from ``web.i18n``; the
+``tex`` filter renders arXiv text with its math as MathML, ``plain`` escapes a name with TeX
+accents made Unicode; both take an optional highlighter from the keyword bar.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from crawler.ids import abs_url, pdf_url
+from web.i18n import template_context, translator
+from web.math import Highlighter, render_text, untex_accents
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 TEMPLATE_DIR = HERE / "templates"
 
-templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
-templates.env.globals.update(abs_url=abs_url, pdf_url=pdf_url)
+# arXiv renders HTML for the papers submitted since December 2023.
+HTML_SINCE = dt.datetime(2023, 12, 1, tzinfo=dt.UTC)
+AUTHORS_SHOWN = 10  # a longer list of authors is folded after this many
+AUTHORS_FOLDED_FROM = 13
+
+
+def html_url(arxiv_id: str, version: int | None = None) -> str:
+    return f"https://arxiv.org/html/{arxiv_id}" + (f"v{version}" if version else "")
+
+
+def has_html(paper) -> bool:
+    """Whether arXiv has an HTML rendering of ``paper`` (by the date of its first version)."""
+    if paper.published is not None:
+        return paper.published >= HTML_SINCE
+    head = paper.id.split(".", 1)[0]
+    return "/" not in paper.id and head.isdigit() and head >= "2312"
+
+
+def tex(text: str | None, highlight: Highlighter | None = None) -> Markup:
+    return render_text(text, highlight)
+
+
+def plain(text: str | None, highlight: Highlighter | None = None) -> Markup:
+    if not text:
+        return Markup("")
+    text = untex_accents(text)
+    return Markup(highlight(text)) if highlight else escape(text)
+
+
+def iso_day(value: dt.date | dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[template_context])
+templates.env.globals.update(
+    abs_url=abs_url,
+    pdf_url=pdf_url,
+    html_url=html_url,
+    has_html=has_html,
+    AUTHORS_SHOWN=AUTHORS_SHOWN,
+    AUTHORS_FOLDED_FROM=AUTHORS_FOLDED_FROM,
+    _=translator("en"),
+    lang="en",
+    theme="auto",
+)
+templates.env.filters.update(tex=tex, plain=plain, iso_day=iso_day)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

@@ -1,0 +1,172 @@
+"""Atom feeds of every list (``/arxiv/<categories>/feed``) and of searches.
+
+A list's feed takes the list's parameters (date, types, keywords: only the matching papers
+go into the feed, so that a keyword can be followed). The search feed asks
+``search.search_papers(session, query, limit=...)`` when the search package provides it, and
+is an empty, valid feed otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Iterable, Sequence
+
+from lxml import etree
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from crawler.ids import abs_url, pdf_url
+from models.queries import get_papers
+from models.schema import Paper
+from web.listing import BadListRequest, ListRequest, fetch_list
+from web.math import untex_accents
+
+ATOM = "http://www.w3.org/2005/Atom"
+MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+SEARCH_FEED_SIZE = 100
+EPOCH = dt.datetime(1991, 8, 14, tzinfo=dt.UTC)  # arXiv's first day: a feed needs an <updated>
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(parent: etree._Element, tag: str, text: str, **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element.text = _xml_safe(text)
+    return element
+
+
+def _xml_safe(text: str) -> str:
+    # XML 1.0 forbids most control characters, which do turn up in old metadata.
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def _paper_updated(paper: Paper) -> dt.datetime:
+    return paper.updated or paper.published or paper.modified_at or EPOCH
+
+
+def atom_feed(
+    *,
+    title: str,
+    feed_id: str,
+    self_url: str,
+    site_url: str,
+    papers: Iterable[Paper],
+    base_url: str,
+) -> bytes:
+    """An Atom document of ``papers`` (each with authors, categories, abstract and links)."""
+    papers = list(papers)
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
+    _text(feed, "title", title)
+    _text(feed, "id", feed_id)
+    _text(feed, "updated", _iso(max(map(_paper_updated, papers), default=EPOCH)))
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=site_url, type="text/html")
+    _text(feed, "generator", "coolpapers")
+    for paper in papers:
+        entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "id", abs_url(paper.id, paper.version))
+        _text(entry, "title", untex_accents(paper.title), type="text")
+        _text(entry, "updated", _iso(_paper_updated(paper)))
+        if paper.published:
+            _text(entry, "published", _iso(paper.published))
+        for author in paper.authors:
+            _text(etree.SubElement(entry, f"{{{ATOM}}}author"), "name", untex_accents(author.name))
+        for category in paper.categories:
+            etree.SubElement(entry, f"{{{ATOM}}}category", term=category.category)
+        page = f"{base_url}/arxiv/{paper.id}"
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page, type="text/html")
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=abs_url(paper.id),
+                         title="arXiv")  # fmt: skip
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="enclosure", href=pdf_url(paper.id),
+                         type="application/pdf", title="PDF")  # fmt: skip
+        _text(entry, "summary", untex_accents(paper.abstract or ""), type="text")
+    return etree.tostring(feed, xml_declaration=True, encoding="utf-8")
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def feed_response(body: bytes) -> Response:
+    return Response(body, media_type=MEDIA_TYPE)
+
+
+async def list_feed(request: Request, key: str) -> Response:
+    try:
+        wanted = ListRequest.parse(key, request.query_params)
+    except BadListRequest as error:
+        raise HTTPException(error.status, error.message) from None
+    async with request.app.state.sessions() as session:
+        result = await fetch_list(session, wanted)
+    papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
+    base = _base_url(request)
+    path = f"/arxiv/{wanted.expression}"
+    query = wanted.query()
+    title = f"coolpapers: {wanted.expression.label}"
+    if wanted.keywords.include:
+        title += " [" + ", ".join(wanted.keywords.include) + "]"
+    body = atom_feed(
+        title=title,
+        feed_id=f"{base}{path}/feed" + (f"?{query}" if query else ""),
+        self_url=str(request.url),
+        site_url=f"{base}{path}" + (f"?{query}" if query else ""),
+        papers=papers,
+        base_url=base,
+    )
+    return feed_response(body)
+
+
+async def search_hits(session, query: str, limit: int) -> list[Paper]:
+    """The papers the search package finds for ``query``, or none when it has no search yet."""
+    try:
+        import search
+    except ImportError:
+        return []
+    search_papers = getattr(search, "search_papers", None)
+    if search_papers is None or not query.strip():
+        return []
+    found = search_papers(session, query, limit=limit)
+    if inspect.isawaitable(found):
+        found = await found
+    return await _as_papers(session, found)
+
+
+async def _as_papers(session, found: Sequence[object]) -> list[Paper]:
+    """Papers from search hits that may be papers, ids, or objects with a paper or an id."""
+    ids: list[str] = []
+    for hit in found:
+        if isinstance(hit, Paper):
+            ids.append(hit.id)
+        elif isinstance(hit, str):
+            ids.append(hit)
+        elif isinstance(getattr(hit, "paper", None), Paper):
+            ids.append(hit.paper.id)
+        elif isinstance(getattr(hit, "id", None), str):
+            ids.append(hit.id)
+        elif isinstance(getattr(hit, "paper_id", None), str):
+            ids.append(hit.paper_id)
+    return await get_papers(session, ids)
+
+
+async def search_feed(request: Request) -> Response:
+    query = request.query_params.get("query", request.query_params.get("q", ""))[:500]
+    async with request.app.state.sessions() as session:
+        papers = await search_hits(session, query, SEARCH_FEED_SIZE)
+    base = _base_url(request)
+    body = atom_feed(
+        title=f"coolpapers search: {query}" if query else "coolpapers search",
+        feed_id=str(request.url),
+        self_url=str(request.url),
+        site_url=f"{base}/search?" + str(request.url.query),
+        papers=papers,
+        base_url=base,
+    )
+    return feed_response(body)
+
+
+routes = [Route("/arxiv/search/feed", search_feed, name="search_feed")]
