@@ -1,0 +1,121 @@
+"""Small parts of the site: keyword filters, language negotiation, the page cache, BibTeX."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from starlette.responses import HTMLResponse
+
+from web.bibtex import bibtex
+from web.cache import PageCache
+from web.i18n import _from_accept_language
+from web.keywords import KeywordFilter
+
+
+def fake_paper(title: str, abstract: str = "", authors: tuple[str, ...] = (), **more):
+    return SimpleNamespace(
+        id=more.get("id", "2401.00001"),
+        title=title,
+        abstract=abstract,
+        authors=[SimpleNamespace(name=a) for a in authors],
+        published=more.get("published"),
+        primary_category="cs.CL",
+        doi=None,
+    )
+
+
+def test_keyword_filter_from_query_and_back():
+    params = {"include": " A \r\nb\n\nA", "exclude": "c", "mode": "AND", "only": "on"}
+    keywords = KeywordFilter.from_query(params)
+    assert keywords == KeywordFilter(("A", "b"), ("c",), "and", True)
+    assert KeywordFilter.from_query(dict(keywords.query_items())) == keywords
+    assert KeywordFilter.from_query({}).query_items() == []
+
+
+def test_keyword_verdicts():
+    paper = fake_paper(r"Schr\"odinger bridges", "Diffusion models.", ("Ada Lovelace",))
+    judge = KeywordFilter(("schrödinger", "lovelace"), mode="and").matcher().judge
+    assert judge(paper).matches
+    assert not KeywordFilter(("schrödinger", "gan"), mode="and").matcher().judge(paper).matches
+    assert KeywordFilter(("schrödinger", "gan")).matcher().judge(paper).matches
+    excluded = KeywordFilter(("bridges",), ("diffusion",)).matcher().judge(paper)
+    assert (excluded.matches, excluded.excluded) == (False, True)
+
+
+def test_highlight_escapes_and_marks_longest_keyword_first():
+    highlight = KeywordFilter(("net", "network")).matcher().highlight
+    assert highlight("<b> Network & net") == (
+        "&lt;b&gt; <mark>Network</mark> &amp; <mark>net</mark>"
+    )
+
+
+def test_accept_language():
+    assert _from_accept_language("zh-CN,zh;q=0.9,en;q=0.8") == "zh"
+    assert _from_accept_language("fr-FR, en;q=0.5, zh;q=0.7") == "zh"
+    assert _from_accept_language("fr") is None
+    assert _from_accept_language("zh;q=0, en") == "en"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_page_cache_expires_and_bounds_memory(monkeypatch):
+    import web.cache
+
+    async def version(session):
+        return (1,)
+
+    class Sessions:
+        def __call__(self):
+            return self
+
+        async def __aenter__(self):
+            return None
+
+        async def __aexit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(web.cache, "data_version", version)
+    clock = FakeClock()
+    cache = PageCache(max_bytes=1000, max_age=10.0, clock=clock)
+    rendered: list[str] = []
+
+    def render(key: str, size: int = 100):
+        async def make():
+            rendered.append(key)
+            return HTMLResponse("x" * size)
+
+        return make
+
+    for _ in range(3):
+        await cache.page("a", Sessions(), render("a"))
+    assert rendered == ["a"]
+    clock.now = 11.0
+    response = await cache.page("a", Sessions(), render("a"))
+    assert rendered == ["a", "a"]
+    assert response.headers["content-type"].startswith("text/html")
+    for key in "bcde":  # 100 + 4 * 250 bytes: over 1000, so "a", the oldest, leaves
+        await cache.page(key, Sessions(), render(key, 250))
+    await cache.page("a", Sessions(), render("a"))  # rendered again; "b" leaves
+    await cache.page("c", Sessions(), render("c", 250))
+    assert rendered == ["a", "a", "b", "c", "d", "e", "a"]
+    await cache.page("b", Sessions(), render("b", 250))
+    assert rendered[-1] == "b"
+    assert cache.hits == 3
+
+
+def test_bibtex_keys_are_unique_and_specials_escaped():
+    published = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
+    papers = [
+        fake_paper("Deep nets & 50% gains", authors=("Émile Noël",), published=published),
+        fake_paper("Deep nets again", authors=("Emile Noel",), published=published, id="2"),
+    ]
+    text = bibtex(papers)
+    assert "@misc{noel2024deep," in text and "@misc{noel2024deepa," in text
+    assert r"Deep nets \& 50\% gains" in text
