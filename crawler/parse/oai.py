@@ -102,7 +102,7 @@ class OaiStream:
         self._max_bytes = max_bytes
         self._size = 0
         self._head: bytes | None = b""  # bytes held back until the prolog has been checked
-        self._parser = new_pull_parser((_RECORD, _REQUEST, _ERROR, _TOKEN))  # type: ignore[arg-type]
+        self._parser = new_pull_parser((_RECORD, _REQUEST, _ERROR, _TOKEN))
         self._legacy = False
         self._index = 0
         self.document = ParsedDocument(kind="oai")
@@ -126,13 +126,13 @@ class OaiStream:
         return self._drain()
 
     def close(self) -> ParsedDocument:
-        if self._head is not None:
-            if not self._head.strip():
-                raise ParseError("empty document")
-            refuse_entity_declarations(self._head)
-            self._parser.feed(self._head)
-            self._head = None
         try:
+            if self._head is not None:
+                head, self._head = self._head, None
+                if not head.strip():
+                    raise ParseError("empty document")
+                refuse_entity_declarations(head)
+                self._parser.feed(head)
             root = self._parser.close()
         except etree.XMLSyntaxError as exc:
             raise ParseError(syntax_error_message(exc)) from None
@@ -255,6 +255,13 @@ def _common(fields: dict[str, str]) -> dict[str, object]:
 
 
 _RAW_VERSION = f"{OAI_ARXIV_RAW}version"
+_RAW_FIELDS = {
+    f"{OAI_ARXIV_RAW}{name}": name
+    for name in (
+        "id", "submitter", "title", "authors", "categories", "comments", "proxy", "report-no",
+        "acm-class", "msc-class", "journal-ref", "doi", "license", "abstract",
+    )
+}  # fmt: skip
 _RAW_VERSION_PARTS = {f"{OAI_ARXIV_RAW}{name}": name for name in ("date", "size", "source_type")}
 
 
@@ -275,7 +282,8 @@ def _arxiv_raw(content: etree._Element, identifier: str, legacy: bool) -> PaperR
                 )
             )
         elif isinstance(tag, str):
-            fields[tag.rpartition("}")[2]] = child.text or "" if not len(child) else text_of(child)
+            name = _RAW_FIELDS.get(tag) or tag.rpartition("}")[2]
+            fields[name] = child.text or "" if not len(child) else text_of(child)
     versions.sort(key=lambda v: v.version)
     common = _common(fields)
     if versions and "I" in (versions[-1].source_type or ""):

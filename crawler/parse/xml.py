@@ -6,6 +6,8 @@ entity bomb ("billion laughs") costs one scan of the prolog and no memory.
 
 from __future__ import annotations
 
+import threading
+
 from lxml import etree
 
 from crawler.parse.errors import ParseError
@@ -21,13 +23,19 @@ _PARSER_OPTIONS = {
     "remove_pis": True,
 }
 
-# lxml parsers are not thread-safe; one per thread would be needed if parsing moved to threads.
-_PARSER = etree.XMLParser(**_PARSER_OPTIONS)
+_local = threading.local()  # an lxml parser must not be shared between threads
 
 
-def new_pull_parser(tag: str) -> etree.XMLPullParser:
-    """A pull parser with the same safety options, reporting the end of each ``tag`` element."""
-    return etree.XMLPullParser(events=("end",), tag=tag, **_PARSER_OPTIONS)
+def _parser() -> etree.XMLParser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return parser
+
+
+def new_pull_parser(tags: tuple[str, ...]) -> etree.XMLPullParser:
+    """A pull parser with the same safety options, reporting the end of each of ``tags``."""
+    return etree.XMLPullParser(events=("end",), tag=tags, **_PARSER_OPTIONS)
 
 
 def check_size(data: bytes, max_bytes: int) -> None:
@@ -72,7 +80,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
         raise ParseError("empty document")
     refuse_entity_declarations(data)
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise ParseError(syntax_error_message(exc)) from None
     if root is None:

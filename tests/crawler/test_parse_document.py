@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,11 @@ def test_size_limit() -> None:
     snapshot = (ARXIV / "snapshot/arxiv-metadata-sample.jsonl").read_bytes()
     with pytest.raises(ParseError, match="over the limit"):
         parse_document(snapshot, max_bytes=1000)
+
+
+def test_parsing_in_threads_at_once() -> None:
+    data = (ARXIV / "oai/arxivsync_436115-5001.trimmed.xml").read_bytes()
+    expected = parse_document(data).papers
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: parse_document(data).papers, range(8)))
+    assert all(papers == expected for papers in results)
