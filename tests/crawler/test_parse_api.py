@@ -154,3 +154,19 @@ def test_acm_and_msc_classes_are_not_categories() -> None:
         b'<category term="math.CO" scheme="http://arxiv.org/schemas/atom"/>',
     )
     assert parse_api(data).papers[0].categories == ("math.CO", "math.ST")
+
+
+def test_old_style_identifiers_in_a_search_page() -> None:
+    papers = {
+        p.arxiv_id: p
+        for p in parse_api((API / "q_testing_s0_m100_cfe7536492ca.xml").read_bytes()).papers
+    }
+    assert {"cs/0503050", "gr-qc/0103067", "hep-ph/0301050"} <= set(papers)
+    paper = papers["gr-qc/0103067"]
+    assert paper.version == 1
+    assert paper.title == (
+        "Principles of Equivalence: Their Role in Gravitation Physics and Experiments "
+        "that Test Them"
+    )
+    assert paper.published == dt.datetime(2001, 3, 17, 21, 54, 18, tzinfo=UTC)
+    assert paper.abstract.startswith("Modern formulations of equivalence principles")
