@@ -13,11 +13,13 @@ hot loops and a pure-Python path kept as the reference and fallback.
 from tokenizer.default import default_model_path, default_tokenizer
 from tokenizer.model import NotSegmentable, Vocabulary, load_vocabulary
 from tokenizer.tokenizer import Encoding, Tokenizer
+from tokenizer.trainer import Trainer
 
 __all__ = [
     "Encoding",
     "NotSegmentable",
     "Tokenizer",
+    "Trainer",
     "Vocabulary",
     "default_model_path",
     "default_tokenizer",
