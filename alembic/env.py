@@ -7,13 +7,17 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from models.db import create_engine
-from models.schema import Base
+from models.schema import Base, is_managed_table
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return type_ != "table" or is_managed_table(name)
 
 
 def _url() -> str | None:
@@ -28,13 +32,19 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

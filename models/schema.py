@@ -243,3 +243,13 @@ class CrawlRun(Base):
     gaps: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
+
+
+# Tables that migrations create outside these models (the search index's FTS5 tables and their
+# shadow tables); schema comparisons leave them out.
+UNMANAGED_TABLE_PREFIXES = ("search_",)
+
+
+def is_managed_table(name: str | None) -> bool:
+    """Whether the table ``name`` is one of these models' (not created outside them)."""
+    return not (name or "").startswith(UNMANAGED_TABLE_PREFIXES)

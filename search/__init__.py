@@ -1,0 +1,49 @@
+"""Ranked full-text search over the whole archive, inside the site's database.
+
+Owns the index terms of a paper (``search.text``, ``search.analysis``: folded words, and the
+BytePiece pieces of each word), the query language (``search.query``), the index on SQLite
+(``search.fts5``, ``search.sqlite``: an FTS5 table kept in the papers' transactions), and
+highlighting. The text-to-terms and query-to-plan logic is pure, so that another database's
+backend can reuse it.
+
+- ``search_papers(session, query, ...)``: one page of ranked papers with highlight spans;
+- ``parse_query(text)``: the plan of a query string (never fails);
+- ``install()``: index every ingest batch in its transaction (called by the site and the CLI);
+- ``index_papers(session, ids)``, ``rebuild_index(sessions)``, ``check_index(session)``;
+- ``related_paper_ids(session, paper_id, title, abstract)``.
+"""
+
+from search.analysis import Analyzer, IndexedDocument
+from search.engine import SearchHit, SearchPage, search_papers
+from search.indexing import (
+    IndexCheck,
+    RebuildReport,
+    check_index,
+    index_papers,
+    install,
+    rebuild_index,
+    shared_analyzer,
+)
+from search.query import Clause, Field, Query, Term, parse_query
+from search.related import related_paper_ids
+
+__all__ = [
+    "Analyzer",
+    "Clause",
+    "Field",
+    "IndexCheck",
+    "IndexedDocument",
+    "Query",
+    "RebuildReport",
+    "SearchHit",
+    "SearchPage",
+    "Term",
+    "check_index",
+    "index_papers",
+    "install",
+    "parse_query",
+    "rebuild_index",
+    "related_paper_ids",
+    "search_papers",
+    "shared_analyzer",
+]

@@ -1,0 +1,121 @@
+"""``search_papers``: a query string to one page of ranked papers with highlight spans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.queries import get_papers
+from models.schema import Paper
+from search import sqlite
+from search.analysis import Analyzer
+from search.highlight import highlight_spans
+from search.indexing import shared_analyzer, supports_index
+from search.query import Field, Query, parse_category, parse_query
+
+Sort = Literal["relevance", "date"]
+SORTS: tuple[Sort, ...] = ("relevance", "date")
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A found paper, its score (higher is better; 0 when sorted by date without words), and
+    the spans of its title and abstract that the query matches (code point offsets)."""
+
+    paper: Paper
+    score: float
+    title_spans: list[Span]
+    abstract_spans: list[Span]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: Query
+    total: int
+    hits: list[SearchHit]
+    sort: Sort
+    limit: int
+    offset: int
+
+
+def _latest(*days: dt.date | None) -> dt.date | None:
+    known = [d for d in days if d is not None]
+    return max(known) if known else None
+
+
+def _earliest(*days: dt.date | None) -> dt.date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+def filters_of(
+    query: Query,
+    categories: Sequence[str] = (),
+    date_from: dt.date | None = None,
+    date_until: dt.date | None = None,
+) -> sqlite.Filters:
+    """The query's filters and the caller's together: any of the categories, both date bounds."""
+    chosen = [c for c in (parse_category(c) for c in categories) if c]
+    return sqlite.Filters(
+        categories=tuple(dict.fromkeys([*query.categories, *chosen])),
+        excluded_categories=query.excluded_categories,
+        date_from=_latest(query.date_from, date_from),
+        date_until=_earliest(query.date_until, date_until),
+    )
+
+
+async def search_papers(
+    session: AsyncSession,
+    query: str | Query,
+    *,
+    categories: Sequence[str] = (),
+    date_from: dt.date | None = None,
+    date_until: dt.date | None = None,
+    sort: Sort = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    analyzer: Analyzer | None = None,
+) -> SearchPage:
+    """One page of the visible papers matching ``query`` (see ``search.query`` for the
+    language), best first or newest first; never raises on any query text.
+
+    ``categories`` (any of them; ``cs`` means every ``cs.*``), ``date_from`` and ``date_until``
+    (publication day, both included) add to the filters written in the query. ``limit`` is
+    clamped to 1..``MAX_LIMIT`` and ``offset`` to 0..``MAX_OFFSET``.
+    """
+    parsed = query if isinstance(query, Query) else parse_query(query)
+    sort = sort if sort in SORTS else "relevance"
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, min(int(offset), MAX_OFFSET))
+    analyzer = analyzer or shared_analyzer()
+    if not supports_index(session):
+        return SearchPage(parsed, 0, [], sort, limit, offset)
+    found = await sqlite.run_search(
+        session,
+        parsed,
+        filters_of(parsed, categories, date_from, date_until),
+        analyzer,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    scores = dict(found.ranked)
+    papers = await get_papers(session, [paper_id for paper_id, _ in found.ranked])
+    hits = [
+        SearchHit(
+            paper=paper,
+            score=scores[paper.id],
+            title_spans=highlight_spans(paper.title or "", parsed, Field.TITLE, analyzer),
+            abstract_spans=highlight_spans(paper.abstract or "", parsed, Field.ABSTRACT, analyzer),
+        )
+        for paper in papers
+    ]
+    return SearchPage(parsed, found.total, hits, sort, limit, offset)

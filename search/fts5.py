@@ -1,0 +1,76 @@
+"""A query plan as an SQLite FTS5 MATCH expression (pure: builds the string, runs nothing).
+
+User text never reaches the expression as syntax: every term is a double-quoted FTS5 string
+of index terms made by ``search.analysis`` (quotes doubled, though terms never hold one).
+"""
+
+from __future__ import annotations
+
+from search.analysis import Analyzer
+from search.query import Field, Query, Term
+
+WORD_COLUMNS = ("title", "abstract", "authors")
+PIECE_COLUMNS = ("title_pieces", "abstract_pieces")
+COLUMNS = (*WORD_COLUMNS, *PIECE_COLUMNS)
+
+# BM25 weight of each column, in COLUMNS order: title above abstract above authors, and a
+# word's pieces well below the word itself.
+WEIGHTS = (10.0, 4.0, 2.0, 2.0, 0.5)
+
+_WORD_COLUMNS_OF = {
+    Field.ANY: WORD_COLUMNS,
+    Field.TITLE: ("title",),
+    Field.ABSTRACT: ("abstract",),
+    Field.AUTHORS: ("authors",),
+}
+_PIECE_COLUMNS_OF = {
+    Field.ANY: PIECE_COLUMNS,
+    Field.TITLE: ("title_pieces",),
+    Field.ABSTRACT: ("abstract_pieces",),
+    Field.AUTHORS: (),
+}
+
+
+def quote(terms: str) -> str:
+    return '"' + terms.replace('"', '""') + '"'
+
+
+def _filtered(columns: tuple[str, ...], terms: str) -> str:
+    return "{" + " ".join(columns) + "} : " + quote(terms)
+
+
+def term_expression(term: Term, analyzer: Analyzer, *, partial: bool = True) -> str:
+    """The words of ``term`` in its field; for a single word, also its pieces (``partial``)."""
+    exact = _filtered(_WORD_COLUMNS_OF[term.field], " ".join(term.words))
+    piece_columns = _PIECE_COLUMNS_OF[term.field]
+    if not partial or term.is_phrase or not piece_columns:
+        return exact
+    pieces = analyzer.word_pieces(term.words[0])
+    if not pieces:
+        return exact
+    return f"({exact} OR {_filtered(piece_columns, pieces)})"
+
+
+def _any_of(expressions: list[str]) -> str:
+    return expressions[0] if len(expressions) == 1 else "(" + " OR ".join(expressions) + ")"
+
+
+def match_expression(query: Query, analyzer: Analyzer) -> str | None:
+    """What the papers must match: every clause, none of the excluded terms (None: no words)."""
+    if not query.clauses:
+        return None
+    clauses = [_any_of([term_expression(t, analyzer) for t in c.terms]) for c in query.clauses]
+    expression = " AND ".join(clauses)
+    excluded = exclusion_expression(query)
+    if excluded is not None:
+        expression = f"({expression}) NOT {excluded}"
+    return expression
+
+
+def exclusion_expression(query: Query) -> str | None:
+    """What the excluded terms match, as exact words (a left-out word keeps its variants)."""
+    if not query.excluded:
+        return None
+    return _any_of(
+        [_filtered(_WORD_COLUMNS_OF[t.field], " ".join(t.words)) for t in query.excluded]
+    )

@@ -1,0 +1,63 @@
+"""Where a query matches a text: spans to highlight (pure).
+
+Spans are ``(start, end)`` offsets in characters (Unicode code points) into the text as stored,
+end exclusive, sorted and not overlapping. A word is marked when it is a query word, or, for a
+query word that is matched by pieces, when its pieces contain the query word's pieces; a phrase
+is marked from its first word to its last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from search.analysis import Analyzer
+from search.query import Field, Query, Term
+from search.text import Word, words_with_spans
+
+
+def _applies(term: Term, field: Field) -> bool:
+    return term.field in (Field.ANY, field)
+
+
+def _partial_match(word: str, query_word: str, analyzer: Analyzer) -> bool:
+    if not analyzer.has_pieces(query_word) or not analyzer.has_pieces(word):
+        return False
+    pieces = analyzer.word_pieces(query_word)
+    return f" {pieces} " in f" {analyzer.word_pieces(word)} "
+
+
+def _phrase_spans(found: list[Word], phrase: tuple[str, ...]) -> Iterable[tuple[int, int]]:
+    n = len(phrase)
+    for i in range(len(found) - n + 1):
+        if all(found[i + k].text == phrase[k] for k in range(n)):
+            yield found[i].start, found[i + n - 1].end
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def highlight_spans(
+    text: str, query: Query, field: Field, analyzer: Analyzer
+) -> list[tuple[int, int]]:
+    """The spans of ``text`` (the paper's ``field``) that the query's positive terms match."""
+    terms = [t for t in query.positive_terms() if _applies(t, field)]
+    if not text or not terms:
+        return []
+    found = list(words_with_spans(text))
+    single = {t.words[0] for t in terms if not t.is_phrase}
+    partial = {w for w in single if analyzer.has_pieces(w)} if field is not Field.AUTHORS else set()
+    spans: list[tuple[int, int]] = []
+    for word in found:
+        if word.text in single or any(_partial_match(word.text, q, analyzer) for q in partial):
+            spans.append((word.start, word.end))
+    for term in terms:
+        if term.is_phrase:
+            spans.extend(_phrase_spans(found, term.words))
+    return merge_spans(spans)

@@ -1,0 +1,304 @@
+"""The search index on SQLite: an FTS5 table of index terms, kept beside the papers.
+
+Writing: each paper is one FTS row whose rowid is its ``docid`` in ``search_docs``; indexing a
+paper deletes its row and inserts the new one, in the caller's transaction.
+
+Hidden papers are not indexed. Reading: the MATCH expression comes from ``search.fts5``;
+ranking is FTS5's BM25 with the column weights of ``search.fts5.WEIGHTS``. Without filters the
+ranking runs on the FTS table alone and only the page's rows are joined to the papers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from search.analysis import Analyzer, IndexedDocument
+from search.documents import PaperText
+from search.fts5 import COLUMNS, WEIGHTS, exclusion_expression, match_expression
+from search.query import Query
+from search.schema import DOCS_TABLE, FTS_TABLE, VOCAB_TABLE
+
+_IDS = "(SELECT value FROM json_each(:ids))"
+_BM25 = f"bm25({FTS_TABLE}, {', '.join(repr(w) for w in WEIGHTS)})"
+
+
+def _ids(values: Sequence[object]) -> str:
+    return json.dumps(list(values))
+
+
+async def write_documents(
+    session: AsyncSession, documents: Sequence[tuple[str, IndexedDocument]]
+) -> None:
+    """Index these papers, replacing what the index held for them."""
+    if not documents:
+        return
+    ids = _ids([paper_id for paper_id, _ in documents])
+    await session.execute(
+        text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN (SELECT docid FROM {DOCS_TABLE} "
+             f"WHERE paper_id IN {_IDS})"),
+        {"ids": ids},
+    )  # fmt: skip
+    await session.execute(
+        text(f"INSERT OR IGNORE INTO {DOCS_TABLE} (paper_id) SELECT value FROM json_each(:ids)"),
+        {"ids": ids},
+    )
+    docids = dict(
+        (
+            await session.execute(
+                text(f"SELECT paper_id, docid FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"),
+                {"ids": ids},
+            )
+        ).all()
+    )
+    names = ", ".join(COLUMNS)
+    values = ", ".join(f":{c}" for c in COLUMNS)
+    await session.execute(
+        text(f"INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (:docid, {values})"),
+        [
+            {"docid": docids[paper_id], **dict(zip(COLUMNS, doc.as_row(), strict=True))}
+            for paper_id, doc in documents
+        ],
+    )
+
+
+async def remove_documents(session: AsyncSession, paper_ids: Sequence[str]) -> None:
+    """Take these papers out of the index."""
+    if not paper_ids:
+        return
+    ids = _ids(paper_ids)
+    await session.execute(
+        text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN (SELECT docid FROM {DOCS_TABLE} "
+             f"WHERE paper_id IN {_IDS})"),
+        {"ids": ids},
+    )  # fmt: skip
+    await session.execute(text(f"DELETE FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"), {"ids": ids})
+
+
+async def index_texts(
+    session: AsyncSession, texts: Sequence[PaperText], analyzer: Analyzer
+) -> None:
+    """Index the visible papers among ``texts``; hidden ones leave the index."""
+    await remove_documents(session, [t.id for t in texts if t.hidden])
+    await write_documents(
+        session,
+        [(t.id, analyzer.document(t.title, t.abstract, t.authors)) for t in texts if not t.hidden],
+    )
+
+
+async def indexed_documents(
+    session: AsyncSession, paper_ids: Sequence[str]
+) -> dict[str, IndexedDocument]:
+    """What the index holds for these papers."""
+    rows = await session.execute(
+        text(f"SELECT d.paper_id, {', '.join('f.' + c for c in COLUMNS)} FROM {DOCS_TABLE} d "
+             f"JOIN {FTS_TABLE} f ON f.rowid = d.docid WHERE d.paper_id IN {_IDS}"),
+        {"ids": _ids(paper_ids)},
+    )  # fmt: skip
+    return {row[0]: IndexedDocument(*row[1:]) for row in rows}
+
+
+async def orphan_ids(session: AsyncSession) -> list[str]:
+    """Indexed paper ids whose paper is gone."""
+    rows = await session.execute(
+        text(f"SELECT paper_id FROM {DOCS_TABLE} WHERE paper_id NOT IN (SELECT id FROM papers)")
+    )
+    return list(rows.scalars())
+
+
+async def unindexed_count(session: AsyncSession) -> int:
+    """Visible papers that the index lacks."""
+    row = await session.execute(
+        text(f"SELECT count(*) FROM papers WHERE NOT hidden "
+             f"AND id NOT IN (SELECT paper_id FROM {DOCS_TABLE})")
+    )  # fmt: skip
+    return int(row.scalar_one())
+
+
+async def indexed_count(session: AsyncSession) -> int:
+    return int((await session.execute(text(f"SELECT count(*) FROM {DOCS_TABLE}"))).scalar_one())
+
+
+async def indexed_ids(session: AsyncSession) -> list[str]:
+    rows = await session.execute(text(f"SELECT paper_id FROM {DOCS_TABLE} ORDER BY paper_id"))
+    return list(rows.scalars())
+
+
+async def integrity_problem(session: AsyncSession) -> str | None:
+    """FTS5's own integrity check of the index structures, or None when it passes."""
+    try:
+        await session.execute(
+            text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('integrity-check')")
+        )
+    except Exception as exc:  # SQLite reports a corrupt index as an error
+        return str(exc)
+    return None
+
+
+async def merge_step(session: AsyncSession, pages: int = 500) -> bool:
+    """One step of merging the index's segments; False when there was nothing to merge."""
+    before = (await session.execute(text("SELECT total_changes()"))).scalar_one()
+    await session.execute(
+        text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rank) VALUES ('merge', :pages)"),
+        {"pages": pages},
+    )
+    after = (await session.execute(text("SELECT total_changes()"))).scalar_one()
+    return after - before > 1
+
+
+async def document_frequencies(session: AsyncSession, terms: Sequence[str]) -> dict[str, int]:
+    """How many indexed papers hold each term (in any column)."""
+    if not terms:
+        return {}
+    rows = await session.execute(
+        text(f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term IN {_IDS}"),
+        {"ids": _ids(terms)},
+    )
+    return {term: int(doc) for term, doc in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The filters of a search, in SQL terms."""
+
+    categories: tuple[str, ...] = ()
+    excluded_categories: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_until: dt.date | None = None
+
+    def is_empty(self) -> bool:
+        return not (
+            self.categories or self.excluded_categories or self.date_from or self.date_until
+        )
+
+    def clauses(self) -> tuple[list[str], dict[str, object]]:
+        """SQL conditions on ``papers p`` and their parameters."""
+        conditions: list[str] = ["NOT p.hidden"]
+        params: dict[str, object] = {}
+        if self.categories:
+            conditions.append(f"p.id IN ({_category_papers(self.categories, 'c', params)})")
+        if self.excluded_categories:
+            papers = _category_papers(self.excluded_categories, "x", params)
+            conditions.append(f"p.id NOT IN ({papers})")
+        if self.date_from is not None:
+            conditions.append("p.published >= :date_from")
+            params["date_from"] = _sqlite_datetime(self.date_from)
+        if self.date_until is not None:
+            conditions.append("p.published < :date_until")
+            params["date_until"] = _sqlite_datetime(self.date_until + dt.timedelta(days=1))
+        return conditions, params
+
+
+def _sqlite_datetime(day: dt.date) -> str:
+    # How SQLAlchemy stores a UTC datetime on SQLite; comparable as text.
+    return f"{day.isoformat()} 00:00:00.000000"
+
+
+def _category_papers(categories: Sequence[str], name: str, params: dict[str, object]) -> str:
+    tests = []
+    for i, category in enumerate(categories):
+        params[f"{name}{i}"] = category
+        params[f"{name}{i}_sub"] = category + ".%"
+        tests.append(f"pc.category = :{name}{i} COLLATE NOCASE OR pc.category LIKE :{name}{i}_sub")
+    return f"SELECT pc.paper_id FROM paper_categories pc WHERE {' OR '.join(tests)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    total: int
+    ranked: list[tuple[str, float]]  # (paper id, score: higher is better)
+
+
+async def run_search(
+    session: AsyncSession,
+    query: Query,
+    filters: Filters,
+    analyzer: Analyzer,
+    *,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> Found:
+    """The papers matching ``query`` under ``filters``: their number and one page of them."""
+    match = match_expression(query, analyzer)
+    if match is None:
+        if filters.is_empty():
+            return Found(0, [])
+        return await _filtered_only(session, query, filters, limit=limit, offset=offset)
+    if filters.is_empty() and sort == "relevance":
+        return await _ranked_unfiltered(session, match, limit=limit, offset=offset)
+    return await _ranked_filtered(session, match, filters, sort=sort, limit=limit, offset=offset)
+
+
+async def _ranked_unfiltered(
+    session: AsyncSession, match: str, *, limit: int, offset: int
+) -> Found:
+    # Hidden papers are not indexed; one hidden since it was indexed is dropped from the page.
+    visible = f"{FTS_TABLE} MATCH :match"
+    total = (
+        await session.execute(
+            text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {visible}"), {"match": match}
+        )
+    ).scalar_one()
+    if total == 0 or offset >= total:
+        return Found(int(total), [])
+    rows = await session.execute(
+        text(f"SELECT d.paper_id, -f.score FROM (SELECT rowid, {_BM25} AS score "
+             f"FROM {FTS_TABLE} WHERE {visible} ORDER BY score LIMIT :limit OFFSET :offset) f "
+             f"JOIN {DOCS_TABLE} d ON d.docid = f.rowid ORDER BY f.score, d.paper_id"),
+        {"match": match, "limit": limit, "offset": offset},
+    )  # fmt: skip
+    return Found(int(total), [(paper_id, float(score)) for paper_id, score in rows])
+
+
+async def _ranked_filtered(
+    session: AsyncSession,
+    match: str,
+    filters: Filters,
+    *,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> Found:
+    conditions, params = filters.clauses()
+    where = " AND ".join([f"{FTS_TABLE} MATCH :match", *conditions])
+    source = (
+        f"FROM {FTS_TABLE} JOIN {DOCS_TABLE} d ON d.docid = {FTS_TABLE}.rowid "
+        f"JOIN papers p ON p.id = d.paper_id WHERE {where}"
+    )
+    params = {**params, "match": match}
+    total = (await session.execute(text(f"SELECT count(*) {source}"), params)).scalar_one()
+    if total == 0 or offset >= total:
+        return Found(int(total), [])
+    order = "score" if sort == "relevance" else "p.published DESC, p.id"
+    rows = await session.execute(
+        text(f"SELECT p.id, {_BM25} AS score {source} ORDER BY {order} "
+             "LIMIT :limit OFFSET :offset"),
+        {**params, "limit": limit, "offset": offset},
+    )  # fmt: skip
+    return Found(int(total), [(paper_id, -float(score)) for paper_id, score in rows])
+
+
+async def _filtered_only(
+    session: AsyncSession, query: Query, filters: Filters, *, limit: int, offset: int
+) -> Found:
+    conditions, params = filters.clauses()
+    excluded = exclusion_expression(query)
+    if excluded is not None:
+        conditions.append(
+            f"p.id NOT IN (SELECT d.paper_id FROM {FTS_TABLE} JOIN {DOCS_TABLE} d "
+            f"ON d.docid = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH :excluded)"
+        )
+        params["excluded"] = excluded
+    source = f"FROM papers p WHERE {' AND '.join(conditions)}"
+    total = (await session.execute(text(f"SELECT count(*) {source}"), params)).scalar_one()
+    rows = await session.execute(
+        text(f"SELECT p.id {source} ORDER BY p.published DESC, p.id LIMIT :limit OFFSET :offset"),
+        {**params, "limit": limit, "offset": offset},
+    )
+    return Found(int(total), [(paper_id, 0.0) for (paper_id,) in rows])
