@@ -1,0 +1,117 @@
+"""Protection of the model endpoint: a per-client rate limit on starting summaries, and a
+daily budget of model calls kept in the database (so that the site and the CLI share it).
+
+Both read the time from a ``retry.Clock``: ``monotonic()`` for the rate limit's window,
+``time()`` for the UTC day of the budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.summary import ModelCallDay
+from retry import SYSTEM_CLOCK, Clock
+
+MAX_TRACKED_CLIENTS = 100_000
+
+
+class RateLimiter:
+    """At most ``limit`` hits per client in any ``window`` seconds (a sliding window)."""
+
+    def __init__(self, limit: int, window: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        if limit < 0 or window <= 0:
+            raise ValueError("limit must be >= 0 and window > 0")
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        hits = self._hits.get(client)
+        if hits is None:
+            if len(self._hits) >= MAX_TRACKED_CLIENTS:
+                self._forget_idle(now)
+            hits = self._hits[client] = deque()
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return hits
+
+    def _forget_idle(self, now: float) -> None:
+        for client in [c for c, h in self._hits.items() if not h or h[-1] <= now - self.window]:
+            del self._hits[client]
+
+    def hit(self, client: str) -> float | None:
+        """Count one hit for ``client``: None if allowed, else the seconds until it would be."""
+        now = self.clock.monotonic()
+        hits = self._recent(client, now)
+        if len(hits) >= self.limit:
+            return self.window if not hits else max(0.0, hits[0] + self.window - now)
+        hits.append(now)
+        return None
+
+
+class DailyBudget:
+    """At most ``limit`` model calls per UTC day, counted in the ``model_call_days`` table."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], limit: int, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        if limit < 0:
+            raise ValueError("limit must be >= 0")
+        self.sessions = sessions
+        self.limit = limit
+        self.clock = clock
+
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.clock.time(), dt.UTC).date()
+
+    def seconds_until_reset(self) -> float:
+        now = dt.datetime.fromtimestamp(self.clock.time(), dt.UTC)
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+        return (midnight - now).total_seconds()
+
+    async def used(self) -> int:
+        async with self.sessions() as session:
+            calls = await session.scalar(
+                select(ModelCallDay.calls).where(ModelCallDay.day == self.today())
+            )
+        return calls or 0
+
+    async def remaining(self) -> int:
+        return max(0, self.limit - await self.used())
+
+    async def take(self, calls: int = 1) -> bool:
+        """Take ``calls`` from today's budget at once if that many remain; False otherwise."""
+        if calls <= 0:
+            return True
+        day = self.today()
+        async with self.sessions.begin() as session:
+            outcome = await self._add(session, day, calls)
+        if outcome != "no row":
+            return outcome == "taken"
+        if calls > self.limit:
+            return False
+        try:
+            async with self.sessions.begin() as session:
+                session.add(ModelCallDay(day=day, calls=calls))
+            return True
+        except IntegrityError:  # another process opened the day first
+            async with self.sessions.begin() as session:
+                return await self._add(session, day, calls) == "taken"
+
+    async def _add(self, session: AsyncSession, day: dt.date, calls: int) -> str:
+        # One conditional UPDATE, so that concurrent takers never overspend the day.
+        result = await session.execute(
+            update(ModelCallDay)
+            .where(ModelCallDay.day == day, ModelCallDay.calls + calls <= self.limit)
+            .values(calls=ModelCallDay.calls + calls)
+        )
+        if result.rowcount == 1:
+            return "taken"
+        exists = await session.scalar(select(ModelCallDay.day).where(ModelCallDay.day == day))
+        return "spent" if exists is not None else "no row"

@@ -1,0 +1,310 @@
+"""The summary service: the cache, the generations in progress, the queue and the limits.
+
+``lookup`` tells what there is to show for a paper and a language; ``start`` gives the
+``Job`` to follow: a finished one for a cached summary, the one in progress if any (a
+reader who arrives late joins it), else a new one, subject to the client's rate limit and
+the day's budget. The site and the CLI each hold one service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.settings import Settings
+from models.summary import SummaryStatus
+from retry import SYSTEM_CLOCK, Clock
+from summaries.client import ChatClient, Endpoint
+from summaries.errors import BudgetExhausted, PaperNotFound, RateLimited, SummaryError
+from summaries.jobs import Job, JobQueue, JobState, Priority
+from summaries.limits import DailyBudget, RateLimiter
+from summaries.store import (
+    StoredSummary,
+    SummaryKey,
+    announced_on,
+    best_summary,
+    load_paper,
+    save,
+    summary_at,
+)
+from summaries.summarizers import ExtractiveSummarizer, ModelSummarizer, Sleep, Summarizer
+
+log = logging.getLogger(__name__)
+
+# The full text of a paper version when it has been fetched, else None.
+FullTextSource = Callable[[AsyncSession, str, int], Awaitable[str | None]]
+
+STOPPED = "The server stopped before the summary was finished; please try again."
+INTERNAL = "The summary could not be made because of an internal error."
+
+
+async def no_full_text(session: AsyncSession, paper_id: str, version: int) -> str | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Where the summary of the current key stands: none, queued, generating or failed."""
+
+    state: str
+    position: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    key: SummaryKey  # what a generation would make now
+    summary: StoredSummary | None  # the best complete summary to show, if any
+    generation: Generation
+
+
+class SummaryService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        summarizer: Summarizer,
+        *,
+        languages: tuple[str, ...] = ("en", "zh"),
+        concurrency: int = 2,
+        budget: DailyBudget | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        full_text: FullTextSource = no_full_text,
+    ) -> None:
+        self.sessions = sessions
+        self.summarizer = summarizer
+        self.languages = languages
+        self.budget = budget
+        self.limiter = limiter
+        self.clock = clock
+        self.full_text = full_text
+        self._jobs: dict[SummaryKey, Job] = {}
+        self._queue = JobQueue(self._run, concurrency)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        sleep: Sleep | None = None,
+        http: httpx.AsyncClient | None = None,
+        full_text: FullTextSource = no_full_text,
+    ) -> SummaryService:
+        """The model of the settings, or the extractive summarizer with no endpoint set."""
+        summarizer: Summarizer
+        if settings.llm_configured:
+            if not settings.LLM_MODEL:
+                raise ValueError("COOLPAPERS_LLM_MODEL must name the model of LLM_BASE_URL")
+            endpoint = Endpoint(
+                settings.LLM_BASE_URL,
+                settings.LLM_MODEL,
+                settings.LLM_API_KEY.get_secret_value(),
+                settings.LLM_TIMEOUT,
+            )
+            summarizer = ModelSummarizer(ChatClient(endpoint, http), sleep=sleep, clock=clock)
+        else:
+            summarizer = ExtractiveSummarizer()
+        return cls(
+            sessions,
+            summarizer,
+            languages=tuple(settings.SUMMARY_LANGUAGES),
+            concurrency=settings.LLM_MAX_CONCURRENCY,
+            budget=DailyBudget(sessions, settings.LLM_DAILY_BUDGET, clock),
+            limiter=RateLimiter(settings.SUMMARY_RATE_LIMIT, settings.SUMMARY_RATE_WINDOW, clock),
+            clock=clock,
+            full_text=full_text,
+        )
+
+    @property
+    def model(self) -> str:
+        return self.summarizer.model
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock.time(), dt.UTC)
+
+    def running(self, key: SummaryKey) -> Job | None:
+        return self._jobs.get(key)
+
+    def check_language(self, language: str) -> None:
+        if language not in self.languages:
+            raise ValueError(f"language must be one of {', '.join(self.languages)}")
+
+    async def lookup(self, paper_id: str, language: str) -> Lookup:
+        """The summary to show for a paper, and how its current generation stands.
+
+        The offline summarizer is instant: a missing summary is made on the spot.
+        """
+        self.check_language(language)
+        key, stored, best = await self._read(paper_id, language)
+        if self.summarizer.instant and (stored is None or stored.status != "complete"):
+            job = await self.start(paper_id, language)
+            await job.wait()
+            key, stored, best = await self._read(paper_id, language)
+        return Lookup(key, best, self._generation(key, stored))
+
+    async def _read(
+        self, paper_id: str, language: str
+    ) -> tuple[SummaryKey, StoredSummary | None, StoredSummary | None]:
+        async with self.sessions() as session:
+            paper = await load_paper(session, paper_id)
+            if paper is None or paper.hidden:
+                raise PaperNotFound(f"no paper {paper_id} in this archive")
+            key = SummaryKey(paper_id, paper.text.version, language, self.model)
+            return key, await summary_at(session, key), await best_summary(session, key)
+
+    def _generation(self, key: SummaryKey, stored: StoredSummary | None) -> Generation:
+        job = self._jobs.get(key)
+        if job is not None and job.state in (JobState.QUEUED, JobState.GENERATING):
+            return Generation(job.state.value, self._queue.position(job))
+        if stored is not None and stored.status == SummaryStatus.FAILED:
+            return Generation("failed", error=stored.error)
+        if stored is not None:
+            return Generation(stored.status.value)
+        return Generation("none")
+
+    async def start(
+        self,
+        paper_id: str,
+        language: str,
+        *,
+        client: str | None = None,
+        background: bool = False,
+        force: bool = False,
+    ) -> Job:
+        """The job to follow for a paper's summary in ``language``.
+
+        A complete cached summary gives a finished job and costs nothing, as does joining
+        the generation in progress. Starting a new one counts against ``client``'s rate
+        limit (None: not limited) and needs the day's budget. ``force`` generates again
+        even when a summary is cached. ``background`` requests (the CLI) wait behind
+        readers' requests; papers announced today go first either way.
+        """
+        self.check_language(language)
+        async with self.sessions() as session:
+            paper = await load_paper(session, paper_id)
+            if paper is None or paper.hidden:
+                raise PaperNotFound(f"no paper {paper_id} in this archive")
+            key = SummaryKey(paper_id, paper.text.version, language, self.model)
+            if not force and key not in self._jobs:
+                stored = await summary_at(session, key)
+                if stored is not None and stored.status == SummaryStatus.COMPLETE:
+                    return Job.cached(stored, paper.text)
+            today = await announced_on(session, paper_id, self.now().date())
+        if today:
+            priority = Priority.TODAY
+        else:
+            priority = Priority.BACKFILL if background else Priority.ON_DEMAND
+        if (job := self._jobs.get(key)) is not None:
+            self._queue.promote(job, priority)
+            return job
+        await self._check_limits(client)
+        if (job := self._jobs.get(key)) is not None:  # started while the budget was read
+            self._queue.promote(job, priority)
+            return job
+        job = Job(key, paper.text, priority)
+        self._jobs[key] = job
+        self._queue.submit(job)
+        return job
+
+    async def _check_limits(self, client: str | None) -> None:
+        cost = self.summarizer.calls_per_summary
+        if not cost:
+            return
+        if self.budget is not None and await self.budget.remaining() < cost:
+            raise self._spent()
+        if client is not None and self.limiter is not None:
+            wait = self.limiter.hit(client)
+            if wait is not None:
+                raise RateLimited(
+                    "Too many summaries requested from your address; please try again in"
+                    f" {_duration(wait)}.",
+                    wait,
+                )
+
+    def _spent(self) -> BudgetExhausted:
+        wait = self.budget.seconds_until_reset() if self.budget is not None else 0.0
+        return BudgetExhausted(
+            "Today's budget of language model calls is spent; new summaries can be made"
+            f" again in {_duration(wait)} (at 00:00 UTC).",
+            wait,
+        )
+
+    async def _charge(self) -> None:
+        if self.budget is not None and not await self.budget.take(1):
+            raise self._spent()
+
+    async def _run(self, job: Job) -> None:
+        key = job.key
+        job.start()
+        try:
+            cost = self.summarizer.calls_per_summary
+            if cost and self.budget is not None and not await self.budget.take(cost):
+                raise self._spent()
+            async with self.sessions() as session:
+                full_text = await self.full_text(session, key.paper_id, key.version)
+            paper = dataclasses.replace(job.paper, full_text=full_text)
+            result = await self.summarizer.summarize(paper, key.language, job.publish, self._charge)
+            stored = await save(
+                self.sessions,
+                key,
+                kind=self.summarizer.kind,
+                status=SummaryStatus.COMPLETE,
+                faq=result.faq,
+                used_full_text=result.used_full_text,
+                now=self.now(),
+            )
+            assert stored is not None
+            job.succeed(stored)
+        except SummaryError as exc:
+            await self._record_failure(job, str(exc))
+        except asyncio.CancelledError:
+            job.fail(STOPPED)
+            raise
+        except Exception:
+            log.exception("summary of %s failed", key)
+            await self._record_failure(job, INTERNAL)
+        finally:
+            if self._jobs.get(key) is job:
+                del self._jobs[key]
+
+    async def _record_failure(self, job: Job, message: str) -> None:
+        log.warning("summary of %s failed: %s", job.key, message)
+        try:
+            await save(
+                self.sessions,
+                job.key,
+                kind=self.summarizer.kind,
+                status=SummaryStatus.FAILED,
+                error=message,
+                now=self.now(),
+            )
+        except Exception:
+            log.exception("cannot record the failure of %s", job.key)
+        job.fail(message)
+
+    async def aclose(self) -> None:
+        await self._queue.aclose(STOPPED)
+        for job in list(self._jobs.values()):
+            job.fail(STOPPED)
+        self._jobs.clear()
+        client = getattr(self.summarizer, "client", None)
+        if client is not None:
+            await client.aclose()
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
