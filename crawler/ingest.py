@@ -119,10 +119,14 @@ def plan(record: PaperRecord, stored: StoredPaper | None) -> Plan:
             values,
             write_authors=bool(record.authors),
             write_categories=bool(values["primary_category"] or record.categories),
-            new_versions=tuple(sorted(_record_versions(record))),
+            new_versions=tuple(sorted(_record_versions(record))) if record.version_exact else (),
         )
     missing_versions = tuple(sorted(_record_versions(record) - stored.versions))
-    if record.version > stored.version:
+    if not record.version_exact:
+        # The source gives only a lower bound of the version (OAI ``arXiv`` format): it may
+        # fill in what is missing, never replace what a versioned source stored.
+        missing_versions = ()
+    elif record.version > stored.version:
         return Plan(
             "replace",
             values,
@@ -130,7 +134,7 @@ def plan(record: PaperRecord, stored: StoredPaper | None) -> Plan:
             write_categories=bool(values["primary_category"] or record.categories),
             new_versions=missing_versions,
         )
-    if record.version < stored.version:
+    if record.version_exact and record.version < stored.version:
         return Plan("unchanged", {})
     fill = {
         name: values[name]

@@ -185,3 +185,26 @@ async def test_hooks_see_the_changed_papers_inside_the_transaction(sessions, mon
     async with sessions.begin() as session:
         await ingest(session, [record(1), record(2)])  # unchanged, then replaced
     assert seen == [["2401.01234", "2401.00002"], ["2401.01234"]]
+
+
+async def test_a_record_with_an_inexact_version_only_fills_in(sessions):
+    """OAI's arXiv format gives a lower bound of the version: it never replaces a versioned one."""
+    async with sessions.begin() as session:
+        await ingest(session, [record(3, doi=None)])
+    lower_bound = record(2, version_exact=False, title="Other", doi="10.1/y")
+    async with sessions.begin() as session:
+        counts = await ingest(session, [lower_bound])
+    assert counts.updated == 1
+    async with sessions() as session:
+        paper = await get_paper(session, "2401.01234")
+    assert (paper.version, paper.title, paper.doi) == (3, "A study, v3", "10.1/y")
+    assert [v.version for v in paper.versions] == [1, 2, 3]
+
+
+async def test_a_new_paper_with_an_inexact_version_records_no_version_history(sessions):
+    async with sessions.begin() as session:
+        await ingest(session, [record(2, version_exact=False)])
+    async with sessions() as session:
+        paper = await get_paper(session, "2401.01234")
+    assert paper.version == 2
+    assert paper.versions == []
