@@ -1,9 +1,8 @@
 """Atom feeds of every list (``/arxiv/<categories>/feed``) and of searches.
 
 A list's feed takes the list's parameters (date, types, keywords: only the matching papers
-go into the feed, so that a keyword can be followed). The search feed asks
-``search.search_papers(session, query, limit=...)`` when the search package provides it, and
-is an empty, valid feed otherwise.
+go into the feed, so that a keyword can be followed). The search feed (``?query=``, newest
+first unless ``sort=relevance``) lists what ``search.search_papers`` finds.
 """
 
 from __future__ import annotations
@@ -121,8 +120,9 @@ async def list_feed(request: Request, key: str) -> Response:
     return feed_response(body)
 
 
-async def search_hits(session, query: str, limit: int) -> list[Paper]:
-    """The papers the search package finds for ``query``, or none when it has no search yet."""
+async def search_hits(session, query: str, limit: int, sort: str = "date") -> list[Paper]:
+    """The papers the search package finds for ``query`` (newest first for a feed), or none
+    when the site has no search."""
     try:
         import search
     except ImportError:
@@ -130,10 +130,10 @@ async def search_hits(session, query: str, limit: int) -> list[Paper]:
     search_papers = getattr(search, "search_papers", None)
     if search_papers is None or not query.strip():
         return []
-    found = search_papers(session, query, limit=limit)
+    found = search_papers(session, query, limit=limit, sort=sort)
     if inspect.isawaitable(found):
         found = await found
-    return await _as_papers(session, found)
+    return await _as_papers(session, getattr(found, "hits", found))
 
 
 async def _as_papers(session, found: Sequence[object]) -> list[Paper]:
@@ -155,8 +155,9 @@ async def _as_papers(session, found: Sequence[object]) -> list[Paper]:
 
 async def search_feed(request: Request) -> Response:
     query = request.query_params.get("query", request.query_params.get("q", ""))[:500]
+    sort = "relevance" if request.query_params.get("sort") == "relevance" else "date"
     async with request.app.state.sessions() as session:
-        papers = await search_hits(session, query, SEARCH_FEED_SIZE)
+        papers = await search_hits(session, query, SEARCH_FEED_SIZE, sort)
     base = _base_url(request)
     body = atom_feed(
         title=f"coolpapers search: {query}" if query else "coolpapers search",

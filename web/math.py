@@ -36,6 +36,20 @@ MATHML_ATTRIBUTES = frozenset(
 )
 MAX_FORMULA_LENGTH = 2000
 
+# Named functions (\\log n) get TeX's thin space before what they apply to.
+_FUNCTION_NAME = re.compile(
+    r"<mi>(?:arccos|arcsin|arctan|arg|cos|cosh|cot|coth|csc|deg|det|dim|exp|gcd|hom|inf|ker|lg"
+    r"|lim|liminf|limsup|ln|log|max|min|Pr|sec|sin|sinh|sup|tan|tanh)</mi>(?=<m[ion]|<mrow)"
+)
+_THIN_SPACE = '<mspace width="0.1667em"></mspace>'
+
+
+def _spaced(match: re.Match[str]) -> str:
+    closers = ("</mi>", "</mn>", "</mo>", "</mrow>")
+    after_something = match.string.endswith(closers, 0, match.start())
+    return (_THIN_SPACE if after_something else "") + match.group(0) + _THIN_SPACE
+
+
 # A backslash command left in MathML text means latex2mathml did not know it.
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 
@@ -145,7 +159,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str | None:
         return None
     if not _allowed(root):
         return None
-    return mathml
+    return _FUNCTION_NAME.sub(_spaced, mathml)
 
 
 Highlighter = Callable[[str], str]

@@ -51,6 +51,11 @@ SCHEMAS: dict[str, dict[str, object]] = {
             "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
             "title_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
             "abstract_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
+            "authors_display": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "With html=1: the names with TeX accents as Unicode.",
+            },
         },
     },
     "ListedPaper": {

@@ -7,7 +7,7 @@ import datetime as dt
 from crawler.ids import abs_url, pdf_url
 from models.schema import Paper
 from web.listing import ListResult
-from web.math import render_text
+from web.math import render_text, untex_accents
 from web.templating import has_html, html_url
 
 
@@ -43,6 +43,7 @@ def paper_json(paper: Paper, *, html: bool = False, versions: bool = True) -> di
     if html:
         data["title_html"] = str(render_text(paper.title))
         data["abstract_html"] = str(render_text(paper.abstract))
+        data["authors_display"] = [untex_accents(a.name) for a in paper.authors]
     return data
 
 

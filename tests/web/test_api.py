@@ -131,3 +131,27 @@ def test_empty_archive(empty_client):
     assert response.status_code == 200 and "No papers for this day." in response.text
     feed = feedparser.parse(empty_client.get("/arxiv/cs.AI/feed").content)
     assert not feed.bozo and feed.entries == []
+
+
+def test_search_feed_lists_what_the_search_finds(filled_settings):
+    import asyncio
+
+    from starlette.testclient import TestClient
+
+    from models.db import create_engine, session_factory
+    from web.app import create_app
+
+    search = pytest.importorskip("search")
+
+    async def index() -> None:
+        engine = create_engine(settings=filled_settings)
+        try:
+            await search.rebuild_index(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(index())
+    with TestClient(create_app(filled_settings)) as client:
+        feed = feedparser.parse(client.get("/arxiv/search/feed?query=fairness").content)
+    assert not feed.bozo
+    assert [e.id for e in feed.entries] == [f"https://arxiv.org/abs/{CY_ID}v1"]

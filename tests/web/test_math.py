@@ -84,3 +84,9 @@ def test_tex_accents_become_unicode():
         "Schrödinger, über, été, Gödel, ß"
     )
     assert str(render_text(r"Schr\"odinger")) == "Schrödinger"
+
+
+def test_named_functions_get_thin_spaces():
+    html = str(render_text(r"$n \log n$"))
+    thin = '<mspace width="0.1667em"></mspace>'
+    assert f"<mi>n</mi>{thin}<mi>log</mi>{thin}<mi>n</mi>" in html

@@ -39,7 +39,7 @@
     title.innerHTML = paper.title_html;
     heading.appendChild(title);
     article.appendChild(heading);
-    article.appendChild(element("p", "authors", paper.authors.join(", ")));
+    article.appendChild(element("p", "authors", (paper.authors_display || paper.authors).join(", ")));
     var abstract = element("p", "abstract");
     abstract.innerHTML = paper.abstract_html;
     article.appendChild(abstract);
