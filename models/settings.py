@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -72,6 +73,34 @@ class Settings(BaseSettings):
     ADMIN_TOKEN: SecretStr = Field(
         SecretStr(""), description="Bearer token of admin actions (empty: none allowed)."
     )
+    SCHEDULE_TIMEZONE: str = Field(
+        "America/New_York", description="Time zone of the SCHEDULE_* cron expressions."
+    )
+    SCHEDULE_RSS: str = Field(
+        "5 20 * * 0-4",
+        description="Cron of the daily feed crawl (arXiv announces at 20:00 Eastern, Sunday"
+        " to Thursday); 'TZ=Zone ' before an expression sets its own zone; 'off' disables.",
+    )
+    SCHEDULE_RSS_RETRY_MINUTES: float = Field(
+        5.0, gt=0, description="Minutes between two tries while the feed lacks the new day."
+    )
+    SCHEDULE_RSS_RETRY_HOURS: float = Field(
+        4.0, ge=0, description="Hours after the scheduled crawl during which it is retried."
+    )
+    SCHEDULE_OAI: str = Field("30 6 * * *", description="Cron of the daily OAI-PMH catch-up.")
+    SCHEDULE_INDEX_CHECK: str = Field(
+        "15 3 * * *", description="Cron of the nightly search-index check."
+    )
+    SCHEDULE_HOLIDAYS: Annotated[list[dt.date], NoDecode] = Field(
+        default_factory=list,
+        description="More evenings (Eastern dates) without arXiv announcement, comma-separated.",
+    )
+    SCHEDULE_LEASE_TTL: float = Field(
+        120.0, ge=1, description="Seconds a silent scheduler keeps its lease (then another may)."
+    )
+    SCHEDULE_STOP_GRACE: float = Field(
+        30.0, ge=0, description="Seconds the job in progress may take to finish on SIGTERM."
+    )
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -89,6 +118,39 @@ class Settings(BaseSettings):
             if value.lstrip().startswith("["):
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("SCHEDULE_HOLIDAYS", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("SCHEDULE_RSS", "SCHEDULE_OAI", "SCHEDULE_INDEX_CHECK")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        text = value.strip()
+        if text.lower() in ("", "off"):
+            return "off"
+        if text.startswith("TZ="):
+            zone, _, text = text.partition(" ")
+            cls._zone(zone.removeprefix("TZ="))
+        if len(text.split()) != 5 or not croniter.is_valid(text):
+            raise ValueError(f"not a five-field cron expression: {value!r}")
+        return value.strip()
+
+    @field_validator("SCHEDULE_TIMEZONE")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
     @field_validator("ARXIV_RSS_BASE", "ARXIV_API_BASE", "ARXIV_OAI_BASE")

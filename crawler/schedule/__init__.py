@@ -1,0 +1,57 @@
+"""Scheduled crawls that follow arXiv's calendar.
+
+This package owns when things run: arXiv's announcement calendar (``calendar``, pure), jobs
+and their triggers (``jobs``: cron expressions in a time zone, "after another job", retry
+windows), leases in the database that keep one scheduler and one run of each job at a time
+(``lease``), and the scheduler that runs the jobs (``scheduler``). The crawler's own jobs are
+built in ``daily``; jobs that need other packages (summaries, search) are handed in as
+plain callables by the composition layer.
+"""
+
+from crawler.schedule.calendar import Announcement, ArxivCalendar
+from crawler.schedule.clock import SYSTEM_CLOCK, Clock, SystemClock, VirtualClock
+from crawler.schedule.jobs import (
+    Cron,
+    InvalidSchedule,
+    Job,
+    JobContext,
+    JobFunction,
+    JobResult,
+    Outcome,
+    RetryWindow,
+)
+from crawler.schedule.scheduler import (
+    JobBusy,
+    Pending,
+    Runner,
+    RunRecord,
+    Scheduler,
+    SchedulerOptions,
+    UnknownJob,
+    plan_next,
+)
+
+__all__ = [
+    "SYSTEM_CLOCK",
+    "Announcement",
+    "ArxivCalendar",
+    "Clock",
+    "Cron",
+    "InvalidSchedule",
+    "Job",
+    "JobBusy",
+    "JobContext",
+    "JobFunction",
+    "JobResult",
+    "Outcome",
+    "Pending",
+    "RetryWindow",
+    "RunRecord",
+    "Runner",
+    "Scheduler",
+    "SchedulerOptions",
+    "SystemClock",
+    "UnknownJob",
+    "VirtualClock",
+    "plan_next",
+]
