@@ -9,10 +9,24 @@ transaction, so that a failed import writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Dialect,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crawler.records import AnnouncementRecord, PaperRecord
@@ -25,6 +39,7 @@ from models.schema import (
     PaperAuthor,
     PaperCategory,
     PaperVersion,
+    UTCDateTime,
 )
 
 BATCH_SIZE = 500
@@ -40,6 +55,7 @@ def on_papers_changed(hook: PapersChanged) -> None:
     """Register ``hook`` to run after every batch that changed papers (once per hook)."""
     if hook not in _after_write:
         _after_write.append(hook)
+
 
 # Paper columns that a record of the same version may fill in when the stored paper lacks them.
 FILLABLE = (
@@ -217,28 +233,49 @@ async def ingest(
     return counts
 
 
+def _among(session: AsyncSession, column: ColumnElement, values: list) -> ColumnElement[bool]:
+    """``column IN values``; on SQLite the values travel as one JSON parameter.
+
+    A plain IN renders one placeholder per value at every execution, which costs more than
+    the query itself for batches of hundreds of ids.
+    """
+    if session.bind.dialect.name == "sqlite":
+        table = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued(
+            "value"
+        )
+        return column.in_(select(table.c.value))
+    return column.in_(values)
+
+
 async def _load_stored(session: AsyncSession, ids: list[str]) -> dict[str, StoredPaper]:
     columns = [Paper.id, Paper.version, Paper.withdrawn, *(getattr(Paper, n) for n in FILLABLE)]
-    rows = (await session.execute(select(*columns).where(Paper.id.in_(ids)))).all()
+    rows = (await session.execute(select(*columns).where(_among(session, Paper.id, ids)))).all()
     if not rows:
         return {}
+    ids = [row.id for row in rows]
     with_authors = set(
         (
             await session.execute(
-                select(PaperAuthor.paper_id).where(PaperAuthor.paper_id.in_(ids)).distinct()
+                select(PaperAuthor.paper_id)
+                .where(_among(session, PaperAuthor.paper_id, ids))
+                .distinct()
             )
         ).scalars()
     )
     with_categories = set(
         (
             await session.execute(
-                select(PaperCategory.paper_id).where(PaperCategory.paper_id.in_(ids)).distinct()
+                select(PaperCategory.paper_id)
+                .where(_among(session, PaperCategory.paper_id, ids))
+                .distinct()
             )
         ).scalars()
     )
     versions: dict[str, set[int]] = {}
     for paper_id, version in await session.execute(
-        select(PaperVersion.paper_id, PaperVersion.version).where(PaperVersion.paper_id.in_(ids))
+        select(PaperVersion.paper_id, PaperVersion.version).where(
+            _among(session, PaperVersion.paper_id, ids)
+        )
     ):
         versions.setdefault(paper_id, set()).add(version)
     stored = {}
@@ -287,7 +324,7 @@ async def _ingest_batch(
         await _insert_ignore(session, Category.__table__, [{"code": c} for c in category_codes])
 
     if new_rows:
-        await session.execute(Paper.__table__.insert(), new_rows)
+        await _insert(session, Paper.__table__, new_rows)
     if replace_rows:
         await _update_papers(session, replace_rows)
     for paper_id, values in fills:
@@ -350,10 +387,11 @@ async def _write_authors(
     await _insert_ignore(session, Author.__table__, [{"name": n} for n in names])
     author_ids: dict[str, int] = {}
     name_list = list(names)
-    for start in range(0, len(name_list), 500):
-        chunk = name_list[start : start + 500]
+    step = len(name_list) if session.bind.dialect.name == "sqlite" else 500
+    for start in range(0, len(name_list), step):
+        chunk = name_list[start : start + step]
         for author_id, name in await session.execute(
-            select(Author.id, Author.name).where(Author.name.in_(chunk))
+            select(Author.id, Author.name).where(_among(session, Author.name, chunk))
         ):
             author_ids[name] = author_id
     rows = [
@@ -366,7 +404,7 @@ async def _write_authors(
         for r in records
         for i, a in enumerate(r.authors)
     ]
-    await session.execute(PaperAuthor.__table__.insert(), rows)
+    await _insert(session, PaperAuthor.__table__, rows)
 
 
 async def _write_categories(
@@ -382,16 +420,76 @@ async def _write_categories(
             {"paper_id": r.arxiv_id, "category": c, "position": i, "is_primary": c == primary}
             for i, c in enumerate(ordered)
         )
-    if rows:
-        await session.execute(PaperCategory.__table__.insert(), rows)
+    await _insert(session, PaperCategory.__table__, rows)
 
 
 async def _insert_ignore(session: AsyncSession, table: Table, rows: list[dict]) -> int:
     """Insert rows, skipping those that collide with a unique key; returns how many went in."""
-    dialect = session.bind.dialect.name
-    if dialect == "postgresql":
+    return await _insert(session, table, rows, ignore=True)
+
+
+async def _insert(
+    session: AsyncSession, table: Table, rows: list[dict], *, ignore: bool = False
+) -> int:
+    """Insert rows (all with the same keys) in one statement; returns how many went in.
+
+    On SQLite the rows go to the driver as tuples, converted by the columns' own bind
+    processors: SQLAlchemy's per-row parameter handling would otherwise cost more than the
+    insert itself.
+    """
+    if not rows:
+        return 0
+    dialect = session.bind.dialect
+    if dialect.name != "sqlite":
+        if not ignore:
+            await session.execute(table.insert(), rows)
+            return len(rows)
         from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    result = await session.execute(insert(table).on_conflict_do_nothing(), rows)
+
+        result = await session.execute(insert(table).on_conflict_do_nothing(), rows)
+        return max(result.rowcount, 0)
+    names = list(rows[0])
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+    }
+    sql = (
+        f"INSERT {'OR IGNORE ' if ignore else ''}INTO {table.name} "
+        f"({', '.join([*names, *defaults])}) "
+        f"VALUES ({', '.join('?' * (len(names) + len(defaults)))})"
+    )
+    fixed = tuple(defaults.values())
+    get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    converters = [
+        (i, convert)
+        for i, convert in enumerate(_sqlite_converter(table.c[n], dialect) for n in names)
+        if convert is not None
+    ]
+    params = []
+    for row in rows:
+        values = get(row)
+        if converters:
+            values = list(values)
+            for i, convert in converters:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            values = tuple(values)
+        params.append(values + fixed if fixed else values)
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(sql, params)
     return max(result.rowcount, 0)
+
+
+def _sqlite_converter(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a value of ``column`` is bound on SQLite: as SQLAlchemy would bind it."""
+    if isinstance(column.type, UTCDateTime):
+        return _sqlite_utc
+    return column.type._cached_bind_processor(dialect)
+
+
+def _sqlite_utc(value: dt.datetime) -> str:
+    """``UTCDateTime`` as stored on SQLite (the format of SQLAlchemy's SQLite DATETIME)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
