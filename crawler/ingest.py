@@ -42,7 +42,7 @@ from models.schema import (
     UTCDateTime,
 )
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 # Called after each batch, in the batch's transaction, with the ids of the papers whose stored
 # fields changed (new, replaced or filled in). The composition layer (cli, web) registers the
