@@ -32,6 +32,7 @@ from summaries.store import (
     best_summary,
     load_paper,
     save,
+    summaries_of,
     summary_at,
 )
 from summaries.summarizers import ExtractiveSummarizer, ModelSummarizer, Sleep, Summarizer
@@ -144,22 +145,21 @@ class SummaryService:
         The offline summarizer is instant: a missing summary is made on the spot.
         """
         self.check_language(language)
-        key, stored, best = await self._read(paper_id, language)
-        if self.summarizer.instant and (stored is None or stored.status != "complete"):
-            job = await self.start(paper_id, language)
-            await job.wait()
-            key, stored, best = await self._read(paper_id, language)
-        return Lookup(key, best, self._generation(key, stored))
-
-    async def _read(
-        self, paper_id: str, language: str
-    ) -> tuple[SummaryKey, StoredSummary | None, StoredSummary | None]:
         async with self.sessions() as session:
             paper = await load_paper(session, paper_id)
             if paper is None or paper.hidden:
                 raise PaperNotFound(f"no paper {paper_id} in this archive")
             key = SummaryKey(paper_id, paper.text.version, language, self.model)
-            return key, await summary_at(session, key), await best_summary(session, key)
+            stored = await summaries_of(session, paper_id, language)
+        current = next((s for s in stored if s.key == key), None)
+        instant = self.summarizer.instant and key not in self._jobs
+        if instant and (current is None or current.status != SummaryStatus.COMPLETE):
+            job = Job(key, paper.text, Priority.ON_DEMAND)
+            await self._run(job)
+            if job.result is not None:
+                current = job.result
+                stored = [s for s in stored if s.key != key] + [current]
+        return Lookup(key, best_summary(stored, key), self._generation(key, current))
 
     def _generation(self, key: SummaryKey, stored: StoredSummary | None) -> Generation:
         job = self._jobs.get(key)

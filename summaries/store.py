@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Announcement, Paper
@@ -94,26 +94,31 @@ async def summary_at(session: AsyncSession, key: SummaryKey) -> StoredSummary | 
     return StoredSummary.from_row(row) if row is not None else None
 
 
-async def best_summary(session: AsyncSession, key: SummaryKey) -> StoredSummary | None:
-    """The complete summary to show for ``key``: that one if stored, else the same version
-    by another model, else the latest older version (any model)."""
-    row = await session.scalar(
-        select(Summary)
-        .where(
-            Summary.paper_id == key.paper_id,
-            Summary.language == key.language,
-            Summary.status == SummaryStatus.COMPLETE,
-            Summary.version <= key.version,
-        )
-        .order_by(
-            Summary.version.desc(),
-            case((Summary.model == key.model, 0), else_=1),
-            case((Summary.kind == SummaryKind.MODEL, 0), else_=1),
-            Summary.created_at.desc(),
-        )
-        .limit(1)
+async def summaries_of(session: AsyncSession, paper_id: str, language: str) -> list[StoredSummary]:
+    """Every stored summary of a paper in ``language``: its versions, models and failures."""
+    found = await session.scalars(
+        select(Summary).where(Summary.paper_id == paper_id, Summary.language == language)
     )
-    return StoredSummary.from_row(row) if row is not None else None
+    return [StoredSummary.from_row(row) for row in found]
+
+
+def best_summary(summaries: list[StoredSummary], key: SummaryKey) -> StoredSummary | None:
+    """The complete summary to show for ``key``: that one if stored, else the same version
+    by another model (a model's before the extractive one), else the latest older version."""
+    candidates = [
+        s for s in summaries if s.status == SummaryStatus.COMPLETE and s.key.version <= key.version
+    ]
+    if not candidates:
+        return None
+    return max(
+        candidates,
+        key=lambda s: (
+            s.key.version,
+            s.key.model == key.model,
+            s.kind == SummaryKind.MODEL,
+            s.created_at,
+        ),
+    )
 
 
 @retry(sqlite_policy)

@@ -1,0 +1,230 @@
+"""The summary API: the cached FAQ of a paper, its generation streamed as server-sent
+events, and regeneration for the admin.
+
+- ``GET /api/papers/<id>/summary?lang=en`` — the summary to show (questions, answers as
+  Markdown and HTML, the paper version it is for, model, status), or 404 with
+  ``summary_status`` (none, queued, generating, failed) when there is none.
+- ``GET /api/papers/<id>/summary/stream?lang=en`` — ``text/event-stream`` of the events of
+  ``summaries.events``; starts the generation, or joins the one in progress, or replays the
+  cached summary. 429 when the client started too many, 503 when the day's budget is spent.
+- ``POST /api/papers/<id>/summary/regenerate?lang=en`` with ``Authorization: Bearer
+  <ADMIN_TOKEN>`` — generate again even though a summary is cached (202).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from crawler.ids import InvalidArxivId, parse_arxiv_id
+from summaries import (
+    BudgetExhausted,
+    Event,
+    Job,
+    Lookup,
+    PaperNotFound,
+    RateLimited,
+    StoredSummary,
+    SummaryService,
+)
+from summaries.markdown import MarkdownRenderer
+from web.math import tex_to_mathml
+
+HEARTBEAT_SECONDS = 15.0
+EXTRACTIVE_LABEL = (
+    "Extractive summary: sentences picked from the abstract by coolpapers,"
+    " not written by a language model."
+)
+
+renderer = MarkdownRenderer(tex_to_mathml)
+
+
+def service(request: Request) -> SummaryService:
+    """The app's summary service, made on first use by ``app.state.summary_factory``
+    (default ``SummaryService.from_settings``)."""
+    state = request.app.state
+    found = getattr(state, "summaries", None)
+    if found is None:
+        factory = getattr(state, "summary_factory", None) or SummaryService.from_settings
+        found = state.summaries = factory(state.settings, state.sessions)
+    return found
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
+    return JSONResponse(
+        {"error": message, "status": status, **extra}, status_code=status, headers=headers
+    )
+
+
+def _paper_and_language(request: Request, summaries: SummaryService) -> tuple[str, str]:
+    raw = request.path_params["arxiv_id"]
+    arxiv_id = parse_arxiv_id(raw).id  # raises InvalidArxivId
+    language = request.query_params.get("lang") or summaries.languages[0]
+    summaries.check_language(language)  # raises ValueError
+    return arxiv_id, language
+
+
+def faq_json(faq: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**item, "html": renderer.render(item["answer"])} for item in faq]
+
+
+def label(summary: dict[str, Any]) -> str:
+    if summary["kind"] == "extractive":
+        return EXTRACTIVE_LABEL
+    source = "full text" if summary.get("used_full_text") else "title and abstract"
+    return f"Answers by {summary['model']} from the {source} of v{summary['version']}."
+
+
+def summary_json(stored: StoredSummary, paper_version: int, model: str) -> dict[str, Any]:
+    data = stored.as_dict()
+    data["faq"] = faq_json(data["faq"])
+    data["paper_version"] = paper_version
+    data["current"] = stored.key.version == paper_version and stored.key.model == model
+    data["label"] = label(data)
+    return data
+
+
+def lookup_json(lookup: Lookup) -> dict[str, Any]:
+    generation = {
+        "status": lookup.generation.state,
+        "position": lookup.generation.position,
+        "error": lookup.generation.error,
+    }
+    assert lookup.summary is not None
+    data = summary_json(lookup.summary, lookup.key.version, lookup.key.model)
+    data["generation"] = generation
+    return data
+
+
+def _bad_request(request: Request, summaries: SummaryService) -> Response | tuple[str, str]:
+    try:
+        return _paper_and_language(request, summaries)
+    except InvalidArxivId:
+        return error(404, f"not an arXiv identifier: {request.path_params['arxiv_id'][:80]}")
+    except ValueError as exc:
+        return error(400, str(exc))
+
+
+async def summary(request: Request) -> Response:
+    summaries = service(request)
+    parsed = _bad_request(request, summaries)
+    if isinstance(parsed, Response):
+        return parsed
+    arxiv_id, language = parsed
+    try:
+        lookup = await summaries.lookup(arxiv_id, language)
+    except PaperNotFound as exc:
+        return error(404, str(exc))
+    if lookup.summary is None:
+        generation = lookup.generation
+        return error(
+            404,
+            generation.error or f"no {language} summary of {arxiv_id} yet",
+            summary_status=generation.state,
+            position=generation.position,
+            paper_version=lookup.key.version,
+        )
+    return JSONResponse(lookup_json(lookup))
+
+
+def encode(event: Event, job: Job) -> str:
+    data = event.data
+    if event.type == "answer":
+        data = {**data, "html": renderer.render(data["answer"])}
+    elif event.type == "done" and job.result is not None:
+        data = summary_json(job.result, job.paper.version, job.key.model)
+    payload = json.dumps(data, ensure_ascii=False)
+    return f"event: {event.type}\ndata: {payload}\n\n"
+
+
+async def _event_stream(job: Job) -> AsyncIterator[str]:
+    yield ": coolpapers summary stream\n\n"
+    async for event in job.follow(heartbeat=HEARTBEAT_SECONDS):
+        yield ": ping\n\n" if event is None else encode(event, job)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def stream(request: Request) -> Response:
+    summaries = service(request)
+    parsed = _bad_request(request, summaries)
+    if isinstance(parsed, Response):
+        return parsed
+    arxiv_id, language = parsed
+    try:
+        job = await summaries.start(arxiv_id, language, client=client_address(request))
+    except PaperNotFound as exc:
+        return error(404, str(exc))
+    except RateLimited as exc:
+        return error(429, str(exc), {"Retry-After": str(round(exc.retry_after + 0.5))})
+    except BudgetExhausted as exc:
+        return error(503, str(exc), {"Retry-After": str(round(exc.retry_after + 0.5))})
+    return StreamingResponse(
+        _event_stream(job),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _is_admin(request: Request) -> bool | None:
+    """None when no admin token is configured; else whether the request carries it."""
+    token = request.app.state.settings.ADMIN_TOKEN.get_secret_value()
+    if not token:
+        return None
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+async def regenerate(request: Request) -> Response:
+    admin = _is_admin(request)
+    if admin is None:
+        return error(403, "regeneration is disabled: no ADMIN_TOKEN is configured")
+    if not admin:
+        return error(
+            401, "an admin bearer token is required", {"WWW-Authenticate": 'Bearer realm="admin"'}
+        )
+    summaries = service(request)
+    parsed = _bad_request(request, summaries)
+    if isinstance(parsed, Response):
+        return parsed
+    arxiv_id, language = parsed
+    try:
+        job = await summaries.start(arxiv_id, language, force=True)
+    except PaperNotFound as exc:
+        return error(404, str(exc))
+    except BudgetExhausted as exc:
+        return error(503, str(exc), {"Retry-After": str(round(exc.retry_after + 0.5))})
+    return JSONResponse(
+        {
+            "paper": job.key.paper_id,
+            "version": job.key.version,
+            "language": job.key.language,
+            "model": job.key.model,
+            "summary_status": job.state.value,
+            "stream": str(request.url_for("summary_stream", arxiv_id=arxiv_id))
+            + f"?lang={language}",
+        },
+        status_code=202,
+    )
+
+
+routes = [
+    Route("/api/papers/{arxiv_id:path}/summary/stream", stream, name="summary_stream"),
+    Route(
+        "/api/papers/{arxiv_id:path}/summary/regenerate",
+        regenerate,
+        methods=["POST"],
+        name="summary_regenerate",
+    ),
+    Route("/api/papers/{arxiv_id:path}/summary", summary, name="summary"),
+]
