@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models.schema import Announcement, AnnounceType, Paper, PaperAuthor, PaperCategory
+from models.schema import (
+    Announcement,
+    AnnounceType,
+    Author,
+    Paper,
+    PaperAuthor,
+    PaperCategory,
+)
 
 
 def _with_details(statement):
@@ -43,7 +50,7 @@ async def categories_with_papers(session: AsyncSession) -> list[CategoryCount]:
 
 @dataclass(frozen=True, slots=True)
 class ListedPaper:
-    paper: Paper
+    paper: PaperView
     announce_type: AnnounceType | None  # None when the day comes from the publication date
 
 
@@ -74,11 +81,69 @@ class DayListing:
     type_counts: dict[AnnounceType, int] = field(default_factory=dict)
 
 
-def _list_details(statement):
-    return statement.options(
-        selectinload(Paper.authors).joinedload(PaperAuthor.author),
-        selectinload(Paper.categories),
-    )
+@dataclass(frozen=True, slots=True)
+class AuthorView:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    category: str
+    is_primary: bool
+
+
+@dataclass(slots=True)
+class PaperView:
+    """A paper of a list, read without the ORM (a day can list hundreds of papers); it has
+    the attributes of ``Paper`` that lists, feeds and the API read."""
+
+    id: str
+    version: int
+    title: str
+    abstract: str
+    primary_category: str | None
+    published: dt.datetime | None
+    updated: dt.datetime | None
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    modified_at: dt.datetime | None
+    authors: list[AuthorView] = field(default_factory=list)
+    categories: list[CategoryView] = field(default_factory=list)
+    versions: list[object] = field(default_factory=list)
+    hidden: bool = False
+
+
+_VIEW_COLUMNS = (
+    Paper.id, Paper.version, Paper.title, Paper.abstract, Paper.primary_category,
+    Paper.published, Paper.updated, Paper.comment, Paper.journal_ref, Paper.doi,
+    Paper.modified_at,
+)  # fmt: skip
+
+
+async def _views(session: AsyncSession, ids: list[str]) -> dict[str, PaperView]:
+    """The papers ``ids`` with their authors and categories, in three queries."""
+    views: dict[str, PaperView] = {}
+    for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        for row in await session.execute(select(*_VIEW_COLUMNS).where(Paper.id.in_(chunk))):
+            views[row[0]] = PaperView(*row)
+        authors = await session.execute(
+            select(PaperAuthor.paper_id, Author.name)
+            .join(Author, Author.id == PaperAuthor.author_id)
+            .where(PaperAuthor.paper_id.in_(chunk))
+            .order_by(PaperAuthor.paper_id, PaperAuthor.position)
+        )
+        for paper_id, name in authors:
+            views[paper_id].authors.append(AuthorView(name))
+        categories = await session.execute(
+            select(PaperCategory.paper_id, PaperCategory.category, PaperCategory.is_primary)
+            .where(PaperCategory.paper_id.in_(chunk))
+            .order_by(PaperCategory.paper_id, PaperCategory.position)
+        )
+        for paper_id, category, is_primary in categories:
+            views[paper_id].categories.append(CategoryView(category, is_primary))
+    return views
 
 
 def _not_in(exclude: tuple[str, ...]):
@@ -129,17 +194,19 @@ async def list_day(
         day = day or announced
         where = [Announcement.category.in_(categories)]
         statement = (
-            select(Paper, Announcement.type)
+            select(Paper.id, Announcement.type)
             .join(Announcement, Announcement.paper_id == Paper.id)
             .where(*where, Announcement.announced_on == day, Paper.hidden.is_(False))
         )
         if exclude:
             statement = statement.where(_not_in(exclude))
-        best: dict[str, ListedPaper] = {}
-        for paper, kind in await session.execute(_list_details(statement)):
-            held = best.get(paper.id)
-            if held is None or TYPE_ORDER[kind] < TYPE_ORDER[held.announce_type]:
-                best[paper.id] = ListedPaper(paper, kind)
+        kinds: dict[str, AnnounceType] = {}
+        for paper_id, kind in await session.execute(statement):
+            held = kinds.get(paper_id)
+            if held is None or TYPE_ORDER[kind] < TYPE_ORDER[held]:
+                kinds[paper_id] = kind
+        views = await _views(session, list(kinds))
+        best = {i: ListedPaper(views[i], kind) for i, kind in kinds.items()}
         listed = sorted(best.values(), key=lambda p: (TYPE_ORDER[p.announce_type], p.paper.id))
         counts: dict[AnnounceType, int] = {}
         for item in listed:
@@ -158,11 +225,12 @@ async def list_day(
         )
         if day is None:
             return DayListing(categories, None, [], False, exclude)
-    statement = select(Paper).where(*where, published_day == day.isoformat())
+    statement = select(Paper.id).where(*where, published_day == day.isoformat())
     if exclude:
         statement = statement.where(_not_in(exclude))
-    rows = await session.execute(_list_details(statement.order_by(Paper.id)))
-    listed = [ListedPaper(p, None) for p in rows.scalars()]
+    ids = list((await session.execute(statement.order_by(Paper.id))).scalars())
+    views = await _views(session, ids)
+    listed = [ListedPaper(views[i], None) for i in ids]
     previous, following = await _neighbour_days(session, published_day, where, day.isoformat())
     return DayListing(categories, day, listed, False, exclude, previous, following)
 

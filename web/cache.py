@@ -5,10 +5,12 @@ the database changes: at most once per ``check_interval`` a cheap query reads th
 version (the latest paper modification and the latest announcement); any change empties the
 cache. ``max_age`` bounds how long a page lives anyway (admin edits such as hiding a paper
 do not move the version), and ``max_bytes`` bounds the memory, oldest pages leaving first.
+Pages are kept both plain and gzipped: a 300-paper list is about 1 MB of HTML.
 """
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 
 from models.schema import Announcement, Paper
@@ -42,7 +44,16 @@ class _Entry:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    gzipped: bytes
     stored_at: float
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
+
+def accepts_gzip(headers: Headers) -> bool:
+    return "gzip" in headers.get("accept-encoding", "").lower()
 
 
 @dataclass
@@ -79,29 +90,38 @@ class PageCache:
             return
         headers = [(k, v) for k, v in response.headers.items() if k in CACHED_HEADERS]
         if key in self._entries:
-            self._size -= len(self._entries.pop(key).body)
-        self._entries[key] = _Entry(response.status_code, headers, body, self.clock())
-        self._size += len(body)
+            self._size -= self._entries.pop(key).size
+        gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        entry = _Entry(response.status_code, headers, body, gzipped, self.clock())
+        self._entries[key] = entry
+        self._size += entry.size
         while self._size > self.max_bytes and self._entries:
             _, old = self._entries.popitem(last=False)
-            self._size -= len(old.body)
+            self._size -= old.size
 
     async def page(
         self,
         key: Hashable,
         sessions: async_sessionmaker[AsyncSession],
         render: Callable[[], Awaitable[Response]],
+        request_headers: Headers | None = None,
     ) -> Response:
-        """The cached page under ``key``, or ``render()``'s, kept when it is a 200."""
+        """The cached page under ``key``, or ``render()``'s, kept when it is a 200.
+
+        A kept page is also kept gzipped, and sent so to clients that accept it."""
         await self._check_version(sessions)
         entry = self._entries.get(key)
         if entry is not None and self.clock() - entry.stored_at <= self.max_age:
             self._entries.move_to_end(key)
             self.hits += 1
-            response = Response(entry.body, status_code=entry.status)
+            gzipped = request_headers is not None and accepts_gzip(request_headers)
+            response = Response(entry.gzipped if gzipped else entry.body, entry.status)
             headers = MutableHeaders(raw=response.raw_headers)
             for name, value in entry.headers:
                 headers.append(name, value)
+            headers.append("vary", "accept-encoding")
+            if gzipped:
+                headers.append("content-encoding", "gzip")
             return response
         self.misses += 1
         response = await render()

@@ -100,9 +100,8 @@ async def list_page(request: Request, key: str) -> Response:
         }
         return templates.TemplateResponse(request, "list.html", context)
 
-    return await page_cache(request).page(
-        cache_key(request, "list", LIST_PARAMETERS), sessions, render
-    )
+    key = cache_key(request, "list", LIST_PARAMETERS)
+    return await page_cache(request).page(key, sessions, render, request.headers)
 
 
 async def paper_page(request: Request, arxiv_id: str, version: int | None = None) -> Response:

@@ -8,13 +8,15 @@ accents made Unicode; both take an optional highlighter from the keyword bar.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections import OrderedDict
 from pathlib import Path
 
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from crawler.ids import abs_url, pdf_url
-from web.i18n import template_context, translator
+from web.i18n import LANGUAGES, template_context, translator
 from web.math import Highlighter, render_text, untex_accents
 
 HERE = Path(__file__).parent
@@ -54,6 +56,30 @@ def iso_day(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
+ENTRY_CACHE_SIZE = 20_000
+_entry_cache: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
+
+
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _entry_macro(lang: str):
+    module = templates.env.get_template("_paper.html").make_module({"_": translator(lang)})
+    return module.entry
+
+
+def entry_html(paper, announce_type=None, verdict=None, highlight=None, lang: str = "en") -> Markup:
+    """One list entry (``_paper.html``'s ``entry``); kept when nothing is highlighted, since
+    the same entries are rendered for every reader of a list."""
+    if highlight is not None:
+        return _entry_macro(lang)(paper, announce_type, verdict, highlight)
+    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang)
+    html = _entry_cache.get(key)
+    if html is None:
+        html = _entry_cache[key] = _entry_macro(lang)(paper, announce_type, verdict)
+        if len(_entry_cache) > ENTRY_CACHE_SIZE:
+            _entry_cache.popitem(last=False)
+    return html
+
+
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[template_context])
 templates.env.globals.update(
     abs_url=abs_url,
@@ -66,6 +92,7 @@ templates.env.globals.update(
     lang="en",
     theme="auto",
 )
+templates.env.globals["entry_html"] = entry_html
 templates.env.filters.update(tex=tex, plain=plain, iso_day=iso_day)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

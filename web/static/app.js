@@ -35,8 +35,33 @@
   }
 
   var pageLabels = {
-    star: "Star", unstar: "Unstar", read: "Mark as read", unread: "Mark as unread"
+    star: "Star", unstar: "Unstar", read: "Mark as read", unread: "Mark as unread", copy: "Copy"
   };
+
+  function makeButton(attribute, className, text) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = className;
+    b.setAttribute(attribute, "");
+    b.textContent = text;
+    return b;
+  }
+
+  // List entries carry no buttons in their HTML: they are added here, where they can work.
+  function addActions(article) {
+    if (article.querySelector("[data-star]")) return;
+    var links = article.querySelector(".links");
+    if (!links) return;
+    var actions = document.createElement("span");
+    actions.className = "actions";
+    actions.appendChild(makeButton("data-star", "star", "☆"));
+    actions.appendChild(makeButton("data-read", "read-toggle", pageLabels.read));
+    var copy = makeButton("data-copy", "copy", pageLabels.copy);
+    copy.setAttribute("data-copy", article.getAttribute("data-id") + " " +
+      (article.getAttribute("data-title") || titleOf(article)));
+    actions.appendChild(copy);
+    links.appendChild(actions);
+  }
 
   // --- stars and reading history -------------------------------------------------------
 
@@ -96,6 +121,7 @@
     var articles = document.querySelectorAll("article.paper[data-id]");
     for (var i = 0; i < articles.length; i++) {
       var article = articles[i];
+      addActions(article);
       var id = article.getAttribute("data-id");
       var starred = !!stars[id];
       var wasRead = !!read[id];

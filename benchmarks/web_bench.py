@@ -1,0 +1,334 @@
+"""Site: throughput and latency of a 300-paper list page against a bare Starlette endpoint
+that returns a static page of the same bytes, measured in the same run on 127.0.0.1.
+
+    .venv/bin/python -m benchmarks.web_bench [--duration 30] [--connections 32]
+
+Each server is one uvicorn process; the load comes from wrk when it is installed (Debian's
+``wrk``), otherwise from a small asyncio/httpx load generator in this file. Three servers are
+measured in turn: the site as it runs (rendered lists are cached until the data changes),
+the bare endpoint (the baseline), and the site with its page cache turned off (every request
+queries the database and renders the page). The site and the baseline are loaded twice, as
+plain HTML and gzipped (as browsers ask; the baseline then sends the same gzipped bytes). The
+time to render the list once without the cache is also reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import gzip
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPERS = 300
+CATEGORY = "cs.LG"
+DAY = dt.date(2024, 11, 28)
+LIST_PATH = f"/arxiv/{CATEGORY}"
+WORDS = (  # noqa: SIM905
+    "model learning network attention training data loss gradient transformer layer token "
+    "sequence optimisation convergence representation benchmark inference sparse kernel "
+    "embedding policy reward diffusion sampling regularisation robustness generalisation"
+).split()
+FORMULAS = (
+    r"$O(n \log n)$", r"$\mathcal{L}(\theta)=\sum_i \ell(x_i)$", r"$\alpha \in (0, 1)$",
+    r"$\|W\|_2 \le 1$", r"$d_k^{-1/2}$", r"$p(x \mid z)$", r"$\mathbb{E}[X^2]$",
+)  # fmt: skip
+
+
+# --- the data ------------------------------------------------------------------------------
+
+
+def make_records(n: int = PAPERS, seed: int = 7):
+    from crawler.records import AnnouncementRecord, AuthorRecord, PaperRecord, VersionRecord
+
+    rng = random.Random(seed)
+    published = dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(18), dt.UTC)
+    kinds = ["new"] * 6 + ["cross"] * 2 + ["replace"] * 2
+    records = []
+    for i in range(n):
+        sentences = []
+        for _ in range(9):  # about 1,200 characters, as arXiv abstracts
+            words = rng.choices(WORDS, k=rng.randint(10, 18))
+            if rng.random() < 0.3:
+                words.insert(rng.randrange(len(words)), rng.choice(FORMULAS))
+            sentences.append(" ".join(words).capitalize() + ".")
+        kind = rng.choice(kinds)
+        primary = CATEGORY if kind != "cross" else "stat.ML"
+        others = [c for c in ("cs.AI", "stat.ML", "cs.CL") if c != primary][: rng.randint(0, 2)]
+        records.append(
+            PaperRecord(
+                arxiv_id=f"2411.{10000 + i:05d}",
+                version=2 if kind == "replace" else 1,
+                title=" ".join(rng.choices(WORDS, k=8)).title() + " " + rng.choice(FORMULAS),
+                abstract=" ".join(sentences),
+                authors=tuple(
+                    AuthorRecord(f"Author {rng.randrange(5000)}") for _ in range(rng.randint(2, 8))
+                ),
+                primary_category=primary,
+                categories=(primary, *others) if primary == CATEGORY else (primary, CATEGORY),
+                published=published,
+                updated=published,
+                versions=(VersionRecord(1, published),),
+                announcement=AnnouncementRecord(DAY, kind, ()),
+            )
+        )
+    return records
+
+
+def build_database(directory: Path) -> str:
+    from cli.db import upgrade_database
+    from crawler.ingest import ingest
+    from models.db import create_engine, session_factory
+    from models.settings import Settings
+
+    url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+    upgrade_database(url)
+
+    async def fill() -> None:
+        engine = create_engine(settings=Settings(DATABASE_URL=url))
+        try:
+            async with session_factory(engine).begin() as session:
+                await ingest(session, make_records())
+        finally:
+            await engine.dispose()
+
+    asyncio.run(fill())
+    return url
+
+
+# --- the servers ---------------------------------------------------------------------------
+
+
+def uncached_app():
+    """The site with its page cache off: every request queries and renders."""
+    from web.app import create_app
+    from web.cache import PageCache
+
+    app = create_app()
+    app.state.page_cache = PageCache(max_bytes=0)
+    return app
+
+
+def static_app():
+    """The baseline: a bare Starlette endpoint returning the bytes of a saved page."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body = Path(os.environ["WEB_BENCH_PAGE"]).read_bytes()
+    gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+
+    async def page(request):
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
+            return Response(gzipped, media_type="text/html; charset=utf-8", headers=headers)
+        return Response(body, media_type="text/html; charset=utf-8")
+
+    return Starlette(routes=[Route(LIST_PATH, page)])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--timeout-graceful-shutdown", "5",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + LIST_PATH, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{factory} did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- the load ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    tool: str
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(url: str, duration: int, connections: int, encoding: str) -> Load:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
+         "-H", f"Accept-Encoding: {encoding}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = 0
+    if found := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(found.group(1))
+    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                          out):  # fmt: skip
+        errors += sum(map(int, found.groups()))
+    return Load(rps, p50, p99, requests, errors, "wrk")
+
+
+def run_httpx(url: str, duration: int, connections: int, encoding: str) -> Load:
+    async def main() -> Load:
+        latencies: list[float] = []
+        errors = 0
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        headers = {"accept-encoding": encoding}
+        async with httpx.AsyncClient(limits=limits, timeout=5, headers=headers) as client:
+            start = time.perf_counter()
+            stop = start + duration
+
+            async def worker() -> None:
+                nonlocal errors
+                while time.perf_counter() < stop:
+                    sent = time.perf_counter()
+                    try:
+                        async with client.stream("GET", url) as response:
+                            async for _ in response.aiter_raw():
+                                pass
+                        if response.status_code != 200:
+                            errors += 1
+                    except httpx.HTTPError:
+                        errors += 1
+                    latencies.append((time.perf_counter() - sent) * 1000)
+
+            await asyncio.gather(*(worker() for _ in range(connections)))
+            elapsed = time.perf_counter() - start
+        cuts = statistics.quantiles(latencies, n=100)
+        return Load(len(latencies) / elapsed, cuts[49], cuts[98], len(latencies), errors, "httpx")
+
+    return asyncio.run(main())
+
+
+def measure(url: str, duration: int, connections: int, encoding: str = "identity") -> Load:
+    if shutil.which("wrk"):
+        return run_wrk(url, duration, connections, encoding)
+    return run_httpx(url, duration, connections, encoding)
+
+
+def render_time(database_url: str, repeats: int = 20) -> float:
+    """Median milliseconds to query and render the list once, without the page cache."""
+    import warnings
+
+    from models.settings import Settings
+    from web.app import create_app
+    from web.cache import PageCache
+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
+
+    app = create_app(Settings(DATABASE_URL=database_url))
+    app.state.page_cache = PageCache(max_bytes=0)
+    times = []
+    with TestClient(app) as client:
+        client.get(LIST_PATH)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            assert client.get(LIST_PATH).status_code == 200
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=30, help="seconds per measured server")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--uncached-duration", type=int, default=10)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:
+        directory = Path(tmp)
+        database_url = build_database(directory)
+        env = {"COOLPAPERS_DATABASE_URL": database_url}
+        duration, connections = args.duration, args.connections
+        with serve("web.app:create_app", env) as url:
+            page = httpx.get(url + LIST_PATH).content
+            assert page.count(b'<article class="paper') == PAPERS, "the list lacks papers"
+            (directory / "page.html").write_bytes(page)
+            site = measure(url + LIST_PATH, duration, connections)
+            site_gzip = measure(url + LIST_PATH, duration, connections, "gzip")
+        env["WEB_BENCH_PAGE"] = str(directory / "page.html")
+        with serve("benchmarks.web_bench:static_app", env) as url:
+            bare = measure(url + LIST_PATH, duration, connections)
+            bare_gzip = measure(url + LIST_PATH, duration, connections, "gzip")
+        with serve("benchmarks.web_bench:uncached_app", env) as url:
+            uncached = measure(url + LIST_PATH, args.uncached_duration, connections, "gzip")
+        render_ms = render_time(database_url)
+
+    gzipped = len(gzip.compress(page, compresslevel=6, mtime=0))
+    print(f"list page: {PAPERS} papers, {len(page) / 1024:.0f} KiB, gzipped "
+          f"{gzipped / 1024:.0f} KiB; load: {bare.tool}, {connections} connections, "
+          f"{duration} s; {os.cpu_count()} cores")  # fmt: skip
+    print(f"{'server':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>7}")
+    rows = (
+        ("bare static endpoint, plain", bare, bare),
+        ("site, plain", site, bare),
+        ("bare static endpoint, gzip", bare_gzip, bare_gzip),
+        ("site, gzip", site_gzip, bare_gzip),
+        ("site, page cache off, gzip", uncached, bare_gzip),
+    )
+    for name, load, baseline in rows:
+        ratio = load.requests_per_second / baseline.requests_per_second
+        print(f"{name:<34}{load.requests_per_second:>9.0f}{load.p50_ms:>9.1f}"
+              f"{load.p99_ms:>9.1f}{load.errors:>8}{ratio:>7.2f}")  # fmt: skip
+    print(f"one uncached render of the list: {render_ms:.1f} ms (median of 20)")
+    for name, load, baseline in rows[1:4:2]:
+        ok = load.requests_per_second >= 0.4 * baseline.requests_per_second and load.p99_ms < 100
+        print(f"target for {name} (>= 40% of the bare throughput, p99 < 100 ms):",
+              "met" if ok else "NOT met")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
