@@ -8,7 +8,7 @@ import click
 from alembic import command
 from alembic.config import Config
 
-from cli.context import CommandError, load_settings
+from cli.context import CommandError, load_settings, print_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,38 @@ def downgrade(revision: str) -> None:
     click.echo(f"database downgraded to {revision}")
 
 
+def database_revisions(url: str) -> tuple[list[str], list[str]]:
+    """The revisions the database is at, and the latest revisions of the code."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine as create_sync_engine
+    from sqlalchemy.engine import make_url
+
+    heads = list(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    sync_url = make_url(url)
+    if sync_url.drivername == "sqlite+aiosqlite":
+        sync_url = sync_url.set(drivername="sqlite")
+    engine = create_sync_engine(sync_url)
+    try:
+        with engine.connect() as connection:
+            current = list(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current, heads
+
+
 @db.command()
-def current() -> None:
-    """Show the revision the database is at."""
-    command.current(alembic_config(load_settings().DATABASE_URL))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def current(as_json: bool) -> None:
+    """Show the revision the database is at, and whether it is the latest."""
+    settings = load_settings()
+    try:
+        at, heads = database_revisions(settings.DATABASE_URL)
+    except Exception as exc:
+        raise CommandError(f"cannot read the database's revision: {exc}") from exc
+    latest = sorted(at) == sorted(heads)
+    if as_json:
+        print_json({"current": at, "head": heads, "up_to_date": latest})
+        return
+    state = "latest" if latest else f"latest is {', '.join(heads)}: run 'coolpapers db upgrade'"
+    click.echo(f"database at {', '.join(at) or 'no revision (empty)'} ({state})")

@@ -7,9 +7,15 @@ import sys
 
 import click
 
+from cli.backup import backup
+from cli.crawl import crawl
 from cli.db import db
+from cli.export import export
 from cli.imports import import_command
+from cli.jobs import jobs
+from cli.paper import paper
 from cli.sample import sample
+from cli.schedule import schedule
 from cli.serve import serve
 from cli.stats import stats
 
@@ -33,6 +39,12 @@ cli.add_command(serve)
 cli.add_command(import_command)
 cli.add_command(stats)
 cli.add_command(sample)
+cli.add_command(schedule)
+cli.add_command(jobs)
+cli.add_command(backup)
+cli.add_command(export)
+cli.add_command(paper)
+cli.add_command(crawl)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,22 +1,87 @@
-"""``coolpapers serve``: the web site."""
+"""``coolpapers serve``: the web site, optionally with the scheduler in the same process."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 import click
+from starlette.applications import Starlette
 
 from cli.context import load_settings
+from models.settings import Settings, get_settings
+
+log = logging.getLogger("coolpapers.schedule")
+
+
+def site(settings: Settings | None = None) -> Starlette:
+    """The site, with the jobs of the schedule known to its admin page."""
+    from cli.operations import all_jobs
+    from web.app import create_app
+
+    settings = settings or get_settings()
+    app = create_app(settings)
+    app.state.jobs = all_jobs(settings)
+    return app
+
+
+def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
+    """Run the scheduler in ``app``'s process, from its start-up to its shutdown.
+
+    Each web worker starts one; the lease lets one of them run the jobs at a time. At
+    shutdown (uvicorn's SIGTERM) the job in progress gets the stop grace to finish.
+    """
+    from cli.operations import runner_for
+    from crawler.schedule import Scheduler
+    from crawler.schedule.setup import scheduler_options
+
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: Starlette) -> AsyncIterator[object]:
+        async with inner(application) as state:
+            runner = runner_for(settings, application.state.sessions,
+                                jobs=getattr(application.state, "jobs", None))  # fmt: skip
+            scheduler = Scheduler(runner, scheduler_options(settings))
+            application.state.scheduler = scheduler
+            stop = asyncio.Event()
+            task = asyncio.create_task(scheduler.run(stop))
+            try:
+                yield state
+            finally:
+                stop.set()
+                try:
+                    await task
+                except Exception:
+                    log.exception("the scheduler failed at shutdown")
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def site_with_scheduler() -> Starlette:
+    settings = get_settings()
+    return attach_scheduler(site(settings), settings)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--with-scheduler",
+    is_flag=True,
+    help="Also run the jobs of the schedule in the web process (see 'coolpapers schedule').",
+)
+def serve(host: str, port: int, workers: int, with_scheduler: bool) -> None:
     """Serve the site (Starlette on uvicorn)."""
     import uvicorn
 
     load_settings()  # fail early, in one line, on invalid settings
+    factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:site"
     uvicorn.run(
-        "web.app:create_app", factory=True, host=host, port=port, workers=workers,
+        factory, factory=True, host=host, port=port, workers=workers,
         proxy_headers=True, log_level="info",
     )  # fmt: skip

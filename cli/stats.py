@@ -1,53 +1,161 @@
-"""``coolpapers stats``: what the archive holds."""
+"""``coolpapers stats``: what the archive holds, and how the crawls went."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import click
 
 from cli.context import database, load_settings, print_json, print_table, run
+from crawler.reconcile import RecordedGap, recorded_gaps
+from models.ops import JobRun
+from models.reports import (
+    DayCount,
+    IndexSize,
+    SummaryCounts,
+    papers_by_category_and_day,
+    recent_crawl_runs,
+    recent_job_runs,
+    search_index_size,
+    summary_counts,
+)
+from models.schema import CrawlRun
 from models.stats import ArchiveStats, archive_stats
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    archive: ArchiveStats
+    by_day: list[DayCount]
+    summaries: SummaryCounts | None
+    index: IndexSize | None
+    crawl_runs: list[CrawlRun]
+    job_runs: list[JobRun]
+    gaps: list[RecordedGap]
+
+
+def crawl_json(run: CrawlRun) -> dict:
+    return {
+        "id": run.id,
+        "source": run.source,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "status": run.status.value,
+        "new": run.n_new,
+        "updated": run.n_updated,
+        "unchanged": run.n_unchanged,
+        "failed": run.n_failed,
+        "error": run.error,
+    }
+
+
+def job_json(run: JobRun) -> dict:
+    return {
+        "id": run.id,
+        "job": run.job,
+        "trigger": run.trigger,
+        "status": run.status.value,
+        "scheduled_for": run.scheduled_for.isoformat(),
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "detail": run.detail,
+    }
+
+
+def gap_json(gap: RecordedGap) -> dict:
+    return {
+        "crawl_run_id": gap.crawl_run_id,
+        "day": gap.day,
+        "category": gap.category,
+        "announced": gap.announced,
+        "stored": gap.stored,
+        "missing": gap.missing,
+        "still_missing": gap.still_missing,
+    }
+
+
+def report_json(report: Report) -> dict:
+    archive = report.archive
+    summaries = report.summaries
+    return {
+        "papers": archive.papers,
+        "authors": archive.authors,
+        "categories": archive.categories,
+        "last_crawl": crawl_json(archive.last_crawl) if archive.last_crawl else None,
+        "papers_by_day": [
+            {"day": c.day.isoformat(), "category": c.category, "papers": c.papers}
+            for c in report.by_day
+        ],
+        "summaries": None
+        if summaries is None
+        else {
+            "by_status": summaries.by_status,
+            "by_language": summaries.by_language,
+            "model_calls_today": summaries.calls_today,
+        },
+        "search_index": None
+        if report.index is None
+        else {"documents": report.index.documents, "bytes": report.index.bytes},
+        "crawl_runs": [crawl_json(r) for r in report.crawl_runs],
+        "job_runs": [job_json(r) for r in report.job_runs],
+        "gaps": [gap_json(g) for g in report.gaps],
+    }
+
+
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def stats(as_json: bool) -> None:
-    """Show the number of papers, authors and categories, and the last crawl."""
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option(
+    "--days", default=7, show_default=True, type=click.IntRange(1, 366),
+    help="Announcement days shown by category.",
+)  # fmt: skip
+@click.option(
+    "--runs", default=10, show_default=True, type=click.IntRange(0, 1000),
+    help="Latest crawl and job runs shown.",
+)  # fmt: skip
+def stats(as_json: bool, days: int, runs: int) -> None:
+    """Show what the archive holds (papers, authors, categories; papers by category and day;
+    summaries; the search index) and how the crawls went (latest runs, coverage gaps)."""
     settings = load_settings()
 
-    async def go() -> ArchiveStats:
+    async def go() -> Report:
         async with database(settings) as sessions, sessions() as session:
-            return await archive_stats(session)
+            archive = await archive_stats(session)
+            return Report(
+                archive=archive,
+                by_day=await papers_by_category_and_day(session, days),
+                summaries=await summary_counts(session),
+                index=await search_index_size(session),
+                crawl_runs=await recent_crawl_runs(session, runs),
+                job_runs=await recent_job_runs(session, runs),
+                gaps=await recorded_gaps(session),
+            )
 
-    result = run(go)
-    last = result.last_crawl
-    last_crawl = (
-        {
-            "id": last.id,
-            "source": last.source,
-            "started_at": last.started_at.isoformat(),
-            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
-            "status": last.status.value,
-            "new": last.n_new,
-            "updated": last.n_updated,
-            "unchanged": last.n_unchanged,
-            "failed": last.n_failed,
-            "error": last.error,
-        }
-        if last
-        else None
-    )
-    data = {
-        "papers": result.papers,
-        "authors": result.authors,
-        "categories": result.categories,
-        "last_crawl": last_crawl,
-    }
+    report = run(go)
     if as_json:
-        print_json(data)
+        print_json(report_json(report))
         return
-    rows = [("papers", result.papers), ("authors", result.authors),
-            ("categories", result.categories)]  # fmt: skip
-    if last_crawl:
+    print_tables(report)
+
+
+def print_tables(report: Report) -> None:
+    archive = report.archive
+    rows = [("papers", archive.papers), ("authors", archive.authors),
+            ("categories", archive.categories)]  # fmt: skip
+    if report.summaries is not None:
+        s = report.summaries
+        statuses = ", ".join(f"{n} {status}" for status, n in sorted(s.by_status.items()))
+        rows.append(("summaries", statuses or "none"))
+        if s.by_language:
+            rows.append(
+                ("summaries by language",
+                 ", ".join(f"{lang} {n}" for lang, n in sorted(s.by_language.items())))
+            )  # fmt: skip
+        rows.append(("model calls today", s.calls_today))
+    if report.index is not None:
+        size = f", {report.index.bytes / 2**20:.1f} MiB" if report.index.bytes is not None else ""
+        rows.append(("search index", f"{report.index.documents} papers{size}"))
+    last = archive.last_crawl
+    if last:
         rows.append(
             (
                 "last crawl",
@@ -59,3 +167,45 @@ def stats(as_json: bool) -> None:
     else:
         rows.append(("last crawl", "never"))
     print_table("coolpapers", ["what", "value"], rows)
+
+    if report.by_day:
+        day_list = sorted({c.day for c in report.by_day}, reverse=True)
+        categories = sorted({c.category for c in report.by_day})
+        counts = {(c.day, c.category): c.papers for c in report.by_day}
+        print_table(
+            "announced papers by category and day",
+            ["category", *(d.isoformat() for d in day_list)],
+            [(cat, *(counts.get((d, cat), 0) for d in day_list)) for cat in categories],
+        )
+    if report.crawl_runs:
+        print_table(
+            "latest crawl runs",
+            ["run", "source", "started (UTC)", "status", "new", "updated", "failed", "error"],
+            [
+                (r.id, r.source, f"{r.started_at:%Y-%m-%d %H:%M}", r.status.value, r.n_new,
+                 r.n_updated, r.n_failed, r.error or "")
+                for r in report.crawl_runs
+            ],
+        )  # fmt: skip
+    if report.job_runs:
+        print_table(
+            "latest job runs",
+            ["run", "job", "trigger", "started (UTC)", "status", "detail"],
+            [
+                (r.id, r.job, r.trigger, f"{r.started_at:%Y-%m-%d %H:%M}", r.status.value,
+                 r.detail or "")
+                for r in report.job_runs
+            ],
+        )  # fmt: skip
+    if report.gaps:
+        print_table(
+            "coverage gaps (feed announced, database held)",
+            ["crawl run", "day", "category", "announced", "stored", "missing", "still missing"],
+            [
+                (g.crawl_run_id, g.day, g.category, g.announced, g.stored, g.missing,
+                 g.still_missing)
+                for g in report.gaps
+            ],
+        )  # fmt: skip
+    else:
+        click.echo("coverage gaps: none recorded")

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.ingest import IngestCounts, ingest
@@ -187,12 +187,11 @@ async def record_gaps(
     sessions: async_sessionmaker[AsyncSession], crawl_run_id: int, result: Reconciliation
 ) -> None:
     async with sessions.begin() as session:
-        await session.execute(
-            update(CrawlRun)
-            .where(CrawlRun.id == crawl_run_id)
-            .values(gaps=result.as_json(dt.datetime.now(dt.UTC)))
-            .execution_options(synchronize_session=False)
-        )
+        run = await session.get(CrawlRun, crawl_run_id)
+        if run is None:
+            return
+        # Beside what the crawl itself noted there (records it skipped, ids it missed).
+        run.gaps = {**(run.gaps or {}), **result.as_json(dt.datetime.now(dt.UTC))}
 
 
 @dataclass(frozen=True, slots=True)

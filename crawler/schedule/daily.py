@@ -13,13 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.reconcile import FetchIds, listing_of, reconcile
 from crawler.records import PaperRecord
 from crawler.schedule.calendar import ArxivCalendar
 from crawler.schedule.jobs import Cron, Job, JobContext, JobResult, RetryWindow
 from crawler.schedule.logline import kv
-from models.schema import CrawlRun, CrawlStatus
+from models.schema import Announcement, CrawlRun, CrawlStatus
 
 log = logging.getLogger("coolpapers.crawl")
 
@@ -36,6 +37,7 @@ class FeedCrawl:
     new: int = 0
     updated: int = 0
     error: str | None = None
+    not_modified: bool = False  # the feed is the one an earlier crawl stored (HTTP 304)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,10 @@ class CatchUp:
     error: str | None = None
 
 
-CrawlFeeds = Callable[[tuple[str, ...]], Awaitable[FeedCrawl]]
-HarvestSince = Callable[[dt.date, tuple[str, ...]], Awaitable[CatchUp]]
+Sessions = async_sessionmaker[AsyncSession]
+# Crawls the feeds of the categories; ``conditional`` lets it answer "not modified".
+CrawlFeeds = Callable[..., Awaitable[FeedCrawl]]
+HarvestSince = Callable[[Sessions, dt.date, tuple[str, ...]], Awaitable[CatchUp]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,21 @@ def rss_job_function(config: DailyConfig, crawlers: Crawlers):
             if reason is not None:
                 return JobResult.skipped(f"no announcement on {evening:%a %Y-%m-%d} ({reason})")
             expected = context.calendar.announcement(evening).day
-        crawl = await crawlers.feeds(config.categories)
+        crawl = await crawlers.feeds(context.sessions, config.categories)
+        if crawl.not_modified and not crawl.error:
+            held = expected is not None and await stored_day(context, expected)
+            if not held:
+                log.info(kv(crawl="rss", run=crawl.crawl_run_id, not_modified=True))
+                if expected is None:
+                    return JobResult.succeeded(
+                        "the feed has not changed since the last crawl", crawl.crawl_run_id
+                    )
+                return JobResult.not_ready(
+                    f"the feed has not changed since the last crawl, not yet {expected}",
+                    crawl.crawl_run_id,
+                )
+            # Stored by another crawl since the announcement: read it again to reconcile.
+            crawl = await crawlers.feeds(context.sessions, config.categories, conditional=False)
         days = feed_days(crawl.records)
         shown = days[-1] if days else None
         log.info(
@@ -127,6 +145,15 @@ def rss_job_function(config: DailyConfig, crawlers: Crawlers):
     return crawl_rss
 
 
+async def stored_day(context: JobContext, day: dt.date) -> bool:
+    """Whether the database holds announcements of ``day``."""
+    async with context.sessions() as session:
+        found = await session.execute(
+            select(Announcement.id).where(Announcement.announced_on == day).limit(1)
+        )
+        return found.first() is not None
+
+
 async def last_harvest_day(context: JobContext) -> dt.date | None:
     """The day of the start of the last OAI harvest that succeeded."""
     async with context.sessions() as session:
@@ -147,7 +174,7 @@ def oai_job_function(config: DailyConfig, crawlers: Crawlers):
         today = context.now.astimezone(dt.UTC).date()
         last = await last_harvest_day(context)
         since = (last or today) - dt.timedelta(days=config.oai_overlap_days)
-        result = await crawlers.harvest_since(since, config.categories)
+        result = await crawlers.harvest_since(context.sessions, since, config.categories)
         log.info(
             kv(crawl="oai", run=result.crawl_run_id, since=since, new=result.new,
                updated=result.updated, error=result.error)

@@ -360,9 +360,18 @@ def _log_run(record: RunRecord) -> None:
 class Scheduler:
     """Runs the jobs of ``runner`` on their schedule while it holds the scheduler lease."""
 
-    def __init__(self, runner: Runner, options: SchedulerOptions | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        options: SchedulerOptions | None = None,
+        *,
+        run_at_start: tuple[str, ...] = (),
+    ) -> None:
         self.runner = runner
         self.options = options or SchedulerOptions()
+        for name in run_at_start:
+            runner.job(name)  # unknown names fail here, not when the lease comes
+        self.run_at_start = run_at_start
         self.pending: list[Pending] = []
         self.leading = False
         self.completed: list[RunRecord] = []  # this process's runs, latest last (bounded)
@@ -456,6 +465,9 @@ class Scheduler:
                 following = plan_next(job, last, now)
                 if following is not None:
                     self.pending.append(following)
+        for name in self.run_at_start:
+            self.pending.append(Pending(name, now, now, 1, "manual"))
+        self.run_at_start = ()
         for pending in sorted(self.pending, key=lambda p: p.due):
             log.info(kv(job=pending.job, event="planned", due=pending.due, slot=pending.slot,
                         trigger=pending.trigger))  # fmt: skip
@@ -493,14 +505,18 @@ class Scheduler:
         due = [p for p in self.pending if p.due <= now]
         if not due:
             return None
-        first = min(due, key=lambda p: (p.due, p.trigger != "after"))
+        first = min(due, key=lambda p: (p.due, p.trigger not in ("after", "manual")))
         self.pending.remove(first)
         return first
 
     async def _run(self, pending: Pending) -> None:
         job = self.runner.job(pending.job)
         try:
-            record = await self.runner.execute(pending, also_renew=(lease.SCHEDULER_LEASE,))
+            record = await self.runner.execute(
+                pending,
+                manual=pending.trigger == "manual",
+                also_renew=(lease.SCHEDULER_LEASE,),
+            )
         except JobBusy:
             later = self.clock.now() + dt.timedelta(minutes=1)
             log.info(kv(job=job.name, event="busy", detail="running elsewhere", retry_at=later))

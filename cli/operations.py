@@ -1,0 +1,125 @@
+"""The schedule as the application runs it: the crawler's jobs, plus the jobs that need
+other packages, composed here as plain callables (summary pre-generation after each feed
+crawl, the nightly search-index check)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crawler.schedule import SYSTEM_CLOCK, Clock, Cron, Job, JobContext, JobResult, Runner
+from crawler.schedule.daily import RSS_JOB
+from crawler.schedule.setup import calendar_of, crawler_jobs
+from models.schema import Announcement
+from models.settings import Settings
+
+log = logging.getLogger("coolpapers.schedule")
+
+SUMMARIES_JOB = "summaries"
+INDEX_JOB = "index-check"
+
+
+def summaries_job(settings: Settings) -> Job:
+    async def pregenerate(context: JobContext) -> JobResult:
+        from summaries import JobState, SummaryError, SummaryService
+        from summaries.selection import papers_to_summarize
+
+        async with context.sessions() as session:
+            day = (await session.execute(select(func.max(Announcement.announced_on)))).scalar()
+        if day is None:
+            return JobResult.skipped("no announced papers yet")
+        service = SummaryService.from_settings(settings, context.sessions)
+        try:
+            work: list[tuple[str, str]] = []
+            async with context.sessions() as session:
+                for language in settings.SUMMARY_LANGUAGES:
+                    ids = await papers_to_summarize(
+                        session, language=language, model=service.model, day=day
+                    )
+                    work += [(paper_id, language) for paper_id in ids]
+            if not work:
+                return JobResult.skipped(f"every paper of {day} has its summaries")
+            jobs = []
+            refused = None
+            for paper_id, language in work:
+                try:
+                    jobs.append(await service.start(paper_id, language, background=True))
+                except SummaryError as exc:  # the daily budget is spent: so is the rest
+                    refused = str(exc)
+                    break
+            await asyncio.gather(*(job.wait() for job in jobs))
+        finally:
+            await service.aclose()
+        made = sum(1 for job in jobs if job.state == JobState.COMPLETE)
+        detail = f"{made} of {len(work)} summaries of {day} made by {service.model}"
+        if refused:
+            detail += f"; stopped: {refused}"
+        if jobs and made == 0:
+            return JobResult.failed(detail)
+        return JobResult.succeeded(detail)
+
+    return Job(
+        SUMMARIES_JOB,
+        pregenerate,
+        after=(RSS_JOB,),
+        description="make the summaries of the day's papers ahead of readers",
+    )
+
+
+def index_check_job(settings: Settings) -> Job:
+    async def check(context: JobContext) -> JobResult:
+        from search.indexing import check_index, rebuild_index
+
+        async with context.sessions() as session:
+            found = await check_index(session)
+        if not found.supported:
+            return JobResult.skipped("this database has no search index")
+        if found.ok:
+            return JobResult.succeeded(
+                f"{found.indexed} of {found.papers} papers indexed, {found.compared} compared"
+            )
+        problems = (
+            f"{found.unindexed} unindexed, {len(found.orphans)} orphans, "
+            f"{len(found.stale)} stale" + (f", integrity: {found.integrity}" if found.integrity
+                                           else "")
+        )  # fmt: skip
+        report = await rebuild_index(context.sessions)
+        return JobResult.succeeded(f"repaired ({problems}): {report.papers} papers reindexed")
+
+    return Job(
+        INDEX_JOB,
+        check,
+        trigger=Cron.parse(settings.SCHEDULE_INDEX_CHECK, settings.SCHEDULE_TIMEZONE),
+        description="check the search index against the papers; rebuild it when it is off",
+    )
+
+
+def all_jobs(settings: Settings) -> list[Job]:
+    """Every job of the schedule, as the settings configure it."""
+    jobs = crawler_jobs(settings)
+    if any(job.name == RSS_JOB for job in jobs):
+        jobs.append(summaries_job(settings))
+    if settings.SCHEDULE_INDEX_CHECK != "off":
+        jobs.append(index_check_job(settings))
+    return jobs
+
+
+def runner_for(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    jobs: list[Job] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Runner:
+    from crawler.schedule.setup import scheduler_options
+
+    return Runner(
+        all_jobs(settings) if jobs is None else jobs,
+        sessions,
+        calendar=calendar_of(settings),
+        clock=clock,
+        lease_ttl=scheduler_options(settings).lease_ttl,
+    )

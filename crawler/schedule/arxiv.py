@@ -1,0 +1,82 @@
+"""The scheduled jobs' crawls, on the real fetchers (``crawler.fetch``): the daily feeds,
+look-ups by id through the search API, OAI-PMH harvests since a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crawler.fetch import ArxivClient, CrawlError, crawl_rss, fetch_papers, harvest
+from crawler.records import PaperRecord
+from crawler.schedule.daily import CatchUp, Crawlers, FeedCrawl
+from models.settings import Settings
+
+Sessions = async_sessionmaker[AsyncSession]
+
+# Archives whose OAI-PMH set is ``physics:<archive>``; the others are sets of their own.
+PHYSICS_ARCHIVES = frozenset(
+    {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph",
+     "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph"}
+)  # fmt: skip
+
+
+def oai_sets(categories: Sequence[str]) -> list[str]:
+    """The OAI-PMH sets that hold ``categories`` (``cs.CL`` is in ``cs``), each once."""
+    sets = []
+    for category in categories:
+        archive = category.split(".", 1)[0]
+        spec = f"physics:{archive}" if archive in PHYSICS_ARCHIVES else archive
+        if spec not in sets:
+            sets.append(spec)
+    return sets
+
+
+def arxiv_crawlers(settings: Settings) -> Crawlers:
+    """Crawlers that ask arXiv (or whatever the ARXIV_* settings point at)."""
+
+    async def feeds(
+        sessions: Sessions, categories: tuple[str, ...], *, conditional: bool = True
+    ) -> FeedCrawl:
+        async with ArxivClient.from_settings(settings) as client:
+            try:
+                result = await crawl_rss(
+                    sessions, client, categories, rss_base=settings.ARXIV_RSS_BASE,
+                    conditional=conditional,
+                )  # fmt: skip
+            except CrawlError as exc:
+                return FeedCrawl(exc.run_id, [], error=str(exc))
+        return FeedCrawl(
+            result.run_id,
+            result.records,
+            new=result.counts.new,
+            updated=result.counts.updated,
+            not_modified=result.not_modified,
+        )
+
+    async def fetch_ids(ids: list[str]) -> list[PaperRecord]:
+        async with ArxivClient.from_settings(settings) as client:
+            records, _missing = await fetch_papers(client, ids, api_base=settings.ARXIV_API_BASE)
+        return records
+
+    async def harvest_since(
+        sessions: Sessions, since: dt.date, categories: tuple[str, ...]
+    ) -> CatchUp:
+        new = updated = 0
+        run_id = None
+        async with ArxivClient.from_settings(settings) as client:
+            for set_spec in oai_sets(categories):
+                try:
+                    result = await harvest(
+                        sessions, client, oai_base=settings.ARXIV_OAI_BASE, set_spec=set_spec,
+                        from_=since,
+                    )  # fmt: skip
+                except CrawlError as exc:
+                    return CatchUp(exc.run_id or run_id, new, updated, error=str(exc))
+                run_id = result.run_id
+                new += result.counts.new
+                updated += result.counts.updated
+        return CatchUp(run_id, new, updated)
+
+    return Crawlers(feeds=feeds, fetch_ids=fetch_ids, harvest_since=harvest_since)
