@@ -21,6 +21,7 @@ import numpy as np
 from scipy.special import gammaln, hyp0f1, ive
 
 from demos import params
+from demos.blas import single_blas_thread
 
 KINDS = ("normal", "cosine")
 N_RANGE = (2, 1_000_000)
@@ -84,6 +85,7 @@ class JacobianCheck:
     abs_error: float
 
 
+@single_blas_thread
 def attention_scale(
     n: object = 4096,
     kind: object = "normal",

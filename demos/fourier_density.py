@@ -11,8 +11,7 @@ penalty cannot be dodged by shrinking a), with analytic Wirtinger gradients.
 For comparison, a Gaussian mixture with at most as many parameters is trained by gradient on the
 same likelihood (the article's comparison); the same mixture fitted by EM is shown for reference.
 Every fit sees the samples moved to the centres of 2048 equal bins, so that its cost does not
-grow with the sample size; reported NLLs are on the raw samples. The optimiser is BFGS: scipy's
-L-BFGS-B calls LAPACK on tiny matrices, which stalls when a threaded BLAS shares busy cores."""
+grow with the sample size; reported NLLs are on the raw samples. The optimiser is L-BFGS-B."""
 
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from demos import params
+from demos.blas import single_blas_thread
 
 TERMS_RANGE = (2, 32)
 GAMMA_RANGE = (0.0, 1.0)
@@ -118,6 +118,7 @@ class FourierDensityResult:
     unit_density: list[float]
 
 
+@single_blas_thread
 def fourier_density(
     target: object = "bimodal",
     terms: object = 16,
@@ -283,7 +284,7 @@ def fit_series(
     rng: np.random.Generator,
     bins: int = FIT_BINS,
 ) -> SeriesFit:
-    """BFGS fit of a_0..a_N on the binned samples; mu, sigma are the samples' mean and std."""
+    """L-BFGS-B fit of a_0..a_N on the binned samples; mu, sigma are the samples' mean and std."""
     mu, sigma = float(data.mean()), float(data.std())
     centres, weights = histogram_points(data, bins)
     u = (centres - mu) / sigma
@@ -295,7 +296,7 @@ def fit_series(
     start = rng.normal(0.0, 0.1, 2 * size)
     start[0] += 1.0
     objective = _SeriesObjective(cos, sin, weights, float(weights @ log_jacobian), gamma)
-    fit = minimize(objective, start, jac=True, method="BFGS", options={"maxiter": MAX_ITER})
+    fit = minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": MAX_ITER})
     a = fit.x[:size] + 1j * fit.x[size:]
     c = autocorrelation(a)
     result = SeriesFit(
@@ -385,7 +386,7 @@ class _SeriesObjective:
 
 
 def fit_mixture_gradient(data: np.ndarray, components: int, rng: np.random.Generator) -> MixtureFit:
-    """Mixture trained by BFGS on the NLL (binned like the series) from means at random data
+    """Mixture trained by L-BFGS-B on the NLL (binned like the series) from means at random data
     points, equal weights and the data's spread: the article's gradient-trained baseline."""
     centres, shares = histogram_points(data)
     means = np.sort(rng.choice(data, components, replace=False))
@@ -402,7 +403,7 @@ def fit_mixture_gradient(data: np.ndarray, components: int, rng: np.random.Gener
         grad_scale = (resp * (z * z - 1)).sum(axis=1)
         return -float(shares @ log_p), -np.concatenate([grad_logits, grad_mu, grad_scale])
 
-    fit = minimize(objective, start, jac=True, method="BFGS", options={"maxiter": MIXTURE_ITER})
+    fit = minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": MIXTURE_ITER})
     logits, mu, log_scale = np.split(fit.x, 3)
     weights = np.exp(logits - _logsumexp(logits))
     return _mixture("gradient", data, weights, mu, np.exp(log_scale), int(fit.nit))

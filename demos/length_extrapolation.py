@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from demos import params
+from demos.blas import single_blas_thread
 from demos.errors import DemoError
 
 METHODS = ("direct", "pi", "ntk-aware", "yarn", "rerope", "leaky-rerope", "log-n")
@@ -79,6 +80,7 @@ class LengthExtrapolationResult:
     logit_scales: list[float]
 
 
+@single_blas_thread
 def length_extrapolation(
     d: object = 128,
     base: object = 10000.0,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from demos import params
+from demos.blas import single_blas_thread
 from demos.errors import DemoError
 
 IMAGE_ATTENTION = ("bidirectional", "causal")
@@ -91,6 +92,7 @@ class LosslessInputResult:
     noised: NoisedPatches
 
 
+@single_blas_thread
 def lossless_input(
     image_size: object = 64,
     bits: object = 3.0,

@@ -20,6 +20,7 @@ from types import TracebackType
 import numpy as np
 
 from demos import params
+from demos.blas import single_blas_thread
 from demos.errors import DemoError
 from retry import FakeClock, GaveUp, Retry
 
@@ -81,6 +82,7 @@ class RetryResult:
     timelines: list[ScriptRun]
 
 
+@single_blas_thread
 def retry_runs(
     p_fail: object = 0.5,
     tries: object = 5,

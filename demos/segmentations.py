@@ -29,6 +29,7 @@ from scipy import stats
 from scipy.special import expit, logsumexp
 
 from demos import params
+from demos.blas import single_blas_thread
 from demos.errors import DemoError
 
 try:
@@ -97,6 +98,7 @@ class SegmentationsResult:
     rows: list[Segmentation]
 
 
+@single_blas_thread
 def segmentations(
     text: object = DEFAULT_TEXT,
     alpha: object = 1.0,

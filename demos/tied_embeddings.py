@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from demos import params
+from demos.blas import single_blas_thread
 from demos.errors import DemoError
 
 SCHEMES = ("tied", "untied", "tied-orthogonal", "tied-swap", "tied-shuffle")
@@ -103,6 +104,7 @@ def refined_formula(scheme: str, n: int, d: int, sigma: float) -> float:
     return math.log(n) + spread
 
 
+@single_blas_thread
 def tied_embeddings(
     n: object = 4096,
     d: object = 256,
@@ -154,6 +156,7 @@ def tied_embeddings(
     )
 
 
+@single_blas_thread
 def embedding_moments(
     d: object = 256, sigma: object = "inv_sqrt_d", samples: object = 20000, seed: object = 0
 ) -> Moments:
