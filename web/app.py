@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import api, pages, summaries
+from web import admin, api, pages, summaries
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import SecurityHeadersMiddleware
 from web.templating import STATIC_DIR
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *summaries.routes,  # before api's /api/papers/{arxiv_id:path}
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            *admin.routes,
             *pages.routes,
         ],
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(PreferenceCookiesMiddleware)],

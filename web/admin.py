@@ -1,0 +1,311 @@
+"""The admin page ``/admin``: crawl runs, coverage gaps, the job schedule, the summary
+queue, and buttons to run a job now.
+
+Access needs ``ADMIN_TOKEN``: sent as ``Authorization: Bearer <token>``, or typed once in the
+login form, which sets a signed session cookie (HttpOnly, SameSite=Strict, 12 hours). While
+no token is configured the page does not exist (404). Tokens and signatures are compared in
+constant time. A POST made with the cookie must carry the session's CSRF token (a hidden
+field) and come from this site (its Origin, or else its Referer); a POST with the bearer
+header cannot be forged by another site, so it needs neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from crawler.reconcile import recorded_gaps
+from crawler.schedule import Job, JobBusy, Runner, UnknownJob, lease
+from crawler.schedule.calendar import EASTERN
+from crawler.schedule.logline import kv
+from crawler.schedule.overview import schedule_view
+from crawler.schedule.setup import calendar_of, crawler_jobs, scheduler_options
+from models.reports import recent_crawl_runs, recent_job_runs, summary_counts, table_names
+from models.schema import Announcement
+from models.settings import Settings
+from web.templating import templates
+
+log = logging.getLogger("coolpapers.admin")
+
+COOKIE = "coolpapers_admin"
+SESSION_SECONDS = 12 * 3600
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _token(settings: Settings) -> str:
+    return settings.ADMIN_TOKEN.get_secret_value()
+
+
+def _key(token: str) -> bytes:
+    # Changing the token ends every session signed with the old one.
+    return hashlib.sha256(b"coolpapers admin session\0" + token.encode()).digest()
+
+
+def _sign(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def new_session(token: str, now: float | None = None) -> str:
+    """A session cookie value: issue time and a random nonce, signed."""
+    issued = int(time.time() if now is None else now)
+    body = f"{issued}.{secrets.token_urlsafe(18)}"
+    return f"{body}.{_sign(_key(token), body)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """An authenticated request: by the bearer header, or by a session (with its CSRF token)."""
+
+    via: str
+    csrf: str | None = None
+
+
+def session_of(token: str, cookie: str | None, now: float | None = None) -> Admin | None:
+    if not cookie or cookie.count(".") != 2:
+        return None
+    issued, nonce, signature = cookie.split(".")
+    key = _key(token)
+    if not hmac.compare_digest(signature.encode(), _sign(key, f"{issued}.{nonce}").encode()):
+        return None
+    try:
+        age = (time.time() if now is None else now) - int(issued)
+    except ValueError:
+        return None
+    if not 0 <= age <= SESSION_SECONDS:
+        return None
+    return Admin("session", _sign(key, f"csrf\0{nonce}"))
+
+
+def bearer_matches(token: str, header: str | None) -> bool:
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+def authenticate(request: Request) -> Admin | None:
+    """Who is asking: 404 while no token is set; None when not authenticated."""
+    token = _token(request.app.state.settings)
+    if not token:
+        raise HTTPException(404)
+    if bearer_matches(token, request.headers.get("authorization")):
+        return Admin("bearer")
+    return session_of(token, request.cookies.get(COOKIE))
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a form came from this site: its Origin (or, without one, its Referer)."""
+    expected = f"{request.url.scheme}://{request.url.netloc}".lower()
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if not referer:
+            return False
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    return origin.lower() == expected
+
+
+async def checked_post(request: Request) -> tuple[Admin, dict]:
+    """The form of an authenticated POST that passed the CSRF checks; raises otherwise."""
+    admin = authenticate(request)
+    if admin is None:
+        raise HTTPException(401, "an admin token is required")
+    form = dict(await request.form())
+    if admin.via == "session":
+        if not same_origin(request):
+            raise HTTPException(403, "cross-site request refused")
+        given = str(form.get("csrf", ""))
+        if not hmac.compare_digest(given.encode(), (admin.csrf or "").encode()):
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page")
+    return admin, form
+
+
+def jobs_of(request: Request) -> list[Job]:
+    state = request.app.state
+    found = getattr(state, "jobs", None)
+    if found is None:
+        found = state.jobs = crawler_jobs(state.settings)
+    return found
+
+
+def runner_of(request: Request) -> Runner:
+    state = request.app.state
+    found = getattr(state, "admin_runner", None)
+    if found is None:
+        settings = state.settings
+        found = state.admin_runner = Runner(
+            jobs_of(request),
+            state.sessions,
+            calendar=calendar_of(settings),
+            lease_ttl=scheduler_options(settings).lease_ttl,
+        )
+    return found
+
+
+def _background(request: Request, name: str) -> None:
+    runner = runner_of(request)
+    state = request.app.state
+    tasks: set[asyncio.Task] | None = getattr(state, "admin_tasks", None)
+    if tasks is None:
+        tasks = state.admin_tasks = set()
+
+    async def run() -> None:
+        try:
+            await runner.run_now(name)
+        except JobBusy:
+            log.info(kv(job=name, event="busy", detail="already running elsewhere"))
+        except Exception:
+            log.exception("job %s asked from the admin page failed", name)
+
+    task = asyncio.create_task(run())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+def _login_page(request: Request, status: int, error: str | None = None) -> Response:
+    return templates.TemplateResponse(
+        request, "admin/login.html", {"error": error}, status_code=status, headers=NO_STORE
+    )
+
+
+async def login_form(request: Request) -> Response:
+    authenticate(request)  # 404 while no token is set
+    return _login_page(request, 200)
+
+
+async def login(request: Request) -> Response:
+    token = _token(request.app.state.settings)
+    if not token:
+        raise HTTPException(404)
+    if not same_origin(request):
+        raise HTTPException(403, "cross-site request refused")
+    form = await request.form()
+    if not hmac.compare_digest(str(form.get("token", "")).strip().encode(), token.encode()):
+        log.warning(kv(event="admin-login-refused", client=request.client.host
+                       if request.client else None))  # fmt: skip
+        return _login_page(request, 401, "That is not the admin token.")
+    response = RedirectResponse("/admin", status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        COOKIE, new_session(token), max_age=SESSION_SECONDS, path="/admin", httponly=True,
+        samesite="strict", secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
+
+
+async def logout(request: Request) -> Response:
+    await checked_post(request)
+    response = RedirectResponse("/admin/login", status_code=303, headers=NO_STORE)
+    response.delete_cookie(COOKIE, path="/admin")
+    return response
+
+
+async def run_job(request: Request) -> Response:
+    await checked_post(request)
+    name = request.path_params["name"]
+    runner = runner_of(request)
+    try:
+        runner.job(name)
+    except UnknownJob:
+        raise HTTPException(404, f"no job named {name!r}") from None
+    now = dt.datetime.now(dt.UTC)
+    async with request.app.state.sessions() as session:
+        busy = await lease.holder_of(session, lease.job_lease(name), now)
+    if busy is not None:
+        return RedirectResponse(f"/admin?busy={name}", status_code=303, headers=NO_STORE)
+    _background(request, name)
+    log.info(kv(event="admin-run", job=name))
+    return RedirectResponse(f"/admin?started={name}", status_code=303, headers=NO_STORE)
+
+
+async def summary_queue(request: Request, session) -> dict | None:
+    """Stored summaries, today's model calls against the budget, and the papers of the
+    latest day still waiting for theirs (None when the database has no summaries)."""
+    counts = await summary_counts(session)
+    if counts is None:
+        return None
+    settings = request.app.state.settings
+    waiting: dict[str, int] = {}
+    try:
+        from summaries.selection import papers_to_summarize
+        from web.summaries import service
+
+        model = service(request).model
+        day = (await session.execute(select(func.max(Announcement.announced_on)))).scalar()
+        if day is not None:
+            for language in settings.SUMMARY_LANGUAGES:
+                ids = await papers_to_summarize(session, language=language, model=model, day=day)
+                waiting[language] = len(ids)
+    except Exception:  # the summaries package is optional to this page
+        log.debug("no summary queue", exc_info=True)
+        model, day = None, None
+    return {
+        "counts": counts,
+        "budget": settings.LLM_DAILY_BUDGET,
+        "model": model,
+        "day": day,
+        "waiting": waiting,
+    }
+
+
+async def dashboard(request: Request) -> Response:
+    admin = authenticate(request)
+    if admin is None:
+        return _login_page(request, 401)
+    settings = request.app.state.settings
+    now = dt.datetime.now(dt.UTC)
+    calendar = calendar_of(settings)
+    async with request.app.state.sessions() as session:
+        view = await schedule_view(session, jobs_of(request), now)
+        crawls = await recent_crawl_runs(session, 20)
+        job_runs = await recent_job_runs(session, 20)
+        gaps = await recorded_gaps(session, 50)
+        queue = await summary_queue(request, session)
+        has_search = "search_docs" in await table_names(session)
+    tonight = calendar.evening_of(now)
+    context = {
+        "admin": admin,
+        "now": now,
+        "view": view,
+        "crawls": crawls,
+        "job_runs": job_runs,
+        "gaps": gaps,
+        "queue": queue,
+        "has_search": has_search,
+        "next_announcement": calendar.next(now),
+        "quiet_tonight": calendar.quiet_reason(tonight),
+        "tonight": tonight,
+        "eastern": EASTERN,
+        "started": request.query_params.get("started"),
+        "busy": request.query_params.get("busy"),
+        "running": any(j.running_by for j in view.jobs),
+    }
+    return templates.TemplateResponse(request, "admin/index.html", context, headers=NO_STORE)
+
+
+def _utc(moment: dt.datetime | None) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+templates.env.filters.setdefault("utc", _utc)
+
+routes = [
+    Route("/admin", dashboard, methods=["GET"], name="admin"),
+    Route("/admin/login", login_form, methods=["GET"], name="admin_login"),
+    Route("/admin/login", login, methods=["POST"]),
+    Route("/admin/logout", logout, methods=["POST"], name="admin_logout"),
+    Route("/admin/jobs/{name}/run", run_job, methods=["POST"], name="admin_run_job"),
+]
