@@ -1,13 +1,32 @@
-"""Crawl runs: every crawl or import leaves a row with its parameters, timing and counts."""
+"""Crawl runs: every crawl or import leaves a row with its parameters, timing and counts.
+
+``recorded_run`` wraps a crawl: it starts (or reopens) the run, hands out a ``RunRecorder``
+whose ``commit`` ingests one page of records *and* moves the run's counts and checkpoint in
+the same transaction, and ends the run as succeeded, failed (with the error) or
+interrupted. A process killed in the middle of a crawl therefore leaves a run whose counts
+and checkpoint say exactly what is in the database, which is what ``--resume`` picks up.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.ingest import IngestCounts
+from crawler.ingest import IngestCounts, ingest
+from crawler.records import PaperRecord
 from models.schema import CrawlRun, CrawlStatus
+from retry import AsyncRetry, sqlite_policy
+
+UNFINISHED = (CrawlStatus.RUNNING, CrawlStatus.FAILED, CrawlStatus.INTERRUPTED)
+_KEEP: Any = object()
+ERROR_TEXT_LIMIT = 2000
 
 
 async def start_run(
@@ -28,11 +47,186 @@ async def finish_run(
     *,
     status: CrawlStatus = CrawlStatus.SUCCEEDED,
     error: str | None = None,
+    parameters: dict | None = None,
+    gaps: dict | None = None,
+    checkpoint: str | None = _KEEP,
 ) -> None:
+    """Record how a run ended; ``parameters`` and ``gaps`` replace the stored ones if given."""
     async with sessions.begin() as session:
         run = await session.get(CrawlRun, run_id)
         run.finished_at = dt.datetime.now(dt.UTC)
         run.status = status
         run.n_new, run.n_updated = counts.new, counts.updated
         run.n_unchanged, run.n_failed = counts.unchanged, counts.failed
-        run.error = error
+        run.error = error[:ERROR_TEXT_LIMIT] if error else None
+        if parameters is not None:
+            run.parameters = parameters
+        if gaps is not None:
+            run.gaps = gaps
+        if checkpoint is not _KEEP:
+            run.checkpoint = checkpoint
+
+
+async def find_resumable_run(
+    sessions: async_sessionmaker[AsyncSession], source: str, parameters: dict
+) -> CrawlRun | None:
+    """The latest run of ``source`` with exactly these parameters, if it did not finish.
+
+    A later run with the same parameters that succeeded makes older unfinished ones moot.
+    """
+    async with sessions() as session:
+        runs = (
+            await session.execute(
+                select(CrawlRun)
+                .where(CrawlRun.source == source)
+                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+                .limit(200)
+            )
+        ).scalars()
+        for run in runs:
+            if run.parameters == parameters:
+                return run if run.status in UNFINISHED else None
+    return None
+
+
+async def latest_run(
+    sessions: async_sessionmaker[AsyncSession],
+    source: str,
+    *,
+    status: CrawlStatus | None = None,
+    where: dict[str, Any] | None = None,
+) -> CrawlRun | None:
+    """The latest run of ``source`` (with ``status``) whose parameters include ``where``."""
+    query = select(CrawlRun).where(CrawlRun.source == source)
+    if status is not None:
+        query = query.where(CrawlRun.status == status)
+    async with sessions() as session:
+        runs = (
+            await session.execute(
+                query.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(200)
+            )
+        ).scalars()
+        for run in runs:
+            if all(run.parameters.get(k) == v for k, v in (where or {}).items()):
+                return run
+    return None
+
+
+class RunRecorder:
+    """A run in progress: commits pages with their counts and checkpoint, keeps the totals.
+
+    ``parameters`` and ``gaps`` may be changed during the crawl; they are written when the
+    run ends.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        run: CrawlRun,
+    ) -> None:
+        self.sessions = sessions
+        self.run_id: int = run.id
+        self.parameters: dict = dict(run.parameters or {})
+        self.checkpoint: str | None = run.checkpoint
+        self.gaps: dict = dict(run.gaps or {})
+        self.counts = IngestCounts(
+            new=run.n_new, updated=run.n_updated, unchanged=run.n_unchanged, failed=run.n_failed
+        )
+
+    async def commit(
+        self, records: Iterable[PaperRecord], *, checkpoint: str | None = _KEEP, failed: int = 0
+    ) -> IngestCounts:
+        """Ingest ``records`` and move the run's counts (and checkpoint) in one transaction.
+
+        Retried as a whole while SQLite says the database is locked. ``failed`` adds to the
+        run's count of papers that could not be read.
+        """
+        records = list(records)
+        async for attempt in AsyncRetry(sqlite_policy):
+            with attempt:
+                async with self.sessions.begin() as session:
+                    page = await ingest(session, records, crawl_run_id=self.run_id)
+                    page.failed += failed
+                    total = dataclasses.replace(self.counts)
+                    total.add(page)
+                    await self._save(session, total, checkpoint)
+        self.counts = total
+        if checkpoint is not _KEEP:
+            self.checkpoint = checkpoint
+        return page
+
+    async def count_failed(self, failed: int) -> None:
+        """Record papers that could not be read, outside any page."""
+        await self.commit([], failed=failed)
+
+    async def _save(self, session: AsyncSession, counts: IngestCounts, checkpoint: Any) -> None:
+        values: dict[str, Any] = {
+            "n_new": counts.new,
+            "n_updated": counts.updated,
+            "n_unchanged": counts.unchanged,
+            "n_failed": counts.failed,
+        }
+        if checkpoint is not _KEEP:
+            values["checkpoint"] = checkpoint
+        await session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(values))
+
+
+async def _reopen(sessions: async_sessionmaker[AsyncSession], run_id: int) -> CrawlRun:
+    async with sessions.begin() as session:
+        run = await session.get(CrawlRun, run_id)
+        if run is None:
+            raise LookupError(f"no crawl run {run_id}")
+        run.status = CrawlStatus.RUNNING
+        run.finished_at = None
+        run.error = None
+        return run
+
+
+@asynccontextmanager
+async def recorded_run(
+    sessions: async_sessionmaker[AsyncSession],
+    source: str,
+    parameters: dict,
+    *,
+    resume: int | None = None,
+) -> AsyncIterator[RunRecorder]:
+    """Run a crawl as a recorded run (a new one, or the unfinished run ``resume``).
+
+    An exception ends the run as failed with its message (KeyboardInterrupt and
+    cancellation as interrupted) and propagates; an exception with a ``run_id`` attribute
+    left at None (a ``CrawlError``) is told the run's id.
+    """
+    if resume is not None:
+        run = await _reopen(sessions, resume)
+    else:
+        async with sessions.begin() as session:
+            run = CrawlRun(source=source, parameters=parameters, status=CrawlStatus.RUNNING)
+            session.add(run)
+    recorder = RunRecorder(sessions, run)
+    try:
+        yield recorder
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        await _end(recorder, CrawlStatus.INTERRUPTED, "interrupted")
+        raise
+    except BaseException as exc:
+        if getattr(exc, "run_id", False) is None:
+            exc.run_id = recorder.run_id  # type: ignore[attr-defined]
+        message = str(exc) or type(exc).__name__
+        await _end(recorder, CrawlStatus.FAILED, message)
+        raise
+    await _end(recorder, CrawlStatus.SUCCEEDED, None)
+
+
+async def _end(recorder: RunRecorder, status: CrawlStatus, error: str | None) -> None:
+    # Shielded: an interrupted crawl still gets its run closed.
+    await asyncio.shield(
+        finish_run(
+            recorder.sessions,
+            recorder.run_id,
+            recorder.counts,
+            status=status,
+            error=error,
+            parameters=recorder.parameters,
+            gaps=recorder.gaps or None,
+        )
+    )
