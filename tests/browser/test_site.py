@@ -255,6 +255,7 @@ def test_chinese_interface(page):
     page.goto("/arxiv/cs.AI?lang=zh")
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert "前一天" in page.locator("a.prev-day").inner_text()
+    assert page.locator(f"article[data-id='{MATH_ID}'] [data-read]").inner_text() == "标为已读"
     screenshot(page, "list-zh")
     page.click("a.lang-switch")
     page.wait_for_load_state()

@@ -26,9 +26,9 @@
     }
   }
 
-  function labels(element) {
+  function labels(element, attribute) {
     try {
-      return JSON.parse(element.getAttribute("data-labels") || "{}");
+      return JSON.parse(element.getAttribute(attribute || "data-labels") || "{}");
     } catch (e) {
       return {};
     }
@@ -285,7 +285,7 @@
   if (!restoreKeywords()) {
     var body = document.querySelector("[data-ui-labels]");
     if (body) {
-      var given = labels(body);
+      var given = labels(body, "data-ui-labels");
       Object.keys(given).forEach(function (k) { pageLabels[k] = given[k]; });
     }
     refresh();
