@@ -1,10 +1,10 @@
 """Ranked full-text search over the whole archive, inside the site's database.
 
-Owns the index terms of a paper (``search.text``, ``search.analysis``: folded words, and the
-BytePiece pieces of each word), the query language (``search.query``), the index on SQLite
-(``search.fts5``, ``search.sqlite``: an FTS5 table kept in the papers' transactions), and
-highlighting. The text-to-terms and query-to-plan logic is pure, so that another database's
-backend can reuse it.
+Owns the index terms of a paper (``search.text``, ``search.analysis``: folded words, and each
+word without its last BytePiece piece, for partial words), the query language
+(``search.query``), the index on SQLite (``search.fts5``, ``search.sqlite``: an FTS5 table kept
+in the papers' transactions), and highlighting. The text-to-terms and query-to-plan logic is
+pure, so that another database's backend can reuse it.
 
 - ``search_papers(session, query, ...)``: one page of ranked papers with highlight spans;
 - ``parse_query(text)``: the plan of a query string (never fails);

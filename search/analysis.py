@@ -4,10 +4,12 @@ A paper is indexed as two groups of fields:
 
 - words: the folded words of its title, abstract and authors (``search.text``), for exact-word
   and phrase matching;
-- pieces: for each title and abstract word of at least ``MIN_PARTIAL_CHARS`` characters, its
-  BytePiece pieces, written ``p<hex id>``. Each word is tokenized on its own, so its pieces do
-  not depend on the words around it, and a query word's pieces, taken as a phrase, are found
-  inside the longer words that share them ("transformer" in "transformers").
+- stems: for each title and abstract word, the word without its last BytePiece piece, when
+  that leaves at least ``MIN_PARTIAL_CHARS`` characters (each field's stems once each). Each
+  word is tokenized on its own, so its pieces do not depend on the words around it.
+  "transformers" is ``tra|n|s|form|er|s``, so its stem is "transformer": the query word
+  "transformer" finds it with one term lookup, ranked below the word itself. Suffixes that
+  BytePiece splits off (plurals, -ed, -er, -ing, -al...) make the variants a partial word finds.
 
 Every term is made of ASCII lowercase letters and digits or of non-ASCII characters, and terms
 are separated by single spaces, so that SQLite's ``ascii`` FTS5 tokenizer (or a plain split on
@@ -16,14 +18,14 @@ spaces) reads them back exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from search.text import is_unsegmented, words
 from tokenizer import Tokenizer, default_tokenizer
 
 MIN_PARTIAL_CHARS = 4
-PIECE_CACHE_SIZE = 1 << 18
+STEM_CACHE_SIZE = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,22 +35,36 @@ class IndexedDocument:
     title: str
     abstract: str
     authors: str
-    title_pieces: str
-    abstract_pieces: str
+    title_stems: str
+    abstract_stems: str
 
     def as_row(self) -> tuple[str, str, str, str, str]:
-        return (self.title, self.abstract, self.authors, self.title_pieces, self.abstract_pieces)
+        return (self.title, self.abstract, self.authors, self.title_stems, self.abstract_stems)
+
+
+class _StemCache(dict[str, str]):
+    """Word -> its stem ("" for none); filled on first use, emptied when it grows too large."""
+
+    def __init__(self, compute: Callable[[str], str]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= STEM_CACHE_SIZE:
+            self.clear()
+        value = self[word] = self._compute(word)
+        return value
 
 
 class Analyzer:
-    """Turns papers and query words into index terms with one tokenizer model.
+    """Turns papers into index terms with one tokenizer model.
 
-    The index must be rebuilt when the model changes, since stored pieces name its ids.
+    The index must be rebuilt when the model changes, since the stems follow its pieces.
     """
 
     def __init__(self, tokenizer: Tokenizer | None = None) -> None:
         self._tokenizer = tokenizer
-        self._pieces: dict[str, str] = {}
+        self._stems = _StemCache(self._stem)
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -56,27 +72,30 @@ class Analyzer:
             self._tokenizer = default_tokenizer()
         return self._tokenizer
 
-    def has_pieces(self, word: str) -> bool:
-        """Whether ``word`` (folded) is indexed by pieces as well."""
+    def may_be_stem(self, word: str) -> bool:
+        """Whether ``word`` (folded) is long enough to be the stem of longer words."""
         return len(word) >= MIN_PARTIAL_CHARS and not is_unsegmented(word)
 
-    def word_pieces(self, word: str) -> str:
-        """The piece terms of one folded word, space-separated ("" for short words)."""
-        cached = self._pieces.get(word)
-        if cached is not None:
-            return cached
-        pieces = (
-            " ".join(f"p{i:x}" for i in self.tokenizer.encode(word))
-            if self.has_pieces(word)
-            else ""
-        )
-        if len(self._pieces) >= PIECE_CACHE_SIZE:
-            self._pieces.clear()
-        self._pieces[word] = pieces
-        return pieces
+    def _stem(self, word: str) -> str:
+        if len(word) <= MIN_PARTIAL_CHARS or is_unsegmented(word):
+            return ""
+        pieces = self.tokenizer.tokenize(word)  # the word is NFC already
+        if len(pieces) < 2:
+            return ""
+        data = word.encode("utf-8")
+        try:
+            stem = data[: len(data) - len(pieces[-1])].decode("utf-8")
+        except UnicodeDecodeError:  # the last piece starts inside a character
+            return ""
+        return stem if len(stem) >= MIN_PARTIAL_CHARS else ""
 
-    def pieces(self, text_words: Sequence[str]) -> str:
-        return " ".join(p for p in map(self.word_pieces, text_words) if p)
+    def stem(self, word: str) -> str:
+        """The stem of one folded word ("" when it has none)."""
+        return self._stems[word]
+
+    def stems(self, text_words: Iterable[str]) -> str:
+        """The distinct stems of these words, in order of first use."""
+        return " ".join(dict.fromkeys(filter(None, map(self._stems.__getitem__, text_words))))
 
     def document(self, title: str, abstract: str, authors: Sequence[str]) -> IndexedDocument:
         title_words = words(title or "")
@@ -85,6 +104,6 @@ class Analyzer:
             title=" ".join(title_words),
             abstract=" ".join(abstract_words),
             authors=" ".join(w for name in authors for w in words(name)),
-            title_pieces=self.pieces(title_words),
-            abstract_pieces=self.pieces(abstract_words),
+            title_stems=self.stems(title_words),
+            abstract_stems=self.stems(abstract_words),
         )

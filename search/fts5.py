@@ -10,11 +10,11 @@ from search.analysis import Analyzer
 from search.query import Field, Query, Term
 
 WORD_COLUMNS = ("title", "abstract", "authors")
-PIECE_COLUMNS = ("title_pieces", "abstract_pieces")
-COLUMNS = (*WORD_COLUMNS, *PIECE_COLUMNS)
+STEM_COLUMNS = ("title_stems", "abstract_stems")
+COLUMNS = (*WORD_COLUMNS, *STEM_COLUMNS)
 
-# BM25 weight of each column, in COLUMNS order: title above abstract above authors, and a
-# word's pieces well below the word itself.
+# BM25 weight of each column, in COLUMNS order: title above abstract above authors, and a word
+# found as the stem of a longer word well below the word itself.
 WEIGHTS = (10.0, 4.0, 2.0, 2.0, 0.5)
 
 _WORD_COLUMNS_OF = {
@@ -23,10 +23,10 @@ _WORD_COLUMNS_OF = {
     Field.ABSTRACT: ("abstract",),
     Field.AUTHORS: ("authors",),
 }
-_PIECE_COLUMNS_OF = {
-    Field.ANY: PIECE_COLUMNS,
-    Field.TITLE: ("title_pieces",),
-    Field.ABSTRACT: ("abstract_pieces",),
+_STEM_COLUMNS_OF = {
+    Field.ANY: STEM_COLUMNS,
+    Field.TITLE: ("title_stems",),
+    Field.ABSTRACT: ("abstract_stems",),
     Field.AUTHORS: (),
 }
 
@@ -40,15 +40,15 @@ def _filtered(columns: tuple[str, ...], terms: str) -> str:
 
 
 def term_expression(term: Term, analyzer: Analyzer, *, partial: bool = True) -> str:
-    """The words of ``term`` in its field; for a single word, also its pieces (``partial``)."""
+    """The words of ``term`` in its field; a single word also as the stem of longer words
+    (``partial``, see ``search.analysis``)."""
     exact = _filtered(_WORD_COLUMNS_OF[term.field], " ".join(term.words))
-    piece_columns = _PIECE_COLUMNS_OF[term.field]
-    if not partial or term.is_phrase or not piece_columns:
+    stem_columns = _STEM_COLUMNS_OF[term.field]
+    if not partial or term.is_phrase or not stem_columns:
         return exact
-    pieces = analyzer.word_pieces(term.words[0])
-    if not pieces:
+    if not analyzer.may_be_stem(term.words[0]):
         return exact
-    return f"({exact} OR {_filtered(piece_columns, pieces)})"
+    return f"({exact} OR {_filtered(stem_columns, term.words[0])})"
 
 
 def _any_of(expressions: list[str]) -> str:

@@ -1,9 +1,8 @@
 """Where a query matches a text: spans to highlight (pure).
 
 Spans are ``(start, end)`` offsets in characters (Unicode code points) into the text as stored,
-end exclusive, sorted and not overlapping. A word is marked when it is a query word, or, for a
-query word that is matched by pieces, when its pieces contain the query word's pieces; a phrase
-is marked from its first word to its last.
+end exclusive, sorted and not overlapping. A word is marked when it is a query word or its stem
+is one (``search.analysis``); a phrase is marked from its first word to its last.
 """
 
 from __future__ import annotations
@@ -17,13 +16,6 @@ from search.text import Word, words_with_spans
 
 def _applies(term: Term, field: Field) -> bool:
     return term.field in (Field.ANY, field)
-
-
-def _partial_match(word: str, query_word: str, analyzer: Analyzer) -> bool:
-    if not analyzer.has_pieces(query_word) or not analyzer.has_pieces(word):
-        return False
-    pieces = analyzer.word_pieces(query_word)
-    return f" {pieces} " in f" {analyzer.word_pieces(word)} "
 
 
 def _phrase_spans(found: list[Word], phrase: tuple[str, ...]) -> Iterable[tuple[int, int]]:
@@ -52,10 +44,10 @@ def highlight_spans(
         return []
     found = list(words_with_spans(text))
     single = {t.words[0] for t in terms if not t.is_phrase}
-    partial = {w for w in single if analyzer.has_pieces(w)} if field is not Field.AUTHORS else set()
+    stems = {w for w in single if analyzer.may_be_stem(w)} if field is not Field.AUTHORS else set()
     spans: list[tuple[int, int]] = []
     for word in found:
-        if word.text in single or any(_partial_match(word.text, q, analyzer) for q in partial):
+        if word.text in single or (stems and analyzer.stem(word.text) in stems):
             spans.append((word.start, word.end))
     for term in terms:
         if term.is_phrase:

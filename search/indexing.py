@@ -6,6 +6,7 @@ nothing and searches find nothing, until a backend for them is written.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -17,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Paper
 from search import sqlite
-from search.analysis import Analyzer
-from search.documents import paper_id_batches, paper_texts
+from search.analysis import Analyzer, IndexedDocument
+from search.documents import PaperText, paper_id_batches, paper_texts
 
 log = logging.getLogger(__name__)
 
@@ -100,27 +101,37 @@ async def rebuild_index(
 ) -> RebuildReport:
     """Reindex every paper, one transaction per batch, while the site keeps serving.
 
-    Papers stay searchable all along (each batch replaces its papers' rows); rows of papers
-    that are gone are removed; ``compact`` then merges the index's segments in small steps.
+    Papers stay searchable all along (each batch replaces its papers' rows, and papers whose
+    terms did not change are left alone); rows of papers that are gone are removed; ``compact``
+    then merges the index's segments in small steps. A batch is analyzed in a worker thread
+    while the previous one is written, so that tokenizing and SQLite's work overlap.
     ``progress`` is told the number of papers done after each batch.
     """
     analyzer = analyzer or _shared_analyzer
     report = RebuildReport()
     started = time.perf_counter()
+    async with sessions() as session:
+        if not supports_index(session):
+            return report
+    loop = asyncio.get_running_loop()
+    writing: asyncio.Task[int] | None = None
     after: str | None = None
     while True:
-        async with sessions.begin() as session:
-            if not supports_index(session):
-                return report
-            ids = await paper_id_batches(session, after, batch_size)
-            if not ids:
-                break
-            texts = await paper_texts(session, ids)
-            await sqlite.index_texts(session, texts, analyzer)
+        async with sessions() as reader:
+            ids = await paper_id_batches(reader, after, batch_size)
+            texts = await paper_texts(reader, ids)
+        if not ids:
+            break
         after = ids[-1]
+        documents = await loop.run_in_executor(None, _analyze, analyzer, texts)
+        if writing is not None:
+            await writing
+        writing = asyncio.create_task(_write_batch(sessions, documents))
         report.papers += len(ids)
         if progress is not None:
-            progress(len(ids))
+            writing.add_done_callback(lambda _, n=len(ids): progress(n))
+    if writing is not None:
+        await writing
     async with sessions.begin() as session:
         orphans = await sqlite.orphan_ids(session)
         await sqlite.remove_documents(session, orphans)
@@ -131,6 +142,25 @@ async def rebuild_index(
         report.merge_steps += 1
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class _Analyzed:
+    documents: list[tuple[str, IndexedDocument]]
+    hidden: list[str]
+
+
+def _analyze(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Analyzed:
+    return _Analyzed(
+        [(t.id, analyzer.document(t.title, t.abstract, t.authors)) for t in texts if not t.hidden],
+        [t.id for t in texts if t.hidden],
+    )
+
+
+async def _write_batch(sessions: async_sessionmaker[AsyncSession], batch: _Analyzed) -> int:
+    async with sessions.begin() as session:
+        await sqlite.remove_documents(session, batch.hidden)
+        return await sqlite.write_documents(session, batch.documents)
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """The search index on SQLite: an FTS5 table of index terms, kept beside the papers.
 
-Writing: each paper is one FTS row whose rowid is its ``docid`` in ``search_docs``; indexing a
-paper deletes its row and inserts the new one, in the caller's transaction.
+Writing: each paper is one row of the contentless FTS table, whose rowid is its ``docid`` in
+``search_docs``, where its terms are kept compressed; indexing a paper deletes its row and
+inserts the new one, in the caller's transaction.
 
 Hidden papers are not indexed. Reading: the MATCH expression comes from ``search.fts5``;
 ranking is FTS5's BM25 with the column weights of ``search.fts5.WEIGHTS``. Without filters the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +27,7 @@ from search.query import Query
 from search.schema import DOCS_TABLE, FTS_TABLE, VOCAB_TABLE
 
 _IDS = "(SELECT value FROM json_each(:ids))"
+_FIELD_SEPARATOR = "\x1e"  # never in terms: they are letters, digits and spaces
 _BM25 = f"bm25({FTS_TABLE}, {', '.join(repr(w) for w in WEIGHTS)})"
 
 
@@ -32,60 +35,91 @@ def _ids(values: Sequence[object]) -> str:
     return json.dumps(list(values))
 
 
+def pack(document: IndexedDocument) -> bytes:
+    """The stored form of a paper's terms: what deleting its FTS row needs."""
+    return zlib.compress(_FIELD_SEPARATOR.join(document.as_row()).encode("utf-8"), 1)
+
+
+def unpack(data: bytes) -> IndexedDocument:
+    return IndexedDocument(*zlib.decompress(data).decode("utf-8").split(_FIELD_SEPARATOR))
+
+
+_NAMES = ", ".join(COLUMNS)
+_VALUES = ", ".join(f":{c}" for c in COLUMNS)
+_INSERT = f"INSERT INTO {FTS_TABLE} (rowid, {_NAMES}) VALUES (:docid, {_VALUES})"
+_DELETE = (
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {_NAMES}) VALUES ('delete', :docid, {_VALUES})"
+)
+
+
+def _fts_row(docid: int, document: IndexedDocument) -> dict[str, object]:
+    return {"docid": docid, **dict(zip(COLUMNS, document.as_row(), strict=True))}
+
+
+async def _stored(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+    rows = await session.execute(
+        text(f"SELECT paper_id, docid, terms FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"),
+        {"ids": _ids(paper_ids)},
+    )
+    return {paper_id: (docid, terms) for paper_id, docid, terms in rows}
+
+
 async def write_documents(
     session: AsyncSession, documents: Sequence[tuple[str, IndexedDocument]]
-) -> None:
-    """Index these papers, replacing what the index held for them."""
-    if not documents:
-        return
-    ids = _ids([paper_id for paper_id, _ in documents])
-    await session.execute(
-        text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN (SELECT docid FROM {DOCS_TABLE} "
-             f"WHERE paper_id IN {_IDS})"),
-        {"ids": ids},
-    )  # fmt: skip
-    await session.execute(
-        text(f"INSERT OR IGNORE INTO {DOCS_TABLE} (paper_id) SELECT value FROM json_each(:ids)"),
-        {"ids": ids},
-    )
-    docids = dict(
-        (
-            await session.execute(
-                text(f"SELECT paper_id, docid FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"),
-                {"ids": ids},
-            )
-        ).all()
-    )
-    names = ", ".join(COLUMNS)
-    values = ", ".join(f":{c}" for c in COLUMNS)
-    await session.execute(
-        text(f"INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (:docid, {values})"),
-        [
-            {"docid": docids[paper_id], **dict(zip(COLUMNS, doc.as_row(), strict=True))}
-            for paper_id, doc in documents
-        ],
-    )
+) -> int:
+    """Index these papers, replacing what the index held for them; returns how many changed.
+
+    The FTS table is contentless: a row is deleted with the terms it was inserted with, kept
+    compressed in ``search_docs``. A paper whose terms are unchanged is left as it is.
+    """
+    wanted = dict(documents)
+    if not wanted:
+        return 0
+    stored = await _stored(session, list(wanted))
+    packed = {paper_id: pack(document) for paper_id, document in wanted.items()}
+    changed = [i for i in wanted if i not in stored or stored[i][1] != packed[i]]
+    replaced = [i for i in changed if i in stored]
+    if replaced:
+        await session.execute(
+            text(_DELETE), [_fts_row(stored[i][0], unpack(stored[i][1])) for i in replaced]
+        )
+        await session.execute(
+            text(f"UPDATE {DOCS_TABLE} SET terms = :terms WHERE docid = :docid"),
+            [{"docid": stored[i][0], "terms": packed[i]} for i in replaced],
+        )
+    added = [i for i in changed if i not in stored]
+    if added:
+        await session.execute(
+            text(f"INSERT INTO {DOCS_TABLE} (paper_id, terms) VALUES (:paper_id, :terms)"),
+            [{"paper_id": i, "terms": packed[i]} for i in added],
+        )
+    if changed:
+        docids = {**{i: docid for i, (docid, _) in stored.items()}}
+        if added:
+            docids.update((i, docid) for i, (docid, _) in (await _stored(session, added)).items())
+        await session.execute(text(_INSERT), [_fts_row(docids[i], wanted[i]) for i in changed])
+    return len(changed)
 
 
 async def remove_documents(session: AsyncSession, paper_ids: Sequence[str]) -> None:
     """Take these papers out of the index."""
     if not paper_ids:
         return
-    ids = _ids(paper_ids)
+    stored = await _stored(session, paper_ids)
+    if not stored:
+        return
     await session.execute(
-        text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN (SELECT docid FROM {DOCS_TABLE} "
-             f"WHERE paper_id IN {_IDS})"),
-        {"ids": ids},
-    )  # fmt: skip
-    await session.execute(text(f"DELETE FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"), {"ids": ids})
+        text(_DELETE), [_fts_row(docid, unpack(terms)) for docid, terms in stored.values()]
+    )
+    await session.execute(
+        text(f"DELETE FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"), {"ids": _ids(list(stored))}
+    )
 
 
-async def index_texts(
-    session: AsyncSession, texts: Sequence[PaperText], analyzer: Analyzer
-) -> None:
+async def index_texts(session: AsyncSession, texts: Sequence[PaperText], analyzer: Analyzer) -> int:
     """Index the visible papers among ``texts``; hidden ones leave the index."""
     await remove_documents(session, [t.id for t in texts if t.hidden])
-    await write_documents(
+    return await write_documents(
         session,
         [(t.id, analyzer.document(t.title, t.abstract, t.authors)) for t in texts if not t.hidden],
     )
@@ -95,12 +129,7 @@ async def indexed_documents(
     session: AsyncSession, paper_ids: Sequence[str]
 ) -> dict[str, IndexedDocument]:
     """What the index holds for these papers."""
-    rows = await session.execute(
-        text(f"SELECT d.paper_id, {', '.join('f.' + c for c in COLUMNS)} FROM {DOCS_TABLE} d "
-             f"JOIN {FTS_TABLE} f ON f.rowid = d.docid WHERE d.paper_id IN {_IDS}"),
-        {"ids": _ids(paper_ids)},
-    )  # fmt: skip
-    return {row[0]: IndexedDocument(*row[1:]) for row in rows}
+    return {i: unpack(terms) for i, (_, terms) in (await _stored(session, paper_ids)).items()}
 
 
 async def orphan_ids(session: AsyncSession) -> list[str]:

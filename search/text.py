@@ -38,6 +38,8 @@ def _class(code_points: list[int]) -> str:
 _RUN = re.compile(rf"(?:[^\W_]|[{_class(_MARKS)}])+")
 _FOLDED_WORD = re.compile(r"[^\W_]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+# ASCII text: every character but a letter or digit becomes a space (same words as _ASCII_WORD).
+_ASCII_SEPARATORS = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
 
 # Scripts written without spaces between words: each character is indexed as a word, and a
 # query's run of them becomes a phrase of characters.
@@ -113,5 +115,5 @@ def words_with_spans(text: str) -> Iterator[Word]:
 def words(text: str) -> list[str]:
     """The folded words of ``text`` in order (what the index stores for it)."""
     if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
+        return text.lower().translate(_ASCII_SEPARATORS).split()
     return [word.text for word in words_with_spans(text)]

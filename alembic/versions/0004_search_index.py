@@ -4,8 +4,9 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28
 
-On SQLite: ``search_docs`` (a docid per indexed paper), the FTS5 table ``search_fts`` of index
-terms and its ``fts5vocab`` view ``search_vocab``. On other databases nothing is created: the
+On SQLite: ``search_docs`` (a docid per indexed paper and its terms, compressed), the
+contentless FTS5 table ``search_fts`` of index terms and its ``fts5vocab`` view
+``search_vocab``. On other databases nothing is created: the
 search index is not available there yet. The index starts empty: fill it with
 ``coolpapers index rebuild`` (new papers are indexed as they are stored).
 """
@@ -28,11 +29,13 @@ def upgrade() -> None:
     if not _sqlite():
         return  # no search index on this database yet
     op.execute(
-        "CREATE TABLE search_docs (docid INTEGER PRIMARY KEY, paper_id VARCHAR(64) NOT NULL UNIQUE)"
+        "CREATE TABLE search_docs ("
+        "docid INTEGER PRIMARY KEY, paper_id VARCHAR(64) NOT NULL UNIQUE, terms BLOB NOT NULL)"
     )
     op.execute(
         "CREATE VIRTUAL TABLE search_fts USING fts5("
-        "title, abstract, authors, title_pieces, abstract_pieces, tokenize = 'ascii')"
+        "title, abstract, authors, title_stems, abstract_stems, "
+        "tokenize = 'ascii', content = '')"
     )
     op.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row')")
 
