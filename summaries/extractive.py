@@ -1,9 +1,10 @@
 """The offline summarizer: sentences picked from the abstract, no language model.
 
-The abstract is cut into sentences, and three short sections are made of them: the key
-sentences (scored by position, cue phrases and overlap with the title and the rest of the
-abstract), the method (sentences such as "we propose ...") and the result ("we show ...",
-"outperforms ..."). Fast and deterministic: the same abstract always gives the same summary.
+The abstract is cut into sentences, and three short sections are made of them: the method
+(sentences such as "we propose ..."), the result ("we show ...", "outperforms ...") and,
+first, the key sentences among the others (scored by position, cue phrases and overlap with
+the title and the rest of the abstract). Fast and deterministic: the same abstract always
+gives the same summary.
 """
 
 from __future__ import annotations
@@ -162,11 +163,13 @@ def extract(title: str, abstract: str, language: str = "en") -> list[QA]:
     sentences = split_sentences(abstract)
     scores = _scores(title, sentences)
     ranked = sorted(sentences, key=lambda s: (-scores[s.position], s.position))
-    key = ranked[:KEY_SENTENCES]
     method = [s for s in sentences if _has(s, METHOD_CUES)][:SECTION_SENTENCES]
     result = [s for s in sentences if _has(s, RESULT_CUES) and s not in method]
+    result = result[-SECTION_SENTENCES:]
+    # The key sentences are the best of the others, unless nothing else is left.
+    key = [s for s in ranked if s not in method and s not in result][:KEY_SENTENCES]
     return [
-        QA(key_title, _bullets(key, language)),
+        QA(key_title, _bullets(key or ranked[:1], language)),
         QA(method_title, _bullets(method, language)),
-        QA(result_title, _bullets(result[-SECTION_SENTENCES:], language)),
+        QA(result_title, _bullets(result, language)),
     ]

@@ -13,6 +13,8 @@ from models.settings import Settings
 from retry import FakeClock
 from summaries import SummaryService
 from tests.summaries.fake_llm import FakeLLM
+from tests.summaries.servers import ServedApp, serve
+from web.app import create_app
 
 UTC = dt.UTC
 # 2024-03-05 12:00 UTC
@@ -95,3 +97,28 @@ async def make_service(
     yield make
     for service in made:
         await service.aclose()
+
+
+def make_app(settings: Settings, clock: FakeClock):
+    """The site, whose summary service sleeps between retries on ``clock``."""
+    app = create_app(settings)
+
+    def factory(settings: Settings, sessions) -> SummaryService:
+        return SummaryService.from_settings(settings, sessions, clock=clock, sleep=clock.asleep)
+
+    app.state.summary_factory = factory
+    return app
+
+
+def serve_site(settings: Settings, clock: FakeClock) -> ServedApp:
+    """The site on uvicorn in a thread; ``stop()`` closes its summary service first."""
+    app = make_app(settings, clock)
+    served = serve(app)
+
+    def close_service() -> None:
+        service = getattr(app.state, "summaries", None)
+        if service is not None:
+            served.run(service.aclose())
+
+    served._on_stop.insert(0, close_service)
+    return served

@@ -50,6 +50,13 @@ class Malformed:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """Stream ``after`` chunks, wait for ``release()``, then stream the rest."""
+
+    after: int = 3
+
+
+@dataclass(frozen=True)
 class Stall:
     """Stream ``after`` chunks, then send nothing until the server stops."""
 
@@ -121,9 +128,17 @@ class FakeLLM:
         self._hold_from = len(self.calls) if from_call is None else from_call
 
     def release(self) -> None:
+        """Let held and paused calls go on."""
         self._hold_from = None
         if self.served is not None and self._gate is not None:
-            self.served.call_soon(self._gate.set)
+            gate = self._gate
+
+            def open_gate() -> None:
+                gate.set()  # wakes the calls waiting now; later pauses wait for a new gate
+                if self._gate is gate:
+                    self._gate = asyncio.Event()
+
+            self.served.call_soon(open_gate)
 
     def _unblock(self) -> None:
         if self.served is not None and self.served.loop is not None:
@@ -145,6 +160,7 @@ class FakeLLM:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
                     self._stop = asyncio.Event()
+                    self._gate = self._gate or asyncio.Event()
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
@@ -195,7 +211,10 @@ class FakeLLM:
         cut = getattr(behaviour, "after", None)
         for n, piece in enumerate(pieces):
             if cut is not None and n == cut:
-                break
+                if not isinstance(behaviour, Pause):
+                    break
+                assert self._gate is not None
+                await self._gate.wait()
             await body_part(sse(delta_chunk(piece)))
         if isinstance(behaviour, Drop):
             return  # the response is left unfinished: uvicorn drops the connection

@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import uvicorn
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,6 +30,11 @@ class ServedApp:
         """Run ``callback`` in the server's event loop (thread-safe)."""
         assert self.loop is not None, "the server has not started"
         self.loop.call_soon_threadsafe(callback)
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        """Run ``coroutine`` in the server's event loop and wait for its result."""
+        assert self.loop is not None, "the server has not started"
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def stop(self) -> None:
         for callback in self._on_stop:

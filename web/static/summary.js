@@ -263,7 +263,10 @@
   function choose(code) {
     language = code;
     for (const b of languageButtons) {
-      b.setAttribute("aria-pressed", b.dataset.faqLanguage === code ? "true" : "false");
+      const pressed = b.dataset.faqLanguage === code;
+      b.setAttribute("aria-pressed", pressed ? "true" : "false");
+      b.style.fontWeight = pressed ? "600" : "";
+      b.style.borderColor = pressed ? "currentColor" : "";
     }
     try {
       localStorage.setItem(STORAGE_KEY, code);
