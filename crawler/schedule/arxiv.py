@@ -3,12 +3,23 @@ look-ups by id through the search API, OAI-PMH harvests since a day."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.fetch import ArxivClient, CrawlError, crawl_rss, fetch_papers, harvest
+from crawler.fetch import (
+    ArxivClient,
+    CrawlError,
+    FetchError,
+    SourceError,
+    crawl_rss,
+    feed_url,
+    fetch_papers,
+    harvest,
+)
+from crawler.fetch.documents import read_document
 from crawler.records import PaperRecord
 from crawler.schedule.daily import CatchUp, Crawlers, FeedCrawl
 from models.settings import Settings
@@ -33,16 +44,25 @@ def oai_sets(categories: Sequence[str]) -> list[str]:
     return sets
 
 
-def arxiv_crawlers(settings: Settings) -> Crawlers:
-    """Crawlers that ask arXiv (or whatever the ARXIV_* settings point at)."""
+def arxiv_crawlers(settings: Settings, client: ArxivClient | None = None) -> Crawlers:
+    """Crawlers that ask arXiv (or whatever the ARXIV_* settings point at), each crawl with
+    a client of its own unless ``client`` is given (then kept open: its owner closes it)."""
+
+    @contextlib.asynccontextmanager
+    async def connected() -> AsyncIterator[ArxivClient]:
+        if client is not None:
+            yield client
+            return
+        async with ArxivClient.from_settings(settings) as fresh:
+            yield fresh
 
     async def feeds(
         sessions: Sessions, categories: tuple[str, ...], *, conditional: bool = True
     ) -> FeedCrawl:
-        async with ArxivClient.from_settings(settings) as client:
+        async with connected() as http:
             try:
                 result = await crawl_rss(
-                    sessions, client, categories, rss_base=settings.ARXIV_RSS_BASE,
+                    sessions, http, categories, rss_base=settings.ARXIV_RSS_BASE,
                     conditional=conditional,
                 )  # fmt: skip
             except CrawlError as exc:
@@ -56,8 +76,8 @@ def arxiv_crawlers(settings: Settings) -> Crawlers:
         )
 
     async def fetch_ids(ids: list[str]) -> list[PaperRecord]:
-        async with ArxivClient.from_settings(settings) as client:
-            records, _missing = await fetch_papers(client, ids, api_base=settings.ARXIV_API_BASE)
+        async with connected() as http:
+            records, _missing = await fetch_papers(http, ids, api_base=settings.ARXIV_API_BASE)
         return records
 
     async def harvest_since(
@@ -65,11 +85,11 @@ def arxiv_crawlers(settings: Settings) -> Crawlers:
     ) -> CatchUp:
         new = updated = 0
         run_id = None
-        async with ArxivClient.from_settings(settings) as client:
+        async with connected() as http:
             for set_spec in oai_sets(categories):
                 try:
                     result = await harvest(
-                        sessions, client, oai_base=settings.ARXIV_OAI_BASE, set_spec=set_spec,
+                        sessions, http, oai_base=settings.ARXIV_OAI_BASE, set_spec=set_spec,
                         from_=since,
                     )  # fmt: skip
                 except CrawlError as exc:
@@ -79,4 +99,17 @@ def arxiv_crawlers(settings: Settings) -> Crawlers:
                 updated += result.counts.updated
         return CatchUp(run_id, new, updated)
 
-    return Crawlers(feeds=feeds, fetch_ids=fetch_ids, harvest_since=harvest_since)
+    async def read_feed(categories: tuple[str, ...]) -> list[PaperRecord]:
+        url = feed_url(settings.ARXIV_RSS_BASE, categories)
+        async with connected() as http:
+            fetched = await http.get(url)
+            if fetched.status != 200:
+                raise FetchError(f"GET {url}: HTTP {fetched.status}")
+            document = read_document(fetched, "rss", http.max_bytes)
+        if document.error is not None:
+            raise SourceError(f"arXiv feed error for {url}: {document.error}", "feed-error")
+        return document.papers
+
+    return Crawlers(
+        feeds=feeds, fetch_ids=fetch_ids, harvest_since=harvest_since, read_feed=read_feed
+    )

@@ -7,6 +7,7 @@ against a fake arXiv, or against plain functions.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crawler.ingest import IngestCounts
 from crawler.reconcile import FetchIds, listing_of, reconcile
 from crawler.records import PaperRecord
+from crawler.runs import finish_run, start_run
 from crawler.schedule.calendar import ArxivCalendar
 from crawler.schedule.jobs import Cron, Job, JobContext, JobResult, RetryWindow
 from crawler.schedule.logline import kv
@@ -26,6 +29,7 @@ log = logging.getLogger("coolpapers.crawl")
 
 RSS_JOB = "crawl-rss"
 OAI_JOB = "catch-up-oai"
+RECONCILE_JOB = "reconcile"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +58,19 @@ CrawlFeeds = Callable[..., Awaitable[FeedCrawl]]
 HarvestSince = Callable[[Sessions, dt.date, tuple[str, ...]], Awaitable[CatchUp]]
 
 
+# Reads the current feed of the categories without storing it.
+ReadFeed = Callable[[tuple[str, ...]], Awaitable[list[PaperRecord]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Crawlers:
-    """The crawl functions the jobs call: the feeds, the API by ids, OAI-PMH since a day."""
+    """The crawl functions the jobs call: the feeds, the API by ids, OAI-PMH since a day,
+    and the feed read without storing it (for a reconciliation by hand)."""
 
     feeds: CrawlFeeds
     fetch_ids: FetchIds | None = None
     harvest_since: HarvestSince | None = None
+    read_feed: ReadFeed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +198,45 @@ def oai_job_function(config: DailyConfig, crawlers: Crawlers):
     return catch_up
 
 
+def reconcile_job_function(config: DailyConfig, crawlers: Crawlers):
+    async def reconcile_now(context: JobContext) -> JobResult:
+        assert crawlers.read_feed is not None
+        records = await crawlers.read_feed(config.categories)
+        days = feed_days(records)
+        if not days:
+            return JobResult.skipped("the feed lists no papers (no announcement)")
+        listing = listing_of(records, config.categories, days[-1])
+        run_id = await start_run(
+            context.sessions, "reconcile",
+            {"categories": list(config.categories), "day": days[-1].isoformat()},
+        )  # fmt: skip
+        try:
+            result = await reconcile(
+                context.sessions, listing, fetch_ids=crawlers.fetch_ids, crawl_run_id=run_id
+            )
+        except BaseException as exc:
+            status = (
+                CrawlStatus.INTERRUPTED
+                if isinstance(exc, asyncio.CancelledError)
+                else CrawlStatus.FAILED
+            )
+            await finish_run(context.sessions, run_id, IngestCounts(), status=status,
+                             error=str(exc) or type(exc).__name__)  # fmt: skip
+            raise
+        await finish_run(context.sessions, run_id, result.counts)
+        log.info(
+            kv(reconcile=listing.day, run=run_id, gaps=len(result.gaps),
+               missing=len(result.missing), refetched=result.refetched,
+               still_missing=len(result.still_missing))
+        )  # fmt: skip
+        detail = f"{listing.day}: {len(listing.records)} papers; coverage {result.summary()}"
+        if result.still_missing:
+            return JobResult.failed(detail, run_id)
+        return JobResult.succeeded(detail, run_id)
+
+    return reconcile_now
+
+
 def daily_jobs(config: DailyConfig, crawlers: Crawlers) -> list[Job]:
     """The feed crawl and the OAI catch-up, as configured (a cron of ``off`` drops a job)."""
     jobs = []
@@ -210,6 +259,14 @@ def daily_jobs(config: DailyConfig, crawlers: Crawlers) -> list[Job]:
                 retry=RetryWindow(dt.timedelta(minutes=30), dt.timedelta(hours=3)),
                 misfire_grace=dt.timedelta(hours=6),
                 description="harvest what changed through OAI-PMH (catch-up)",
+            )
+        )
+    if crawlers.read_feed is not None:
+        jobs.append(
+            Job(
+                RECONCILE_JOB,
+                reconcile_job_function(config, crawlers),
+                description="compare the current feed with the database; re-fetch the gaps",
             )
         )
     return jobs

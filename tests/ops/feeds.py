@@ -39,6 +39,20 @@ def papers_of(
     return records
 
 
+def shown_day(
+    calendar: ArxivCalendar, late: dict[dt.date, dt.timedelta | None], moment: dt.datetime
+) -> dt.date | None:
+    """The day a feed shows at ``moment``: the latest announcement whose feed is out."""
+    probe = moment
+    for _ in range(10):
+        announcement = calendar.latest(probe)
+        delay = late.get(announcement.evening, dt.timedelta(0))
+        if delay is not None and announcement.at + delay <= moment:
+            return announcement.day
+        probe = announcement.at - dt.timedelta(seconds=1)
+    return None
+
+
 class FakeFeeds:
     """``late`` maps an evening to how long after 20:00 its feed appears (``None``: never)."""
 
@@ -56,16 +70,9 @@ class FakeFeeds:
         self.calls: list[dt.datetime] = []
 
     def shown_day(self, moment: dt.datetime) -> dt.date | None:
-        probe = moment
-        for _ in range(10):
-            announcement = self.calendar.latest(probe)
-            delay = self.late.get(announcement.evening, dt.timedelta(0))
-            if delay is not None and announcement.at + delay <= moment:
-                return announcement.day
-            probe = announcement.at - dt.timedelta(seconds=1)
-        return None
+        return shown_day(self.calendar, self.late, moment)
 
-    async def __call__(self, categories: tuple[str, ...]) -> FeedCrawl:
+    async def __call__(self, sessions, categories: tuple[str, ...]) -> FeedCrawl:
         now = self.clock.now()
         self.calls.append(now)
         day = self.shown_day(now)
@@ -82,7 +89,7 @@ class FakeHarvest:
         self.sessions = sessions
         self.since: list[dt.date] = []
 
-    async def __call__(self, since: dt.date, categories: tuple[str, ...]) -> CatchUp:
+    async def __call__(self, sessions, since: dt.date, categories: tuple[str, ...]) -> CatchUp:
         self.since.append(since)
         run_id = await start_run(self.sessions, "oai", {"from": since.isoformat()})
         await finish_run(self.sessions, run_id, IngestCounts())
