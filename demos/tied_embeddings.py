@@ -24,6 +24,7 @@ SIGMA_RULES = ("inv_sqrt_d", "log_n_over_d")
 N_RANGE = (256, 8192)
 D_RANGE = (32, 512)
 BATCH_RANGE = (16, 1024)
+MAX_WORK = 2**31  # n * d * batch multiply-adds in the main product
 SIGMA_RANGE = (1e-4, 4.0)
 
 SWEEP_SIGMAS = tuple(float(s) for s in np.logspace(-3.0, 0.0, 19))
@@ -120,15 +121,21 @@ def tied_embeddings(
         raise DemoError(f"d must be even (the swap splits it in halves), got {d}")
     scheme = params.choice("scheme", scheme, SCHEMES)
     batch = params.integer("batch", batch, *BATCH_RANGE)
+    if n * d * batch > MAX_WORK:
+        raise DemoError(
+            f"n * d * batch must be at most 2^31 (batch {MAX_WORK // (n * d)} at n={n}, d={d})"
+        )
     seed = params.seed(seed)
     sigma_value, rule = resolve_sigma(sigma, n, d)
 
     rng = np.random.default_rng(seed)
+    # Single precision halves the cost of the n x d x batch product; the losses are averaged in
+    # double precision and are far coarser than its rounding.
     # W = sigma Z: the normalised inputs do not depend on sigma and the logits are linear in it.
-    table = rng.standard_normal((n, d))
+    table = rng.standard_normal((n, d), dtype=np.float32)
     inputs = rng.integers(0, n, batch)
     targets = (inputs + rng.integers(1, n, batch)) % n
-    untied = rng.standard_normal((n, d)) if scheme == "untied" else None
+    untied = rng.standard_normal((n, d), dtype=np.float32) if scheme == "untied" else None
     projection = _orthogonal(rng, d)
 
     features = _rms_normalise(table[inputs])
@@ -146,8 +153,8 @@ def tied_embeddings(
         scheme=scheme,
         batch=batch,
         seed=seed,
-        loss=float(per_row.mean()),
-        loss_stderr=float(per_row.std(ddof=1) / math.sqrt(batch)),
+        loss=float(per_row.mean(dtype=np.float64)),
+        loss_stderr=float(per_row.std(ddof=1, dtype=np.float64) / math.sqrt(batch)),
         log_n=math.log(n),
         formula=article_formula(scheme, n, d, sigma_value),
         formula_refined=refined_formula(scheme, n, d, sigma_value),
@@ -173,6 +180,7 @@ def embedding_moments(
 
 def _moments(rows: np.ndarray, others: np.ndarray, sigma: float) -> Moments:
     d = rows.shape[1]
+    rows, others = rows.astype(np.float64), others.astype(np.float64)
     var = sigma * sigma
     sq_norms = var * np.einsum("ij,ij->i", rows, rows)
     dots = var * np.einsum("ij,ij->i", rows, others)
@@ -189,7 +197,7 @@ def _moments(rows: np.ndarray, others: np.ndarray, sigma: float) -> Moments:
 
 def _orthogonal(rng: np.random.Generator, d: int) -> np.ndarray:
     q, r = np.linalg.qr(rng.standard_normal((d, d)))
-    return q * np.sign(np.diag(r))
+    return (q * np.sign(np.diag(r))).astype(np.float32)
 
 
 def _rms_normalise(rows: np.ndarray) -> np.ndarray:
@@ -241,11 +249,13 @@ def _sweep(
     rows = min(len(features), max(16, SWEEP_CELLS // n))
     features, targets = features[:rows], targets[:rows]
     if untied is None:
-        untied = rng.standard_normal((n, d))
+        untied = rng.standard_normal((n, d), dtype=np.float32)
     losses = {}
     for scheme in SCHEMES:
         unit = _unit_logits(scheme, features, table, untied, projection)
-        losses[scheme] = [float(_cross_entropy(unit, targets, s).mean()) for s in SWEEP_SIGMAS]
+        losses[scheme] = [
+            float(_cross_entropy(unit, targets, s).mean(dtype=np.float64)) for s in SWEEP_SIGMAS
+        ]
     return SigmaSweep(
         sigmas=list(SWEEP_SIGMAS),
         losses=losses,

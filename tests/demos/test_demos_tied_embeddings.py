@@ -93,6 +93,7 @@ def test_sigma_accepts_rules_numbers_and_numeric_text():
         {"d": 1024},
         {"batch": 0},
         {"batch": 10**6},
+        {"n": 8192, "d": 512, "batch": 1024},
         {"scheme": "shared"},
         {"sigma": "huge"},
         {"sigma": -1},
