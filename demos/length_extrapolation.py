@@ -105,7 +105,7 @@ def length_extrapolation(
     train_len = params.integer("train_len", train_len, *TRAIN_RANGE)
     longest = min(MAX_TEST_LEN, MAX_STRETCH * train_len)
     test_len = params.integer("test_len", test_len, train_len, longest)
-    method = params.choice("method", method, METHODS)
+    method = params.choice("method", method_slug(method), METHODS)
     window = train_len // 4 if window is None else window
     window = params.integer("window", window, 1, train_len)
     leak = params.real("leak", leak, *LEAK_RANGE, open_lo=True)
@@ -175,6 +175,13 @@ def length_extrapolation(
     )
 
 
+def method_slug(method: object) -> object:
+    """ "Leaky ReRoPE", "leaky_rerope" and "leaky-rerope" all name the same method."""
+    if not isinstance(method, str):
+        return method
+    return "-".join(method.strip().lower().replace("_", " ").split())
+
+
 def rope_frequencies(d: int, base: float) -> np.ndarray:
     """theta_i = base^{-2i/d} for i = 0 .. d/2 - 1."""
     return base ** (-2 * np.arange(d // 2) / d)
@@ -222,7 +229,7 @@ def relative_positions(
     method: object, length: object, window: object = 3, leak: object = 2.0, scale: object = 4.0
 ) -> list[list[float | None]]:
     """Causal matrix of relative positions rel(i - j) for j <= i, None above the diagonal."""
-    method = params.choice("method", method, METHODS)
+    method = params.choice("method", method_slug(method), METHODS)
     length = params.integer("length", length, *MAP_RANGE)
     window = params.integer("window", window, 1, MAX_TEST_LEN)
     leak = params.real("leak", leak, *LEAK_RANGE, open_lo=True)

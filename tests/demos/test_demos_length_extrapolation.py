@@ -134,6 +134,11 @@ def test_dynamic_scaling_anchors():
 
 def test_method_names_are_case_insensitive_and_results_deterministic():
     assert length_extrapolation(method="YaRN") == length_extrapolation(method="yarn")
+    leaky = length_extrapolation(method="leaky-rerope")
+    assert length_extrapolation(method=" Leaky ReRoPE") == leaky
+    assert length_extrapolation(method="leaky_rerope") == leaky
+    assert length_extrapolation(method="NTK-aware").method == "ntk-aware"
+    assert length_extrapolation(method="Log-n").method == "log-n"
     assert set(length_extrapolation().uncovered_by_method) == set(METHODS)
 
 
