@@ -133,8 +133,11 @@ async def crawl_query(
                 total = document.total_results or 0
                 result.total_results = total
                 limit = min(limit, total)
-                fresh = [p for p in document.papers if p.arxiv_id not in seen]
-                seen.update(p.arxiv_id for p in fresh)
+                fresh = []
+                for paper in document.papers:
+                    if paper.arxiv_id not in seen:
+                        seen.add(paper.arxiv_id)
+                        fresh.append(paper)
                 received = len(document.papers) + len(document.problems)
                 start += received
                 await run.commit(fresh, checkpoint=str(start), failed=len(document.problems))

@@ -315,8 +315,12 @@ class FakeArxiv(FakeServer):
             cursor = f"cursor='{skip}' completeListSize='{total}'"
             if not more:
                 return f"<resumptionToken {cursor}/>\n".encode()
-            session = str(496549 + len(self._oai_lists) + 1000 * self._token_generation)
+            # One session per list, as on the old service: 496549|251, 496549|501, ...
+            session = listing.get("session") or str(
+                496549 + len(self._oai_lists) + 1000 * self._token_generation
+            )
             self._oai_lists[session] = {k: v for k, v in listing.items() if k != "skip"}
+            self._oai_lists[session]["session"] = session
             return f"<resumptionToken {cursor}>{session}|{after + 1}</resumptionToken>\n".encode()
         if not more:
             return b"<resumptionToken/>\n" if skip else b""

@@ -8,7 +8,14 @@ different order compare equal when they hold the same papers.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.db import create_engine, session_factory
+from models.settings import Settings
 
 QUERIES = {
     "papers": "select id, version, title, abstract, primary_category, published, updated,"
@@ -39,3 +46,13 @@ def crawl_runs(path: Path) -> list[dict]:
     with sqlite3.connect(path) as connection:
         connection.row_factory = sqlite3.Row
         return [dict(r) for r in connection.execute("select * from crawl_runs order by id")]
+
+
+@asynccontextmanager
+async def open_database(path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the SQLite database at ``path`` (already migrated)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", settings=Settings())
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
