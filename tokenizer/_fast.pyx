@@ -8,7 +8,7 @@ and random draw for random draw; tests hold both to the same outputs.
 
 from libc.math cimport INFINITY
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_New, PyList_SET_ITEM
@@ -40,76 +40,69 @@ cdef extern from *:
     double exp(double x) nogil
     double log(double x) nogil
 
-cdef enum:
-    # Nodes with at least this many children get a dense 256-entry row; others are scanned.
-    DENSE_MIN = 6
-    NO_NODE = -1
+cdef struct Cell:
+    # One slot of the double-array trie: the child of slot s by byte c is slot base[s] + c when
+    # that slot's check is s.
+    int32_t base
+    int32_t check
+    int32_t piece_id   # -1 when no piece ends here
+    int32_t unused
+    double logp
 
 
 cdef class Segmenter:
-    """A trie of the reversed pieces, walked back from each end position.
+    """A double-array trie of the reversed pieces, walked back from each end position.
 
     Walking back from end ``e`` finds every piece ending at ``e``, shortest first; they are then
     taken longest first, which is the order of an Aho-Corasick scan: that order settles ties and
     the order of random draws, so both paths agree exactly.
     """
 
-    cdef int32_t n_nodes
     cdef int32_t max_len
-    cdef int32_t *child_start
-    cdef int32_t *child_count
-    cdef int32_t *dense_row
-    cdef int32_t *dense
-    cdef uint8_t *edge_byte
-    cdef int32_t *edge_node
-    cdef int32_t *term_id
-    cdef double *term_logp
+    cdef Cell *cells
+    cdef Py_ssize_t n_cells
 
     def __cinit__(self):
-        self.child_start = NULL
-        self.child_count = NULL
-        self.dense_row = NULL
-        self.dense = NULL
-        self.edge_byte = NULL
-        self.edge_node = NULL
-        self.term_id = NULL
-        self.term_logp = NULL
+        self.cells = NULL
+
+    def __dealloc__(self):
+        free(self.cells)
 
     def __init__(self, ids, log_probs):
         cdef list keys = sorted([(bytes(piece)[::-1], int(ids[piece]), float(log_probs[piece]))
                                  for piece in ids])
-        cdef Py_ssize_t total = 1, i, depth, lcp, length
+        cdef Py_ssize_t total = 1, i, depth, lcp, length, n_nodes, head, tail, c, k
         cdef bytes key, prev = b""
         cdef const uint8_t *kp
         cdef const uint8_t *pp
-        cdef int32_t node, cur, n_dense, row
-        cdef int32_t max_len = 0
+        cdef int32_t node, cur, max_len = 0
         for key, _, _ in keys:
             total += len(key)
             if len(key) > max_len:
-                max_len = len(key)
+                max_len = <int32_t>len(key)
         self.max_len = max_len
+        # A plain trie first (children in byte order), then laid out as a double array.
         cdef int32_t *parent = <int32_t *>malloc(total * sizeof(int32_t))
         cdef uint8_t *via = <uint8_t *>malloc(total * sizeof(uint8_t))
         cdef int32_t *path = <int32_t *>malloc((max_len + 1) * sizeof(int32_t))
-        self.term_id = <int32_t *>malloc(total * sizeof(int32_t))
-        self.term_logp = <double *>malloc(total * sizeof(double))
-        self.child_count = <int32_t *>malloc(total * sizeof(int32_t))
-        self.child_start = <int32_t *>malloc(total * sizeof(int32_t))
-        self.dense_row = <int32_t *>malloc(total * sizeof(int32_t))
-        self.edge_byte = <uint8_t *>malloc(total * sizeof(uint8_t))
-        self.edge_node = <int32_t *>malloc(total * sizeof(int32_t))
-        if (parent == NULL or via == NULL or path == NULL or self.term_id == NULL
-                or self.term_logp == NULL or self.child_count == NULL
-                or self.child_start == NULL or self.dense_row == NULL
-                or self.edge_byte == NULL or self.edge_node == NULL):
-            free(parent); free(via); free(path)
-            raise MemoryError()
+        cdef int32_t *term_id = <int32_t *>malloc(total * sizeof(int32_t))
+        cdef double *term_logp = <double *>malloc(total * sizeof(double))
+        cdef int32_t *first_child = <int32_t *>malloc((total + 1) * sizeof(int32_t))
+        cdef int32_t *children = <int32_t *>malloc(total * sizeof(int32_t))
+        cdef int32_t *slot_of = <int32_t *>malloc(total * sizeof(int32_t))
+        cdef int32_t *queue = <int32_t *>malloc(total * sizeof(int32_t))
+        cdef uint8_t *used = NULL
+        cdef Py_ssize_t capacity = 0, free_from, base, top_slot
+        cdef int32_t child
+        cdef bint fits
         try:
-            # Sorted keys build the trie in preorder, each node's children in byte order.
-            self.n_nodes = 1
-            parent[0] = NO_NODE
-            self.term_id[0] = NO_NODE
+            if (parent == NULL or via == NULL or path == NULL or term_id == NULL
+                    or term_logp == NULL or first_child == NULL or children == NULL
+                    or slot_of == NULL or queue == NULL):
+                raise MemoryError()
+            n_nodes = 1
+            parent[0] = -1
+            term_id[0] = -1
             path[0] = 0
             for key, piece_id, logp in keys:
                 kp = <const uint8_t *>PyBytes_AS_STRING(key)
@@ -120,77 +113,128 @@ cdef class Segmenter:
                     lcp += 1
                 cur = path[lcp]
                 for depth in range(lcp, length):
-                    node = self.n_nodes
-                    self.n_nodes += 1
+                    node = <int32_t>n_nodes
+                    n_nodes += 1
                     parent[node] = cur
                     via[node] = kp[depth]
-                    self.term_id[node] = NO_NODE
+                    term_id[node] = -1
                     path[depth + 1] = node
                     cur = node
-                self.term_id[cur] = piece_id
-                self.term_logp[cur] = logp
+                term_id[cur] = piece_id
+                term_logp[cur] = logp
                 prev = key
-            for i in range(self.n_nodes):
-                self.child_count[i] = 0
-            for i in range(1, self.n_nodes):
-                self.child_count[parent[i]] += 1
-            n_dense = 0
-            total = 0
-            for i in range(self.n_nodes):
-                self.child_start[i] = total
-                total += self.child_count[i]
-                if self.child_count[i] >= DENSE_MIN:
-                    self.dense_row[i] = n_dense
-                    n_dense += 1
-                else:
-                    self.dense_row[i] = NO_NODE
-                self.child_count[i] = 0
-            self.dense = <int32_t *>malloc((n_dense * 256 + 1) * sizeof(int32_t))
-            if self.dense == NULL:
+            # Children lists (CSR); nodes were made in preorder, so each list is in byte order.
+            for i in range(n_nodes + 1):
+                first_child[i] = 0
+            for i in range(1, n_nodes):
+                first_child[parent[i] + 1] += 1
+            for i in range(n_nodes):
+                first_child[i + 1] += first_child[i]
+            for i in range(n_nodes):
+                slot_of[i] = first_child[i]
+            for i in range(1, n_nodes):
+                children[slot_of[parent[i]]] = <int32_t>i
+                slot_of[parent[i]] += 1
+            # Place nodes breadth first, each at the first base where all its children fit.
+            capacity = 1024
+            while capacity < 2 * n_nodes + 512:
+                capacity *= 2
+            used = <uint8_t *>calloc(capacity, 1)
+            if used == NULL:
                 raise MemoryError()
-            for i in range(n_dense * 256):
-                self.dense[i] = NO_NODE
-            for i in range(1, self.n_nodes):
-                node = parent[i]
-                self.edge_byte[self.child_start[node] + self.child_count[node]] = via[i]
-                self.edge_node[self.child_start[node] + self.child_count[node]] = i
-                self.child_count[node] += 1
-                row = self.dense_row[node]
-                if row >= 0:
-                    self.dense[row * 256 + via[i]] = i
+            self.cells = <Cell *>malloc(capacity * sizeof(Cell))
+            if self.cells == NULL:
+                raise MemoryError()
+            self.n_cells = capacity
+            for i in range(capacity):
+                self.cells[i].base = 0
+                self.cells[i].check = -1
+                self.cells[i].piece_id = -1
+                self.cells[i].unused = 0
+                self.cells[i].logp = 0.0
+            used[0] = 1
+            slot_of[0] = 0
+            self.cells[0].check = -2
+            top_slot = 0
+            free_from = 1
+            head = 0
+            tail = 1
+            queue[0] = 0
+            while head < tail:
+                node = queue[head]
+                head += 1
+                k = first_child[node + 1] - first_child[node]
+                if k == 0:
+                    continue
+                while used[free_from]:
+                    free_from += 1
+                base = free_from - via[children[first_child[node]]]
+                if base < 1:
+                    base = 1
+                while True:
+                    if base + 256 >= capacity:
+                        self._grow_cells(&used, &capacity)
+                    fits = True
+                    for c in range(first_child[node], first_child[node + 1]):
+                        if used[base + via[children[c]]]:
+                            fits = False
+                            break
+                    if fits:
+                        break
+                    base += 1
+                self.cells[slot_of[node]].base = <int32_t>base
+                for c in range(first_child[node], first_child[node + 1]):
+                    child = children[c]
+                    i = base + via[child]
+                    used[i] = 1
+                    slot_of[child] = <int32_t>i
+                    self.cells[i].check = slot_of[node]
+                    self.cells[i].piece_id = term_id[child]
+                    self.cells[i].logp = term_logp[child] if term_id[child] >= 0 else 0.0
+                    if i > top_slot:
+                        top_slot = i
+                    queue[tail] = child
+                    tail += 1
         finally:
             free(parent)
             free(via)
             free(path)
+            free(term_id)
+            free(term_logp)
+            free(first_child)
+            free(children)
+            free(slot_of)
+            free(queue)
+            free(used)
 
-    def __dealloc__(self):
-        free(self.child_start)
-        free(self.child_count)
-        free(self.dense_row)
-        free(self.dense)
-        free(self.edge_byte)
-        free(self.edge_node)
-        free(self.term_id)
-        free(self.term_logp)
-
-    cdef inline int32_t _child(self, int32_t node, uint8_t byte) noexcept nogil:
-        cdef int32_t row = self.dense_row[node]
-        if row >= 0:
-            return self.dense[row * 256 + byte]
-        cdef int32_t i = self.child_start[node]
-        cdef int32_t end = i + self.child_count[node]
-        while i < end:
-            if self.edge_byte[i] == byte:
-                return self.edge_node[i]
-            i += 1
-        return NO_NODE
+    cdef int _grow_cells(self, uint8_t **used, Py_ssize_t *capacity) except -1:
+        cdef Py_ssize_t old = capacity[0], new = old * 2, i
+        cdef Cell *cells = <Cell *>realloc(self.cells, new * sizeof(Cell))
+        if cells == NULL:
+            raise MemoryError()
+        self.cells = cells
+        cdef uint8_t *grown = <uint8_t *>realloc(used[0], new)
+        if grown == NULL:
+            raise MemoryError()
+        used[0] = grown
+        for i in range(old, new):
+            grown[i] = 0
+            cells[i].base = 0
+            cells[i].check = -1
+            cells[i].piece_id = -1
+            cells[i].unused = 0
+            cells[i].logp = 0.0
+        capacity[0] = new
+        self.n_cells = new
+        return 0
 
     cdef int _route(self, const uint8_t *text, Py_ssize_t n, double alpha, uint64_t *rng,
                     bint lines, int32_t *starts, int32_t *pids, double *scores,
                     Py_ssize_t *cand_start, int32_t *cand_node) noexcept nogil:
         """Fill starts/pids for every end position; 1 when some chunk has no segmentation."""
         cdef Py_ssize_t lo = 0, hi, e, pos, s, best_s
-        cdef int32_t node, best_pid
+        cdef int32_t node, child, best_pid
+        cdef const Cell *cells = self.cells
         cdef int count, c
         cdef double best, score, total
         while lo < n:
@@ -207,42 +251,43 @@ cdef class Segmenter:
                 node = 0
                 pos = e - 1
                 while pos >= lo:
-                    node = self._child(node, text[pos])
-                    if node < 0:
+                    child = cells[node].base + text[pos]
+                    if cells[child].check != node:
                         break
-                    if self.term_id[node] >= 0:
+                    node = child
+                    if cells[node].piece_id >= 0:
                         cand_start[count] = pos
                         cand_node[count] = node
                         count += 1
                     pos -= 1
                 best = -INFINITY
                 best_s = e
-                best_pid = NO_NODE
+                best_pid = -1
                 if alpha < 0:
                     c = count - 1
                     while c >= 0:
                         s = cand_start[c]
-                        score = scores[s] + self.term_logp[cand_node[c]]
+                        score = scores[s] + cells[cand_node[c]].logp
                         if score > best:
                             best = score
                             best_s = s
-                            best_pid = self.term_id[cand_node[c]]
+                            best_pid = cells[cand_node[c]].piece_id
                         c -= 1
                 else:
                     c = count - 1
                     while c >= 0:
                         s = cand_start[c]
-                        score = scores[s] + alpha * self.term_logp[cand_node[c]]
+                        score = scores[s] + alpha * cells[cand_node[c]].logp
                         if best == -INFINITY:
                             best = score
                             best_s = s
-                            best_pid = self.term_id[cand_node[c]]
+                            best_pid = cells[cand_node[c]].piece_id
                         else:
                             total = cp_logsumexp(best, score)
                             best = total
                             if cp_next_unit(rng) < exp(score - total):
                                 best_s = s
-                                best_pid = self.term_id[cand_node[c]]
+                                best_pid = cells[cand_node[c]].piece_id
                         c -= 1
                 scores[e] = best
                 starts[e] = <int32_t>best_s
@@ -328,46 +373,94 @@ cdef class Segmenter:
 # ---------------------------------------------------------------------------------------------
 # Training: the byte n-gram model (see tokenizer.bnlm for the pure-Python twins).
 
-cdef extern from *:
-    """
-    #define CP_LEN_SHIFT 56
-    #define CP_GRAM_MASK ((1ULL << 56) - 1)
-    static inline uint64_t cp_gram_key(uint64_t window, int k) {
-        /* The last k bytes of the window (k <= 7), tagged with k so lengths never collide. */
-        return (window & ((1ULL << (8 * k)) - 1)) | ((uint64_t)k << CP_LEN_SHIFT);
-    }
-    static inline uint64_t cp_prefix_key(uint64_t key) {
-        uint64_t k = key >> CP_LEN_SHIFT;
-        return ((key & CP_GRAM_MASK) >> 8) | ((k - 1) << CP_LEN_SHIFT);
-    }
-    static inline size_t cp_slot(uint64_t key, int bits) {
-        return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
-    }
-    """
-    uint64_t cp_gram_key(uint64_t window, int k) nogil
-    uint64_t cp_prefix_key(uint64_t key) nogil
-    size_t cp_slot(uint64_t key, int bits) nogil
-    int CP_LEN_SHIFT
+cdef enum:
+    MAX_ORDER = 15
+    LEN_SHIFT = 56
+
+# An n-gram of up to 15 bytes as a 128-bit number: its last 8 bytes in lo, the bytes before in
+# hi, and its length in the top byte of hi (so a key is never 0, the mark of an empty slot).
+cdef struct GramKey:
+    uint64_t hi
+    uint64_t lo
+
+
+cdef inline uint64_t low_bytes(uint64_t word, int n) noexcept nogil:
+    if n >= 8:
+        return word
+    return word & ((<uint64_t>1 << (8 * n)) - 1)
+
+
+cdef inline GramKey gram_key(uint64_t window_hi, uint64_t window_lo, int k) noexcept nogil:
+    """The key of the last k bytes of a 16-byte window."""
+    cdef GramKey key
+    if k <= 8:
+        key.lo = low_bytes(window_lo, k)
+        key.hi = <uint64_t>k << LEN_SHIFT
+    else:
+        key.lo = window_lo
+        key.hi = low_bytes(window_hi, k - 8) | (<uint64_t>k << LEN_SHIFT)
+    return key
+
+
+cdef inline GramKey prefix_key(GramKey key) noexcept nogil:
+    """The key of the n-gram without its last byte."""
+    cdef uint64_t k = key.hi >> LEN_SHIFT
+    cdef uint64_t body = key.hi & ((<uint64_t>1 << LEN_SHIFT) - 1)
+    cdef GramKey out
+    out.lo = (key.lo >> 8) | (body << 56)
+    out.hi = (body >> 8) | ((k - 1) << LEN_SHIFT)
+    return out
+
+
+cdef inline size_t key_slot(GramKey key, int bits) noexcept nogil:
+    return <size_t>(((key.lo ^ (key.hi * <uint64_t>0xC2B2AE3D27D4EB4F))
+                     * <uint64_t>0x9E3779B97F4A7C15) >> (64 - bits))
+
+
+cdef inline bint same_key(GramKey a, GramKey b) noexcept nogil:
+    return a.hi == b.hi and a.lo == b.lo
+
+
+cdef bytes key_bytes(GramKey key):
+    cdef int k = <int>(key.hi >> LEN_SHIFT), i
+    cdef bytearray gram = bytearray(k)
+    for i in range(k):
+        # byte i from the end
+        if i < 8:
+            gram[k - 1 - i] = (key.lo >> (8 * i)) & 0xFF
+        else:
+            gram[k - 1 - i] = (key.hi >> (8 * (i - 8))) & 0xFF
+    return bytes(gram)
+
+
+cdef GramKey bytes_key(bytes gram):
+    cdef const uint8_t *text = <const uint8_t *>PyBytes_AS_STRING(gram)
+    cdef Py_ssize_t i, n = PyBytes_GET_SIZE(gram)
+    cdef uint64_t hi = 0, lo = 0
+    for i in range(n):
+        hi = (hi << 8) | (lo >> 56)
+        lo = (lo << 8) | text[i]
+    return gram_key(hi, lo, <int>n)
 
 
 cdef class NgramCounter:
-    """Counts of every k-gram (k = 1..order <= 7) in an open-addressing hash table."""
+    """Counts of every k-gram (k = 1..order <= 15) in an open-addressing hash table."""
 
     cdef readonly int order
     cdef readonly int64_t total
-    cdef uint64_t *keys
+    cdef GramKey *keys
     cdef int64_t *counts
     cdef int bits
     cdef size_t size
 
     def __cinit__(self, int order):
-        if order < 1 or order > 7:
-            raise ValueError("the compiled counter takes orders 1 to 7")
+        if order < 1 or order > MAX_ORDER:
+            raise ValueError(f"the compiled counter takes orders 1 to {MAX_ORDER}")
         self.order = order
         self.total = 0
         self.bits = 16
         self.size = 0
-        self.keys = <uint64_t *>calloc(<size_t>1 << self.bits, sizeof(uint64_t))
+        self.keys = <GramKey *>calloc(<size_t>1 << self.bits, sizeof(GramKey))
         self.counts = <int64_t *>calloc(<size_t>1 << self.bits, sizeof(int64_t))
         if self.keys == NULL or self.counts == NULL:
             raise MemoryError()
@@ -378,9 +471,9 @@ cdef class NgramCounter:
 
     cdef int _grow(self) except -1:
         cdef size_t old_cap = <size_t>1 << self.bits, i, slot, mask
-        cdef uint64_t *old_keys = self.keys
+        cdef GramKey *old_keys = self.keys
         cdef int64_t *old_counts = self.counts
-        cdef uint64_t *keys = <uint64_t *>calloc(old_cap * 2, sizeof(uint64_t))
+        cdef GramKey *keys = <GramKey *>calloc(old_cap * 2, sizeof(GramKey))
         cdef int64_t *counts = <int64_t *>calloc(old_cap * 2, sizeof(int64_t))
         if keys == NULL or counts == NULL:
             free(keys)
@@ -389,9 +482,9 @@ cdef class NgramCounter:
         self.bits += 1
         mask = (old_cap * 2) - 1
         for i in range(old_cap):
-            if old_keys[i]:
-                slot = cp_slot(old_keys[i], self.bits)
-                while keys[slot]:
+            if old_keys[i].hi:
+                slot = key_slot(old_keys[i], self.bits)
+                while keys[slot].hi:
                     slot = (slot + 1) & mask
                 keys[slot] = old_keys[i]
                 counts[slot] = old_counts[i]
@@ -408,11 +501,11 @@ cdef class NgramCounter:
             self._grow()
         return 0
 
-    cdef inline int _increment(self, uint64_t key, int64_t by) except -1:
+    cdef inline int _increment(self, GramKey key, int64_t by) except -1:
         cdef size_t mask = (<size_t>1 << self.bits) - 1
-        cdef size_t slot = cp_slot(key, self.bits)
-        while self.keys[slot]:
-            if self.keys[slot] == key:
+        cdef size_t slot = key_slot(key, self.bits)
+        while self.keys[slot].hi:
+            if same_key(self.keys[slot], key):
                 self.counts[slot] += by
                 return 0
             slot = (slot + 1) & mask
@@ -423,11 +516,11 @@ cdef class NgramCounter:
             self._grow()
         return 0
 
-    cdef inline int64_t _get(self, uint64_t key) noexcept nogil:
+    cdef inline int64_t _get(self, GramKey key) noexcept nogil:
         cdef size_t mask = (<size_t>1 << self.bits) - 1
-        cdef size_t slot = cp_slot(key, self.bits)
-        while self.keys[slot]:
-            if self.keys[slot] == key:
+        cdef size_t slot = key_slot(key, self.bits)
+        while self.keys[slot].hi:
+            if same_key(self.keys[slot], key):
                 return self.counts[slot]
             slot = (slot + 1) & mask
         return 0
@@ -437,18 +530,20 @@ cdef class NgramCounter:
         cdef bytes chunk
         cdef const uint8_t *text
         cdef Py_ssize_t n, i
-        cdef uint64_t window
+        cdef uint64_t window_hi, window_lo
         cdef int k, top
         for chunk in chunks:
             text = <const uint8_t *>PyBytes_AS_STRING(chunk)
             n = PyBytes_GET_SIZE(chunk)
             self.total += n
-            window = 0
+            window_hi = 0
+            window_lo = 0
             for i in range(n):
-                window = (window << 8) | text[i]
+                window_hi = (window_hi << 8) | (window_lo >> 56)
+                window_lo = (window_lo << 8) | text[i]
                 top = self.order if i + 1 >= self.order else <int>(i + 1)
                 for k in range(1, top + 1):
-                    self._increment(cp_gram_key(window, k), 1)
+                    self._increment(gram_key(window_hi, window_lo, k), 1)
 
     def merge(self, NgramCounter other):
         cdef size_t i
@@ -457,7 +552,7 @@ cdef class NgramCounter:
         self.total += other.total
         self._reserve(other.bits)
         for i in range(<size_t>1 << other.bits):
-            if other.keys[i]:
+            if other.keys[i].hi:
                 self._increment(other.keys[i], other.counts[i])
 
     def __len__(self):
@@ -466,18 +561,10 @@ cdef class NgramCounter:
     def items(self):
         """(gram, count) pairs, in no particular order."""
         cdef size_t i
-        cdef uint64_t key
-        cdef int k, b
         cdef list out = []
-        cdef bytearray gram
         for i in range(<size_t>1 << self.bits):
-            key = self.keys[i]
-            if key:
-                k = <int>(key >> CP_LEN_SHIFT)
-                gram = bytearray(k)
-                for b in range(k):
-                    gram[k - 1 - b] = (key >> (8 * b)) & 0xFF
-                out.append((bytes(gram), self.counts[i]))
+            if self.keys[i].hi:
+                out.append((key_bytes(self.keys[i]), self.counts[i]))
         return out
 
     def __reduce__(self):
@@ -487,53 +574,45 @@ cdef class NgramCounter:
         """The n-gram tagger for these counts: conditional log-probabilities of kept k-grams."""
         cdef NgramTagger tagger = NgramTagger.__new__(NgramTagger)
         cdef size_t i, kept = 0
-        cdef uint64_t key
-        cdef int64_t count, prefix_count, total = self.total
-        cdef int k, byte
+        cdef GramKey key
+        cdef int64_t count, total = self.total
+        cdef int byte
         cdef int64_t byte_counts[256]
         for byte in range(256):
-            byte_counts[byte] = self._get(cp_gram_key(<uint64_t>byte, 1))
+            byte_counts[byte] = self._get(gram_key(0, <uint64_t>byte, 1))
             if byte_counts[byte] == 0:
                 byte_counts[byte] = 1
                 total += 1
         for i in range(<size_t>1 << self.bits):
             key = self.keys[i]
-            if key and ((key >> CP_LEN_SHIFT) == 1 or self.counts[i] >= min_count):
+            if key.hi and ((key.hi >> LEN_SHIFT) == 1 or self.counts[i] >= min_count):
                 kept += 1
         tagger._allocate(kept + 256, self.order, ensure_unicode)
         for byte in range(256):
-            tagger._put(cp_gram_key(<uint64_t>byte, 1), log(<double>byte_counts[byte]) - log(<double>total))
+            tagger._put(gram_key(0, <uint64_t>byte, 1),
+                        log(<double>byte_counts[byte]) - log(<double>total))
         for i in range(<size_t>1 << self.bits):
             key = self.keys[i]
-            if not key:
+            if not key.hi:
                 continue
-            k = <int>(key >> CP_LEN_SHIFT)
             count = self.counts[i]
-            if k == 1 or count < min_count:
+            if (key.hi >> LEN_SHIFT) == 1 or count < min_count:
                 continue
-            prefix_count = self._get(cp_prefix_key(key))
-            tagger._put(key, log(<double>count) - log(<double>prefix_count))
+            tagger._put(key, log(<double>count) - log(<double>self._get(prefix_key(key))))
         return tagger
 
 
 def _rebuild_counter(int order, int64_t total, list items):
     cdef NgramCounter counter = NgramCounter(order)
     cdef bytes gram
-    cdef const uint8_t *text
-    cdef uint64_t window
     cdef int64_t count
-    cdef Py_ssize_t b
     cdef int bits = 16
     counter.total = total
     while (<size_t>1 << bits) * 7 < <size_t>len(items) * 10:
         bits += 1
     counter._reserve(bits)
     for gram, count in items:
-        text = <const uint8_t *>PyBytes_AS_STRING(gram)
-        window = 0
-        for b in range(PyBytes_GET_SIZE(gram)):
-            window = (window << 8) | text[b]
-        counter._increment(cp_gram_key(window, <int>PyBytes_GET_SIZE(gram)), count)
+        counter._increment(bytes_key(gram), count)
     return counter
 
 
@@ -542,7 +621,7 @@ cdef class NgramTagger:
 
     cdef int order
     cdef bint ensure_unicode
-    cdef uint64_t *keys
+    cdef GramKey *keys
     cdef double *values
     cdef int bits
 
@@ -560,61 +639,80 @@ cdef class NgramTagger:
         self.bits = 4
         while (<size_t>1 << self.bits) < entries * 2:
             self.bits += 1
-        self.keys = <uint64_t *>calloc(<size_t>1 << self.bits, sizeof(uint64_t))
+        self.keys = <GramKey *>calloc(<size_t>1 << self.bits, sizeof(GramKey))
         self.values = <double *>malloc((<size_t>1 << self.bits) * sizeof(double))
         if self.keys == NULL or self.values == NULL:
             raise MemoryError()
         return 0
 
-    cdef void _put(self, uint64_t key, double value) noexcept:
+    cdef void _put(self, GramKey key, double value) noexcept:
         cdef size_t mask = (<size_t>1 << self.bits) - 1
-        cdef size_t slot = cp_slot(key, self.bits)
-        while self.keys[slot] and self.keys[slot] != key:
+        cdef size_t slot = key_slot(key, self.bits)
+        while self.keys[slot].hi and not same_key(self.keys[slot], key):
             slot = (slot + 1) & mask
         self.keys[slot] = key
         self.values[slot] = value
 
-    cdef inline double _get(self, uint64_t key) noexcept nogil:
+    cdef inline double _get(self, GramKey key) noexcept nogil:
         cdef size_t mask = (<size_t>1 << self.bits) - 1
-        cdef size_t slot = cp_slot(key, self.bits)
-        while self.keys[slot]:
-            if self.keys[slot] == key:
+        cdef size_t slot = key_slot(key, self.bits)
+        while self.keys[slot].hi:
+            if same_key(self.keys[slot], key):
                 return self.values[slot]
             slot = (slot + 1) & mask
         return -INFINITY
 
     cdef void _states(self, const uint8_t *text, Py_ssize_t n, double *nodes,
                       int8_t *routes) noexcept nogil:
-        """Leave the best state of each byte in routes[i * order] (i = 0..n-1)."""
+        """Leave the best state of each byte in routes[i * order] (i = 0..n-1).
+
+        Mirrors tokenizer.bnlm.PureNgramTagger.tag: the argmax over previous states p of
+        prev[p] + node[j] among the allowed moves (to 0 from any p; to min(p + 1, top)), the
+        first best on ties, and 0 when every allowed sum is -inf.
+        """
         cdef int order = self.order, top = self.order - 1, j, p, best_p, state
         cdef Py_ssize_t i
-        cdef uint64_t window = 0
-        cdef double best, score
+        cdef uint64_t window_hi = 0, window_lo = 0
+        cdef double best, score, below, stay
         cdef double *prev
         cdef double *cur
         for i in range(n):
-            window = (window << 8) | text[i]
+            window_hi = (window_hi << 8) | (window_lo >> 56)
+            window_lo = (window_lo << 8) | text[i]
             cur = nodes + i * order
             for j in range(order):
-                cur[j] = self._get(cp_gram_key(window, j + 1)) if i >= j else -INFINITY
+                cur[j] = self._get(gram_key(window_hi, window_lo, j + 1)) if i >= j else -INFINITY
             if self.ensure_unicode and 0x80 <= text[i] < 0xC0:
                 cur[0] = -INFINITY
         for i in range(1, n):
             prev = nodes + (i - 1) * order
             cur = nodes + i * order
-            for j in range(order - 1, -1, -1):
-                best = -INFINITY
-                best_p = -1
-                for p in range(order):
-                    if j == 0 or j == (p + 1 if p + 1 < top else top):
-                        score = prev[p] + cur[j]
-                    else:
-                        score = -INFINITY
-                    if best_p < 0 or score > best:
-                        best = score
-                        best_p = p
-                cur[j] = best
-                routes[i * order + j] = <int8_t>best_p
+            # Columns are filled from the top down: column j reads only cur[j] and prev.
+            if top > 0:
+                below = prev[top - 1] + cur[top]
+                stay = prev[top] + cur[top]
+                if stay > below:
+                    cur[top] = stay
+                    routes[i * order + top] = <int8_t>top
+                elif below != -INFINITY:
+                    cur[top] = below
+                    routes[i * order + top] = <int8_t>(top - 1)
+                else:
+                    cur[top] = -INFINITY
+                    routes[i * order + top] = 0
+            for j in range(top - 1, 0, -1):
+                score = prev[j - 1] + cur[j]
+                cur[j] = score
+                routes[i * order + j] = <int8_t>(j - 1 if score != -INFINITY else 0)
+            best = prev[0] + cur[0]
+            best_p = 0
+            for p in range(1, order):
+                score = prev[p] + cur[0]
+                if score > best:
+                    best = score
+                    best_p = p
+            cur[0] = best
+            routes[i * order] = <int8_t>best_p
         prev = nodes + (n - 1) * order
         state = 0
         for j in range(1, order):

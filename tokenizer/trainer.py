@@ -23,8 +23,8 @@ from tokenizer.text import training_chunks, training_pattern
 Progress = Callable[[str, int], None]
 """Called as ``progress(stage, n)`` when ``n`` more texts (or pieces) of a stage are done."""
 
-# The compiled counter packs an n-gram and its length into 64 bits.
-COMPILED_MAX_ORDER = 7
+# The compiled counter packs an n-gram and its length into 128 bits.
+COMPILED_MAX_ORDER = 15
 
 
 # Texts per task when training with several workers.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tokenizer import NotSegmentable, Tokenizer
 from tokenizer.backends import ENV_VAR, compiled_module, resolve_backend
-from tokenizer.model import load_vocabulary
+from tokenizer.model import dump_model, load_vocabulary
 from tokenizer.pure import PureSegmenter
 from tokenizer.rng import SplitMix64
 
@@ -65,3 +67,31 @@ def test_segment_does_not_split_lines(backend: str) -> None:
     assert tokenizer.tokenize("a\na") == [b"a", b"\n", b"a"]
     assert tokenizer.segment(b"a\na") == [b"a", b"\na"]
     assert tokenizer.tokenize("a\n\na") == [b"a", b"\n", b"\n", b"a"]
+
+
+pieces_strategy = st.dictionaries(
+    st.binary(min_size=1, max_size=6).map(lambda b: bytes(b"abcde\n"[x % 6] for x in b)),
+    st.integers(min_value=1, max_value=50),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    counts=pieces_strategy,
+    text=st.text(alphabet="abcde\n", max_size=60),
+    alpha=st.sampled_from([-1.0, 0.0, 0.3, 2.0]),
+    seed=st.integers(min_value=0, max_value=2**64 - 1),
+)
+def test_compiled_and_pure_agree_on_any_vocabulary(
+    counts: dict[bytes, int], text: str, alpha: float, seed: int
+) -> None:
+    counts = {**{bytes([c]): 1 for c in b"abcde\n"}, **counts}
+    model = dump_model(counts)
+    compiled = Tokenizer(model, seed=seed, backend="compiled")
+    pure = Tokenizer(model, seed=seed, backend="python")
+    got = compiled.encode_with_offsets(text, alpha=alpha)
+    assert got == pure.encode_with_offsets(text, alpha=alpha)
+    assert compiled.segment(text.encode(), alpha) == pure.segment(text.encode(), alpha)
+    assert b"".join(got.pieces) == text.encode()

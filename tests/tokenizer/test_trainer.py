@@ -45,6 +45,7 @@ def test_the_pure_path_reproduces_the_original_model() -> None:
         {"order": 4, "max_vocab_size": 10000, "min_count": 3, "ensure_unicode": False},
         {"order": 5, "max_vocab_size": 600, "isolate_digits": True, "max_piece_length": 8},
         {"order": 7, "max_vocab_size": 100000, "min_count": 2},
+        {"order": 12, "max_vocab_size": 3000, "min_count": 3},
     ],
 )
 def test_both_paths_train_the_same_model(options: dict) -> None:
@@ -61,15 +62,35 @@ def test_both_paths_segment_with_the_ngram_model_alike() -> None:
     chunks = [line.encode() for line in corpus_lines()[:30] + MIXED]
     from tokenizer._fast import NgramCounter
 
-    compiled, pure = NgramCounter(6), PureNgramCounter(6)
-    compiled.add(chunks)
-    pure.add(chunks)
-    assert dict(compiled.items()) == {g: c for table in pure.counts[1:] for g, c in table.items()}
-    for unicode in (True, False):
-        fast, slow = compiled.tagger(2, unicode), pure.tagger(2, unicode)
-        for chunk in chunks:
-            assert fast.tag(chunk) == slow.tag(chunk)
-            assert b"".join(fast.tag(chunk)) == chunk
+    for order in (1, 2, 6, 9, 15):
+        compiled, pure = NgramCounter(order), PureNgramCounter(order)
+        compiled.add(chunks)
+        pure.add(chunks)
+        expected = {g: c for table in pure.counts[1:] for g, c in table.items()}
+        assert dict(compiled.items()) == expected
+        assert compiled.total == pure.counts[0][b""]
+        for unicode in (True, False):
+            fast, slow = compiled.tagger(2, unicode), pure.tagger(2, unicode)
+            for chunk in chunks:
+                assert fast.tag(chunk) == slow.tag(chunk)
+                assert b"".join(fast.tag(chunk)) == chunk
+
+
+def test_counts_survive_pickling_and_merging() -> None:
+    import pickle
+
+    from tokenizer._fast import NgramCounter
+
+    chunks = [line.encode() for line in corpus_lines()[:60]]
+    whole = NgramCounter(10)
+    whole.add(chunks)
+    first, second = NgramCounter(10), NgramCounter(10)
+    first.add(chunks[:25])
+    second.add(chunks[25:])
+    merged = pickle.loads(pickle.dumps(first))
+    merged.merge(pickle.loads(pickle.dumps(second)))
+    assert sorted(merged.items()) == sorted(whole.items())
+    assert merged.total == whole.total
 
 
 def test_workers_do_not_change_the_model() -> None:
