@@ -4,12 +4,13 @@ A paper is indexed as two groups of fields:
 
 - words: the folded words of its title, abstract and authors (``search.text``), for exact-word
   and phrase matching;
-- stems: for each title and abstract word, the word without its last BytePiece piece, when
-  that leaves at least ``MIN_PARTIAL_CHARS`` characters (each field's stems once each). Each
-  word is tokenized on its own, so its pieces do not depend on the words around it.
-  "transformers" is ``tra|n|s|form|er|s``, so its stem is "transformer": the query word
-  "transformer" finds it with one term lookup, ranked below the word itself. Suffixes that
-  BytePiece splits off (plurals, -ed, -er, -ing, -al...) make the variants a partial word finds.
+- stems: each distinct title and abstract word of at least ``MIN_PARTIAL_CHARS`` characters,
+  and that word without its last BytePiece piece when that leaves as many characters. Each word
+  is tokenized on its own, so its pieces do not depend on the words around it. "transformers"
+  is ``tra|n|s|form|er|s``, so it puts "transformers" and "transformer" there: the query word
+  "transformer" finds it with one term lookup. A paper with the word itself matches in both
+  groups and a paper with a longer variant in the stems only, so the variant ranks lower.
+  Suffixes that BytePiece splits off (plurals, -ed, -er, -ing, -al...) make the variants.
 
 Every term is made of ASCII lowercase letters and digits or of non-ASCII characters, and terms
 are separated by single spaces, so that SQLite's ``ascii`` FTS5 tokenizer (or a plain split on
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from search.text import is_unsegmented, words
 from tokenizer import Tokenizer, default_tokenizer
@@ -42,14 +44,14 @@ class IndexedDocument:
         return (self.title, self.abstract, self.authors, self.title_stems, self.abstract_stems)
 
 
-class _StemCache(dict[str, str]):
-    """Word -> its stem ("" for none); filled on first use, emptied when it grows too large."""
+class _StemCache(dict[str, tuple[str, ...]]):
+    """Word -> its stem terms; filled on first use, emptied when it grows too large."""
 
-    def __init__(self, compute: Callable[[str], str]) -> None:
+    def __init__(self, compute: Callable[[str], tuple[str, ...]]) -> None:
         super().__init__()
         self._compute = compute
 
-    def __missing__(self, word: str) -> str:
+    def __missing__(self, word: str) -> tuple[str, ...]:
         if len(self) >= STEM_CACHE_SIZE:
             self.clear()
         value = self[word] = self._compute(word)
@@ -64,7 +66,7 @@ class Analyzer:
 
     def __init__(self, tokenizer: Tokenizer | None = None) -> None:
         self._tokenizer = tokenizer
-        self._stems = _StemCache(self._stem)
+        self._stems = _StemCache(self._stem_terms)
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -89,13 +91,21 @@ class Analyzer:
             return ""
         return stem if len(stem) >= MIN_PARTIAL_CHARS else ""
 
+    def _stem_terms(self, word: str) -> tuple[str, ...]:
+        if not self.may_be_stem(word):
+            return ()
+        stem = self._stem(word)
+        return (word, stem) if stem else (word,)
+
     def stem(self, word: str) -> str:
-        """The stem of one folded word ("" when it has none)."""
-        return self._stems[word]
+        """One folded word without its last piece ("" when that is too short or not a word)."""
+        terms = self._stems[word]
+        return terms[1] if len(terms) > 1 else ""
 
     def stems(self, text_words: Iterable[str]) -> str:
-        """The distinct stems of these words, in order of first use."""
-        return " ".join(dict.fromkeys(filter(None, map(self._stems.__getitem__, text_words))))
+        """The stem terms of these words, each once, in order of first use."""
+        terms = map(self._stems.__getitem__, dict.fromkeys(text_words))
+        return " ".join(dict.fromkeys(chain.from_iterable(terms)))
 
     def document(self, title: str, abstract: str, authors: Sequence[str]) -> IndexedDocument:
         title_words = words(title or "")

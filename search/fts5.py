@@ -13,9 +13,9 @@ WORD_COLUMNS = ("title", "abstract", "authors")
 STEM_COLUMNS = ("title_stems", "abstract_stems")
 COLUMNS = (*WORD_COLUMNS, *STEM_COLUMNS)
 
-# BM25 weight of each column, in COLUMNS order: title above abstract above authors, and a word
-# found as the stem of a longer word well below the word itself.
-WEIGHTS = (10.0, 4.0, 2.0, 2.0, 0.5)
+# BM25 weight of each column, in COLUMNS order: title above abstract above authors; the stems
+# add a little to the words they repeat and rank the longer variants of a word below it.
+WEIGHTS = (10.0, 4.0, 2.0, 1.0, 0.5)
 
 _WORD_COLUMNS_OF = {
     Field.ANY: WORD_COLUMNS,

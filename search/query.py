@@ -150,7 +150,8 @@ class _Builder:
     terms: int = 0
 
     def add_term(self, term: Term, *, negated: bool, joined: bool) -> None:
-        if self.terms >= MAX_TERMS:
+        repeated = term in self.excluded if negated else not joined and [term] in self.clauses
+        if repeated or self.terms >= MAX_TERMS:
             return
         self.terms += 1
         if negated:
@@ -162,7 +163,7 @@ class _Builder:
 
     def query(self) -> Query:
         return Query(
-            clauses=tuple(Clause(tuple(dict.fromkeys(c))) for c in self.clauses),
+            clauses=tuple(dict.fromkeys(Clause(tuple(dict.fromkeys(c))) for c in self.clauses)),
             excluded=tuple(dict.fromkeys(self.excluded)),
             categories=tuple(dict.fromkeys(self.categories)),
             excluded_categories=tuple(dict.fromkeys(self.excluded_categories)),

@@ -1,0 +1,191 @@
+"""The index follows the papers: every ingest in its transaction, rebuild, check."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text, update
+
+import search
+from crawler import ingest as ingest_module
+from crawler.ingest import ingest
+from crawler.records import AuthorRecord, PaperRecord, VersionRecord
+from models.db import create_engine, session_factory
+from models.schema import Paper
+from search import Analyzer, check_index, index_papers, rebuild_index, search_papers
+from search.sqlite import write_documents
+
+UTC = dt.UTC
+
+
+def record(version: int = 1, title: str = "Holographic zebrafish", **more) -> PaperRecord:
+    return PaperRecord(
+        arxiv_id="2501.00001",
+        version=version,
+        title=title,
+        abstract=more.pop("abstract", "We count zebrafish stripes."),
+        authors=(AuthorRecord("Ada Lovelace"),),
+        primary_category="q-bio.QM",
+        categories=("q-bio.QM",),
+        published=dt.datetime(2025, 1, 2, tzinfo=UTC),
+        versions=tuple(VersionRecord(v) for v in range(1, version + 1)),
+        **more,
+    )
+
+
+async def ids(session, query: str) -> list[str]:
+    return [hit.paper.id for hit in (await search_papers(session, query)).hits]
+
+
+def index_rows(path) -> tuple[int, int]:
+    with sqlite3.connect(path) as connection:
+        docs = connection.execute("SELECT count(*) FROM search_docs").fetchone()[0]
+        rows = connection.execute("SELECT count(*) FROM search_fts_docsize").fetchone()[0]
+    return docs, rows
+
+
+def test_install_registers_one_hook_however_often_it_is_called() -> None:
+    search.install()
+    search.install()
+    hooks = [h for h in ingest_module._after_write if h.__module__ == "search.indexing"]
+    assert len(hooks) == 1
+
+
+async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions) -> None:
+    search.install()
+    async with sessions.begin() as session:
+        await ingest(session, [record()])
+        assert await ids(session, "zebrafish") == ["2501.00001"]
+    async with sessions() as session:
+        assert await ids(session, "holographic") == ["2501.00001"]
+
+
+async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_path) -> None:
+    search.install()
+    try:
+        async with sessions.begin() as session:
+            await ingest(session, [record()])
+            raise RuntimeError("the import fails after the batch")
+    except RuntimeError:
+        pass
+    assert index_rows(database_path) == (0, 0)
+    async with sessions() as session:
+        assert await ids(session, "zebrafish") == []
+
+
+async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) -> None:
+    search.install()
+    async with sessions.begin() as session:
+        await ingest(session, [record()])
+    async with sessions.begin() as session:
+        await ingest(session, [record(2, title="Holographic axolotls", abstract="Axolotls.")])
+    async with sessions() as session:
+        assert await ids(session, "zebrafish") == []
+        assert await ids(session, "axolotls") == ["2501.00001"]
+        assert (await check_index(session)).ok
+    assert index_rows(database_path) == (1, 1)
+
+
+async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> None:
+    search.install()
+    async with sessions.begin() as session:
+        await ingest(session, [record()])
+    before = sqlite3.connect(database_path).execute("SELECT docid FROM search_docs").fetchall()
+    async with sessions.begin() as session:
+        total_changes = text("SELECT total_changes()")
+        before_changes = (await session.execute(total_changes)).scalar_one()
+        await index_papers(session, ["2501.00001"])
+        assert (await session.execute(total_changes)).scalar_one() == before_changes
+    after = sqlite3.connect(database_path).execute("SELECT docid FROM search_docs").fetchall()
+    assert before == after
+
+
+async def test_hidden_and_deleted_papers_leave_the_index(sessions, database_path) -> None:
+    search.install()
+    async with sessions.begin() as session:
+        await ingest(session, [record()])
+        await session.execute(update(Paper).values(hidden=True))
+        await index_papers(session, ["2501.00001"])
+        assert await ids(session, "zebrafish") == []
+    assert index_rows(database_path) == (0, 0)
+    async with sessions.begin() as session:
+        await session.execute(update(Paper).values(hidden=False))
+        await index_papers(session, ["2501.00001"])
+        assert await ids(session, "zebrafish") == ["2501.00001"]
+        await session.execute(text("DELETE FROM papers"))
+        await index_papers(session, ["2501.00001"])
+    assert index_rows(database_path) == (0, 0)
+
+
+async def test_rebuild_indexes_what_was_stored_without_the_hook(sample_sessions) -> None:
+    async with sample_sessions.begin() as session:
+        expected = await ids(session, "quantum")
+        await session.execute(text("DELETE FROM search_docs"))
+        await session.execute(text("INSERT INTO search_fts (search_fts) VALUES ('delete-all')"))
+        assert await ids(session, "quantum") == []
+        report = await check_index(session)
+    assert not report.ok and report.unindexed == report.papers > 0
+    done: list[int] = []
+    result = await rebuild_index(sample_sessions, batch_size=64, progress=done.append)
+    assert result.papers == sum(done) == report.papers
+    assert max(done) == 64
+    async with sample_sessions() as session:
+        assert await ids(session, "quantum") == expected
+        check = await check_index(session, sample=None)
+    assert check.ok and check.compared == check.indexed == check.papers
+
+
+async def test_check_finds_stale_and_orphaned_rows(sample_sessions) -> None:
+    async with sample_sessions.begin() as session:
+        paper_id = (await session.execute(text("SELECT id FROM papers LIMIT 1"))).scalar_one()
+        await session.execute(
+            text("UPDATE papers SET title = 'Something else entirely' WHERE id = :id"),
+            {"id": paper_id},
+        )
+        await write_documents(session, [("x", Analyzer().document("Gone", "", []))])
+    async with sample_sessions() as session:
+        report = await check_index(session, sample=None)
+    assert not report.ok
+    assert report.stale == [paper_id]
+    assert report.orphans == ["x"]
+    assert report.integrity is None
+    result = await rebuild_index(sample_sessions)
+    assert result.removed == 1
+    async with sample_sessions() as session:
+        assert (await check_index(session, sample=None)).ok
+
+
+def test_search_never_fails_on_any_text(sample_settings) -> None:
+    with asyncio.Runner() as runner:
+        engine = create_engine(settings=sample_settings)
+        sessions = session_factory(engine)
+
+        async def run(query: str) -> None:
+            async with sessions() as session:
+                page = await search_papers(session, query, limit=5)
+            assert page.total >= len(page.hits)
+            for hit in page.hits:
+                for start, end in [*hit.title_spans, *hit.abstract_spans]:
+                    assert 0 <= start < end
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(
+            st.one_of(
+                st.text(max_size=200),
+                st.lists(
+                    st.sampled_from(['"', "-", "OR", "ti:", "cat:", "from:", "quantum", "Ü", "*"])
+                ).map(" ".join),
+            )
+        )
+        def check(query: str) -> None:
+            runner.run(run(query))
+
+        try:
+            check()
+            runner.run(run("x" * 10_000 + " junk" * 2000))
+        finally:
+            runner.run(engine.dispose())
