@@ -8,6 +8,7 @@ import sys
 import click
 
 from cli.backup import backup
+from cli.crawl import crawl
 from cli.db import db
 from cli.export import export
 from cli.imports import import_command
@@ -43,6 +44,7 @@ cli.add_command(jobs)
 cli.add_command(backup)
 cli.add_command(export)
 cli.add_command(paper)
+cli.add_command(crawl)
 
 
 def main(argv: list[str] | None = None) -> None:
