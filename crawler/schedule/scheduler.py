@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.schedule import lease
@@ -28,7 +28,7 @@ from crawler.schedule.calendar import ArxivCalendar
 from crawler.schedule.clock import SYSTEM_CLOCK, Clock, sleep_or_stop
 from crawler.schedule.jobs import Job, JobContext, JobResult, Outcome, check_jobs
 from crawler.schedule.logline import kv
-from models.ops import JobRun, JobRunStatus
+from models.ops import JobRun, JobRunStatus, Lease
 from models.schema import CrawlRun, CrawlStatus
 
 log = logging.getLogger("coolpapers.schedule")
@@ -485,8 +485,28 @@ class Scheduler:
                     run.status = JobRunStatus.INTERRUPTED
                     run.finished_at = now
                     run.detail = "its process stopped before the job finished"
+                    # And the crawl runs it had opened (its process could not close them).
+                    await session.execute(
+                        update(CrawlRun)
+                        .where(
+                            CrawlRun.status == CrawlStatus.RUNNING,
+                            CrawlRun.started_at >= run.started_at,
+                        )
+                        .values(
+                            status=CrawlStatus.INTERRUPTED,
+                            finished_at=dt.datetime.now(dt.UTC),
+                            error="never finished: its process stopped",
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
                     log.warning(kv(job=run.job, run=run.id, outcome="interrupted",
                                    detail=run.detail))  # fmt: skip
+            # Leases that ran out are free anyway: dropped, so that none looks held.
+            await session.execute(
+                delete(Lease)
+                .where(Lease.expires_at <= now)
+                .execution_options(synchronize_session=False)
+            )
             stale_before = dt.datetime.now(dt.UTC) - self.options.stale_crawl_after
             stale = await session.execute(
                 update(CrawlRun)
