@@ -16,7 +16,9 @@ def import_command(files: tuple[Path, ...]) -> None:
     """Import FILES: arXiv RSS/Atom feeds, search-API responses, OAI-PMH pages or
     metadata snapshot JSON lines (the format is detected from the content; .gz is fine).
 
-    Each file is imported in one transaction: a bad file writes nothing.
+    Each file is imported in one transaction: a bad file writes nothing. A snapshot (the
+    whole archive) is streamed instead, committed in batches as it goes; importing it
+    again is harmless.
     """
     settings = load_settings()
     for path in files:

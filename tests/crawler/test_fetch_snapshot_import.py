@@ -1,0 +1,101 @@
+"""Importing arXiv's metadata snapshot (JSON lines): streamed, committed in batches as it
+goes, a bad line named by its number, progress by bytes of the file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.imports import SNAPSHOT_BATCH, ImportFailed, import_files, prefetch
+from tests.fakearxiv import fixture
+from tests.fakearxiv.state import count, crawl_runs
+
+LINES = [json.loads(line) for line in fixture("snapshot/arxiv-metadata-sample.jsonl").splitlines()]
+
+
+def snapshot(path: Path, n: int, *, bad_line: int | None = None, odd_line: int | None = None):
+    """``n`` snapshot lines made from the recorded ones, each with an id of its own."""
+    with path.open("w") as handle:
+        for i in range(n):
+            if i + 1 == bad_line:
+                handle.write('{"id": "2301.99999", "title": \n')  # cut short
+                continue
+            obj = dict(LINES[i % len(LINES)], id=f"2301.{i:05d}")
+            if i + 1 == odd_line:
+                obj["id"] = "not-an-id"
+            handle.write(json.dumps(obj) + "\n")
+    return path
+
+
+class Recorded:
+    def __init__(self):
+        self.started, self.done, self.closed = None, 0, False
+
+    def start(self, description, total=None, unit="papers"):
+        self.started = (description, total, unit)
+
+    def advance(self, done, *, total=None, note=None):
+        self.done += done
+
+    def close(self):
+        self.closed = True
+
+
+async def test_a_snapshot_streams_in_batches(sessions, database_path, tmp_path):
+    path = snapshot(tmp_path / "arxiv-metadata.json", 2 * SNAPSHOT_BATCH + 500)
+    progress = Recorded()
+    result = await import_files(sessions, [path], progress=progress)
+    assert result.files[0].kind == "snapshot"
+    assert result.counts.new == 2 * SNAPSHOT_BATCH + 500 == count(database_path, "papers")
+    assert progress.started == ("import arxiv-metadata.json", path.stat().st_size, "bytes")
+    assert progress.done == path.stat().st_size and progress.closed
+    again = await import_files(sessions, [path], progress=Recorded())
+    assert (again.counts.new, again.counts.unchanged) == (0, 2 * SNAPSHOT_BATCH + 500)
+
+
+async def test_a_gzipped_snapshot_imports_the_same(sessions, database_path, tmp_path):
+    plain = snapshot(tmp_path / "s.json", 1200)
+    packed = tmp_path / "s.json.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    progress = Recorded()
+    result = await import_files(sessions, [packed], progress=progress)
+    assert result.counts.new == 1200
+    assert progress.done == packed.stat().st_size
+
+
+async def test_a_bad_line_stops_the_import_keeping_the_batches_before_it(
+    sessions, database_path, tmp_path
+):
+    path = snapshot(tmp_path / "s.json", 2 * SNAPSHOT_BATCH, bad_line=SNAPSHOT_BATCH + 7)
+    with pytest.raises(ImportFailed, match=rf"s\.json: snapshot line {SNAPSHOT_BATCH + 7}: "):
+        await import_files(sessions, [path], progress=Recorded())
+    assert count(database_path, "papers") == SNAPSHOT_BATCH
+    [run] = crawl_runs(database_path)
+    assert (run["status"], run["n_new"]) == ("failed", SNAPSHOT_BATCH)
+
+
+async def test_an_unusable_record_is_skipped_and_counted(sessions, database_path, tmp_path):
+    path = snapshot(tmp_path / "s.json", 30, odd_line=4)
+    result = await import_files(sessions, [path], progress=Recorded())
+    assert (result.counts.new, result.counts.failed) == (29, 1)
+    [run] = crawl_runs(database_path)
+    assert run["n_failed"] == 1 and "snapshot line 4" in run["gaps"]
+
+
+async def test_prefetch_yields_every_item_in_order_and_stops_early_cleanly():
+    produced = []
+
+    def items():
+        for i in range(5):
+            produced.append(i)
+            yield i
+
+    assert [i async for i in prefetch(items())] == [0, 1, 2, 3, 4]
+    produced.clear()
+    async for i in prefetch(items()):
+        if i == 1:
+            break
+    assert produced[:2] == [0, 1] and len(produced) <= 3
