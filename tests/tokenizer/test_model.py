@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
 
-from tokenizer import default_model_path, default_tokenizer, load_vocabulary
+from tokenizer import Tokenizer, Trainer, default_model_path, default_tokenizer, load_vocabulary
+from tokenizer.default import DEFAULT_TRAINING
 from tokenizer.model import dump_model, read_model, save_model
 
-from .conftest import MODEL
+from .conftest import CORPUS, MODEL
 
 
 def test_dump_orders_pieces_by_length_then_bytes() -> None:
@@ -45,10 +47,21 @@ def test_an_empty_model_is_refused() -> None:
         load_vocabulary({})
 
 
-def test_the_default_model_is_the_arxiv_model(golden_abstracts: list[dict]) -> None:
+def test_the_default_model_is_what_the_trainer_writes_for_the_abstracts() -> None:
     shipped = json.loads(gzip.decompress(default_model_path().read_bytes()))
-    assert shipped == json.loads(MODEL.read_text())
+    trainer = Trainer(**DEFAULT_TRAINING)
+    trainer.train(CORPUS.read_text(encoding="utf-8").splitlines())
+    assert trainer.model() == shipped
+
+
+def test_the_default_tokenizer_is_loaded_once(golden_edge_cases: list[dict]) -> None:
     tokenizer = default_tokenizer()
     assert tokenizer is default_tokenizer()
-    for row in golden_abstracts[:100]:
-        assert tokenizer.encode(row["text"]) == row["ids"]
+    assert tokenizer.vocab_size == 7989
+    for row in golden_edge_cases:
+        assert tokenizer.decode(tokenizer.encode(row["text"])) == unicodedata.normalize(
+            "NFC", row["text"]
+        )
+    # The shipped model compresses its own abstracts better than the reference model.
+    text = CORPUS.read_text(encoding="utf-8")[:20000]
+    assert len(tokenizer.encode(text)) < 0.8 * len(Tokenizer(MODEL).encode(text))
