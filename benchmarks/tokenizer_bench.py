@@ -108,11 +108,11 @@ class Training:
     base_rss_mb: float
 
 
-def train_in_child(kind: str, vocab_size: int, out: Path) -> Training:
+def train_in_child(kind: str, vocab_size: int, out: Path, name: str = "") -> Training:
     command = [sys.executable, "-m", "benchmarks.tokenizer_bench", "--train-child", kind]
     command += ["--vocab-size", str(vocab_size), "--out", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-    return Training(name=kind, **json.loads(done.stdout.strip().splitlines()[-1]))
+    return Training(name=name or kind, **json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 # --- tokenizing -------------------------------------------------------------------------------
@@ -173,6 +173,16 @@ def run(repeats: int, skip_pure_training: bool) -> dict:
     for kind in kinds:
         trainings.append(train_in_child(kind, vocab_size, out / f"{kind}.model"))
         print(f"trained {kind}", flush=True)
+    # Compression with the reference settings, against SentencePiece at that vocabulary size.
+    reference = Tokenizer(out / "compiled-reference.model", backend="compiled")
+    trainings.append(
+        train_in_child(
+            "sentencepiece-unigram",
+            reference.vocab_size,
+            out / "sentencepiece-unigram-reference.model",
+            name="sentencepiece-unigram-reference",
+        )
+    )
 
     pure = Tokenizer(out / "bytepiece.model", backend="python")
     sampler = Tokenizer(out / "bytepiece.model", seed=0, backend="compiled")
@@ -196,6 +206,18 @@ def run(repeats: int, skip_pure_training: bool) -> dict:
             lambda t: unigram.encode(t, enable_sampling=True, alpha=SAMPLING_ALPHA, nbest_size=-1),
             repeats,
             unigram.vocab_size(),
+        ),
+    ]
+    unigram_reference = spm.SentencePieceProcessor(
+        model_proto=(out / "sentencepiece-unigram-reference.model").read_bytes()
+    )
+    runs += [
+        ("BytePiece compiled, reference settings", reference.encode, repeats, reference.vocab_size),
+        (
+            "SentencePiece unigram, reference vocabulary",
+            unigram_reference.encode,
+            repeats,
+            unigram_reference.vocab_size(),
         ),
     ]
     tokenizing = []
