@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_CATEGORIES = [
@@ -174,6 +174,12 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError(f"must be empty or an http(s) URL, got {value!r}")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _model_named(self) -> Settings:
+        if self.LLM_BASE_URL and not self.LLM_MODEL:
+            raise ValueError("LLM_MODEL must name the model served at LLM_BASE_URL")
+        return self
 
     @property
     def llm_configured(self) -> bool:

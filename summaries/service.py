@@ -152,10 +152,15 @@ class SummaryService:
             key = SummaryKey(paper_id, paper.text.version, language, self.model)
             stored = await summaries_of(session, paper_id, language)
         current = next((s for s in stored if s.key == key), None)
-        instant = self.summarizer.instant and key not in self._jobs
-        if instant and (current is None or current.status != SummaryStatus.COMPLETE):
-            job = Job(key, paper.text, Priority.ON_DEMAND)
-            await self._run(job)
+        if self.summarizer.instant and (
+            current is None or current.status != SummaryStatus.COMPLETE
+        ):
+            job = self._jobs.get(key)
+            if job is None:
+                job = self._jobs[key] = Job(key, paper.text, Priority.ON_DEMAND)
+                await self._run(job)
+            else:
+                await job.wait()
             if job.result is not None:
                 current = job.result
                 stored = [s for s in stored if s.key != key] + [current]

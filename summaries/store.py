@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Announcement, Paper
 from models.summary import Summary, SummaryKind, SummaryStatus
-from retry import retry, sqlite_policy
+from retry import is_sqlite_locked, retry, sqlite_policy
 from summaries.faq import QA, PaperText
 
 
@@ -121,7 +122,12 @@ def best_summary(summaries: list[StoredSummary], key: SummaryKey) -> StoredSumma
     )
 
 
-@retry(sqlite_policy)
+def _locked_or_raced(exc: BaseException) -> bool:
+    # IntegrityError: another writer stored the same key first; the next try updates it.
+    return is_sqlite_locked(exc) or isinstance(exc, IntegrityError)
+
+
+@retry(sqlite_policy.replace(retry_on=_locked_or_raced))
 async def save(
     sessions: async_sessionmaker[AsyncSession],
     key: SummaryKey,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -164,9 +165,9 @@ async def stream(request: Request) -> Response:
     except PaperNotFound as exc:
         return error(404, str(exc))
     except RateLimited as exc:
-        return error(429, str(exc), {"Retry-After": str(round(exc.retry_after + 0.5))})
+        return error(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
     except BudgetExhausted as exc:
-        return error(503, str(exc), {"Retry-After": str(round(exc.retry_after + 0.5))})
+        return error(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
     return StreamingResponse(
         _event_stream(job),
         media_type="text/event-stream",
@@ -203,7 +204,7 @@ async def regenerate(request: Request) -> Response:
     except PaperNotFound as exc:
         return error(404, str(exc))
     except BudgetExhausted as exc:
-        return error(503, str(exc), {"Retry-After": str(round(exc.retry_after + 0.5))})
+        return error(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
     return JSONResponse(
         {
             "paper": job.key.paper_id,

@@ -378,3 +378,12 @@ async def test_closing_the_service_ends_what_is_in_progress(make_service, paper,
     await service.aclose()
     assert job.state == JobState.FAILED
     assert "server stopped" in job.error
+
+
+async def test_concurrent_offline_lookups_all_get_the_summary(
+    make_service, settings, paper, database_path
+):
+    service = make_service(settings, LLM_BASE_URL="")
+    lookups = await asyncio.gather(*(service.lookup(paper, "en") for _ in range(5)))
+    assert all(lookup.summary is not None for lookup in lookups)
+    assert [r[5] for r in rows(database_path)] == ["complete"]

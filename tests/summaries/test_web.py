@@ -104,6 +104,34 @@ def test_the_stream_relays_the_generation_then_the_summary_is_cached(client, llm
     assert len(llm.calls) == 6
 
 
+@pytest.fixture
+async def paper_v2(sessions, paper):
+    """Makes version 2 of the paper appear when called."""
+
+    async def post() -> None:
+        async with sessions.begin() as session:
+            await ingest(session, [record(version=2, abstract="Version two.")])
+
+    return post
+
+
+async def test_a_new_version_shows_the_old_summary_marked_until_the_new_one(
+    client, llm, paper_v2
+) -> None:
+    assert parse_sse(stream(client).text)[-1][0] == "done"
+    await paper_v2()
+    old = client.get("/api/papers/2403.00001/summary?lang=en").json()
+    assert (old["version"], old["paper_version"], old["current"]) == (1, 2, False)
+    assert old["label"].endswith("of v1.")
+    assert old["generation"]["status"] == "none"
+
+    done = parse_sse(stream(client).text)[-1]
+    assert done[0] == "done" and (done[1]["version"], done[1]["current"]) == (2, True)
+    assert "Version two." in llm.calls[-1].messages[0]["content"]
+    new = client.get("/api/papers/2403.00001/summary?lang=en").json()
+    assert (new["version"], new["current"]) == (2, True)
+
+
 def test_a_failure_is_reported_in_the_stream_and_by_the_api(client, llm) -> None:
     llm.script.extend([Status(500)] * 4)
     events = parse_sse(stream(client).text)
