@@ -7,6 +7,7 @@ import sys
 
 import click
 
+import search
 from cli.backup import backup
 from cli.crawl import crawl
 from cli.db import db
@@ -32,6 +33,7 @@ def cli(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    search.install()
 
 
 cli.add_command(db)

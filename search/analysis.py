@@ -6,11 +6,14 @@ A paper is indexed as two groups of fields:
   and phrase matching;
 - stems: each distinct title and abstract word of at least ``MIN_PARTIAL_CHARS`` characters,
   and that word without its last BytePiece piece when that leaves as many characters. Each word
-  is tokenized on its own, so its pieces do not depend on the words around it. "transformers"
-  is ``tra|n|s|form|er|s``, so it puts "transformers" and "transformer" there: the query word
-  "transformer" finds it with one term lookup. A paper with the word itself matches in both
-  groups and a paper with a longer variant in the stems only, so the variant ranks lower.
-  Suffixes that BytePiece splits off (plurals, -ed, -er, -ing, -al...) make the variants.
+  is tokenized on its own, so its pieces do not depend on the words around it.
+
+A query word is looked for among the words, and among the stems both as itself and as its own
+stem: "transformers" is ``transform|ers`` and "transformer" ``transform|er``, so each finds the
+other through "transform" with term lookups only; "networks" (``network|s``) is found by
+"network" and finds it. A paper with the word itself matches in both groups and one with a
+variant in the stems only, so the variant ranks lower. The variants are those whose last piece
+BytePiece splits off the same way (plurals, -ed, -er, -ing...), most of them but not all.
 
 Every term is made of ASCII lowercase letters and digits or of non-ASCII characters, and terms
 are separated by single spaces, so that SQLite's ``ascii`` FTS5 tokenizer (or a plain split on

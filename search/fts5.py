@@ -40,15 +40,19 @@ def _filtered(columns: tuple[str, ...], terms: str) -> str:
 
 
 def term_expression(term: Term, analyzer: Analyzer, *, partial: bool = True) -> str:
-    """The words of ``term`` in its field; a single word also as the stem of longer words
-    (``partial``, see ``search.analysis``)."""
+    """The words of ``term`` in its field; a single word, with ``partial``, also among the
+    stems: the longer words whose stem it is, and the words sharing its own stem
+    (see ``search.analysis``)."""
     exact = _filtered(_WORD_COLUMNS_OF[term.field], " ".join(term.words))
     stem_columns = _STEM_COLUMNS_OF[term.field]
-    if not partial or term.is_phrase or not stem_columns:
+    word = term.words[0]
+    if not partial or term.is_phrase or not stem_columns or not analyzer.may_be_stem(word):
         return exact
-    if not analyzer.may_be_stem(term.words[0]):
-        return exact
-    return f"({exact} OR {_filtered(stem_columns, term.words[0])})"
+    alternatives = [exact, _filtered(stem_columns, word)]
+    stem = analyzer.stem(word)
+    if stem:
+        alternatives.append(_filtered(stem_columns, stem))
+    return "(" + " OR ".join(alternatives) + ")"
 
 
 def _any_of(expressions: list[str]) -> str:

@@ -1,8 +1,9 @@
 """Where a query matches a text: spans to highlight (pure).
 
 Spans are ``(start, end)`` offsets in characters (Unicode code points) into the text as stored,
-end exclusive, sorted and not overlapping. A word is marked when it is a query word or its stem
-is one (``search.analysis``); a phrase is marked from its first word to its last.
+end exclusive, sorted and not overlapping. A word is marked when it is a query word, when its
+stem is one, or when it shares a query word's stem or is that stem (``search.analysis``); a
+phrase is marked from its first word to its last.
 """
 
 from __future__ import annotations
@@ -44,10 +45,18 @@ def highlight_spans(
         return []
     found = list(words_with_spans(text))
     single = {t.words[0] for t in terms if not t.is_phrase}
-    stems = {w for w in single if analyzer.may_be_stem(w)} if field is not Field.AUTHORS else set()
+    partial: set[str] = set()
+    if field is not Field.AUTHORS:
+        for word in single:
+            if analyzer.may_be_stem(word):
+                partial.update(filter(None, (word, analyzer.stem(word))))
     spans: list[tuple[int, int]] = []
     for word in found:
-        if word.text in single or (stems and analyzer.stem(word.text) in stems):
+        if word.text in single or (
+            partial
+            and analyzer.may_be_stem(word.text)
+            and (word.text in partial or analyzer.stem(word.text) in partial)
+        ):
             spans.append((word.start, word.end))
     for term in terms:
         if term.is_phrase:

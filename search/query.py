@@ -1,7 +1,8 @@
 """The query language, parsed into a plan (pure: no database, no index syntax).
 
 - plain words: every one must match (a word matches itself, and, with at least four
-  characters, the longer words it is the stem of, ranked lower: see ``search.analysis``);
+  characters, its variants that share its BytePiece stem, ranked lower: see
+  ``search.analysis``);
 - ``"exact phrase"``: the words in this order, next to each other;
 - ``-word``, ``-"a phrase"``: papers with it are left out;
 - ``a OR b``: either (binds tighter than the implicit AND: ``x a OR b`` is ``x AND (a OR b)``);

@@ -10,9 +10,11 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+import search
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from web import admin, api, pages, summaries
+from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import SecurityHeadersMiddleware
 from web.templating import STATIC_DIR
@@ -20,6 +22,7 @@ from web.templating import STATIC_DIR
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    search.install()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -37,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
+            *search_web.routes,
             *pages.routes,
         ],
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(PreferenceCookiesMiddleware)],

@@ -14,7 +14,7 @@ from crawler.ingest import ingest
 from crawler.records import AuthorRecord, PaperRecord
 from models.queries import get_papers
 from models.schema import Paper
-from search import search_papers
+from search import Analyzer, search_papers
 from tokenizer import default_tokenizer
 
 UTC = dt.UTC
@@ -110,13 +110,15 @@ async def test_every_paper_holding_a_word_is_found_by_it(sample_sessions) -> Non
     docs = await corpus(sample_sessions)
     words = recall_words(docs)
     tokenizer = default_tokenizer()
+    analyzer = Analyzer()
     assert sum(len(tokenizer.tokenize(w)) >= 3 for w in words) >= 10
     for word in words:
         expected = {d.id for d in docs if has_word(text_of(d), word)}
         found = set(await found_ids(sample_sessions, word))
         assert expected <= found, (word, expected - found)  # recall 1.0
-        # Beyond the word itself, only the longer words it is the stem of.
-        assert all(starts_word(text_of(d), word) for d in docs if d.id in found), word
+        # Beyond the word itself, only variants sharing its stem.
+        stem = analyzer.stem(word) or word
+        assert all(starts_word(text_of(d), stem) for d in docs if d.id in found), word
 
 
 async def test_a_phrase_finds_exactly_the_papers_with_those_words_in_order(sample_sessions):
@@ -251,5 +253,7 @@ async def test_a_partial_word_finds_its_variants_ranked_lower(sample_sessions) -
         page = await search_papers(session, "transformer zebrafish")
     plural = page.hits[1].paper
     assert [plural.title[s:e] for s, e in page.hits[1].title_spans] == ["transformers", "zebrafish"]
-    # The plural asked for is not its stem: only the paper with the plural matches.
-    assert await found_ids(sample_sessions, "transformers zebrafish") == ["2503.00011"]
+    assert await found_ids(sample_sessions, "transformers zebrafish") == [
+        "2503.00011",
+        "2503.00012",
+    ]

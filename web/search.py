@@ -1,0 +1,214 @@
+"""Search: the ``/search`` page and ``/api/search``.
+
+``GET /api/search?q=&category=&from=&until=&sort=relevance|date&limit=&offset=`` answers
+``{"query", "total", "sort", "limit", "offset", "spans", "results": [...]}``; each result has
+``id``, ``title``, ``abstract``, ``authors``, ``categories``, ``date`` (first version, ISO day),
+``score`` (higher is better) and ``highlights``: ``{"title": [[start, end], ...], "abstract":
+[...]}``, offsets in characters (Unicode code points, as Python and JSON strings count them; not
+UTF-16 units) into ``title`` and ``abstract``, end exclusive. ``q`` may hold anything: it is
+never an error. ``category`` may be repeated or comma-separated; ``from`` and ``until`` take
+``2024``, ``2024-03`` or ``2024-03-09``. A malformed parameter other than ``q`` is a 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from search import SearchHit, SearchPage, search_papers
+from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
+from search.query import parse_category, parse_date
+from web.templating import templates
+
+PAGE_SIZE = 20
+API_LIMIT = 20
+
+
+class BadParameter(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    q: str
+    categories: tuple[str, ...]
+    date_from: dt.date | None
+    date_until: dt.date | None
+    sort: str
+    limit: int
+    offset: int
+
+    @classmethod
+    def parse(cls, request: Request, *, default_limit: int, strict: bool) -> SearchRequest:
+        """The request's parameters; bad ones raise ``BadParameter`` or, unless ``strict``,
+        fall back to their defaults."""
+        params = request.query_params
+
+        def lenient(name: str, value, default):  # type: ignore[no-untyped-def]
+            if strict:
+                raise BadParameter(f"{name}: {value!r} is not valid")
+            return default
+
+        raw_categories = [c.strip() for v in params.getlist("category") for c in v.split(",")]
+        categories = []
+        for raw in filter(None, raw_categories):
+            category = parse_category(raw)
+            if category is None:
+                lenient("category", raw, None)
+            else:
+                categories.append(category)
+        dates = {}
+        for name in ("from", "until"):
+            raw = params.get(name, "").strip()
+            dates[name] = parse_date(raw, end=name == "until") if raw else None
+            if raw and dates[name] is None:
+                dates[name] = lenient(name, raw, None)
+        sort = params.get("sort", "relevance") or "relevance"
+        if sort not in SORTS:
+            sort = lenient("sort", sort, "relevance")
+        limit = _integer(params.get("limit"), default_limit, 1, MAX_LIMIT)
+        if limit is None:
+            limit = lenient("limit", params.get("limit"), default_limit)
+        offset = _integer(params.get("offset"), 0, 0, MAX_OFFSET)
+        if offset is None:
+            offset = lenient("offset", params.get("offset"), 0)
+        return cls(
+            q=params.get("q", ""),
+            categories=tuple(categories),
+            date_from=dates["from"],
+            date_until=dates["until"],
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def run(self, request: Request) -> SearchPage:
+        async with request.app.state.sessions() as session:
+            return await search_papers(
+                session,
+                self.q,
+                categories=self.categories,
+                date_from=self.date_from,
+                date_until=self.date_until,
+                sort=self.sort,  # type: ignore[arg-type]
+                limit=self.limit,
+                offset=self.offset,
+            )
+
+
+def _integer(raw: str | None, default: int, low: int, high: int) -> int | None:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]]) -> Markup:
+    """``text`` escaped, with each span in ``<mark>``."""
+    parts: list[str] = []
+    position = 0
+    for start, end in spans:
+        parts.append(escape(text[position:start]))
+        parts.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        position = end
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def _day(hit: SearchHit) -> str | None:
+    published = hit.paper.published
+    return published.date().isoformat() if published else None
+
+
+def result_json(hit: SearchHit) -> dict[str, object]:
+    paper = hit.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": [a.name for a in paper.authors],
+        "categories": [c.category for c in paper.categories],
+        "date": _day(hit),
+        "score": round(hit.score, 6),
+        "highlights": {
+            "title": [list(span) for span in hit.title_spans],
+            "abstract": [list(span) for span in hit.abstract_spans],
+        },
+    }
+
+
+async def api_search(request: Request) -> JSONResponse:
+    try:
+        wanted = SearchRequest.parse(request, default_limit=API_LIMIT, strict=True)
+    except BadParameter as exc:
+        return JSONResponse({"error": str(exc), "status": 400}, status_code=400)
+    page = await wanted.run(request)
+    return JSONResponse(
+        {
+            "query": wanted.q,
+            "total": page.total,
+            "sort": page.sort,
+            "limit": page.limit,
+            "offset": page.offset,
+            "spans": "characters",
+            "results": [result_json(hit) for hit in page.hits],
+        }
+    )
+
+
+def _page_link(wanted: SearchRequest, offset: int) -> str:
+    params: list[tuple[str, str]] = [("q", wanted.q)]
+    params += [("category", c) for c in wanted.categories]
+    if wanted.date_from:
+        params.append(("from", wanted.date_from.isoformat()))
+    if wanted.date_until:
+        params.append(("until", wanted.date_until.isoformat()))
+    if wanted.sort != "relevance":
+        params.append(("sort", wanted.sort))
+    if offset:
+        params.append(("offset", str(offset)))
+    return "/search?" + urlencode(params)
+
+
+async def search_page(request: Request) -> Response:
+    wanted = SearchRequest.parse(request, default_limit=PAGE_SIZE, strict=False)
+    asked = wanted.q.strip() or wanted.categories or wanted.date_from or wanted.date_until
+    page = await wanted.run(request) if asked else None
+    previous_offset = max(0, wanted.offset - wanted.limit)
+    next_offset = wanted.offset + wanted.limit
+    context = {
+        "wanted": wanted,
+        "page": page,
+        "results": [
+            {
+                "hit": hit,
+                "title": marked(hit.paper.title or "", hit.title_spans),
+                "abstract": marked(hit.paper.abstract or "", hit.abstract_spans),
+                "date": _day(hit),
+            }
+            for hit in (page.hits if page else [])
+        ],
+        "previous_url": _page_link(wanted, previous_offset) if wanted.offset > 0 else None,
+        "next_url": (
+            _page_link(wanted, next_offset)
+            if page and next_offset < min(page.total, MAX_OFFSET + wanted.limit)
+            else None
+        ),
+    }
+    return templates.TemplateResponse(request, "search.html", context)
+
+
+routes = [
+    Route("/search", search_page, name="search"),
+    Route("/api/search", api_search, name="api_search"),
+]
