@@ -101,7 +101,8 @@ def show(arxiv_id: str, as_json: bool) -> None:
 @paper.command()
 @click.argument("arxiv_id")
 @click.option("--undo", is_flag=True, help="Show the paper again.")
-def hide(arxiv_id: str, undo: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def hide(arxiv_id: str, undo: bool, as_json: bool) -> None:
     """Hide ARXIV_ID from every list, search and feed (kept in the database)."""
     paper_id = _arxiv_id(arxiv_id)
     settings = load_settings()
@@ -117,13 +118,17 @@ def hide(arxiv_id: str, undo: bool) -> None:
 
     if not run(go):
         raise CommandError(f"no paper {paper_id} in the database")
-    click.echo(f"{paper_id} {'shown again' if undo else 'hidden'}")
+    if as_json:
+        print_json({"id": paper_id, "hidden": not undo})
+    else:
+        click.echo(f"{paper_id} {'shown again' if undo else 'hidden'}")
 
 
 @paper.command(name="delete")
 @click.argument("arxiv_id")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-def delete_paper(arxiv_id: str, yes: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def delete_paper(arxiv_id: str, yes: bool, as_json: bool) -> None:
     """Delete ARXIV_ID with its versions, authorships, announcements and summaries.
 
     A later crawl brings it back if arXiv still lists it: to keep it out, hide it instead.
@@ -142,4 +147,7 @@ def delete_paper(arxiv_id: str, yes: bool) -> None:
 
     if not run(go):
         raise CommandError(f"no paper {paper_id} in the database")
-    click.echo(f"{paper_id} deleted")
+    if as_json:
+        print_json({"id": paper_id, "deleted": True})
+    else:
+        click.echo(f"{paper_id} deleted")

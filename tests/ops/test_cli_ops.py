@@ -185,8 +185,8 @@ def test_paper_show_hide_delete(imported, capsys) -> None:
     assert run_main(["paper", "hide", "2609.26820", "--undo"], capsys)[0] == 0
     assert "2609.26820" in run_main(["export"], capsys)[1]
 
-    code, _, err = run_main(["paper", "delete", "2609.26820", "--yes"], capsys)
-    assert code == 0
+    code, out, err = run_main(["paper", "delete", "2609.26820", "--yes", "--json"], capsys)
+    assert code == 0 and json.loads(out) == {"id": "2609.26820", "deleted": True}
     code, _, err = run_main(["paper", "show", "2609.26820"], capsys)
     assert code == 1 and "no paper 2609.26820" in err
     code, _, err = run_main(["paper", "delete", "2609.26820", "--yes"], capsys)
