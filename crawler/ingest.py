@@ -248,33 +248,38 @@ def _among(session: AsyncSession, column: ColumnElement, values: list) -> Column
 
 
 async def _load_stored(session: AsyncSession, ids: list[str]) -> dict[str, StoredPaper]:
-    columns = [Paper.id, Paper.version, Paper.withdrawn, *(getattr(Paper, n) for n in FILLABLE)]
-    rows = (await session.execute(select(*columns).where(_among(session, Paper.id, ids)))).all()
+    # Core statements on the connection: the ORM's row handling costs more than the query.
+    connection = await session.connection()
+    papers = Paper.__table__.c
+    columns = [papers.id, papers.version, papers.withdrawn, *(papers[n] for n in FILLABLE)]
+    rows = await connection.execute(select(*columns).where(_among(session, papers.id, ids)))
+    rows = rows.all()
     if not rows:
         return {}
     ids = [row.id for row in rows]
+    authors = PaperAuthor.__table__.c
     with_authors = set(
         (
-            await session.execute(
-                select(PaperAuthor.paper_id)
-                .where(_among(session, PaperAuthor.paper_id, ids))
-                .distinct()
+            await connection.execute(
+                select(authors.paper_id).where(_among(session, authors.paper_id, ids)).distinct()
             )
         ).scalars()
     )
+    categories = PaperCategory.__table__.c
     with_categories = set(
         (
-            await session.execute(
-                select(PaperCategory.paper_id)
-                .where(_among(session, PaperCategory.paper_id, ids))
+            await connection.execute(
+                select(categories.paper_id)
+                .where(_among(session, categories.paper_id, ids))
                 .distinct()
             )
         ).scalars()
     )
     versions: dict[str, set[int]] = {}
-    for paper_id, version in await session.execute(
-        select(PaperVersion.paper_id, PaperVersion.version).where(
-            _among(session, PaperVersion.paper_id, ids)
+    stored_versions = PaperVersion.__table__.c
+    for paper_id, version in await connection.execute(
+        select(stored_versions.paper_id, stored_versions.version).where(
+            _among(session, stored_versions.paper_id, ids)
         )
     ):
         versions.setdefault(paper_id, set()).add(version)
@@ -385,13 +390,26 @@ async def _write_authors(
         return
     names = {a.name for r in records for a in r.authors}
     await _insert_ignore(session, Author.__table__, [{"name": n} for n in names])
+    if session.bind.dialect.name == "sqlite":
+        # SQLite looks each author's id up itself, row by row, in the same statement.
+        connection = await session.connection()
+        await connection.exec_driver_sql(
+            "INSERT INTO paper_authors (paper_id, position, author_id, affiliation) "
+            "VALUES (?, ?, (SELECT id FROM authors WHERE name = ?), ?)",
+            [
+                (r.arxiv_id, i, a.name, a.affiliation)
+                for r in records
+                for i, a in enumerate(r.authors)
+            ],
+        )
+        return
     author_ids: dict[str, int] = {}
     name_list = list(names)
-    step = len(name_list) if session.bind.dialect.name == "sqlite" else 500
-    for start in range(0, len(name_list), step):
-        chunk = name_list[start : start + step]
+    table = Author.__table__.c
+    for start in range(0, len(name_list), 500):
+        chunk = name_list[start : start + 500]
         for author_id, name in await session.execute(
-            select(Author.id, Author.name).where(_among(session, Author.name, chunk))
+            select(table.id, table.name).where(table.name.in_(chunk))
         ):
             author_ids[name] = author_id
     rows = [
@@ -490,6 +508,10 @@ def _sqlite_converter(column: Column, dialect: Dialect) -> Callable[[Any], Any] 
 
 def _sqlite_utc(value: dt.datetime) -> str:
     """``UTCDateTime`` as stored on SQLite (the format of SQLAlchemy's SQLite DATETIME)."""
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is None:
         raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if zone is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    # "YYYY-MM-DD HH:MM:SS.ffffff", without the "+00:00" isoformat appends.
+    return value.isoformat(" ", "microseconds")[:26]
