@@ -420,7 +420,11 @@ class Scheduler:
                         ticking.cancel()
                     await asyncio.gather(ticking, return_exceptions=True)
                     break
-                wake = ticking.result()
+                try:
+                    wake = ticking.result()
+                except Exception:  # e.g. the database is unreachable: try again later
+                    log.exception(kv(event="tick-failed", holder=self.runner.holder))
+                    wake = self.clock.now() + self.options.renew_every
                 await sleep_or_stop(self.clock, (wake - self.clock.now()).total_seconds(), stop)
         finally:
             await self.close()

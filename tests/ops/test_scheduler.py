@@ -356,3 +356,25 @@ async def test_a_job_running_by_hand_postpones_the_scheduled_run(sessions, busy_
     clock.set(t0 + dt.timedelta(minutes=1))
     await scheduler.tick(clock.now())
     assert runs == ["a"] and wake <= t0 + dt.timedelta(minutes=1)
+
+
+async def test_a_failing_tick_is_logged_and_the_scheduler_goes_on(sessions, monkeypatch) -> None:
+    start = dt.datetime(2026, 1, 5, 11, 0, tzinfo=dt.UTC)
+    clock = WeekClock(start, start + dt.timedelta(hours=2))
+    real_acquire = lease.acquire
+    failures = []
+
+    async def flaky_acquire(*args, **kwargs):
+        if not failures:
+            failures.append(True)
+            raise OSError("disk I/O error")
+        return await real_acquire(*args, **kwargs)
+
+    monkeypatch.setattr(lease, "acquire", flaky_acquire)
+    runs: list[str] = []
+    job = counting_job("tick", runs, "a")
+    runner = Runner([job], sessions, clock=clock, holder="a")
+    await asyncio.wait_for(Scheduler(runner).run(clock.stop), timeout=60)
+    assert failures == [True]
+    # 11:00 (made on the next tick) and 11:10 to 12:50: the schedule went on.
+    assert len(runs) == 12
