@@ -9,6 +9,7 @@ import pytest
 
 from crawler.fetch import (
     ArxivClient,
+    BadDocument,
     CrawlError,
     FetchError,
     SourceError,
@@ -17,7 +18,19 @@ from crawler.fetch import (
 )
 from crawler.fetch.api import fetch_papers
 from retry import FakeClock
-from tests.fakearxiv import FakeArxiv, Render, Reply, Reset, Status, Truncate, api_entries, fixture
+from tests.fakearxiv import (
+    XML_BOMB,
+    FakeArxiv,
+    Render,
+    Reply,
+    Reset,
+    Serve,
+    Stall,
+    Status,
+    Truncate,
+    api_entries,
+    fixture,
+)
 from tests.fakearxiv.state import count, crawl_runs, database_state, open_database
 
 
@@ -157,7 +170,7 @@ async def test_a_version_that_is_not_served_is_missing(arxiv, clock):
     assert (records, missing) == ([], ["quant-ph/0201082v2"])
 
 
-FAULTS = [Status(503, retry_after=5), Status(429), Reset(), Truncate(0.5)]
+FAULTS = [Status(503, retry_after=5), Status(429), Reset(), Truncate(0.5), Stall(2.0)]
 
 
 @pytest.fixture
@@ -194,3 +207,14 @@ async def test_a_lasting_fault_stops_and_a_new_crawl_completes(
 def test_the_corpus_of_the_fake_has_every_recorded_entry(arxiv):
     assert len(api_entries(fixture("atom-api/q_testing_s0_m100_cfe7536492ca.xml"))) == 100
     assert {"quant-ph/0201082", "1605.08386", "2104.12255"} <= set(arxiv.api_corpus)
+
+
+async def test_an_xml_bomb_on_a_page_stops_the_search_and_a_new_one_completes(
+    sessions, arxiv, clock, database_path, reference
+):
+    arxiv.inject(Serve(XML_BOMB), path="/api/query", params={"start": "25"})
+    with pytest.raises(BadDocument, match="entity declarations are not accepted"):
+        await search(sessions, arxiv, clock)
+    assert count(database_path, "papers") == 25
+    await search(sessions, arxiv, clock)
+    assert database_state(database_path) == reference

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from crawler.fetch import ArxivClient, BadDocument, FetchError, SourceError, harvest
@@ -194,6 +195,25 @@ async def test_an_expired_token_on_resume_says_what_to_do(
     # Harvesting again from the start stores everything, the first page unchanged.
     result = await run_harvest(sessions, arxiv, clock)
     assert (result.counts.new, result.counts.unchanged) == (750, 250)
+
+
+async def test_a_cancelled_harvest_is_recorded_as_interrupted_and_resumes(
+    sessions, arxiv, clock, database_path, reference
+):
+    arxiv.inject(Stall(), path="/oai", skip=2)
+    async with client_for(clock) as client:
+        client.timeout = httpx.Timeout(60.0)
+        task = asyncio.create_task(
+            harvest(sessions, client, oai_base=arxiv.url + "/oai", set_spec=None)
+        )
+        await asyncio.to_thread(arxiv.wait_for, lambda r: r.number == 3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    [run] = crawl_runs(database_path)
+    assert (run["status"], run["n_new"], run["checkpoint"]) == ("interrupted", 500, "496549|501")
+    await run_harvest(sessions, arxiv, clock, resume=True)
+    assert database_state(database_path) == reference
 
 
 # -- a harvest killed with SIGKILL ------------------------------------------------------
