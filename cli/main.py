@@ -13,12 +13,15 @@ from cli.crawl import crawl
 from cli.db import db
 from cli.export import export
 from cli.imports import import_command
+from cli.index import index
 from cli.jobs import jobs
 from cli.paper import paper
 from cli.sample import sample
 from cli.schedule import schedule
 from cli.serve import serve
 from cli.stats import stats
+from cli.summarize import summarize
+from cli.tokenizer import tokenizer
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +50,9 @@ cli.add_command(backup)
 cli.add_command(export)
 cli.add_command(paper)
 cli.add_command(crawl)
+cli.add_command(summarize)
+cli.add_command(tokenizer)
+cli.add_command(index)
 
 
 def main(argv: list[str] | None = None) -> None:
