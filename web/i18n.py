@@ -197,7 +197,12 @@ class PreferenceCookiesMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope.get("query_string"):
+        # On the API, ``lang`` selects the language of the data, not of the interface.
+        if (
+            scope["type"] != "http"
+            or not scope.get("query_string")
+            or scope["path"].startswith("/api/")
+        ):
             await self.app(scope, receive, send)
             return
         connection = HTTPConnection(scope)

@@ -191,6 +191,12 @@ def test_language_from_header_query_and_cookie(client):
     assert "Previous day" in client.get("/arxiv/cs.AI").text
 
 
+def test_lang_on_the_api_does_not_switch_the_interface(client):
+    response = client.get("/api/list/cs.AI?lang=zh")
+    assert "set-cookie" not in response.headers
+    assert "Previous day" in client.get("/arxiv/cs.AI").text
+
+
 def test_theme_switch_without_javascript(client):
     response = client.get("/prefs", params={"theme": "dark", "next": "/arxiv/cs.AI"},
                           follow_redirects=False)  # fmt: skip
