@@ -479,9 +479,10 @@ async def _insert(
     )
     fixed = tuple(defaults.values())
     get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    memo: dict[Any, Any] = {}  # a batch repeats its timestamp in every row
     converters = [
         (i, convert)
-        for i, convert in enumerate(_sqlite_converter(table.c[n], dialect) for n in names)
+        for i, convert in enumerate(_sqlite_converter(table.c[n], dialect, memo) for n in names)
         if convert is not None
     ]
     params = []
@@ -499,10 +500,19 @@ async def _insert(
     return max(result.rowcount, 0)
 
 
-def _sqlite_converter(column: Column, dialect: Dialect) -> Callable[[Any], Any] | None:
+def _sqlite_converter(
+    column: Column, dialect: Dialect, memo: dict[Any, Any]
+) -> Callable[[Any], Any] | None:
     """How a value of ``column`` is bound on SQLite: as SQLAlchemy would bind it."""
     if isinstance(column.type, UTCDateTime):
-        return _sqlite_utc
+
+        def convert(value: dt.datetime) -> str:
+            text = memo.get(value)
+            if text is None:
+                text = memo[value] = _sqlite_utc(value)
+            return text
+
+        return convert
     return column.type._cached_bind_processor(dialect)
 
 
