@@ -3,7 +3,8 @@
 - plain words: every one must match (a word matches itself, and, with at least four
   characters, its variants that share its BytePiece stem, ranked lower: see
   ``search.analysis``);
-- ``"exact phrase"``: the words in this order, next to each other;
+- ``"exact phrase"``: the words in this order, next to each other (a quoted single word: that
+  word only, without its variants);
 - ``-word``, ``-"a phrase"``: papers with it are left out;
 - ``a OR b``: either (binds tighter than the implicit AND: ``x a OR b`` is ``x AND (a OR b)``);
 - ``ti:``, ``abs:``, ``au:`` (also ``title:``, ``abstract:``, ``author:``) before a word or a

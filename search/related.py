@@ -35,7 +35,8 @@ async def related_paper_ids(
     chosen = shared[:RELATED_TERMS]
     if not chosen:
         return []
-    query = Query(clauses=(Clause(tuple(Term((w,)) for w in chosen)),))
+    # Quoted: the words themselves, without their variants.
+    query = Query(clauses=(Clause(tuple(Term((w,), quoted=True) for w in chosen)),))
     found = await sqlite.run_search(
         session,
         query,

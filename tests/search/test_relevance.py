@@ -257,3 +257,15 @@ async def test_a_partial_word_finds_its_variants_ranked_lower(sample_sessions) -
         "2503.00011",
         "2503.00012",
     ]
+
+
+async def test_a_quoted_word_leaves_its_variants_out(sample_sessions) -> None:
+    async with sample_sessions.begin() as session:
+        await ingest(
+            session,
+            [
+                record("2503.00011", "Sparse transformers for zebrafish", "Several zebrafish."),
+                record("2503.00012", "A transformer for zebrafish", "One zebrafish."),
+            ],
+        )
+    assert await found_ids(sample_sessions, '"transformer" zebrafish') == ["2503.00012"]
