@@ -14,6 +14,7 @@ import search
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from web import admin, api, pages, summaries
+from web import demos as demo_pages
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import SecurityHeadersMiddleware
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
             *search_web.routes,
+            *demo_pages.routes,
             *pages.routes,
         ],
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(PreferenceCookiesMiddleware)],
