@@ -92,7 +92,12 @@ async def harvest(
     async with recorded_run(
         sessions, SOURCE, parameters, resume=resumable.id if resumable else None
     ) as run:
+        # The checkpoint is the token of the next page: None before the first page is
+        # stored, "" once the last one is.
         token = run.checkpoint if resumable else None
+        if resumable and token == "":
+            log.info("harvest run %d had stored its last page; closing it", run.run_id)
+            return HarvestResult(run.run_id, run.counts, resumed=True)
         if resumable:
             log.info(
                 "resuming harvest run %d %s", run.run_id,
@@ -111,11 +116,11 @@ async def harvest(
                 document = read_document(fetched, "oai", client.max_bytes)
                 if document.error_code == "noRecordsMatch":
                     log.info("harvest %s: no records match", parameters)
-                    await run.commit([], checkpoint=None)
+                    await run.commit([], checkpoint="")
                     break
                 if document.error is not None:
                     raise _oai_error(document.error_code, document.error, token)
-                next_token = document.resumption_token or None
+                next_token = document.resumption_token or ""
                 if document.problems:
                     skipped = run.gaps.setdefault("skipped", [])
                     skipped.extend(document.problems[: max(0, 200 - len(skipped))])
@@ -131,7 +136,7 @@ async def harvest(
                     total=document.total_results,
                     note=f"page {result.pages}",
                 )
-                if next_token is None:
+                if not next_token:
                     break
                 token = next_token
         finally:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from crawler.fetch import ArxivClient, BadDocument, FetchError, SourceError, harvest
+from models.schema import CrawlRun, CrawlStatus
 from retry import FakeClock
 from tests.fakearxiv import XML_BOMB, FakeArxiv, Reset, Serve, Stall, Status, Truncate
 from tests.fakearxiv.state import count, crawl_runs, database_state, open_database
@@ -82,7 +84,7 @@ async def test_a_harvest_follows_resumption_tokens_to_the_end(
         assert all("skip%3D" in t for t in tokens_sent(arxiv)[1:])
     assert count(database_path, "papers") == 1000
     [run] = crawl_runs(database_path)
-    assert (run["status"], run["n_new"], run["checkpoint"]) == ("succeeded", 1000, None)
+    assert (run["status"], run["n_new"], run["checkpoint"]) == ("succeeded", 1000, "")
 
 
 async def test_set_and_dates_are_asked_for(sessions, arxiv, clock, database_path):
@@ -146,7 +148,7 @@ async def test_a_stopped_harvest_resumes_at_its_checkpoint(
     assert database_state(database_path) == reference
     [run] = crawl_runs(database_path)
     assert (run["status"], run["n_new"], run["checkpoint"], run["error"]) == (
-        "succeeded", 1000, None, None,
+        "succeeded", 1000, "", None,
     )  # fmt: skip
 
 
@@ -214,6 +216,18 @@ async def test_a_cancelled_harvest_is_recorded_as_interrupted_and_resumes(
     assert (run["status"], run["n_new"], run["checkpoint"]) == ("interrupted", 500, "496549|501")
     await run_harvest(sessions, arxiv, clock, resume=True)
     assert database_state(database_path) == reference
+
+
+async def test_a_harvest_that_stored_its_last_page_resumes_to_nothing(
+    sessions, arxiv, clock, database_path
+):
+    await run_harvest(sessions, arxiv, clock)
+    async with sessions.begin() as session:  # as if killed before the run was closed
+        await session.execute(update(CrawlRun).values(status=CrawlStatus.RUNNING))
+    arxiv.requests.clear()
+    result = await run_harvest(sessions, arxiv, clock, resume=True)
+    assert result.resumed and arxiv.seen() == []
+    assert crawl_runs(database_path)[0]["status"] == "succeeded"
 
 
 # -- a harvest killed with SIGKILL ------------------------------------------------------
