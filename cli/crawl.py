@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -18,10 +19,17 @@ from crawler.ingest import IngestCounts
 from models.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger("coolpapers.crawl")
 Work = Callable[[async_sessionmaker[AsyncSession], ArxivClient], Awaitable[T]]
 
 
 def _crawl(settings: Settings, work: Work[T]) -> T:
+    if not settings.CONTACT_EMAIL:
+        log.warning(
+            "COOLPAPERS_CONTACT_EMAIL is not set: arXiv asks crawlers to name a contact in "
+            "their User-Agent"
+        )
+
     async def go() -> T:
         async with database(settings) as sessions, ArxivClient.from_settings(settings) as client:
             return await work(sessions, client)
@@ -116,7 +124,7 @@ def paper(ids: tuple[str, ...]) -> None:
     result = _crawl(
         settings,
         lambda sessions, client: crawl_papers(
-            sessions, client, ids, api_base=settings.ARXIV_API_BASE
+            sessions, client, ids, api_base=settings.ARXIV_API_BASE, progress=progress_for()
         ),
     )
     missing = f"; not found: {', '.join(result.missing)}" if result.missing else ""

@@ -21,7 +21,7 @@ import httpx
 import tenacity
 
 from crawler.fetch.errors import AccessDenied, FetchError, ResponseTooLarge
-from crawler.fetch.gate import GATES, GateRegistry, Sleep
+from crawler.fetch.gate import GATES, GateRegistry, HostGate, Sleep
 from crawler.parse import DEFAULT_MAX_BYTES
 from models.settings import Settings
 from retry import (
@@ -178,7 +178,11 @@ class ArxivClient:
                 ) from None
 
     async def _stream(
-        self, client: httpx.AsyncClient, url: httpx.URL, headers: dict[str, str] | None, gate
+        self,
+        client: httpx.AsyncClient,
+        url: httpx.URL,
+        headers: dict[str, str] | None,
+        gate: HostGate,
     ) -> Fetched:
         async with client.stream("GET", url, headers=headers) as response:
             status = response.status_code

@@ -16,8 +16,3 @@ def read_document(fetched: Fetched, kind: str, max_bytes: int) -> ParsedDocument
         raise BadDocument(
             f"GET {fetched.url}: HTTP {fetched.status}, not a readable {kind} document: {exc}"
         ) from exc
-
-
-def problems_note(document: ParsedDocument, limit: int = 20) -> list[str]:
-    """The first ``limit`` records the parser skipped, one line each."""
-    return document.problems[:limit]
