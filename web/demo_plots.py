@@ -68,7 +68,7 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def power_of_ten(exponent: int) -> str:
-    if -3 <= exponent <= 3:
+    if -3 <= exponent <= 5:
         return format_number(10.0**exponent)
     return "10" + str(exponent).translate(_SUPERSCRIPT)
 
@@ -430,6 +430,11 @@ class Chart:
         return svg.markup()
 
     @staticmethod
+    def _class(layer: _Layer) -> str:
+        # Series drawn in the ink colour follow the page's theme through style.css.
+        return "plot-series plot-ink" if layer.colour == INK else "plot-series"
+
+    @staticmethod
     def _swatch(svg: Svg, layer: _Layer, x: float, y: float) -> None:
         if layer.kind == "bars":
             svg.add(
@@ -443,7 +448,8 @@ class Chart:
                 stroke=layer.colour,
             )
         elif layer.kind == "points":
-            svg.add("circle", cx=x + 11, cy=float(y), r=layer.width, fill=layer.colour)
+            ink = "plot-ink" if layer.colour == INK else None
+            svg.add("circle", cx=x + 11, cy=float(y), r=layer.width, fill=layer.colour, class_=ink)
         else:
             svg.add(
                 "line",
@@ -454,6 +460,7 @@ class Chart:
                 stroke=layer.colour,
                 stroke_width=layer.width,
                 stroke_dasharray=layer.dash,
+                class_="plot-ink" if layer.colour == INK else None,
             )
 
     @staticmethod
@@ -476,7 +483,7 @@ class Chart:
                     stroke_width=layer.width,
                     stroke_dasharray=layer.dash,
                     stroke_linejoin="round",
-                    class_="plot-series",
+                    class_=Chart._class(layer),
                 )
         elif layer.kind == "points":
             for x, y in zip(layer.xs, layer.ys, strict=True):
@@ -487,7 +494,7 @@ class Chart:
                         cy=sy(y),
                         r=layer.width,
                         fill=layer.colour,
-                        class_="plot-series",
+                        class_=Chart._class(layer),
                     )
         elif layer.kind == "bars":
             base = sy(sy.lo) if sy.log else sy(max(sy.lo, 0.0))
@@ -505,7 +512,7 @@ class Chart:
                     fill_opacity="0.45",
                     stroke=layer.colour,
                     stroke_width="0.6",
-                    class_="plot-series",
+                    class_=Chart._class(layer),
                 )
         elif layer.kind == "hline" and sy.accepts(layer.ys[0]):
             py = sy(layer.ys[0])  # type: ignore[arg-type]
@@ -957,6 +964,8 @@ class Timeline:
                         font_size=14,
                     )
                     x += box + 4
+            if steps and steps[-1].ok is False:
+                svg.text(x + 4, y + box / 2 + 4, "gave up", "plot-note")
         return svg.markup()
 
 

@@ -709,7 +709,12 @@ DEMOS: dict[str, Demo] = {
         ),
     ),
 }
-INDEX_ORDER = ("tokenizer", *(info.slug for info in demos.CATALOGUE))
+# The tokenizer demo goes with BytePiece's own article, just before the segmentation one.
+INDEX_ORDER = tuple(
+    slug
+    for info in demos.CATALOGUE
+    for slug in (("tokenizer", info.slug) if info.slug == "segmentations" else (info.slug,))
+)
 
 # --- parsing and computing -----------------------------------------------------------------
 
