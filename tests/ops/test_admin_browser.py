@@ -37,7 +37,7 @@ def test_log_in_and_run_a_crawl_from_the_admin_page(settings, database_path: Pat
             )
             try:
                 context = browser.new_context(base_url=url)
-                context.set_default_timeout(10_000)
+                context.set_default_timeout(30_000)
                 outside: list[str] = []
                 context.route(
                     lambda u: not u.startswith(url),
@@ -60,7 +60,7 @@ def test_log_in_and_run_a_crawl_from_the_admin_page(settings, database_path: Pat
                 page.click("tr[data-job=crawl-rss] button")
                 page.wait_for_url(f"{url}/admin?started=crawl-rss")
                 done = "#crawl-runs tr[data-source=rss][data-status=succeeded]"
-                deadline = time.monotonic() + 30
+                deadline = time.monotonic() + 90
                 while page.locator(done).count() == 0:
                     assert time.monotonic() < deadline, "the crawl did not finish"
                     time.sleep(0.3)
