@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Paper
 from search import sqlite
-from search.analysis import Analyzer, IndexedDocument
+from search.analysis import Analyzer
 from search.documents import PaperText, paper_id_batches, paper_texts
 
 log = logging.getLogger(__name__)
@@ -146,13 +146,17 @@ async def rebuild_index(
 
 @dataclass(frozen=True, slots=True)
 class _Analyzed:
-    documents: list[tuple[str, IndexedDocument]]
+    entries: list[sqlite.Entry]
     hidden: list[str]
 
 
 def _analyze(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Analyzed:
     return _Analyzed(
-        [(t.id, analyzer.document(t.title, t.abstract, t.authors)) for t in texts if not t.hidden],
+        [
+            sqlite.Entry.of(t.id, analyzer.document(t.title, t.abstract, t.authors))
+            for t in texts
+            if not t.hidden
+        ],
         [t.id for t in texts if t.hidden],
     )
 
@@ -160,7 +164,7 @@ def _analyze(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Analyzed:
 async def _write_batch(sessions: async_sessionmaker[AsyncSession], batch: _Analyzed) -> int:
     async with sessions.begin() as session:
         await sqlite.remove_documents(session, batch.hidden)
-        return await sqlite.write_documents(session, batch.documents)
+        return await sqlite.write_documents(session, batch.entries)
 
 
 @dataclass(slots=True)

@@ -45,15 +45,15 @@ def unpack(data: bytes) -> IndexedDocument:
 
 
 _NAMES = ", ".join(COLUMNS)
-_VALUES = ", ".join(f":{c}" for c in COLUMNS)
-_INSERT = f"INSERT INTO {FTS_TABLE} (rowid, {_NAMES}) VALUES (:docid, {_VALUES})"
-_DELETE = (
-    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {_NAMES}) VALUES ('delete', :docid, {_VALUES})"
-)
+_MARKS = ", ".join("?" for _ in COLUMNS)
+# Written through the driver with positional parameters: these run for every paper indexed.
+_INSERT = f"INSERT INTO {FTS_TABLE} (rowid, {_NAMES}) VALUES (?, {_MARKS})"
+_DELETE = f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {_NAMES}) VALUES ('delete', ?, {_MARKS})"
 
 
-def _fts_row(docid: int, document: IndexedDocument) -> dict[str, object]:
-    return {"docid": docid, **dict(zip(COLUMNS, document.as_row(), strict=True))}
+async def _executemany(session: AsyncSession, statement: str, rows: list[tuple]) -> None:
+    connection = await session.connection()
+    await connection.exec_driver_sql(statement, rows)
 
 
 async def _stored(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
@@ -64,40 +64,58 @@ async def _stored(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, 
     return {paper_id: (docid, terms) for paper_id, docid, terms in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A paper's terms ready to write, with their stored form."""
+
+    paper_id: str
+    document: IndexedDocument
+    packed: bytes
+
+    @classmethod
+    def of(cls, paper_id: str, document: IndexedDocument) -> Entry:
+        return cls(paper_id, document, pack(document))
+
+
 async def write_documents(
-    session: AsyncSession, documents: Sequence[tuple[str, IndexedDocument]]
+    session: AsyncSession, documents: Sequence[tuple[str, IndexedDocument] | Entry]
 ) -> int:
     """Index these papers, replacing what the index held for them; returns how many changed.
 
     The FTS table is contentless: a row is deleted with the terms it was inserted with, kept
     compressed in ``search_docs``. A paper whose terms are unchanged is left as it is.
     """
-    wanted = dict(documents)
-    if not wanted:
+    entries = {
+        e.paper_id: e for e in (d if isinstance(d, Entry) else Entry.of(*d) for d in documents)
+    }
+    if not entries:
         return 0
-    stored = await _stored(session, list(wanted))
-    packed = {paper_id: pack(document) for paper_id, document in wanted.items()}
-    changed = [i for i in wanted if i not in stored or stored[i][1] != packed[i]]
-    replaced = [i for i in changed if i in stored]
+    stored = await _stored(session, list(entries))
+    changed = [e for i, e in entries.items() if i not in stored or stored[i][1] != e.packed]
+    replaced = [e for e in changed if e.paper_id in stored]
     if replaced:
-        await session.execute(
-            text(_DELETE), [_fts_row(stored[i][0], unpack(stored[i][1])) for i in replaced]
+        old = [stored[e.paper_id] for e in replaced]
+        await _executemany(session, _DELETE, [(d, *unpack(t).as_row()) for d, t in old])
+        await _executemany(
+            session,
+            f"UPDATE {DOCS_TABLE} SET terms = ? WHERE docid = ?",
+            [(e.packed, stored[e.paper_id][0]) for e in replaced],
         )
-        await session.execute(
-            text(f"UPDATE {DOCS_TABLE} SET terms = :terms WHERE docid = :docid"),
-            [{"docid": stored[i][0], "terms": packed[i]} for i in replaced],
-        )
-    added = [i for i in changed if i not in stored]
+    added = [e for e in changed if e.paper_id not in stored]
     if added:
-        await session.execute(
-            text(f"INSERT INTO {DOCS_TABLE} (paper_id, terms) VALUES (:paper_id, :terms)"),
-            [{"paper_id": i, "terms": packed[i]} for i in added],
+        await _executemany(
+            session,
+            f"INSERT INTO {DOCS_TABLE} (paper_id, terms) VALUES (?, ?)",
+            [(e.paper_id, e.packed) for e in added],
         )
     if changed:
-        docids = {**{i: docid for i, (docid, _) in stored.items()}}
+        docids = {i: docid for i, (docid, _) in stored.items()}
         if added:
-            docids.update((i, docid) for i, (docid, _) in (await _stored(session, added)).items())
-        await session.execute(text(_INSERT), [_fts_row(docids[i], wanted[i]) for i in changed])
+            new = await _stored(session, [e.paper_id for e in added])
+            docids.update((i, docid) for i, (docid, _) in new.items())
+        await _executemany(
+            session, _INSERT, [(docids[e.paper_id], *e.document.as_row()) for e in changed]
+        )
     return len(changed)
 
 
@@ -108,8 +126,8 @@ async def remove_documents(session: AsyncSession, paper_ids: Sequence[str]) -> N
     stored = await _stored(session, paper_ids)
     if not stored:
         return
-    await session.execute(
-        text(_DELETE), [_fts_row(docid, unpack(terms)) for docid, terms in stored.values()]
+    await _executemany(
+        session, _DELETE, [(docid, *unpack(terms).as_row()) for docid, terms in stored.values()]
     )
     await session.execute(
         text(f"DELETE FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}"), {"ids": _ids(list(stored))}
