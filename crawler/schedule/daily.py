@@ -247,6 +247,8 @@ def daily_jobs(config: DailyConfig, crawlers: Crawlers) -> list[Job]:
                 rss_job_function(config, crawlers),
                 trigger=Cron.parse(config.rss_cron, config.zone),
                 retry=config.rss_retry,
+                # A scheduler that starts late in the evening still crawls that evening's feed.
+                misfire_grace=max(dt.timedelta(hours=1), config.rss_retry.within),
                 description="crawl the daily feeds after arXiv's announcement, then reconcile",
             )
         )

@@ -378,3 +378,12 @@ async def test_a_failing_tick_is_logged_and_the_scheduler_goes_on(sessions, monk
     assert failures == [True]
     # 11:00 (made on the next tick) and 11:10 to 12:50: the schedule went on.
     assert len(runs) == 12
+
+
+async def test_a_scheduler_started_late_in_the_evening_still_crawls_it(sessions) -> None:
+    start = dt.datetime(2025, 11, 25, 22, 30, tzinfo=EASTERN)  # Tuesday, 2.5 h after 20:05
+    clock = WeekClock(start, start + dt.timedelta(hours=1))
+    jobs, feeds, _, _ = week_jobs(sessions, clock)
+    await run_week(sessions, jobs, clock)
+    assert await timeline(sessions, "crawl-rss") == [("crawl-rss", "Tue 22:30", "succeeded")]
+    assert [feeds.shown_day(c) for c in feeds.calls] == [dt.date(2025, 11, 26)]
