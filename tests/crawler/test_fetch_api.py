@@ -3,6 +3,7 @@ empty pages before the end, both response formats, and look-ups by id."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 
 import pytest
@@ -173,13 +174,17 @@ async def test_a_version_that_is_not_served_is_missing(arxiv, clock):
 FAULTS = [Status(503, retry_after=5), Status(429), Reset(), Truncate(0.5), Stall(2.0)]
 
 
-@pytest.fixture
-async def reference(tmp_path, migrated_template):
-    path = tmp_path / "reference.db"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, migrated_template):
+    path = tmp_path_factory.mktemp("reference") / "reference.db"
     shutil.copy(migrated_template, path)
-    with FakeArxiv() as arxiv:
-        async with open_database(path) as sessions:
-            await search(sessions, arxiv, FakeClock())
+
+    async def fill() -> None:
+        with FakeArxiv() as arxiv:
+            async with open_database(path) as sessions:
+                await search(sessions, arxiv, FakeClock())
+
+    asyncio.run(fill())
     return database_state(path)
 
 

@@ -54,14 +54,18 @@ def tokens_sent(arxiv) -> list[str | None]:
     return [r.param("resumptionToken") for r in arxiv.seen("/oai")]
 
 
-@pytest.fixture
-async def reference(tmp_path, migrated_template):
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, migrated_template):
     """The database after a harvest of all 1000 records that nothing disturbed."""
-    path = tmp_path / "reference.db"
+    path = tmp_path_factory.mktemp("reference") / "reference.db"
     shutil.copy(migrated_template, path)
-    with FakeArxiv() as arxiv:
-        async with open_database(path) as sessions:
-            await run_harvest(sessions, arxiv, FakeClock())
+
+    async def fill() -> None:
+        with FakeArxiv() as arxiv:
+            async with open_database(path) as sessions:
+                await run_harvest(sessions, arxiv, FakeClock())
+
+    asyncio.run(fill())
     state = database_state(path)
     assert len(state["papers"]) == 1000
     return state

@@ -3,6 +3,7 @@ requests, weekends, error feeds, and every paper exactly once whatever the netwo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 
@@ -172,14 +173,18 @@ FAULTS = [
 ]
 
 
-@pytest.fixture
-async def reference(tmp_path, migrated_template):
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, migrated_template):
     """The database after a crawl of the feeds that nothing disturbed."""
-    path = tmp_path / "reference.db"
+    path = tmp_path_factory.mktemp("reference") / "reference.db"
     shutil.copy(migrated_template, path)
-    with FakeArxiv() as arxiv:
-        async with open_database(path) as sessions:
-            await crawl(sessions, arxiv, FakeClock(), categories=AIOARXIV_QUERY.split("+"))
+
+    async def fill() -> None:
+        with FakeArxiv() as arxiv:
+            async with open_database(path) as sessions:
+                await crawl(sessions, arxiv, FakeClock(), categories=AIOARXIV_QUERY.split("+"))
+
+    asyncio.run(fill())
     return database_state(path)
 
 
