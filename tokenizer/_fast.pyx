@@ -545,6 +545,71 @@ cdef class NgramCounter:
                 for k in range(1, top + 1):
                     self._increment(gram_key(window_hi, window_lo, k), 1)
 
+    def count_level(self, chunks, int k, NgramCounter known=None):
+        """Count the k-grams of the chunks whose (k-1)-byte prefix and suffix are in ``known``
+        (this counter by default): a k-gram is never more frequent than those, so after
+        ``prune`` no k-gram that could be kept is missed, and far fewer are held."""
+        cdef bytes chunk
+        cdef const uint8_t *text
+        cdef Py_ssize_t n, i
+        cdef uint64_t window_hi, window_lo
+        cdef GramKey key
+        if k < 1 or k > self.order:
+            raise ValueError("no such n-gram length in this counter")
+        if known is None:
+            known = self
+        for chunk in chunks:
+            text = <const uint8_t *>PyBytes_AS_STRING(chunk)
+            n = PyBytes_GET_SIZE(chunk)
+            if k == 1:
+                self.total += n
+            window_hi = 0
+            window_lo = 0
+            for i in range(n):
+                window_hi = (window_hi << 8) | (window_lo >> 56)
+                window_lo = (window_lo << 8) | text[i]
+                if i + 1 < k:
+                    continue
+                key = gram_key(window_hi, window_lo, k)
+                if k > 2 and (known._get(prefix_key(key)) == 0
+                              or known._get(gram_key(window_hi, window_lo, k - 1)) == 0):
+                    continue
+                self._increment(key, 1)
+
+    def prune(self, int64_t min_count):
+        """Drop the n-grams of two bytes or more seen fewer than ``min_count`` times."""
+        cdef size_t i, kept = 0, slot, mask, old_cap = <size_t>1 << self.bits
+        cdef int bits = 16
+        cdef GramKey *keys
+        cdef int64_t *counts
+        for i in range(old_cap):
+            if self.keys[i].hi and ((self.keys[i].hi >> LEN_SHIFT) == 1
+                                    or self.counts[i] >= min_count):
+                kept += 1
+        while (<size_t>1 << bits) * 7 < kept * 10:
+            bits += 1
+        keys = <GramKey *>calloc(<size_t>1 << bits, sizeof(GramKey))
+        counts = <int64_t *>calloc(<size_t>1 << bits, sizeof(int64_t))
+        if keys == NULL or counts == NULL:
+            free(keys)
+            free(counts)
+            raise MemoryError()
+        mask = (<size_t>1 << bits) - 1
+        for i in range(old_cap):
+            if self.keys[i].hi and ((self.keys[i].hi >> LEN_SHIFT) == 1
+                                    or self.counts[i] >= min_count):
+                slot = key_slot(self.keys[i], bits)
+                while keys[slot].hi:
+                    slot = (slot + 1) & mask
+                keys[slot] = self.keys[i]
+                counts[slot] = self.counts[i]
+        free(self.keys)
+        free(self.counts)
+        self.keys = keys
+        self.counts = counts
+        self.bits = bits
+        self.size = kept
+
     def merge(self, NgramCounter other):
         cdef size_t i
         if other.order != self.order:
@@ -681,7 +746,13 @@ cdef class NgramTagger:
             window_lo = (window_lo << 8) | text[i]
             cur = nodes + i * order
             for j in range(order):
-                cur[j] = self._get(gram_key(window_hi, window_lo, j + 1)) if i >= j else -INFINITY
+                cur[j] = -INFINITY
+            # A kept n-gram's suffixes are kept (they are at least as frequent), so the first
+            # missing length ends the lookups.
+            for j in range(order if i + 1 >= order else i + 1):
+                cur[j] = self._get(gram_key(window_hi, window_lo, j + 1))
+                if cur[j] == -INFINITY:
+                    break
             if self.ensure_unicode and 0x80 <= text[i] < 0xC0:
                 cur[0] = -INFINITY
         for i in range(1, n):

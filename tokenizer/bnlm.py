@@ -42,6 +42,28 @@ class PureNgramCounter:
                     gram = chunk[i : i + k]
                     table[gram] = table.get(gram, 0) + 1
 
+    def count_level(
+        self, chunks: Iterable[bytes], k: int, known: PureNgramCounter | None = None
+    ) -> None:
+        """Count the k-grams whose (k-1)-byte prefix and suffix are in ``known`` (this counter by
+        default): a k-gram is never more frequent than those, so after ``prune`` no k-gram that
+        could be kept is missed, and far fewer are held."""
+        below = (known or self).counts[k - 1]
+        table = self.counts[k]
+        for chunk in chunks:
+            if k == 1:
+                self.counts[0][b""] += len(chunk)
+            for i in range(len(chunk) - k + 1):
+                gram = chunk[i : i + k]
+                if k > 2 and (gram[:-1] not in below or gram[1:] not in below):
+                    continue
+                table[gram] = table.get(gram, 0) + 1
+
+    def prune(self, min_count: int) -> None:
+        """Drop the n-grams of two bytes or more seen fewer than ``min_count`` times."""
+        for k in range(2, self.order + 1):
+            self.counts[k] = {g: c for g, c in self.counts[k].items() if c >= min_count}
+
     def merge(self, other: PureNgramCounter) -> None:
         for mine, theirs in zip(self.counts, other.counts, strict=True):
             for gram, count in theirs.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,15 @@ def map_batches(
 
 
 class Trainer:
+    """BytePiece training with the original's parameters (and defaults).
+
+    ``order``: length of the byte n-grams of the segmenting model (the compiled path takes up
+    to 15); ``max_vocab_size``: one size or several (one model each); ``min_count``: fewest
+    occurrences of a kept n-gram and of a kept piece; ``max_piece_length`` in bytes;
+    ``isolate_digits``: every digit its own chunk; ``ensure_unicode``: pieces start and end on
+    character boundaries. ``backend`` as for :class:`Tokenizer`.
+    """
+
     def __init__(
         self,
         order: int = 6,
@@ -103,9 +113,9 @@ class Trainer:
             return compiled_module().NgramCounter(self.order)
         return PureNgramCounter(self.order)
 
-    def _count_batch(self, batch: list[str]) -> Any:
+    def _count_level_batch(self, known: Any, k: int, batch: list[str]) -> Any:
         counter = self._counter()
-        counter.add(self._chunks(batch, "", _no_progress))
+        counter.count_level(self._chunks(batch, "", _no_progress), k, known)
         return counter
 
     def _tag_batch(self, batch: list[str]) -> dict[bytes, int]:
@@ -122,12 +132,18 @@ class Trainer:
         if iter(texts) is texts:
             texts = list(texts)
         parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+        # N-grams are counted one length at a time, each length only where both shorter
+        # n-grams inside it were kept: the same kept counts as counting everything at once.
         counter = self._counter()
-        if parallel:
-            for part in map_batches(self._count_batch, texts, workers, "count ngrams", report):
-                counter.merge(part)
-        else:
-            counter.add(self._chunks(texts, "count ngrams", report))
+        for k in range(1, self.order + 1):
+            stage = f"count {k}-grams"
+            if parallel:
+                task = partial(self._count_level_batch, counter, k)
+                for part in map_batches(task, texts, workers, stage, report):
+                    counter.merge(part)
+            else:
+                counter.count_level(self._chunks(texts, stage, report), k)
+            counter.prune(self.min_count)
         self._tagger = counter.tagger(self.min_count, self.ensure_unicode)
         del counter
         if parallel:

@@ -76,6 +76,25 @@ def test_both_paths_segment_with_the_ngram_model_alike() -> None:
                 assert b"".join(fast.tag(chunk)) == chunk
 
 
+@pytest.mark.parametrize("order", [1, 3, 12])
+def test_counting_by_length_keeps_what_counting_everything_keeps(order: int) -> None:
+    from tokenizer._fast import NgramCounter
+
+    chunks = [line.encode() for line in corpus_lines()[:80] + MIXED]
+    for make in (NgramCounter, PureNgramCounter):
+        everything, by_length = make(order), make(order)
+        everything.add(chunks)
+        everything.prune(3)
+        for k in range(1, order + 1):
+            by_length.count_level(chunks, k)
+            by_length.prune(3)
+        if isinstance(everything, PureNgramCounter):
+            assert by_length.counts == everything.counts
+        else:
+            assert sorted(by_length.items()) == sorted(everything.items())
+            assert by_length.total == everything.total
+
+
 def test_counts_survive_pickling_and_merging() -> None:
     import pickle
 
@@ -141,6 +160,6 @@ def test_progress_is_reported() -> None:
         seen[stage] = seen.get(stage, 0) + n
 
     Trainer(max_vocab_size=500).train(corpus_lines()[:20], progress=progress)
-    assert seen["count ngrams"] == 20
+    assert seen["count 1-grams"] == seen["count 6-grams"] == 20
     assert seen["count pieces"] == 20
     assert "prune pieces" in seen
