@@ -3,9 +3,12 @@
 This package owns when things run: arXiv's announcement calendar (``calendar``, pure), jobs
 and their triggers (``jobs``: cron expressions in a time zone, "after another job", retry
 windows), leases in the database that keep one scheduler and one run of each job at a time
-(``lease``), and the scheduler that runs the jobs (``scheduler``). The crawler's own jobs are
-built in ``daily``; jobs that need other packages (summaries, search) are handed in as
-plain callables by the composition layer.
+(``lease``), and the scheduler that runs the jobs (``scheduler``; ``clock`` lets tests drive
+it in virtual time, ``logline`` writes its ``key=value`` lines). The crawler's own jobs are
+built in ``daily`` (on the fetchers of ``crawler.fetch`` through ``arxiv``, as ``setup``
+reads them from the settings); ``overview`` tells the last and next run of each job. Jobs
+that need other packages (summaries, search) are handed in as plain callables by the
+composition layer.
 """
 
 from crawler.schedule.calendar import Announcement, ArxivCalendar
