@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from models.queries import get_papers
-from models.schema import Paper
+from models.schema import Paper, PaperAuthor
 from search import sqlite
 from search.analysis import Analyzer
 from search.highlight import highlight_spans
@@ -72,6 +73,22 @@ def filters_of(
     )
 
 
+async def _visible_papers(session: AsyncSession, ids: list[str]) -> list[Paper]:
+    """The visible papers among ``ids`` in that order, with authors and categories."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Paper)
+        .where(Paper.id.in_(ids), Paper.hidden.is_(False))
+        .options(
+            selectinload(Paper.authors).joinedload(PaperAuthor.author),
+            selectinload(Paper.categories),
+        )
+    )
+    found = {paper.id: paper for paper in rows.scalars()}
+    return [found[i] for i in ids if i in found]
+
+
 async def search_papers(
     session: AsyncSession,
     query: str | Query,
@@ -108,7 +125,7 @@ async def search_papers(
         offset=offset,
     )
     scores = dict(found.ranked)
-    papers = await get_papers(session, [paper_id for paper_id, _ in found.ranked])
+    papers = await _visible_papers(session, [paper_id for paper_id, _ in found.ranked])
     hits = [
         SearchHit(
             paper=paper,

@@ -6,6 +6,8 @@ of index terms made by ``search.analysis`` (quotes doubled, though terms never h
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from search.analysis import Analyzer
 from search.query import Field, Query, Term
 
@@ -78,3 +80,19 @@ def exclusion_expression(query: Query) -> str | None:
     return _any_of(
         [_filtered(_WORD_COLUMNS_OF[t.field], " ".join(t.words)) for t in query.excluded]
     )
+
+
+def title_tiers(query: Query, analyzer: Analyzer) -> tuple[str, str] | None:
+    """The query's matches split in two: those with one of its terms in the title, which rank
+    first since the title weighs most, and the others (None: no words); used to rank a very
+    broad query."""
+    expression = match_expression(query, analyzer)
+    in_title = [
+        term_expression(replace(t, field=Field.TITLE), analyzer)
+        for t in query.positive_terms()
+        if t.field in (Field.ANY, Field.TITLE)
+    ]
+    if expression is None or not in_title:
+        return None
+    title = _any_of(in_title)
+    return f"({expression}) AND {title}", f"({expression}) NOT {title}"

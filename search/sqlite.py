@@ -22,12 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.analysis import Analyzer, IndexedDocument
 from search.documents import PaperText
-from search.fts5 import COLUMNS, WEIGHTS, exclusion_expression, match_expression
+from search.fts5 import (
+    COLUMNS,
+    WEIGHTS,
+    exclusion_expression,
+    match_expression,
+    title_tiers,
+)
 from search.query import Query
 from search.schema import DOCS_TABLE, FTS_TABLE, VOCAB_TABLE
 
 _IDS = "(SELECT value FROM json_each(:ids))"
 _FIELD_SEPARATOR = "\x1e"  # never in terms: they are letters, digits and spaces
+RANK_LIMIT = 5000  # matches ranked at most by one query (see _ranked_unfiltered)
 _BM25 = f"bm25({FTS_TABLE}, {', '.join(repr(w) for w in WEIGHTS)})"
 
 
@@ -278,29 +285,77 @@ async def run_search(
             return Found(0, [])
         return await _filtered_only(session, query, filters, limit=limit, offset=offset)
     if filters.is_empty() and sort == "relevance":
-        return await _ranked_unfiltered(session, match, limit=limit, offset=offset)
+        return await _ranked_unfiltered(session, query, analyzer, limit=limit, offset=offset)
     return await _ranked_filtered(session, match, filters, sort=sort, limit=limit, offset=offset)
 
 
+async def _count(session: AsyncSession, match: str) -> int:
+    statement = text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
+    return int((await session.execute(statement, {"match": match})).scalar_one())
+
+
 async def _ranked_unfiltered(
-    session: AsyncSession, match: str, *, limit: int, offset: int
+    session: AsyncSession, query: Query, analyzer: Analyzer, *, limit: int, offset: int
 ) -> Found:
-    # Hidden papers are not indexed; one hidden since it was indexed is dropped from the page.
-    visible = f"{FTS_TABLE} MATCH :match"
-    total = (
-        await session.execute(
-            text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {visible}"), {"match": match}
-        )
-    ).scalar_one()
+    """BM25 computes a score for every match, so a query with more than ``RANK_LIMIT``
+    matches is ranked in blocks: the matches with a query term in the title first, then the
+    others; within each, the ``RANK_LIMIT`` most recently indexed, then the older ones."""
+    match = match_expression(query, analyzer)
+    assert match is not None
+    total = await _count(session, match)
     if total == 0 or offset >= total:
-        return Found(int(total), [])
-    rows = await session.execute(
-        text(f"SELECT d.paper_id, -f.score FROM (SELECT rowid, {_BM25} AS score "
-             f"FROM {FTS_TABLE} WHERE {visible} ORDER BY score LIMIT :limit OFFSET :offset) f "
-             f"JOIN {DOCS_TABLE} d ON d.docid = f.rowid ORDER BY f.score, d.paper_id"),
-        {"match": match, "limit": limit, "offset": offset},
-    )  # fmt: skip
-    return Found(int(total), [(paper_id, float(score)) for paper_id, score in rows])
+        return Found(total, [])
+    parts = [(match, total)]
+    tiers = title_tiers(query, analyzer) if total > RANK_LIMIT else None
+    if tiers is not None:
+        in_title = await _count(session, tiers[0])
+        parts = [(tiers[0], in_title), (tiers[1], total - in_title)]
+    ranked: list[tuple[str, float]] = []
+    skip, want = offset, limit
+    for expression, count in parts:
+        if want <= 0:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        found = await _rank_part(session, expression, count, skip=skip, want=want)
+        ranked.extend(found)
+        skip, want = 0, want - len(found)
+    return Found(total, ranked)
+
+
+async def _rank_part(
+    session: AsyncSession, match: str, count: int, *, skip: int, want: int
+) -> list[tuple[str, float]]:
+    blocks = [("", count)]
+    params: dict[str, object] = {"match": match}
+    if count > RANK_LIMIT:
+        floor = await session.execute(
+            text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match "
+                 "ORDER BY rowid DESC LIMIT 1 OFFSET :n"),
+            {"match": match, "n": RANK_LIMIT - 1},
+        )  # fmt: skip
+        params["floor"] = floor.scalar_one()
+        blocks = [(" AND rowid >= :floor", RANK_LIMIT), (" AND rowid < :floor", count - RANK_LIMIT)]
+    ranked: list[tuple[str, float]] = []
+    for condition, size in blocks:
+        if want <= 0:
+            break
+        if skip >= size:
+            skip -= size
+            continue
+        # Hidden papers are not indexed; one hidden since it was is dropped from the page.
+        rows = await session.execute(
+            text(f"SELECT d.paper_id, -f.score FROM (SELECT rowid, {_BM25} AS score "
+                 f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match{condition} "
+                 "ORDER BY score, rowid LIMIT :limit OFFSET :offset) f "
+                 f"JOIN {DOCS_TABLE} d ON d.docid = f.rowid ORDER BY f.score, f.rowid"),
+            {**params, "limit": want, "offset": skip},
+        )  # fmt: skip
+        found = [(paper_id, float(score)) for paper_id, score in rows]
+        ranked.extend(found)
+        skip, want = 0, want - len(found)
+    return ranked
 
 
 async def _ranked_filtered(

@@ -269,3 +269,24 @@ async def test_a_quoted_word_leaves_its_variants_out(sample_sessions) -> None:
             ],
         )
     assert await found_ids(sample_sessions, '"transformer" zebrafish') == ["2503.00012"]
+
+
+async def test_a_very_broad_query_is_ranked_in_blocks(sample_sessions, monkeypatch) -> None:
+    async with sample_sessions() as session:
+        full = await search_papers(session, "testing", limit=ALL)
+    monkeypatch.setattr("search.sqlite.RANK_LIMIT", 8)
+    async with sample_sessions() as session:
+        broad = await search_papers(session, "testing", limit=ALL)
+        pages = [
+            await search_papers(session, "testing", limit=7, offset=offset)
+            for offset in range(0, full.total, 7)
+        ]
+    assert broad.total == full.total > 16
+    ids = [h.paper.id for h in broad.hits]
+    assert sorted(ids) == sorted(h.paper.id for h in full.hits)
+    # Title matches first, every page a slice of the same order.
+    in_title = [bool(h.title_spans) for h in broad.hits]
+    assert in_title == sorted(in_title, reverse=True) and in_title[0]
+    assert [h.paper.id for page in pages for h in page.hits] == ids
+    first = [h.score for h in broad.hits[:8]]
+    assert first == sorted(first, reverse=True)
