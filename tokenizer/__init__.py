@@ -8,6 +8,12 @@ hot loops and a pure-Python path kept as the reference and fallback.
   ``encode_with_offsets``; ``alpha >= 0`` samples segmentations exactly.
 - ``Trainer(...)``: ``train(texts)`` then ``save(path)``.
 - ``default_tokenizer()``: the shipped model trained on arXiv titles and abstracts.
+
+The compiled extension (``tokenizer._fast``, built by ``pip install -e .``) is used when it is
+there; ``backend="python"`` or ``COOLPAPERS_TOKENIZER_BACKEND=python`` forces the pure path.
+Modules: ``tokenizer`` (the Tokenizer), ``pure`` (pure segmenter), ``bnlm`` (the byte n-gram
+model of training), ``pruning``, ``trainer``, ``model`` (file format), ``text`` (normalisation
+and chunking), ``rng`` (the random stream), ``backends``, ``default``.
 """
 
 from tokenizer.default import default_model_path, default_tokenizer
