@@ -47,8 +47,16 @@ import demos.tied_embeddings as te
 from demos import params
 from demos.errors import DemoError
 from tokenizer import Tokenizer, default_model_path, default_tokenizer
-from web import demo_plots, openapi
-from web.demo_plots import Figure
+from web import openapi
+from web.demo_pages.figures import Figure
+from web.demo_pages.figures.attention_scale import attention_scale_figures
+from web.demo_pages.figures.fourier_density import fourier_density_figures
+from web.demo_pages.figures.length_extrapolation import length_extrapolation_figures
+from web.demo_pages.figures.lossless_input import lossless_input_figures
+from web.demo_pages.figures.retry import retry_figures
+from web.demo_pages.figures.segmentations import segmentations_figures
+from web.demo_pages.figures.tied_embeddings import tied_embeddings_figures
+from web.demo_pages.figures.tokenizer import tokenizer_figures
 from web.templating import templates
 
 DEMO_WORKERS = 2  # demo computations at once; more wait their turn
@@ -366,7 +374,7 @@ TOKENIZER = Demo(
             "How many sampled segmentations to show.",
         ),
     ),
-    figures=demo_plots.tokenizer_figures,
+    figures=tokenizer_figures,
     api_path="/api/tokenize",
     keys=("text", "alpha", "seed", "bytes", "tokens", "bytes_per_token", "pieces", "samples"),
 )
@@ -427,7 +435,7 @@ DEMOS: dict[str, Demo] = {
                 advanced=True,
             ),
         ),
-        figures=demo_plots.segmentations_figures,
+        figures=segmentations_figures,
         keys=("rows", "count", "tv_distance", "log_z_dp", "log_z_brute", "best"),
     ),
     "tied-embeddings": _catalogued(
@@ -457,7 +465,7 @@ DEMOS: dict[str, Demo] = {
             ),
             Param("seed", SEED, "Seed"),
         ),
-        figures=demo_plots.tied_embeddings_figures,
+        figures=tied_embeddings_figures,
         keys=("loss", "loss_stderr", "log_n", "formula", "formula_refined", "moments", "sweep"),
     ),
     "attention-scale": _catalogued(
@@ -485,7 +493,7 @@ DEMOS: dict[str, Demo] = {
             ),
             Param("seed", SEED, "Seed", advanced=True),
         ),
-        figures=demo_plots.attention_scale_figures,
+        figures=attention_scale_figures,
         keys=(
             "alpha_star",
             "coefficient",
@@ -516,7 +524,7 @@ DEMOS: dict[str, Demo] = {
                 advanced=True,
             ),
         ),
-        figures=demo_plots.retry_figures,
+        figures=retry_figures,
         keys=(
             "success_rate",
             "mean_attempts",
@@ -579,7 +587,7 @@ DEMOS: dict[str, Demo] = {
                 advanced=True,
             ),
         ),
-        figures=demo_plots.length_extrapolation_figures,
+        figures=length_extrapolation_figures,
         keys=(
             "theta",
             "theta_new",
@@ -665,7 +673,7 @@ DEMOS: dict[str, Demo] = {
             ),
             Param("seed", SEED, "Seed", advanced=True),
         ),
-        figures=demo_plots.lossless_input_figures,
+        figures=lossless_input_figures,
         keys=(
             "total_bits",
             "bits_per_token",
@@ -694,7 +702,7 @@ DEMOS: dict[str, Demo] = {
             Param("samples", Integer(*fd.SAMPLES_RANGE), "Samples", "Draws from the target."),
             Param("seed", SEED, "Seed"),
         ),
-        figures=demo_plots.fourier_density_figures,
+        figures=fourier_density_figures,
         keys=(
             "grid",
             "true_density",

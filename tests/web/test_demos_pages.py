@@ -22,7 +22,7 @@ from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from models.settings import Settings
-from web import demo_plots
+from web import plots as demo_plots
 from web.app import create_app
 from web.demos import DEMOS, TOKENIZE_MAX_BYTES, jsonable, tokenize
 
