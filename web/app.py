@@ -13,8 +13,7 @@ from starlette.staticfiles import StaticFiles
 import search
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import admin, api, pages, summaries
-from web import demos as demo_pages
+from web import admin, api, demo_pages, pages, summaries
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import SecurityHeadersMiddleware

@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from models.settings import Settings
 from web import plots as demo_plots
 from web.app import create_app
-from web.demos import DEMOS, TOKENIZE_MAX_BYTES, jsonable, tokenize
+from web.demo_pages import DEMOS, TOKENIZE_MAX_BYTES, jsonable, tokenize
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
