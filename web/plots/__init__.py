@@ -7,15 +7,16 @@ attempt boxes and sleep gaps. Each gives an SVG document as `Markup`, which work
 page (where style.css adapts its ink to the theme through the class names) and as a file: the
 colours are SVG presentation attributes, never style attributes, so a strict CSP allows them.
 
-Modules: `svg` (the document), `scales` (ticks and axis maps), `text` (numbers and widths),
-`colours` (palette and colour maps), `png` (rasters), and one module per kind of plot:
-`chart`, `heatmap`, `bars`, `timeline`.
+Modules: `svg` (the document), `frame` (heading, border, grid and axis titles around a plot
+area), `scales` (ticks and axis maps), `text` (numbers and widths), `colours` (palette and
+colour maps), `png` (rasters), and one module per kind of plot: `chart`, `heatmap`, `bars`,
+`timeline`.
 """
 
 from web.plots.bars import BarRows
 from web.plots.chart import Chart
 from web.plots.colours import GRID, INK, MUTED, PALETTE, VIRIDIS, colour_at
-from web.plots.heatmap import Band, Heatmap
+from web.plots.heatmap import Band, Heatmap, cell_ticks
 from web.plots.png import png_data_uri
 from web.plots.scales import Scale, domain, linear_ticks, log_ticks
 from web.plots.svg import Svg
@@ -36,6 +37,7 @@ __all__ = [
     "Step",
     "Svg",
     "Timeline",
+    "cell_ticks",
     "colour_at",
     "domain",
     "format_number",

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from web.plots.colours import GRID, INK, MUTED, PALETTE
+from web.plots.colours import INK, PALETTE
+from web.plots.frame import Area, border, heading, heading_space, x_grid, x_title
 from web.plots.scales import Scale, domain
 from web.plots.svg import Svg
 from web.plots.text import shorten, text_width
@@ -42,7 +43,7 @@ class BarRows:
         several = len(self.series) > 1
         widest = max((text_width(s[0]) for s in self.series), default=0)
         legend_w = widest + 60 if several else 24
-        top = 34 + (18 if self.note else 0)
+        top = heading_space(self.note)
         left, right, bottom = label_w + 8, legend_w, 46
         plot_w = self.width - left - right
         plot_h = row_h * len(self.labels) + gap
@@ -54,14 +55,11 @@ class BarRows:
             lo = 10.0 ** math.floor(math.log10(min(positive)) - 1e-9)
         sx = Scale(lo, hi, self.x_log, left, left + plot_w)
 
+        area = Area(left, top, plot_w, plot_h)
+
         svg = Svg(self.name, self.title, self.width, height)
-        svg.text(8, 20, self.title, "plot-title", font_size=14, font_weight="600")
-        if self.note:
-            svg.text(8, 38, self.note, "plot-note")
-        for t in sx.ticks():
-            px = sx(t)
-            svg.add("line", x1=px, x2=px, y1=top, y2=top + plot_h, stroke=GRID, class_="plot-grid")
-            svg.text(px, top + plot_h + 16, sx.label(t), text_anchor="middle")
+        heading(svg, 8, self.title, self.note)
+        x_grid(svg, area, sx)
         base = sx(sx.lo) if self.x_log else sx(max(0.0, sx.lo))
         for i, label in enumerate(self.labels):
             y = top + gap + i * row_h
@@ -86,19 +84,8 @@ class BarRows:
                         fill=colour,
                         class_="plot-series",
                     )
-        svg.add(
-            "rect",
-            x=left,
-            y=top,
-            width=plot_w,
-            height=plot_h,
-            fill="none",
-            stroke=MUTED,
-            class_="plot-frame",
-        )
-        svg.text(
-            left + plot_w / 2, height - 10, self.x_label, "plot-axis-label", text_anchor="middle"
-        )
+        border(svg, area)
+        x_title(svg, area, height, self.x_label)
         for k, (label, _, colour) in enumerate(self.series if several else []):
             y = top + 8 + k * 20
             svg.add("rect", x=left + plot_w + 16, y=y - 6, width=22.0, height=12.0, fill=colour)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from web.plots.colours import GRID, INK, MUTED, PALETTE
+from web.plots.colours import INK, MUTED, PALETTE
+from web.plots.frame import Area, border, heading, heading_space, x_grid, x_title, y_grid, y_title
 from web.plots.scales import Scale, domain
 from web.plots.svg import Svg
 from web.plots.text import coord, shorten, text_width
@@ -97,6 +98,20 @@ class Chart:
         self.layers.append(layer)
         return self
 
+    def columns(
+        self,
+        xs: Sequence[float],
+        heights: Sequence[float],
+        label: str | None = None,
+        *,
+        colour: str | None = None,
+        half_width: float = 0.38,
+    ) -> Chart:
+        """Bars centred on the x values (counts at whole numbers, say)."""
+        lefts = [x - half_width for x in xs]
+        rights = [x + half_width for x in xs]
+        return self.bars(lefts, rights, heights, label, colour=colour)
+
     def hline(
         self, y: float, label: str | None = None, *, colour: str = MUTED, dash: str = "6 4"
     ) -> Chart:
@@ -126,7 +141,7 @@ class Chart:
         labelled = [layer for layer in self.layers if layer.label]
         legend_width = max((text_width(shorten(la.label or "", 30)) for la in labelled), default=0)
         right = legend_width + 60 if labelled else 24
-        top = 34 + (18 if self.note else 0)
+        top = heading_space(self.note)
         probe = Scale(y_lo, y_hi, self.y_log, 0, 1)
         tick_width = max((text_width(probe.label(t)) for t in probe.ticks()), default=20)
         left = max(52.0, tick_width + 30)
@@ -135,46 +150,15 @@ class Chart:
         sx = Scale(x_lo, x_hi, self.x_log, left, left + plot_w)
         sy = Scale(y_lo, y_hi, self.y_log, top + plot_h, top)
 
+        area = Area(left, top, plot_w, plot_h)
+
         svg = Svg(self.name, self.title, self.width, self.height)
-        svg.text(left, 20, self.title, "plot-title", font_size=14, font_weight="600")
-        if self.note:
-            svg.text(left, 38, self.note, "plot-note")
-        for t in sx.ticks():
-            px = sx(t)
-            svg.add("line", x1=px, x2=px, y1=top, y2=top + plot_h, stroke=GRID, class_="plot-grid")
-            svg.text(px, top + plot_h + 16, sx.label(t), text_anchor="middle")
-        for t in sy.ticks():
-            py = sy(t)
-            svg.add(
-                "line", x1=left, x2=left + plot_w, y1=py, y2=py, stroke=GRID, class_="plot-grid"
-            )
-            svg.text(left - 6, py + 4, sy.label(t), text_anchor="end")
-        svg.add(
-            "rect",
-            x=left,
-            y=top,
-            width=plot_w,
-            height=plot_h,
-            fill="none",
-            stroke=MUTED,
-            class_="plot-frame",
-        )
-        svg.text(
-            left + plot_w / 2,
-            self.height - 10,
-            self.x_label,
-            "plot-axis-label",
-            text_anchor="middle",
-        )
-        cy = top + plot_h / 2
-        svg.text(
-            14,
-            cy,
-            self.y_label,
-            "plot-axis-label",
-            text_anchor="middle",
-            transform=f"rotate(-90 14 {coord(cy)})",
-        )
+        heading(svg, left, self.title, self.note)
+        x_grid(svg, area, sx)
+        y_grid(svg, area, sy)
+        border(svg, area)
+        x_title(svg, area, self.height, self.x_label)
+        y_title(svg, area, self.y_label)
 
         clip = f"{self.name}-clip"
         svg.raw(
@@ -183,7 +167,7 @@ class Chart:
         )
         body = Svg(self.name, "", 0, 0)
         for layer in self.layers:
-            self._draw(body, layer, sx, sy, (left, top, plot_w, plot_h))
+            self._draw(body, layer, sx, sy, area)
         svg.raw(f'<g clip-path="url(#{escape(clip)})">{"".join(body.parts)}</g>')
 
         x0, y0 = left + plot_w + 16, top + 8
@@ -228,8 +212,7 @@ class Chart:
             )
 
     @staticmethod
-    def _draw(svg: Svg, layer: _Layer, sx: Scale, sy: Scale, box: tuple[float, ...]) -> None:
-        left, top, plot_w, plot_h = box
+    def _draw(svg: Svg, layer: _Layer, sx: Scale, sy: Scale, area: Area) -> None:
         if layer.kind == "line":
             commands, pen_down = [], False
             for x, y in zip(layer.xs, layer.ys, strict=True):
@@ -282,8 +265,8 @@ class Chart:
             py = sy(layer.ys[0])  # type: ignore[arg-type]
             svg.add(
                 "line",
-                x1=left,
-                x2=left + plot_w,
+                x1=area.left,
+                x2=area.right,
                 y1=py,
                 y2=py,
                 stroke=layer.colour,
@@ -296,8 +279,8 @@ class Chart:
                 "line",
                 x1=px,
                 x2=px,
-                y1=top,
-                y2=top + plot_h,
+                y1=area.top,
+                y2=area.bottom,
                 stroke=layer.colour,
                 stroke_width=layer.width,
                 stroke_dasharray=layer.dash,

@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from web.plots.colours import INK, MUTED, VIRIDIS, colour_at, luminance, rgb
+from web.plots.frame import Area, border, heading, heading_space, x_title, y_title
 from web.plots.png import png_data_uri
 from web.plots.svg import Svg
-from web.plots.text import coord, format_number
+from web.plots.text import format_number
 
 MAX_VECTOR_CELLS = 2500  # larger heatmaps are drawn as one PNG image
+
+
+def cell_ticks(cells: int, about: int) -> list[tuple[float, str]]:
+    """Ticks for a heatmap axis of `cells` cells: every (cells // about)-th cell (at least every
+    one), at its centre, labelled with its index."""
+    return [(k + 0.5, str(k)) for k in range(0, cells, max(1, cells // about))]
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class Heatmap:
     def svg(self) -> Markup:
         rows, cols = len(self.matrix), len(self.matrix[0]) if self.matrix else 0
         band = 14 if self.band else 0
-        top = 34 + (18 if self.note else 0) + band
+        top = heading_space(self.note) + band
         left = 62 + band
         right = 150
         bottom = 44
@@ -77,24 +84,15 @@ class Heatmap:
             plot_w, plot_h = cell_w * cols, cell_h * rows
             height = top + plot_h + bottom
 
+        area = Area(left, top, plot_w, plot_h)
+
         svg = Svg(self.name, self.title, self.width, height)
-        svg.text(left - band, 20, self.title, "plot-title", font_size=14, font_weight="600")
-        if self.note:
-            svg.text(left - band, 38, self.note, "plot-note")
+        heading(svg, left - band, self.title, self.note)
         if rows * cols > MAX_VECTOR_CELLS:
             self._raster(svg, left, top, plot_w, plot_h)
         else:
             self._cells(svg, left, top, cell_w, cell_h)
-        svg.add(
-            "rect",
-            x=left,
-            y=top,
-            width=plot_w,
-            height=plot_h,
-            fill="none",
-            stroke=MUTED,
-            class_="plot-frame",
-        )
+        border(svg, area)
         for pos, label in self.x_ticks:
             px = left + pos * cell_w
             svg.add("line", x1=px, x2=px, y1=top + plot_h, y2=top + plot_h + 4, stroke=MUTED)
@@ -103,22 +101,8 @@ class Heatmap:
             py = top + pos * cell_h
             svg.add("line", x1=left - 4, x2=left, y1=py, y2=py, stroke=MUTED)
             svg.text(left - band - 6, py + 4, label, text_anchor="end")
-        svg.text(
-            left + plot_w / 2,
-            height - 10,
-            self.x_label,
-            "plot-axis-label",
-            text_anchor="middle",
-        )
-        cy = top + plot_h / 2
-        svg.text(
-            14,
-            cy,
-            self.y_label,
-            "plot-axis-label",
-            text_anchor="middle",
-            transform=f"rotate(-90 14 {coord(cy)})",
-        )
+        x_title(svg, area, height, self.x_label)
+        y_title(svg, area, self.y_label)
         if self.band:
             self._bands(svg, left, top, cell_w, cell_h, band)
         self._legend(svg, left + plot_w + 20, top)

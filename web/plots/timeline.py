@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from web.plots.colours import INK
+from web.plots.frame import heading, heading_space
 from web.plots.svg import Svg
 from web.plots.text import format_number
 
@@ -38,7 +39,7 @@ class Timeline:
 
     def svg(self) -> Markup:
         box, row_h = 22.0, 30.0
-        top = 34 + (18 if self.note else 0)
+        top = heading_space(self.note)
         left = 70.0
         right = 20.0
         longest_boxes = max((sum(s.ok is not None for s in r) for _, r in self.rows), default=1)
@@ -47,9 +48,7 @@ class Timeline:
         per_second = min(40.0, room / longest_sleep) if longest_sleep > 0 else 0.0
         height = top + row_h * len(self.rows) + 12
         svg = Svg(self.name, self.title, self.width, height)
-        svg.text(8, 20, self.title, "plot-title", font_size=14, font_weight="600")
-        if self.note:
-            svg.text(8, 38, self.note, "plot-note")
+        heading(svg, 8, self.title, self.note)
         for i, (label, steps) in enumerate(self.rows):
             y = top + i * row_h
             svg.text(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from web.demo_pages.figures import Figure
-from web.plots import Chart, Heatmap, format_number
+from web.plots import Chart, Heatmap, cell_ticks, format_number
 
 
 def length_extrapolation_figures(r: dict) -> list[Figure]:
@@ -37,7 +37,7 @@ def length_extrapolation_figures(r: dict) -> list[Figure]:
     step = max(1, bins // 4)
     x_ticks = [(k, format_number(edges[k])) for k in range(0, bins + 1, step)]
     rows = len(dims)
-    y_ticks = [(k + 0.5, str(k)) for k in range(0, rows, max(1, rows // 8))]
+    y_ticks = cell_ticks(rows, 8)
     heat = Heatmap(
         "length-coverage-map",
         f"Trained angles per pair and distance ({method})",
@@ -51,15 +51,14 @@ def length_extrapolation_figures(r: dict) -> list[Figure]:
     )
     rel = r["relative_map"]
     size = len(rel)
-    tick_step = max(1, size // 8)
     rel_map = Heatmap(
         "length-relative-map",
         f"Relative position fed to RoPE, {size} tokens ({method})",
         rel,
         x_label="key position j",
         y_label="query position i",
-        x_ticks=[(k + 0.5, str(k)) for k in range(0, size, tick_step)],
-        y_ticks=[(k + 0.5, str(k)) for k in range(0, size, tick_step)],
+        x_ticks=cell_ticks(size, 8),
+        y_ticks=cell_ticks(size, 8),
         value_label="rel(i − j)",
         cell_text=size <= 16,
         square=True,

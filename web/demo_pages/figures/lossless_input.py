@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from web.demo_pages.figures import Figure
-from web.plots import Band, BarRows, Heatmap
+from web.plots import Band, BarRows, Heatmap, cell_ticks
 
 TOKEN_COLOURS = {"text": "#1f6fd1", "image": "#e08a00"}
 
@@ -13,15 +13,14 @@ def lossless_input_figures(r: dict) -> list[Figure]:
     size = len(layout)
     figures = []
     if size:
-        tick_step = max(1, size // 12)
         mask = Heatmap(
             "lossless-mask",
             f"Attention mask of {size} tokens",
             r["attention_mask"],
             x_label="attended token",
             y_label="attending token",
-            x_ticks=[(k + 0.5, str(k)) for k in range(0, size, tick_step)],
-            y_ticks=[(k + 0.5, str(k)) for k in range(0, size, tick_step)],
+            x_ticks=cell_ticks(size, 12),
+            y_ticks=cell_ticks(size, 12),
             categories={1: ("#3f9a6a", "may attend"), 0: ("#e6e6ec", "masked")},
             band=Band(layout, TOKEN_COLOURS),
             square=True,
@@ -31,7 +30,7 @@ def lossless_input_figures(r: dict) -> list[Figure]:
         figures.append(Figure("mask", mask.svg()))
     noised = r["noised"]
     grid = len(noised["patch_means"])
-    ticks = [(k + 0.5, str(k)) for k in range(0, grid, max(1, grid // 8))]
+    ticks = cell_ticks(grid, 8)
     for name, key, title in (
         ("clean", "clean_patch_means", "Clean patches"),
         ("noised", "patch_means", f"Noised at step {noised['step']}"),

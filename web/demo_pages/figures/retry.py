@@ -17,12 +17,7 @@ def retry_figures(r: dict) -> list[Figure]:
         x_range=(0.4, tries + 0.6),
         note=f"{r['runs']} simulated runs against the exact distribution",
     )
-    attempts.bars(
-        [k - 0.38 for k in ks],
-        [k + 0.38 for k in ks],
-        [h / r["runs"] for h in r["attempts_histogram"]],
-        "simulated",
-    )
+    attempts.columns(ks, [h / r["runs"] for h in r["attempts_histogram"]], "simulated")
     attempts.points(ks, r["attempts_distribution_exact"], "exact", colour=INK)
     rows = []
     for k, run in enumerate(r["timelines"], start=1):

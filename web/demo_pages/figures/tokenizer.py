@@ -35,12 +35,7 @@ def tokenizer_figures(r: dict) -> list[Figure]:
             x_range=(0.4, top + 0.6),
             height=300,
         )
-        chart.bars(
-            [k - 0.38 for k in ks],
-            [k + 0.38 for k in ks],
-            [lengths.count(k) for k in ks],
-            "Viterbi",
-        )
+        chart.columns(ks, [lengths.count(k) for k in ks], "Viterbi")
         if r["samples"]:
             mean = [
                 sum(len(p["bytes"]) // 2 == k for s in r["samples"] for p in s["pieces"])
