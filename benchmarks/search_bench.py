@@ -1,0 +1,452 @@
+"""Search: index build time, index size and query latency of coolpapers' index against tantivy
+and against SQLite FTS5 with its own unicode61 tokenizer, on the same synthetic papers.
+
+    .venv/bin/python -m benchmarks.search_bench --sizes 100000,1000000
+
+The papers are made from the real titles and abstracts in tests/fixtures (sentences drawn
+from them, one word in ten replaced by a word of a Zipf-distributed vocabulary of made-up words,
+so that the corpus has a long tail of rare terms). The 200 queries are a fixed mix: 50 rare
+words, 50 common words, 50 two- or three-word phrases and 50 three-word queries.
+
+coolpapers is measured through its own code: ``rebuild_index`` reads the papers from the
+database (the build time includes that), and queries run through ``search_papers`` (count,
+top 10, papers loaded, highlights) and through the index alone (count and top-10 ids, as the
+baselines do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+ABSTRACTS = ROOT / "tests" / "fixtures" / "bytepiece" / "arxiv-abstracts.txt"
+SEED = 20241128
+TOP_K = 10
+QUERIES_PER_KIND = 50
+REPLACE_RATE = 0.1
+SYNTHETIC_VOCABULARY = 300_000
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    titles: list[str]
+    abstracts: list[str]
+    authors: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class BenchQuery:
+    kind: str  # rare, common, phrase, three
+    words: tuple[str, ...]
+
+    def ours(self) -> str:
+        joined = " ".join(self.words)
+        return f'"{joined}"' if self.kind == "phrase" else joined
+
+    def tantivy(self) -> str:
+        if self.kind == "phrase":
+            return '+"' + " ".join(self.words) + '"'
+        return " ".join(f"+{w}" for w in self.words)
+
+    def fts5(self) -> str:
+        if self.kind == "phrase":
+            return '"' + " ".join(self.words) + '"'
+        return " AND ".join(f'"{w}"' for w in self.words)
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def _sentences(texts: list[str]) -> list[list[str]]:
+    found = []
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            tokens = sentence.split()
+            if len(tokens) >= 4:
+                found.append(tokens)
+    return found
+
+
+def _made_up_words(rng: np.random.Generator, real: list[str], n: int) -> list[str]:
+    """Words made of the front of one real word and the back of another."""
+    long_words = [w.lower() for w in real if len(w) >= 5 and w.isalpha()]
+    heads = rng.integers(0, len(long_words), n)
+    tails = rng.integers(0, len(long_words), n)
+    made = []
+    for h, t in zip(heads, tails, strict=True):
+        a, b = long_words[h], long_words[t]
+        made.append(a[: max(2, len(a) // 2 + 1)] + b[len(b) // 2 :])
+    return list(dict.fromkeys(made))
+
+
+def make_corpus(n: int, seed: int = SEED) -> Corpus:
+    rng = np.random.default_rng(seed)
+    lines = [line for line in ABSTRACTS.read_text("utf-8").splitlines() if ". " in line]
+    real_titles = [line.split(". ", 1)[0] for line in lines]
+    sentences = _sentences([line.split(". ", 1)[1] for line in lines])
+    real_words = [w for s in sentences for w in s]
+    vocabulary = np.array(_made_up_words(rng, real_words, SYNTHETIC_VOCABULARY), dtype=object)
+    ranks = np.arange(1, len(vocabulary) + 1)
+    zipf = 1.0 / ranks
+    zipf /= zipf.sum()
+    title_words = [t.split() for t in real_titles]
+
+    n_sentences = rng.integers(4, 9, n)
+    picks = rng.integers(0, len(sentences), int(n_sentences.sum()))
+    total_words = sum(len(sentences[p]) for p in picks)
+    replace_mask = rng.random(total_words) < REPLACE_RATE
+    replacements = iter(rng.choice(vocabulary, int(replace_mask.sum()), p=zipf).tolist())
+    replace = replace_mask.tolist()
+    abstracts: list[str] = []
+    position = 0
+    cursor = 0
+    for count in n_sentences.tolist():
+        words: list[str] = []
+        for p in picks[cursor : cursor + count].tolist():
+            for w in sentences[p]:
+                words.append(next(replacements) if replace[position] else w)
+                position += 1
+        cursor += count
+        abstracts.append(" ".join(words))
+
+    title_picks = rng.integers(0, len(title_words), n)
+    title_mask = rng.random((n, 32)) < 0.3
+    title_replacements = iter(rng.choice(vocabulary, int(title_mask.sum()), p=zipf).tolist())
+    title_replace = title_mask.tolist()
+    titles = []
+    for i, t in enumerate(title_picks):
+        words = title_words[t]
+        titles.append(
+            " ".join(
+                next(title_replacements) if title_replace[i][j % 32] else w
+                for j, w in enumerate(words)
+            )
+        )
+    first = [w.capitalize() for w in vocabulary[:3000]]
+    people = [f"{first[i % 3000]} {vocabulary[1000 + i].capitalize()}" for i in range(50_000)]
+    chosen = rng.integers(0, len(people), (n, 3))
+    authors = [(people[a], people[b], people[c]) for a, b, c in chosen]
+    return Corpus(titles, abstracts, authors)
+
+
+def make_queries(corpus: Corpus, seed: int = SEED) -> list[BenchQuery]:
+    rng = np.random.default_rng(seed + 1)
+    sample = rng.choice(len(corpus.titles), min(len(corpus.titles), 50_000), replace=False)
+    frequency: Counter[str] = Counter()
+    tokenized = {}
+    for i in sample:
+        words = re.findall(r"[a-z0-9]+", (corpus.titles[i] + " " + corpus.abstracts[i]).lower())
+        tokenized[i] = words
+        frequency.update(set(words))
+    by_df = [w for w, _ in frequency.most_common() if len(w) >= 4 and not w.isdigit()]
+    common = by_df[5:300]
+    rare = [w for w in by_df if frequency[w] == 2]
+    queries: list[BenchQuery] = []
+    for w in rng.choice(rare, QUERIES_PER_KIND, replace=False):
+        queries.append(BenchQuery("rare", (str(w),)))
+    for w in rng.choice(common, QUERIES_PER_KIND, replace=False):
+        queries.append(BenchQuery("common", (str(w),)))
+    docs = list(tokenized)
+    while len(queries) < 3 * QUERIES_PER_KIND:
+        words = tokenized[docs[int(rng.integers(0, len(docs)))]]
+        length = int(rng.integers(2, 4))
+        if len(words) > length:
+            start = int(rng.integers(0, len(words) - length))
+            queries.append(BenchQuery("phrase", tuple(words[start : start + length])))
+    while len(queries) < 4 * QUERIES_PER_KIND:
+        words = [w for w in tokenized[docs[int(rng.integers(0, len(docs)))]] if len(w) >= 4]
+        if len(set(words)) >= 3:
+            picked = rng.choice(sorted(set(words)), 3, replace=False)
+            queries.append(BenchQuery("three", tuple(str(w) for w in picked)))
+    return queries
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@dataclass(slots=True)
+class Result:
+    engine: str
+    papers: int
+    build_seconds: float
+    index_bytes: int
+    latencies: dict[str, list[float]]
+    build_cpu_seconds: float = 0.0  # CPU time of the whole process (all threads)
+
+    def percentile(self, q: float, kind: str | None = None) -> float:
+        values = (
+            [v for vs in self.latencies.values() for v in vs]
+            if kind is None
+            else self.latencies[kind]
+        )
+        return float(np.percentile(values, q)) * 1000
+
+
+def _time_queries(run, queries: list[BenchQuery], rounds: int = 2) -> dict[str, list[float]]:
+    for q in queries:  # warm the caches once
+        run(q)
+    latencies: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for q in queries:
+            start = time.perf_counter()
+            run(q)
+            latencies.setdefault(q.kind, []).append(time.perf_counter() - start)
+    return latencies
+
+
+def _dbstat_bytes(connection: sqlite3.Connection, like: str) -> int:
+    row = connection.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE ?", (like,)).fetchone()
+    return int(row[0] or 0)
+
+
+def bench_tantivy(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> Result:
+    import tantivy
+
+    path = workdir / "tantivy"
+    path.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in ("title", "abstract", "authors"):
+        builder.add_text_field(name, stored=False)
+    index = tantivy.Index(builder.build(), path=str(path))
+    start, cpu = time.perf_counter(), time.process_time()
+    writer = index.writer(heap_size=512_000_000)
+    for i in range(len(corpus.titles)):
+        writer.add_document(
+            tantivy.Document(
+                id=str(i),
+                title=corpus.titles[i],
+                abstract=corpus.abstracts[i],
+                authors=", ".join(corpus.authors[i]),
+            )
+        )
+    writer.commit()
+    writer.wait_merging_threads()
+    build, cpu = time.perf_counter() - start, time.process_time() - cpu
+    index.reload()
+    searcher = index.searcher()
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    boosts = {"title": 10.0, "abstract": 4.0, "authors": 2.0}
+    fields = ["title", "abstract", "authors"]
+
+    def run(q: BenchQuery) -> None:
+        parsed = index.parse_query(q.tantivy(), fields, field_boosts=boosts)
+        found = searcher.search(parsed, TOP_K, count=True)
+        for _, address in found.hits:
+            searcher.doc(address)
+
+    return Result("tantivy", len(corpus.titles), build, size, _time_queries(run, queries), cpu)
+
+
+def bench_unicode61(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> Result:
+    path = workdir / "unicode61.db"
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, abstract, authors, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    start, cpu = time.perf_counter(), time.process_time()
+    batch = 10_000
+    for low in range(0, len(corpus.titles), batch):
+        high = min(low + batch, len(corpus.titles))
+        with connection:
+            connection.executemany(
+                "INSERT INTO fts (rowid, title, abstract, authors) VALUES (?, ?, ?, ?)",
+                (
+                    (i, corpus.titles[i], corpus.abstracts[i], ", ".join(corpus.authors[i]))
+                    for i in range(low, high)
+                ),
+            )
+    with connection:
+        connection.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+    build, cpu = time.perf_counter() - start, time.process_time() - cpu
+    size = _dbstat_bytes(connection, "fts%")
+
+    def run(q: BenchQuery) -> None:
+        match = q.fts5()
+        connection.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
+        connection.execute(
+            "SELECT rowid, bm25(fts, 10.0, 4.0, 2.0) AS s FROM fts WHERE fts MATCH ? "
+            "ORDER BY s LIMIT ?",
+            (match, TOP_K),
+        ).fetchall()
+
+    latencies = _time_queries(run, queries)
+    result = Result("fts5 unicode61", len(corpus.titles), build, size, latencies, cpu)
+    connection.close()
+    return result
+
+
+def _load_papers(path: Path, corpus: Corpus) -> None:
+    from cli.db import upgrade_database
+
+    upgrade_database(f"sqlite+aiosqlite:///{path}")
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")
+    now = "2025-01-01 00:00:00.000000"
+    names = sorted({a for authors in corpus.authors for a in authors})
+    author_ids = {name: i + 1 for i, name in enumerate(names)}
+    base = dt.date(2010, 1, 1)
+    with connection:
+        connection.executemany(
+            "INSERT INTO authors (id, name) VALUES (?, ?)", ((i, n) for n, i in author_ids.items())
+        )
+        connection.executemany(
+            "INSERT INTO papers (id, version, title, abstract, published, withdrawn, hidden, "
+            "created_at, modified_at) VALUES (?, 1, ?, ?, ?, 0, 0, ?, ?)",
+            (
+                (
+                    f"{i:08d}",
+                    corpus.titles[i],
+                    corpus.abstracts[i],
+                    f"{(base + dt.timedelta(days=i % 5000)).isoformat()} 00:00:00.000000",
+                    now,
+                    now,
+                )
+                for i in range(len(corpus.titles))
+            ),
+        )
+        connection.executemany(
+            "INSERT INTO paper_authors (paper_id, position, author_id) VALUES (?, ?, ?)",
+            (
+                (f"{i:08d}", position, author_ids[name])
+                for i, authors in enumerate(corpus.authors)
+                for position, name in enumerate(authors)
+            ),
+        )
+    connection.close()
+
+
+def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> list[Result]:
+    from models.db import create_engine, session_factory
+    from models.settings import Settings
+    from search import rebuild_index, search_papers, shared_analyzer
+    from search import sqlite as index_sql
+    from search.engine import filters_of
+    from search.query import parse_query
+
+    path = workdir / "coolpapers.db"
+    _load_papers(path, corpus)
+    url = f"sqlite+aiosqlite:///{path}"
+    analyzer = shared_analyzer()
+
+    async def go() -> tuple[float, float, dict[str, list[float]], dict[str, list[float]]]:
+        engine = create_engine(url, settings=Settings(DATABASE_URL=url))
+        sessions = session_factory(engine)
+        start, cpu = time.perf_counter(), time.process_time()
+        await rebuild_index(sessions)
+        build, cpu = time.perf_counter() - start, time.process_time() - cpu
+        full: dict[str, list[float]] = {}
+        raw: dict[str, list[float]] = {}
+        async with sessions() as session:
+            for rounds, target, call in ((2, full, "full"), (2, raw, "raw")):
+                for warm in (True, False):
+                    for _ in range(1 if warm else rounds):
+                        for q in queries:
+                            t0 = time.perf_counter()
+                            if call == "full":
+                                await search_papers(session, q.ours(), limit=TOP_K)
+                            else:
+                                parsed = parse_query(q.ours())
+                                await index_sql.run_search(
+                                    session,
+                                    parsed,
+                                    filters_of(parsed),
+                                    analyzer,
+                                    sort="relevance",
+                                    limit=TOP_K,
+                                    offset=0,
+                                )
+                            if not warm:
+                                target.setdefault(q.kind, []).append(time.perf_counter() - t0)
+        await engine.dispose()
+        return build, cpu, full, raw
+
+    build, cpu, full, raw = asyncio.run(go())
+    connection = sqlite3.connect(path)
+    size = _dbstat_bytes(connection, "search%")
+    connection.close()
+    n = len(corpus.titles)
+    return [
+        Result("coolpapers (search_papers)", n, build, size, full, cpu),
+        Result("coolpapers (index only)", n, build, size, raw, cpu),
+    ]
+
+
+def _report(results: list[Result], queries: list[BenchQuery]) -> str:
+    lines = []
+    baseline = results[0]
+    lines.append(
+        f"{'engine':28} {'papers':>9} {'build s':>8} {'papers/s':>9} {'per CPU s':>9} "
+        f"{'size MB':>8} {'p50 ms':>7} {'p99 ms':>7} {'p50 ratio':>9}"
+    )
+    for r in results:
+        lines.append(
+            f"{r.engine:28} {r.papers:>9} {r.build_seconds:>8.1f} "
+            f"{r.papers / r.build_seconds:>9.0f} {r.papers / max(r.build_cpu_seconds, 1e-9):>9.0f} "
+            f"{r.index_bytes / 1e6:>8.1f} "
+            f"{r.percentile(50):>7.2f} {r.percentile(99):>7.2f} "
+            f"{r.percentile(50) / baseline.percentile(50):>9.2f}"
+        )
+    lines.append(f"(p50 ratio: against {baseline.engine}, measured in the same run)")
+    kinds = sorted({q.kind for q in queries})
+    lines.append("")
+    lines.append(f"{'p50 / p99 ms by kind':28} " + " ".join(f"{k:>15}" for k in kinds))
+    for r in results:
+        cells = [f"{r.percentile(50, k):6.2f} /{r.percentile(99, k):7.2f}" for k in kinds]
+        lines.append(f"{r.engine:28} " + " ".join(f"{c:>15}" for c in cells))
+    return "\n".join(lines)
+
+
+def _load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000", help="comma-separated numbers of papers")
+    parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir)")
+    parser.add_argument("--skip", default="", help="comma-separated: tantivy, unicode61")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    for size in (int(s) for s in args.sizes.split(",")):
+        workdir = Path(tempfile.mkdtemp(prefix="search-bench-", dir=args.workdir))
+        try:
+            started = time.perf_counter()
+            corpus = make_corpus(size)
+            queries = make_queries(corpus)
+            print(f"\n== {size} papers (made in {time.perf_counter() - started:.0f} s), "
+                  f"{len(queries)} queries, {os.cpu_count()} cores, "
+                  f"load average {_load()}", flush=True)  # fmt: skip
+            results = []
+            if "tantivy" not in skip:
+                results.append(bench_tantivy(corpus, queries, workdir))
+                print(f"tantivy built in {results[-1].build_seconds:.1f} s", flush=True)
+            results.extend(bench_coolpapers(corpus, queries, workdir))
+            print(f"coolpapers built in {results[-1].build_seconds:.1f} s", flush=True)
+            if "unicode61" not in skip:
+                results.append(bench_unicode61(corpus, queries, workdir))
+            print(_report(results, queries), flush=True)
+            print("load average at the end: " + _load(), flush=True)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
