@@ -1,8 +1,6 @@
-"""The tokenizer demo: the site's BytePiece tokenizer on any text, Viterbi and sampled.
-
-Unlike the other demos (in the `demos` package, which imports nothing of the site), this one
-runs the shipped tokenizer model, so it lives with the pages.
-"""
+"""The tokenizer demo, the one demo page whose function the site defines itself (the others
+come from `demos`): the shipped BytePiece model's Viterbi segmentation of any text, sampled
+segmentations beside it, and the result classes the JSON endpoint serialises."""
 
 from __future__ import annotations
 
