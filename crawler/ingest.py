@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -43,6 +44,9 @@ from models.schema import (
 )
 
 BATCH_SIZE = 1000
+# SQLite fast path: rows per INSERT statement, and SQLite's limit on parameters (3.32+).
+ROWS_PER_STATEMENT = 100
+SQLITE_MAX_PARAMETERS = 32_000
 
 # Called after each batch, in the batch's transaction, with the ids of the papers whose stored
 # fields changed (new, replaced or filled in). The composition layer (cli, web) registers the
@@ -392,10 +396,10 @@ async def _write_authors(
     await _insert_ignore(session, Author.__table__, [{"name": n} for n in names])
     if session.bind.dialect.name == "sqlite":
         # SQLite looks each author's id up itself, row by row, in the same statement.
-        connection = await session.connection()
-        await connection.exec_driver_sql(
-            "INSERT INTO paper_authors (paper_id, position, author_id, affiliation) "
-            "VALUES (?, ?, (SELECT id FROM authors WHERE name = ?), ?)",
+        await _execute_rows(
+            session,
+            "INSERT INTO paper_authors (paper_id, position, author_id, affiliation)",
+            "(?, ?, (SELECT id FROM authors WHERE name = ?), ?)",
             [
                 (r.arxiv_id, i, a.name, a.affiliation)
                 for r in records
@@ -472,11 +476,11 @@ async def _insert(
         for c in table.columns
         if c.name not in rows[0] and c.default is not None and c.default.is_scalar
     }
-    sql = (
+    head = (
         f"INSERT {'OR IGNORE ' if ignore else ''}INTO {table.name} "
-        f"({', '.join([*names, *defaults])}) "
-        f"VALUES ({', '.join('?' * (len(names) + len(defaults)))})"
+        f"({', '.join([*names, *defaults])})"
     )
+    placeholders = f"({', '.join('?' * (len(names) + len(defaults)))})"
     fixed = tuple(defaults.values())
     get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     memo: dict[Any, Any] = {}  # a batch repeats its timestamp in every row
@@ -495,9 +499,38 @@ async def _insert(
                     values[i] = convert(values[i])
             values = tuple(values)
         params.append(values + fixed if fixed else values)
+    return await _execute_rows(session, head, placeholders, params)
+
+
+async def _execute_rows(
+    session: AsyncSession, head: str, placeholders: str, rows: list[tuple]
+) -> int:
+    """``head VALUES placeholders`` for every row, several rows per statement; returns the
+    number of rows changed.
+
+    Many rows per statement make SQLite insert them in one step, without going back to
+    Python (and to the GIL) between rows.
+    """
+    if not rows:
+        return 0
+    per_statement = max(1, min(ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // len(rows[0])))
     connection = await session.connection()
-    result = await connection.exec_driver_sql(sql, params)
-    return max(result.rowcount, 0)
+    changed = 0
+    whole = len(rows) - len(rows) % per_statement
+    if whole:
+        statement = f"{head} VALUES {', '.join([placeholders] * per_statement)}"
+        groups = [
+            tuple(chain.from_iterable(rows[start : start + per_statement]))
+            for start in range(0, whole, per_statement)
+        ]
+        result = await connection.exec_driver_sql(statement, groups)
+        changed += max(result.rowcount, 0)
+    if whole < len(rows):
+        rest = rows[whole:]
+        statement = f"{head} VALUES {', '.join([placeholders] * len(rest))}"
+        result = await connection.exec_driver_sql(statement, tuple(chain.from_iterable(rest)))
+        changed += max(result.rowcount, 0)
+    return changed
 
 
 def _sqlite_converter(
