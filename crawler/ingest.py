@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Dialect,
@@ -347,7 +348,7 @@ async def _ingest_batch(
     await _write_categories(
         session, rewrite_categories, replace=[r.arxiv_id for r, p in plans if p.kind == "replace"]
     )
-    version_rows = [_version_row(record, v) for record, p in plans for v in p.new_versions]
+    version_rows = [row for record, p in plans for row in _version_rows(record, p.new_versions)]
     if version_rows:
         await _insert_ignore(session, PaperVersion.__table__, version_rows)
 
@@ -363,15 +364,23 @@ async def _ingest_batch(
     return counts
 
 
-def _version_row(record: PaperRecord, version: int) -> dict[str, object]:
-    info = next((v for v in record.versions if v.version == version), None)
-    return {
-        "paper_id": record.arxiv_id,
-        "version": version,
-        "submitted": info.submitted if info else None,
-        "size": info.size if info else None,
-        "source_type": info.source_type if info else None,
-    }
+def _version_rows(record: PaperRecord, versions: tuple[int, ...]) -> list[dict[str, object]]:
+    if not versions:
+        return []
+    known = {v.version: v for v in record.versions}
+    rows = []
+    for version in versions:
+        info = known.get(version)
+        rows.append(
+            {
+                "paper_id": record.arxiv_id,
+                "version": version,
+                "submitted": info.submitted if info else None,
+                "size": info.size if info else None,
+                "source_type": info.source_type if info else None,
+            }
+        )
+    return rows
 
 
 async def _update_papers(session: AsyncSession, rows: list[dict[str, object]]) -> None:
@@ -537,6 +546,8 @@ def _sqlite_converter(
     column: Column, dialect: Dialect, memo: dict[Any, Any]
 ) -> Callable[[Any], Any] | None:
     """How a value of ``column`` is bound on SQLite: as SQLAlchemy would bind it."""
+    if isinstance(column.type, Boolean):
+        return None  # sqlite3 binds a bool as the integer SQLAlchemy would
     if isinstance(column.type, UTCDateTime):
 
         def convert(value: dt.datetime) -> str:

@@ -79,3 +79,42 @@ async def test_shared_authors_map_to_one_row_each(sessions, database_path):
         ("2401.00001", "A"), ("2401.00001", "B"), ("2401.00002", "B"), ("2401.00002", "C"),
         ("2401.00003", "C"), ("2401.00003", "A"), ("2401.00003", "D"),
     ]  # fmt: skip
+
+
+async def test_rows_written_by_the_fast_path_equal_those_of_sqlalchemy(sessions, database_path):
+    from crawler.ingest import _insert
+
+    moment = dt.datetime(2008, 1, 23, 21, 6, 41, 123, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+    def row(paper_id: str) -> dict:
+        return {
+            "id": paper_id, "version": 2, "title": "t", "abstract": "", "withdrawn": True,
+            "published": moment, "updated": None, "created_at": moment, "modified_at": moment,
+        }  # fmt: skip
+
+    async with sessions.begin() as session:
+        await session.execute(Paper.__table__.insert(), [row("core")])
+        await _insert(session, Paper.__table__, [row("fast")])
+    with sqlite3.connect(database_path) as connection:
+        core, fast = (
+            connection.execute("select * from papers where id = ?", (i,)).fetchone()[1:]
+            for i in ("core", "fast")
+        )
+    assert core == fast
+
+
+async def test_many_rows_go_in_statements_of_many_rows(sessions, database_path):
+    from crawler.ingest import ROWS_PER_STATEMENT
+
+    records = [
+        PaperRecord(arxiv_id=f"2401.{i:05d}", version=1, title=f"t{i}")
+        for i in range(2 * ROWS_PER_STATEMENT + 7)
+    ]
+    async with sessions.begin() as session:
+        counts = await ingest(session, records)
+    assert counts.new == len(records) == sum(1 for _ in _ids(database_path))
+
+
+def _ids(path):
+    with sqlite3.connect(path) as connection:
+        return [r[0] for r in connection.execute("select id from papers")]
