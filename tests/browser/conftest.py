@@ -64,7 +64,7 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site_url(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing")
@@ -76,7 +76,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) 
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(site_url: str):
     from playwright.sync_api import sync_playwright
 
