@@ -1,4 +1,8 @@
-"""Getting arXiv into the database: parsing every arXiv format into one paper record type,
-the idempotent ingest that upserts those records, and (as they land) the polite fetchers
-for the daily feeds, the search API and OAI-PMH.
+"""Getting arXiv into the database.
+
+``crawler.parse`` reads every arXiv format into one paper record type (``crawler.records``),
+``crawler.ingest`` upserts those records idempotently, ``crawler.imports`` loads files,
+``crawler.fetch`` holds the polite fetchers of the daily feeds, the search API and OAI-PMH,
+``crawler.runs`` records every crawl, ``crawler.schedule`` runs crawls on arXiv's calendar and
+``crawler.reconcile`` checks a day's coverage.
 """
