@@ -39,12 +39,16 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
+    """One page of results; ``total`` is exact, or with ``total_exact`` False a lower bound
+    (a query without filters counts ``search.sqlite.COUNT_LIMIT`` matches at most)."""
+
     query: Query
     total: int
     hits: list[SearchHit]
     sort: Sort
     limit: int
     offset: int
+    total_exact: bool = True
 
 
 def _latest(*days: dt.date | None) -> dt.date | None:
@@ -135,4 +139,4 @@ async def search_papers(
         )
         for paper in papers
     ]
-    return SearchPage(parsed, found.total, hits, sort, limit, offset)
+    return SearchPage(parsed, found.total, hits, sort, limit, offset, found.exact)

@@ -34,7 +34,8 @@ from search.schema import DOCS_TABLE, FTS_TABLE, VOCAB_TABLE
 
 _IDS = "(SELECT value FROM json_each(:ids))"
 _FIELD_SEPARATOR = "\x1e"  # never in terms: they are letters, digits and spaces
-RANK_LIMIT = 5000  # matches ranked at most by one query (see _ranked_unfiltered)
+RANK_LIMIT = 2000  # matches scored at most for one page (see _ranked_unfiltered)
+COUNT_LIMIT = 10_000  # matches counted at most without filters; more is "at least"
 _BM25 = f"bm25({FTS_TABLE}, {', '.join(repr(w) for w in WEIGHTS)})"
 
 
@@ -264,8 +265,9 @@ def _category_papers(categories: Sequence[str], name: str, params: dict[str, obj
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    total: int
+    total: int  # the number of matches, or a lower bound of it when not ``exact``
     ranked: list[tuple[str, float]]  # (paper id, score: higher is better)
+    exact: bool = True
 
 
 async def run_search(
@@ -289,9 +291,13 @@ async def run_search(
     return await _ranked_filtered(session, match, filters, sort=sort, limit=limit, offset=offset)
 
 
-async def _count(session: AsyncSession, match: str) -> int:
-    statement = text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
-    return int((await session.execute(statement, {"match": match})).scalar_one())
+async def _count(session: AsyncSession, match: str, cap: int) -> int:
+    """The number of matches, counted up to ``cap`` (FTS5 stops there)."""
+    statement = text(
+        f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match "
+        "LIMIT :cap)"
+    )
+    return int((await session.execute(statement, {"match": match, "cap": cap})).scalar_one())
 
 
 async def _ranked_unfiltered(
@@ -299,16 +305,18 @@ async def _ranked_unfiltered(
 ) -> Found:
     """BM25 computes a score for every match, so a query with more than ``RANK_LIMIT``
     matches is ranked in blocks: the matches with a query term in the title first, then the
-    others; within each, the ``RANK_LIMIT`` most recently indexed, then the older ones."""
+    others; within each, the ``RANK_LIMIT`` most recently indexed, then the older ones.
+    Matches are counted up to ``COUNT_LIMIT``."""
     match = match_expression(query, analyzer)
     assert match is not None
-    total = await _count(session, match)
+    total = await _count(session, match, COUNT_LIMIT)
+    exact = total < COUNT_LIMIT
     if total == 0 or offset >= total:
-        return Found(total, [])
+        return Found(total, [], exact)
     parts = [(match, total)]
     tiers = title_tiers(query, analyzer) if total > RANK_LIMIT else None
     if tiers is not None:
-        in_title = await _count(session, tiers[0])
+        in_title = await _count(session, tiers[0], COUNT_LIMIT)
         parts = [(tiers[0], in_title), (tiers[1], total - in_title)]
     ranked: list[tuple[str, float]] = []
     skip, want = offset, limit
@@ -321,7 +329,7 @@ async def _ranked_unfiltered(
         found = await _rank_part(session, expression, count, skip=skip, want=want)
         ranked.extend(found)
         skip, want = 0, want - len(found)
-    return Found(total, ranked)
+    return Found(total, ranked, exact)
 
 
 async def _rank_part(

@@ -1,11 +1,12 @@
 """Search: the ``/search`` page and ``/api/search``.
 
 ``GET /api/search?q=&category=&from=&until=&sort=relevance|date&limit=&offset=`` answers
-``{"query", "total", "sort", "limit", "offset", "spans", "results": [...]}``; each result has
-``id``, ``title``, ``abstract``, ``authors``, ``categories``, ``date`` (first version, ISO day),
-``score`` (higher is better) and ``highlights``: ``{"title": [[start, end], ...], "abstract":
-[...]}``, offsets in characters (Unicode code points, as Python and JSON strings count them; not
-UTF-16 units) into ``title`` and ``abstract``, end exclusive. ``q`` may hold anything: it is
+``{"query", "total", "total_exact", "sort", "limit", "offset", "spans", "results": [...]}``
+(``total_exact`` false: at least ``total`` papers match, a broad query's count stops there);
+each result has ``id``, ``title``, ``abstract``, ``authors``, ``categories``, ``date`` (first
+version, ISO day), ``score`` (higher is better) and ``highlights``: ``{"title": [[start, end],
+...], "abstract": [...]}``, offsets in characters (Unicode code points, as Python counts them;
+not UTF-16 units) into ``title`` and ``abstract``, end exclusive. ``q`` may hold anything: it is
 never an error. ``category`` may be repeated or comma-separated; ``from`` and ``until`` take
 ``2024``, ``2024-03`` or ``2024-03-09``. A malformed parameter other than ``q`` is a 400.
 """
@@ -157,6 +158,7 @@ async def api_search(request: Request) -> JSONResponse:
         {
             "query": wanted.q,
             "total": page.total,
+            "total_exact": page.total_exact,
             "sort": page.sort,
             "limit": page.limit,
             "offset": page.offset,

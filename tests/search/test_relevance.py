@@ -290,3 +290,14 @@ async def test_a_very_broad_query_is_ranked_in_blocks(sample_sessions, monkeypat
     assert [h.paper.id for page in pages for h in page.hits] == ids
     first = [h.score for h in broad.hits[:8]]
     assert first == sorted(first, reverse=True)
+
+
+async def test_a_broad_query_counts_up_to_a_limit(sample_sessions, monkeypatch) -> None:
+    async with sample_sessions() as session:
+        full = await search_papers(session, "the", limit=5)
+    monkeypatch.setattr("search.sqlite.COUNT_LIMIT", 50)
+    async with sample_sessions() as session:
+        capped = await search_papers(session, "the", limit=5)
+    assert full.total_exact and full.total > 50
+    assert not capped.total_exact and capped.total == 50
+    assert len(capped.hits) == 5
