@@ -18,6 +18,7 @@ class PaperText:
     abstract: str
     authors: tuple[str, ...]
     hidden: bool = False
+    modified_at: object = None  # the paper's modified_at when it was read
 
 
 async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[PaperText]:
@@ -27,7 +28,9 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
     ids = list(dict.fromkeys(paper_ids))
     rows = (
         await session.execute(
-            select(Paper.id, Paper.title, Paper.abstract, Paper.hidden).where(Paper.id.in_(ids))
+            select(Paper.id, Paper.title, Paper.abstract, Paper.hidden, Paper.modified_at).where(
+                Paper.id.in_(ids)
+            )
         )
     ).all()
     authors: dict[str, list[str]] = {}
@@ -46,6 +49,7 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
             row.abstract or "",
             tuple(authors.get(row.id, ())),
             bool(row.hidden),
+            row.modified_at,
         )
         for row in rows
     ]
@@ -57,3 +61,11 @@ async def paper_id_batches(session: AsyncSession, after: str | None, size: int) 
     if after is not None:
         statement = statement.where(Paper.id > after)
     return list((await session.execute(statement)).scalars())
+
+
+async def modification_stamps(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, object]:
+    """Each existing paper's ``modified_at`` (what changes whenever its fields do)."""
+    rows = await session.execute(
+        select(Paper.id, Paper.modified_at).where(Paper.id.in_(list(paper_ids)))
+    )
+    return {paper_id: stamp for paper_id, stamp in rows}

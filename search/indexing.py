@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.schema import Paper
 from search import sqlite
 from search.analysis import Analyzer
-from search.documents import PaperText, paper_id_batches, paper_texts
+from search.documents import PaperText, modification_stamps, paper_id_batches, paper_texts
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,8 @@ async def rebuild_index(
 class _Analyzed:
     entries: list[sqlite.Entry]
     hidden: list[str]
+    stamps: dict[str, object]  # modified_at of each paper when it was read
+    analyzer: Analyzer
 
 
 def _analyze(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Analyzed:
@@ -158,13 +160,26 @@ def _analyze(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Analyzed:
             if not t.hidden
         ],
         [t.id for t in texts if t.hidden],
+        {t.id: t.modified_at for t in texts},
+        analyzer,
     )
 
 
 async def _write_batch(sessions: async_sessionmaker[AsyncSession], batch: _Analyzed) -> int:
     async with sessions.begin() as session:
-        await sqlite.remove_documents(session, batch.hidden)
-        return await sqlite.write_documents(session, batch.entries)
+        # A paper changed since it was read (an ingest between the read and this write) was
+        # indexed by that ingest: read it again rather than write older terms over it.
+        stamps = await modification_stamps(session, list(batch.stamps))
+        moved = {i for i, stamp in batch.stamps.items() if stamps.get(i) != stamp}
+        entries = [e for e in batch.entries if e.paper_id not in moved]
+        hidden = [i for i in batch.hidden if i not in moved]
+        if moved:
+            again = _analyze(batch.analyzer, await paper_texts(session, sorted(moved)))
+            entries += again.entries
+            hidden += again.hidden
+            hidden += sorted(moved - set(again.stamps))  # deleted meanwhile
+        await sqlite.remove_documents(session, hidden)
+        return await sqlite.write_documents(session, entries)
 
 
 @dataclass(slots=True)

@@ -189,3 +189,21 @@ def test_search_never_fails_on_any_text(sample_settings) -> None:
             runner.run(run("x" * 10_000 + " junk" * 2000))
         finally:
             runner.run(engine.dispose())
+
+
+async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> None:
+    from search.documents import paper_texts
+    from search.indexing import _analyze, _write_batch, shared_analyzer
+
+    search.install()
+    async with sessions.begin() as session:
+        await ingest(session, [record()])
+    async with sessions() as session:  # the rebuild reads the paper...
+        batch = _analyze(shared_analyzer(), await paper_texts(session, ["2501.00001"]))
+    async with sessions.begin() as session:  # ...an ingest replaces it...
+        await ingest(session, [record(2, title="Holographic axolotls", abstract="Axolotls.")])
+    await _write_batch(sessions, batch)  # ...then the rebuild writes its batch
+    async with sessions() as session:
+        assert await ids(session, "axolotls") == ["2501.00001"]
+        assert await ids(session, "zebrafish") == []
+        assert (await check_index(session, sample=None)).ok
