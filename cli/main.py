@@ -22,6 +22,7 @@ from cli.serve import serve
 from cli.stats import stats
 from cli.summarize import summarize
 from cli.tokenizer import tokenizer
+from crawler.ingest import on_papers_changed
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +37,7 @@ def cli(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    search.install()
+    search.install(on_papers_changed)
 
 
 cli.add_command(db)

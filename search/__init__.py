@@ -8,7 +8,8 @@ pure, so that another database's backend can reuse it.
 
 - ``search_papers(session, query, ...)``: one page of ranked papers with highlight spans;
 - ``parse_query(text)``: the plan of a query string (never fails);
-- ``install()``: index every ingest batch in its transaction (called by the site and the CLI);
+- ``install(on_papers_changed)``: index every ingest batch in its transaction (the site and
+  the CLI pass the ingest's hook registry, so that search depends on no crawler code);
 - ``index_papers(session, ids)``, ``rebuild_index(sessions)``, ``check_index(session)``;
 - ``related_paper_ids(session, paper_id, title, abstract)``.
 """

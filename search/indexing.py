@@ -69,14 +69,13 @@ async def _on_papers_changed(session: AsyncSession, paper_ids: list[str]) -> Non
     await index_papers(session, paper_ids)
 
 
-def install(register: Callable[[Callable[..., object]], None] | None = None) -> None:
+def install(register: Callable[[Callable[..., object]], None]) -> None:
     """Index the papers of every ingest batch in its transaction (idempotent).
 
-    ``register`` defaults to the ingest's ``on_papers_changed``; the composition layer (the
-    site, the command line) calls this once at start-up.
+    ``register`` is the ingest's ``crawler.ingest.on_papers_changed``: the composition layer
+    (the site, the command line) passes it once at start-up, so that search depends on no
+    crawler code.
     """
-    if register is None:
-        from crawler.ingest import on_papers_changed as register
     if register in _installed:
         return
     register(_on_papers_changed)

@@ -11,6 +11,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 import search
+from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from web import admin, api, demo_pages, pages, summaries
@@ -22,7 +23,7 @@ from web.templating import STATIC_DIR
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
-    search.install()
+    search.install(on_papers_changed)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

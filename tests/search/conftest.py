@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import search
 from crawler.imports import import_files
+from crawler.ingest import on_papers_changed
 from crawler.sample import sample_files
 from models.db import create_engine, session_factory
 from models.settings import Settings
@@ -29,7 +30,7 @@ async def _import_sample(url: str) -> None:
 @pytest.fixture(scope="session")
 def sample_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample archive imported with the search index installed, made once."""
-    search.install()
+    search.install(on_papers_changed)
     path = tmp_path_factory.mktemp("sample") / "sample.db"
     shutil.copy(migrated_template, path)
     asyncio.run(_import_sample(sqlite_url(path)))
@@ -51,7 +52,7 @@ def sample_settings(
 async def sample_sessions(
     sample_settings: Settings,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    search.install()
+    search.install(on_papers_changed)
     engine = create_engine(settings=sample_settings)
     try:
         yield session_factory(engine)

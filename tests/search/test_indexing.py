@@ -12,7 +12,7 @@ from sqlalchemy import text, update
 
 import search
 from crawler import ingest as ingest_module
-from crawler.ingest import ingest
+from crawler.ingest import ingest, on_papers_changed
 from crawler.records import AuthorRecord, PaperRecord, VersionRecord
 from models.db import create_engine, session_factory
 from models.schema import Paper
@@ -49,14 +49,14 @@ def index_rows(path) -> tuple[int, int]:
 
 
 def test_install_registers_one_hook_however_often_it_is_called() -> None:
-    search.install()
-    search.install()
+    search.install(on_papers_changed)
+    search.install(on_papers_changed)
     hooks = [h for h in ingest_module._after_write if h.__module__ == "search.indexing"]
     assert len(hooks) == 1
 
 
 async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions) -> None:
-    search.install()
+    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
         assert await ids(session, "zebrafish") == ["2501.00001"]
@@ -65,7 +65,7 @@ async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions)
 
 
 async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_path) -> None:
-    search.install()
+    search.install(on_papers_changed)
     try:
         async with sessions.begin() as session:
             await ingest(session, [record()])
@@ -78,7 +78,7 @@ async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_pat
 
 
 async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) -> None:
-    search.install()
+    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions.begin() as session:
@@ -91,7 +91,7 @@ async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) 
 
 
 async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> None:
-    search.install()
+    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     before = sqlite3.connect(database_path).execute("SELECT docid FROM search_docs").fetchall()
@@ -105,7 +105,7 @@ async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> N
 
 
 async def test_hidden_and_deleted_papers_leave_the_index(sessions, database_path) -> None:
-    search.install()
+    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
         await session.execute(update(Paper).values(hidden=True))
@@ -195,7 +195,7 @@ async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> N
     from search.documents import paper_texts
     from search.indexing import _analyze, _write_batch, shared_analyzer
 
-    search.install()
+    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions() as session:  # the rebuild reads the paper...
