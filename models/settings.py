@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_CATEGORIES),
         description="Categories crawled by default (comma-separated or a JSON list).",
     )
+    TOKENIZER_MODEL: str = Field(
+        "",
+        description="BytePiece model file (JSON, or gzip-compressed JSON) that search indexes"
+        " with (empty: the shipped model trained on arXiv abstracts; after a change, run"
+        " 'coolpapers index rebuild').",
+    )
     LLM_BASE_URL: str = Field(
         "",
         description="OpenAI-compatible endpoint for summaries, e.g. https://api.openai.com/v1"
@@ -109,6 +115,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"DATABASE_URL must be a URL such as {DEFAULT_DATABASE_URL!r}, got {value!r}"
             )
+        return value
+
+    @field_validator("TOKENIZER_MODEL")
+    @classmethod
+    def _model_file_exists(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"no such model file: {value}")
         return value
 
     @field_validator("CATEGORIES", "SUMMARY_LANGUAGES", mode="before")

@@ -67,14 +67,20 @@ class Analyzer:
     The index must be rebuilt when the model changes, since the stems follow its pieces.
     """
 
-    def __init__(self, tokenizer: Tokenizer | None = None) -> None:
+    def __init__(
+        self,
+        tokenizer: Tokenizer | None = None,
+        *,
+        load: Callable[[], Tokenizer] = default_tokenizer,
+    ) -> None:
         self._tokenizer = tokenizer
+        self._load = load
         self._stems = _StemCache(self._stem_terms)
 
     @property
     def tokenizer(self) -> Tokenizer:
         if self._tokenizer is None:
-            self._tokenizer = default_tokenizer()
+            self._tokenizer = self._load()
         return self._tokenizer
 
     def may_be_stem(self, word: str) -> bool:

@@ -17,16 +17,25 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Paper
+from models.settings import get_settings
 from search import sqlite
 from search.analysis import Analyzer
 from search.documents import PaperText, modification_stamps, paper_id_batches, paper_texts
+from tokenizer import Tokenizer, default_tokenizer
 
 log = logging.getLogger(__name__)
 
 REBUILD_BATCH = 1000
 MERGE_PAGES = 2000
 
-_shared_analyzer = Analyzer()
+
+def configured_tokenizer() -> Tokenizer:
+    """The tokenizer of the TOKENIZER_MODEL setting, or the shipped one when it is empty."""
+    path = get_settings().TOKENIZER_MODEL
+    return Tokenizer(path) if path else default_tokenizer()
+
+
+_shared_analyzer = Analyzer(load=configured_tokenizer)
 _warned_dialects: set[str] = set()
 
 
