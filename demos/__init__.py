@@ -7,8 +7,11 @@ Results hold only plain Python numbers, strings, lists and dicts, so `dataclasse
 JSON-ready data. `CATALOGUE` lists the demos for the index page and `FUNCTIONS` maps each slug to
 its function, whose keyword arguments are the endpoint's query parameters.
 
-demos imports nothing of coolpapers except `retry` (the retry demo runs its loop) and, when it
-is importable, `tokenizer` (the segmentation demo samples with it).
+demos imports nothing of coolpapers (numpy and scipy only). The two demos that run one of its
+objects take it as a keyword-only argument: `retry_runs(..., forms=RetryForms(loop=Retry,
+clock=FakeClock, gave_up=GaveUp))` (without it, a `DemoError`) and `segmentations(...,
+tokenizer_factory=Tokenizer)` (without it, numpy samples). The composing layer binds them with
+`inject(function, **dependencies)`, whose result takes the query parameters only.
 """
 
 from collections.abc import Callable
@@ -17,6 +20,7 @@ from demos.attention_scale import attention_scale as _attention_scale
 from demos.catalogue import CATALOGUE, DemoInfo, find
 from demos.errors import DemoError
 from demos.fourier_density import fourier_density as _fourier_density
+from demos.injection import inject
 from demos.length_extrapolation import length_extrapolation as _length_extrapolation
 from demos.lossless_input import lossless_input as _lossless_input
 from demos.retry_runs import retry_runs as _retry_runs
@@ -33,4 +37,4 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "fourier-density": _fourier_density,
 }
 
-__all__ = ["CATALOGUE", "FUNCTIONS", "DemoError", "DemoInfo", "find"]
+__all__ = ["CATALOGUE", "FUNCTIONS", "DemoError", "DemoInfo", "find", "inject"]

@@ -6,29 +6,78 @@ success rate 1 - p^T, E[attempts] = (1 - p^T) / (1 - p), E[sleeps] = E[attempts]
 article's intermediate "struggle" form (sleep inside ``__exit__``) also sleeps after the last
 failure, and a form that raises on giving up does so in p^T of the runs.
 
-Every run goes through the project's ``retry.Retry`` with a fake clock whose ``sleep`` only
-records. A run's outcome depends only on its script of call outcomes up to the first success,
-so each distinct script is run once through the loop and counted with its multiplicity.
+Every run goes through a retry loop with a fake clock whose ``sleep`` only records. demos imports
+neither: the caller passes them as ``forms=RetryForms(loop=Retry, clock=FakeClock,
+gave_up=GaveUp)`` (the site binds the project's ``retry`` objects). A run's outcome depends only
+on its script of call outcomes up to the first success, so each distinct script is run once
+through the loop and counted with its multiplicity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Protocol
 
 import numpy as np
 
 from demos import params
 from demos.blas import single_blas_thread
 from demos.errors import DemoError
-from retry import FakeClock, GaveUp, Retry
 
 TRIES_RANGE = (1, 20)
 RUNS_RANGE = (1, 200_000)
 SLEEP_RANGE = (0.0, 60.0)
 TIMELINE_RUNS = 8
 MAX_SCRIPT = 20
+
+
+class FakeClock(Protocol):
+    """A clock that stands still until ``sleep`` moves it, listing every wait in ``sleeps``."""
+
+    now: float
+    sleeps: list[float]
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class RetryLoop(Protocol):
+    """``for attempt in loop: with attempt: ...``, and what the run came to afterwards."""
+
+    @property
+    def allright(self) -> bool: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+    @property
+    def exception(self) -> BaseException | None: ...
+
+    def __iter__(self) -> Iterator[AbstractContextManager[object]]: ...
+
+
+class LoopFactory(Protocol):
+    def __call__(
+        self,
+        tries: int,
+        /,
+        *,
+        wait: float,
+        sleep: Callable[[float], None],
+        clock: FakeClock,
+        raise_on_give_up: bool,
+    ) -> RetryLoop: ...
+
+
+@dataclass(frozen=True)
+class RetryForms:
+    """What the demo runs: the loop, the fake clock and the exception raised on giving up."""
+
+    loop: LoopFactory
+    clock: Callable[[], FakeClock]
+    gave_up: type[BaseException]
 
 
 class FlakyCallError(Exception):
@@ -89,8 +138,11 @@ def retry_runs(
     runs: object = 10_000,
     seed: object = 0,
     sleep: object = 2.0,
+    *,
+    forms: RetryForms | None = None,
 ) -> RetryResult:
     """`runs` simulated blocks whose calls fail independently with probability `p_fail`."""
+    forms = _required(forms)
     p = params.real("p_fail", p_fail, 0.0, 1.0)
     tries = params.integer("tries", tries, *TRIES_RANGE)
     runs = params.integer("runs", runs, *RUNS_RANGE)
@@ -101,9 +153,11 @@ def retry_runs(
     leading = np.where(succeeded.any(axis=1), succeeded.argmax(axis=1), tries)
     by_failures = np.bincount(leading, minlength=tries + 1)
     scripts = {f: _script_of(f, tries) for f in range(tries + 1) if by_failures[f]}
-    quiet = {f: run_script(s, tries, wait) for f, s in scripts.items()}
-    raising = {f: run_script(s, tries, wait, raise_on_give_up=True) for f, s in scripts.items()}
-    struggle = {f: run_struggle(s, tries, wait) for f, s in scripts.items()}
+    quiet = {f: run_script(s, tries, wait, forms) for f, s in scripts.items()}
+    raising = {
+        f: run_script(s, tries, wait, forms, raise_on_give_up=True) for f, s in scripts.items()
+    }
+    struggle = {f: run_struggle(s, tries, wait, forms) for f, s in scripts.items()}
 
     def mean(by_script: dict[int, ScriptRun], field: str) -> float:
         total = sum(float(getattr(r, field)) * int(by_failures[f]) for f, r in by_script.items())
@@ -136,18 +190,32 @@ def retry_runs(
     )
 
 
-def retry_script(script: object = "F,F,S", tries: object = 5, sleep: object = 2.0) -> ScriptRun:
-    """One block run through `retry.Retry` with call outcomes given as text like "F,F,S"."""
+def retry_script(
+    script: object = "F,F,S",
+    tries: object = 5,
+    sleep: object = 2.0,
+    *,
+    forms: RetryForms | None = None,
+) -> ScriptRun:
+    """One block run through the retry loop with call outcomes given as text like "F,F,S"."""
+    forms = _required(forms)
     tries = params.integer("tries", tries, *TRIES_RANGE)
     wait = params.real("sleep", sleep, *SLEEP_RANGE)
-    return run_script(parse_script(script), tries, wait)
+    return run_script(parse_script(script), tries, wait, forms)
 
 
-def struggle_script(script: object = "F,F,S", tries: object = 5, sleep: object = 2.0) -> ScriptRun:
+def struggle_script(
+    script: object = "F,F,S",
+    tries: object = 5,
+    sleep: object = 2.0,
+    *,
+    forms: RetryForms | None = None,
+) -> ScriptRun:
     """The same with the article's "struggle" form, which sleeps in ``__exit__``."""
+    forms = _required(forms)
     tries = params.integer("tries", tries, *TRIES_RANGE)
     wait = params.real("sleep", sleep, *SLEEP_RANGE)
-    return run_struggle(parse_script(script), tries, wait)
+    return run_struggle(parse_script(script), tries, wait, forms)
 
 
 def parse_script(script: object) -> str:
@@ -181,20 +249,20 @@ def attempts_distribution(p: float, tries: int) -> list[float]:
 
 
 def run_script(
-    script: str, tries: int, wait: float, *, raise_on_give_up: bool = False
+    script: str, tries: int, wait: float, forms: RetryForms, *, raise_on_give_up: bool = False
 ) -> ScriptRun:
-    """Run `script` through `retry.Retry` on a fake clock, recording attempts and sleeps."""
-    clock = FakeClock(now=0.0)
+    """Run `script` through the retry loop on a fake clock, recording attempts and sleeps."""
+    clock = forms.clock()
     events: list[Event] = []
     calls = iter(script)
     raised = False
     sleep = _recording(clock, events)
-    loop = Retry(tries, wait=wait, sleep=sleep, clock=clock, raise_on_give_up=raise_on_give_up)
+    loop = forms.loop(tries, wait=wait, sleep=sleep, clock=clock, raise_on_give_up=raise_on_give_up)
     try:
         for attempt in loop:
             with attempt:
                 _call(next(calls, "F"), clock, events)
-    except GaveUp:
+    except forms.gave_up:
         raised = True
     return ScriptRun(
         script=script,
@@ -208,9 +276,9 @@ def run_script(
     )
 
 
-def run_struggle(script: str, tries: int, wait: float) -> ScriptRun:
+def run_struggle(script: str, tries: int, wait: float, forms: RetryForms) -> ScriptRun:
     """The article's third form: ``for i in range(tries): with Struggle() as r: ...; break``."""
-    clock = FakeClock(now=0.0)
+    clock = forms.clock()
     events: list[Event] = []
     calls = iter(script)
     sleep = _recording(clock, events)
@@ -255,6 +323,12 @@ class _Struggle:
         self.exception = str(exc)
         self.sleep(self.wait)
         return True
+
+
+def _required(forms: RetryForms | None) -> RetryForms:
+    if forms is None:
+        raise DemoError("the retry demo needs the retry loop: pass forms=RetryForms(...)")
+    return forms
 
 
 def _script_of(failures: int, tries: int) -> str:

@@ -6,8 +6,9 @@ the vocabulary, taken as given (not renormalised). Sampling at temperature alpha
 P(w)^alpha / Z. Samplers:
 
 - "perfect": BytePiece's final algorithm (reservoir sampling with a running log-sum-exp per end
-  position), which hits the target exactly. It runs in the project's tokenizer when the values
-  sum to at most 1 (the rest of the mass goes to a piece that cannot match) and otherwise in a
+  position), which hits the target exactly. It runs in a tokenizer when the caller passes
+  ``tokenizer_factory`` (the site binds the project's ``tokenizer.Tokenizer``) and the values
+  sum to at most 1 (the rest of the mass goes to a piece that cannot match), and otherwise in a
   vectorised numpy transcription of the same algorithm.
 - "sigmoid": BytePiece 0.4.0's pairwise duels accept(new) with probability
   sigmoid(alpha (s_new - s_current)); biased when more than two paths meet.
@@ -21,8 +22,9 @@ import json
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import stats
@@ -31,11 +33,6 @@ from scipy.special import expit, logsumexp
 from demos import params
 from demos.blas import single_blas_thread
 from demos.errors import DemoError
-
-try:
-    from tokenizer import Tokenizer
-except ImportError:  # the numpy sampler covers every vocabulary on its own
-    Tokenizer = None  # type: ignore[assignment,misc]
 
 ALGORITHMS = ("perfect", "sigmoid", "nbest")
 ENGINES = ("tokenizer", "numpy")
@@ -62,6 +59,19 @@ DEFAULT_VOCAB: dict[str, float] = {
 COUNT_SCALE = 2**50
 # Never part of UTF-8 text, so a piece made of it absorbs the unused mass without matching.
 FILLER_PIECE = b"\xff"
+
+
+class SamplingTokenizer(Protocol):
+    """A BytePiece tokenizer, seeded, that samples segmentations at temperature alpha."""
+
+    @property
+    def backend(self) -> str: ...  # "compiled" or the slower pure Python
+
+    def segment(self, data: bytes, alpha: float) -> list[bytes]: ...
+
+
+# Builds a tokenizer from a BytePiece model (see `tokenizer_model`) and a seed.
+TokenizerFactory = Callable[[dict[str, list[object]], int], SamplingTokenizer]
 
 
 @dataclass(frozen=True)
@@ -108,12 +118,15 @@ def segmentations(
     seed: object = 0,
     nbest: object = 4,
     engine: object = None,
+    *,
+    tokenizer_factory: TokenizerFactory | None = None,
 ) -> SegmentationsResult:
     """Exact distribution of the segmentations of `text` next to `samples` sampled ones.
 
     `vocab` maps pieces to probabilities: a mapping, JSON object text, or "a:0.3,b:0.2" text
     (None: the reference vocabulary). `engine` ("tokenizer" or "numpy") picks where the
     perfect sampler runs; by default the tokenizer whenever it can represent the vocabulary.
+    The tokenizer is the one `tokenizer_factory` builds; without a factory numpy samples.
     Rows are sorted by exact probability; `target` is what the algorithm aims at (the exact
     probability, or for "nbest" its renormalisation over the n best).
     """
@@ -129,7 +142,7 @@ def segmentations(
     seed = params.seed(seed)
     nbest = params.integer("nbest", nbest, 1, 2 ** (MAX_TEXT_BYTES - 1))
     total = math.fsum(pieces.values())
-    tokenizer = _tokenizer(engine, algorithm, pieces, total, samples, seed)
+    tokenizer = _tokenizer(tokenizer_factory, engine, algorithm, pieces, total, samples, seed)
 
     scores = {p: math.log(v) for p, v in pieces.items()}
     found = enumerate_segmentations(data, scores)
@@ -352,32 +365,33 @@ def tokenizer_model(pieces: Mapping[bytes, float]) -> dict[str, list[object]]:
 
 
 def _tokenizer(
+    factory: TokenizerFactory | None,
     engine: object,
     algorithm: str,
     pieces: Mapping[bytes, float],
     total: float,
     samples: int,
     seed: int,
-) -> Tokenizer | None:
+) -> SamplingTokenizer | None:
     """The tokenizer that will sample, or None for the numpy samplers."""
     representable = total <= 1 + 1e-9
     if engine is None:
-        if algorithm != "perfect" or not representable or Tokenizer is None:
+        if algorithm != "perfect" or not representable or factory is None:
             return None
-        tokenizer = Tokenizer(tokenizer_model(pieces), seed=seed)
+        tokenizer = factory(tokenizer_model(pieces), seed)
         fast = tokenizer.backend == "compiled" or samples <= SLOW_TOKENIZER_SAMPLES
         return tokenizer if fast else None
     if params.choice("engine", engine, ENGINES) == "numpy":
         return None
     if algorithm != "perfect":
         raise DemoError("only the perfect sampler runs in the tokenizer")
-    if Tokenizer is None:
-        raise DemoError("the tokenizer package is not available")
+    if factory is None:
+        raise DemoError("the tokenizer is not available: pass tokenizer_factory=...")
     if not representable:
         raise DemoError(
             f"the tokenizer needs probabilities summing to at most 1, these sum to {total:g}"
         )
-    tokenizer = Tokenizer(tokenizer_model(pieces), seed=seed)
+    tokenizer = factory(tokenizer_model(pieces), seed)
     if tokenizer.backend != "compiled" and samples > SLOW_TOKENIZER_SAMPLES:
         raise DemoError(
             f"samples must be at most {SLOW_TOKENIZER_SAMPLES} with the pure-Python tokenizer"

@@ -1,11 +1,14 @@
 import dataclasses
 import inspect
 import json
+import subprocess
+import sys
 
 import pytest
 
 import demos
 from demos import CATALOGUE, FUNCTIONS, DemoError, find
+from tests.demos.served import INJECTED, SERVED
 
 # Small settings for each demo, used to check determinism and the shape of the results.
 SMALL = {
@@ -53,7 +56,7 @@ def test_submodules_stay_reachable_by_their_names():
 
 @pytest.mark.parametrize("slug", sorted(SMALL))
 def test_results_are_plain_json_and_reproducible(slug):
-    function = FUNCTIONS[slug]
+    function = SERVED[slug]
     first = function(**SMALL[slug])
     assert dataclasses.is_dataclass(first)
     data = dataclasses.asdict(first)
@@ -64,15 +67,29 @@ def test_results_are_plain_json_and_reproducible(slug):
 
 @pytest.mark.parametrize("slug", sorted(FUNCTIONS))
 def test_every_parameter_is_a_keyword_with_a_default(slug):
-    signature = inspect.signature(FUNCTIONS[slug])
+    signature = inspect.signature(SERVED[slug])
     for parameter in signature.parameters.values():
         assert parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
         assert parameter.default is not inspect.Parameter.empty
 
 
 @pytest.mark.parametrize("slug", sorted(FUNCTIONS))
+def test_only_the_injected_objects_are_keyword_only(slug):
+    parameters = inspect.signature(FUNCTIONS[slug]).parameters.values()
+    keyword_only = {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
+    assert keyword_only == dict.fromkeys(INJECTED.get(slug, {}))
+
+
+def test_importing_demos_loads_none_of_our_other_packages():
+    ours = "{'retry','tokenizer','models','crawler','search','summaries','web','cli'}"
+    code = f"import demos, sys; print([m for m in sys.modules if m.split('.')[0] in {ours}])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("slug", sorted(FUNCTIONS))
 def test_query_string_values_are_accepted_and_garbage_rejected(slug):
-    signature = inspect.signature(FUNCTIONS[slug])
+    signature = inspect.signature(SERVED[slug])
     numeric = [
         name
         for name, p in signature.parameters.items()
@@ -81,7 +98,7 @@ def test_query_string_values_are_accepted_and_garbage_rejected(slug):
     assert numeric, slug
     name = numeric[0]
     with pytest.raises(DemoError):
-        FUNCTIONS[slug](**{name: "not a number"})
+        SERVED[slug](**{name: "not a number"})
     with pytest.raises(TypeError):
-        FUNCTIONS[slug](unknown_parameter=1)
+        SERVED[slug](unknown_parameter=1)
     assert issubclass(DemoError, ValueError)

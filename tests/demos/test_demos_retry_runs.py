@@ -4,15 +4,16 @@ import json
 
 import pytest
 
+import demos.retry_runs as rr
+from demos import inject
 from demos.errors import DemoError
-from demos.retry_runs import (
-    attempts_distribution,
-    exact_values,
-    parse_script,
-    retry_runs,
-    retry_script,
-    struggle_script,
-)
+from demos.retry_runs import RetryForms, attempts_distribution, exact_values, parse_script
+from retry import FakeClock, GaveUp, Retry
+from tests.demos.served import FORMS
+
+retry_runs = inject(rr.retry_runs, forms=FORMS)
+retry_script = inject(rr.retry_script, forms=FORMS)
+struggle_script = inject(rr.struggle_script, forms=FORMS)
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,27 @@ def test_bad_parameters_raise_demo_error(kwargs):
 def test_bad_scripts_raise_demo_error(script):
     with pytest.raises(DemoError):
         retry_script(script)
+
+
+@pytest.mark.parametrize("function", [rr.retry_runs, rr.retry_script, rr.struggle_script])
+def test_without_the_retry_loop_the_demo_refuses(function):
+    with pytest.raises(DemoError, match="needs the retry loop"):
+        function()
+
+
+def test_the_injected_forms_are_the_ones_that_run():
+    loops, clocks = [], []
+
+    def loop(tries, **options):
+        loops.append((tries, options["raise_on_give_up"]))
+        return Retry(tries, **options)
+
+    def clock():
+        clocks.append(FakeClock())
+        return clocks[-1]
+
+    forms = RetryForms(loop=loop, clock=clock, gave_up=GaveUp)
+    run = rr.retry_script("F,S", tries=3, sleep=1.0, forms=forms)
+    assert loops == [(3, False)] and len(clocks) == 1
+    assert clocks[0].sleeps == [1.0] and run.attempts == 2
+    assert rr.retry_runs(runs=50, forms=forms) == retry_runs(runs=50)

@@ -3,6 +3,7 @@ import random
 
 import pytest
 
+from demos import inject
 from demos import segmentations as seg
 from demos.errors import DemoError
 from demos.segmentations import (
@@ -10,13 +11,13 @@ from demos.segmentations import (
     enumerate_segmentations,
     log_partition,
     parse_vocab,
-    segmentations,
     tokenizer_model,
     viterbi,
 )
+from tokenizer import Tokenizer
 
 TIE_VOCAB = {"x": 1 / 3, "xy": 1 / 3, "xyz": 1 / 27, "yz": 1 / 9, "z": 1 / 9}
-needs_tokenizer = pytest.mark.skipif(seg.Tokenizer is None, reason="tokenizer not importable")
+segmentations = inject(seg.segmentations, tokenizer_factory=Tokenizer)
 
 
 def by_text(result):
@@ -95,7 +96,6 @@ def test_sigmoid_sampler_dilutes_early_arrivals():
     assert result.chi_square_p < 1e-6
 
 
-@needs_tokenizer
 def test_the_tokenizer_samples_when_it_can_represent_the_vocabulary():
     tie = segmentations(text="xyz", alpha=1, vocab=TIE_VOCAB, samples=50_000)
     assert tie.engine == "tokenizer"
@@ -106,7 +106,6 @@ def test_the_tokenizer_samples_when_it_can_represent_the_vocabulary():
         segmentations(text="abaab", samples=100, engine="tokenizer")
 
 
-@needs_tokenizer
 def test_tokenizer_model_reproduces_the_probabilities():
     from tokenizer import load_vocabulary
 
@@ -116,7 +115,6 @@ def test_tokenizer_model_reproduces_the_probabilities():
         assert log_probs[piece] == pytest.approx(math.log(probability), abs=1e-12)
 
 
-@needs_tokenizer
 def test_tokenizer_engine_matches_exact_probabilities_on_a_skewed_vocabulary():
     vocab = {k: v / 1.01 for k, v in DEFAULT_VOCAB.items()}
     result = segmentations(text="abaab", alpha=1, vocab=vocab, samples=100_000, engine="tokenizer")
@@ -212,3 +210,11 @@ def test_vocabulary_text_forms():
 def test_bad_parameters_raise_demo_error(kwargs):
     with pytest.raises(DemoError):
         segmentations(**{"samples": 100, **kwargs})
+
+
+def test_without_a_tokenizer_factory_numpy_samples():
+    bare = seg.segmentations(text="xyz", alpha=1, vocab=TIE_VOCAB, samples=2000)
+    assert bare.engine == "numpy"
+    assert bare == segmentations(text="xyz", alpha=1, vocab=TIE_VOCAB, samples=2000, engine="numpy")
+    with pytest.raises(DemoError, match="tokenizer_factory"):
+        seg.segmentations(text="xyz", vocab=TIE_VOCAB, samples=100, engine="tokenizer")

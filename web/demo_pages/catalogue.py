@@ -14,6 +14,8 @@ import demos.lossless_input as li
 import demos.retry_runs as rr
 import demos.segmentations as seg
 import demos.tied_embeddings as te
+from retry import FakeClock, GaveUp, Retry
+from tokenizer import Tokenizer
 from web.demo_pages.demo import Demo
 from web.demo_pages.figures.attention_scale import attention_scale_figures
 from web.demo_pages.figures.fourier_density import fourier_density_figures
@@ -31,6 +33,14 @@ from web.demo_pages.tokenizer_demo import (
     tokenize,
 )
 
+# demos imports nothing of ours: the site hands the retry loop and the tokenizer to their demos.
+_INJECTED = {
+    "retry": demos.inject(
+        rr.retry_runs, forms=rr.RetryForms(loop=Retry, clock=FakeClock, gave_up=GaveUp)
+    ),
+    "segmentations": demos.inject(seg.segmentations, tokenizer_factory=Tokenizer),
+}
+
 
 def _catalogued(slug: str, **fields: object) -> Demo:
     info = demos.find(slug)
@@ -40,7 +50,7 @@ def _catalogued(slug: str, **fields: object) -> Demo:
         title=info.title,
         summary=info.summary,
         article=info.url,
-        function=demos.FUNCTIONS[slug],
+        function=_INJECTED.get(slug, demos.FUNCTIONS[slug]),
         api_path=info.endpoint,
         **fields,  # type: ignore[arg-type]
     )
