@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(url: str) -> Config:
+    if not (ROOT / "alembic" / "env.py").is_file():
+        raise CommandError(
+            f"the migrations are not in {ROOT / 'alembic'}: install coolpapers from its source"
+            " tree with 'pip install -e .'"
+        )
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
     config.attributes["url"] = url
