@@ -233,6 +233,11 @@ PATHS: dict[str, dict[str, object]] = {
 }
 
 
+# For the modules that add their operations to EXTRA_PATHS.
+query_parameter = _query
+error_response = _error
+
+
 def openapi_document(server_url: str = "/") -> dict[str, object]:
     return {
         "openapi": "3.1.0",

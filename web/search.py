@@ -26,6 +26,7 @@ from starlette.routing import Route
 from search import SearchHit, SearchPage, search_papers
 from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
 from search.query import parse_category, parse_date
+from web import openapi
 from web.templating import templates
 
 PAGE_SIZE = 20
@@ -214,3 +215,50 @@ routes = [
     Route("/search", search_page, name="search"),
     Route("/api/search", api_search, name="api_search"),
 ]
+
+openapi.EXTRA_PATHS["/api/search"] = {
+    "get": {
+        "operationId": "search",
+        "summary": "Ranked full-text search over titles, abstracts and authors",
+        "parameters": [
+            openapi.query_parameter(
+                "q",
+                'The query: words (all must match), "phrases", -exclusions, OR, the fields'
+                " ti:, abs:, au:, cat: and the dates from: and until:.",
+                {"type": "string"},
+            ),
+            openapi.query_parameter(
+                "category", "Categories or archives, separated by commas.", {"type": "string"}
+            ),
+            openapi.query_parameter(
+                "from", "First day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
+            ),
+            openapi.query_parameter(
+                "until", "Last day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
+            ),
+            openapi.query_parameter(
+                "sort",
+                "Order of the results.",
+                {"type": "string", "enum": sorted(SORTS), "default": "relevance"},
+            ),
+            openapi.query_parameter(
+                "limit",
+                "Results per page.",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": API_LIMIT},
+            ),
+            openapi.query_parameter(
+                "offset",
+                "Results to skip.",
+                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            ),
+        ],
+        "responses": {
+            "200": {
+                "description": "total (exact when total_exact), and the results with their"
+                " highlight spans in characters of the title and abstract",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "400": openapi.error_response("A malformed parameter other than q"),
+        },
+    }
+}

@@ -35,6 +35,7 @@ from summaries import (
     SummaryService,
 )
 from summaries.markdown import MarkdownRenderer
+from web import openapi
 from web.math import tex_to_mathml
 
 HEARTBEAT_SECONDS = 15.0
@@ -229,3 +230,43 @@ routes = [
     ),
     Route("/api/papers/{arxiv_id:path}/summary", summary, name="summary"),
 ]
+
+_ARXIV_ID = {
+    "name": "arxiv_id",
+    "in": "path",
+    "required": True,
+    "description": "New-style (2401.01234) or old-style (hep-th/9901001) id.",
+    "schema": {"type": "string"},
+}
+_LANG = openapi.query_parameter(
+    "lang", "Language of the summary.", {"type": "string", "enum": ["en", "zh"], "default": "en"}
+)
+openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary"] = {
+    "get": {
+        "operationId": "getSummary",
+        "summary": "The cached FAQ summary of a paper",
+        "parameters": [_ARXIV_ID, _LANG],
+        "responses": {
+            "200": {
+                "description": "Questions and answers, the version covered, model and status",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "404": openapi.error_response("No summary yet (with its status), or no such paper"),
+        },
+    }
+}
+openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary/stream"] = {
+    "get": {
+        "operationId": "streamSummary",
+        "summary": "The summary as server-sent events, starting or joining its generation",
+        "parameters": [_ARXIV_ID, _LANG],
+        "responses": {
+            "200": {
+                "description": "Server-sent events",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            "429": openapi.error_response("Too many generations started by this client"),
+            "503": openapi.error_response("The day's budget of model calls is spent"),
+        },
+    }
+}

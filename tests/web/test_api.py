@@ -85,9 +85,13 @@ def test_openapi_document_is_valid_openapi_3(client):
     document = client.get("/api/openapi.json").json()
     validate(document)
     assert document["openapi"].startswith("3.")
-    assert {"/api/list/{categories}", "/api/papers/{arxiv_id}", "/api/bibtex"} <= set(
-        document["paths"]
-    )
+    assert {
+        "/api/list/{categories}",
+        "/api/papers/{arxiv_id}",
+        "/api/bibtex",
+        "/api/search",
+        "/api/papers/{arxiv_id}/summary",
+    } <= set(document["paths"])
 
 
 def test_list_feed_is_atom_with_the_list_entries(client):
