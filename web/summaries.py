@@ -241,32 +241,42 @@ _ARXIV_ID = {
 _LANG = openapi.query_parameter(
     "lang", "Language of the summary.", {"type": "string", "enum": ["en", "zh"], "default": "en"}
 )
-openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary"] = {
-    "get": {
-        "operationId": "getSummary",
-        "summary": "The cached FAQ summary of a paper",
-        "parameters": [_ARXIV_ID, _LANG],
-        "responses": {
-            "200": {
-                "description": "Questions and answers, the version covered, model and status",
-                "content": {"application/json": {"schema": {"type": "object"}}},
+
+
+def _summary_operation(
+    operation_id: str, summary: str, ok: dict[str, object], errors: dict[str, str]
+) -> dict[str, object]:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": [_ARXIV_ID, _LANG],
+            "responses": {
+                "200": ok,
+                **{status: openapi.error_response(text) for status, text in errors.items()},
             },
-            "404": openapi.error_response("No summary yet (with its status), or no such paper"),
-        },
+        }
     }
-}
-openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary/stream"] = {
-    "get": {
-        "operationId": "streamSummary",
-        "summary": "The summary as server-sent events, starting or joining its generation",
-        "parameters": [_ARXIV_ID, _LANG],
-        "responses": {
-            "200": {
-                "description": "Server-sent events",
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
-            },
-            "429": openapi.error_response("Too many generations started by this client"),
-            "503": openapi.error_response("The day's budget of model calls is spent"),
-        },
-    }
-}
+
+
+openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary"] = _summary_operation(
+    "getSummary",
+    "The cached FAQ summary of a paper",
+    {
+        "description": "Questions and answers, the version covered, model and status",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    {"404": "No summary yet (with its status), or no such paper"},
+)
+openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary/stream"] = _summary_operation(
+    "streamSummary",
+    "The summary as server-sent events, starting or joining its generation",
+    {
+        "description": "Server-sent events",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+    {
+        "429": "Too many generations started by this client",
+        "503": "The day's budget of model calls is spent",
+    },
+)
