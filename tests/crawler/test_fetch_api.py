@@ -9,7 +9,6 @@ import shutil
 import pytest
 
 from crawler.fetch import (
-    ArxivClient,
     BadDocument,
     CrawlError,
     FetchError,
@@ -19,6 +18,7 @@ from crawler.fetch import (
 )
 from crawler.fetch.api import fetch_papers
 from retry import FakeClock
+from tests.crawler.conftest import client_for
 from tests.fakearxiv import (
     XML_BOMB,
     FakeArxiv,
@@ -33,23 +33,6 @@ from tests.fakearxiv import (
     fixture,
 )
 from tests.fakearxiv.state import count, crawl_runs, database_state, open_database
-
-
-@pytest.fixture
-def arxiv():
-    with FakeArxiv() as server:
-        yield server
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def client_for(clock: FakeClock) -> ArxivClient:
-    return ArxivClient(
-        user_agent="coolpapers-test", interval=0.0, timeout=0.5, clock=clock, sleep=clock.asleep
-    )
 
 
 async def search(sessions, arxiv, clock, query="testing", **options):

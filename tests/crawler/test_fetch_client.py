@@ -8,6 +8,7 @@ import pytest
 
 from crawler.fetch import AccessDenied, ArxivClient, FetchError, ResponseTooLarge
 from retry import FakeClock
+from tests.crawler.conftest import client_for as _client_for
 from tests.fakearxiv import (
     LAYA_QUERY,
     Endless,
@@ -23,22 +24,9 @@ from tests.fakearxiv import (
 FEED = fixture("rss/laya-reader_arxiv_rss.xml")
 
 
-@pytest.fixture
-def arxiv():
-    with FakeArxiv() as server:
-        yield server
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def client_for(clock: FakeClock, **options) -> ArxivClient:
     options.setdefault("timeout", 2.0)
-    return ArxivClient(
-        user_agent="coolpapers-test", interval=0.0, clock=clock, sleep=clock.asleep, **options
-    )
+    return _client_for(clock, **options)
 
 
 def feed_url(arxiv: FakeArxiv) -> str:

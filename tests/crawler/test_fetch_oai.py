@@ -17,9 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from crawler.fetch import ArxivClient, BadDocument, FetchError, SourceError, harvest
+from crawler.fetch import BadDocument, FetchError, SourceError, harvest
 from models.schema import CrawlRun, CrawlStatus
 from retry import FakeClock
+from tests.crawler.conftest import client_for
 from tests.fakearxiv import XML_BOMB, FakeArxiv, Reset, Serve, Stall, Status, Truncate
 from tests.fakearxiv.state import count, crawl_runs, database_state, open_database
 
@@ -31,17 +32,6 @@ def arxiv():
     with FakeArxiv() as server:
         server.oai_page_size = PAGE
         yield server
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def client_for(clock: FakeClock) -> ArxivClient:
-    return ArxivClient(
-        user_agent="coolpapers-test", interval=0.0, timeout=0.5, clock=clock, sleep=clock.asleep
-    )
 
 
 async def run_harvest(sessions, arxiv, clock, **options):

@@ -9,9 +9,10 @@ import shutil
 
 import pytest
 
-from crawler.fetch import ArxivClient, BadDocument, CrawlError, FetchError, SourceError, crawl_rss
+from crawler.fetch import BadDocument, CrawlError, FetchError, SourceError, crawl_rss
 from models.schema import AnnounceType
 from retry import FakeClock
+from tests.crawler.conftest import client_for
 from tests.fakearxiv import (
     AIOARXIV_QUERY,
     LAYA_QUERY,
@@ -28,23 +29,6 @@ from tests.fakearxiv import (
 from tests.fakearxiv.state import count, crawl_runs, database_state, open_database
 
 LAYA = LAYA_QUERY.split("+")
-
-
-@pytest.fixture
-def arxiv():
-    with FakeArxiv() as server:
-        yield server
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def client_for(clock: FakeClock) -> ArxivClient:
-    return ArxivClient(
-        user_agent="coolpapers-test", interval=0.0, timeout=0.5, clock=clock, sleep=clock.asleep
-    )
 
 
 async def crawl(sessions, arxiv, clock, categories=LAYA, **options):

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-import pytest
-
 from crawler.fetch import ArxivClient, GateRegistry, HostGate, crawl_papers, crawl_query, host_of
 from models.settings import Settings
 from retry import FakeClock
-from tests.fakearxiv import FakeArxiv, Stall, Status
+from tests.fakearxiv import Stall, Status
 
 INTERVAL = 0.2
 
@@ -74,12 +72,6 @@ def test_hosts_are_told_apart_by_scheme_name_and_port():
 
 def gaps(times: list[float]) -> list[float]:
     return [b - a for a, b in itertools.pairwise(times)]
-
-
-@pytest.fixture
-def arxiv():
-    with FakeArxiv() as server:
-        yield server
 
 
 async def test_two_concurrent_crawls_never_come_closer_than_the_interval(sessions, arxiv):
