@@ -15,6 +15,8 @@ from crawler.schedule.setup import crawler_jobs
 from models.schema import Announcement, CrawlRun
 from tests.ops.arxiv import LAYA_CATEGORIES, CalendarArxiv
 from tests.ops.test_scheduler import (
+    FEED_ASKED_AT,
+    FEED_CRAWLS_OF_THE_WEEK,
     NEXT_SUNDAY_NOON,
     SUNDAY_NOON,
     WEEK_OPTIONS,
@@ -50,20 +52,9 @@ async def test_a_week_against_the_fake_arxiv(settings, sessions) -> None:
         oai_requests = arxiv.seen("/oai")
         rss_requests = arxiv.seen("/rss/" + "+".join(LAYA_CATEGORIES))
 
-    assert await timeline(sessions, "crawl-rss") == [
-        ("crawl-rss", "Sun 20:05", "succeeded"),
-        ("crawl-rss", "Mon 20:05", "succeeded"),
-        ("crawl-rss", "Tue 20:05", "succeeded"),
-        ("crawl-rss", "Wed 20:05", "not-ready"),
-        ("crawl-rss", "Wed 20:10", "not-ready"),
-        ("crawl-rss", "Wed 20:15", "not-ready"),
-        ("crawl-rss", "Wed 20:20", "succeeded"),
-        ("crawl-rss", "Thu 20:05", "skipped"),
-    ]
+    assert await timeline(sessions, "crawl-rss") == FEED_CRAWLS_OF_THE_WEEK
     # The feed was asked on announcement evenings only; while late, it answered 304.
-    assert [at(moment) for moment in arxiv.asked] == [
-        "Sun 20:05", "Mon 20:05", "Tue 20:05", "Wed 20:05", "Wed 20:10", "Wed 20:15", "Wed 20:20",
-    ]  # fmt: skip
+    assert [at(moment) for moment in arxiv.asked] == FEED_ASKED_AT
     assert [r.headers.get("if-none-match") is not None for r in rss_requests] == [
         False, True, True, True, True, True, True,
     ]  # fmt: skip
