@@ -129,7 +129,23 @@ def _controller_kwargs(policy: Policy) -> dict[str, Any]:
     }
 
 
-class SyncController(tenacity.Retrying):
+class _Runs:
+    """What both controllers share: a run starts on the controller's policy and clock."""
+
+    policy: Policy
+    clock: Clock
+
+    def start(
+        self,
+        fn: Callable[..., Any] | None = None,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> RunState:
+        self.begin()  # type: ignore[attr-defined]
+        return RunState(self, clock=self.clock, policy=self.policy, fn=fn, args=args, kwargs=kwargs)
+
+
+class SyncController(_Runs, tenacity.Retrying):
     def __init__(self, policy: Policy, runtime: Runtime, give_up_quietly: GiveUpQuietly) -> None:
         def before_sleep(state: tenacity.RetryCallState) -> None:
             _run_hooks(policy.before_sleep, state)
@@ -149,15 +165,6 @@ class SyncController(tenacity.Retrying):
         )
         self.policy = policy
         self.clock = runtime.clock
-
-    def start(
-        self,
-        fn: Callable[..., Any] | None = None,
-        args: tuple[Any, ...] = (),
-        kwargs: dict[str, Any] | None = None,
-    ) -> RunState:
-        self.begin()
-        return RunState(self, clock=self.clock, policy=self.policy, fn=fn, args=args, kwargs=kwargs)
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         state = self.start(fn, args, kwargs)
@@ -179,7 +186,7 @@ class SyncController(tenacity.Retrying):
                 return do
 
 
-class AsyncController(tenacity.AsyncRetrying):
+class AsyncController(_Runs, tenacity.AsyncRetrying):
     def __init__(self, policy: Policy, runtime: Runtime, give_up_quietly: GiveUpQuietly) -> None:
         async def before_sleep(state: tenacity.RetryCallState) -> None:
             await _arun_hooks(policy.before_sleep, state)
@@ -199,15 +206,6 @@ class AsyncController(tenacity.AsyncRetrying):
         )
         self.policy = policy
         self.clock = runtime.clock
-
-    def start(
-        self,
-        fn: Callable[..., Any] | None = None,
-        args: tuple[Any, ...] = (),
-        kwargs: dict[str, Any] | None = None,
-    ) -> RunState:
-        self.begin()
-        return RunState(self, clock=self.clock, policy=self.policy, fn=fn, args=args, kwargs=kwargs)
 
     async def __call__(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         state = self.start(fn, args, kwargs)
