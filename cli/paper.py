@@ -7,7 +7,8 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cli.context import CommandError, database, load_settings, print_json, print_table, run
-from crawler.ids import InvalidArxivId, abs_url, parse_arxiv_id
+from cli.export import paper_row
+from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper, paper_announcements
 from models.reports import table_names
 from models.schema import Paper
@@ -48,20 +49,10 @@ def show(arxiv_id: str, as_json: bool) -> None:
             if found is None:
                 return None
             announced = await paper_announcements(session, paper_id)
+            row = paper_row(found)
+            abstract = row.pop("abstract")  # long: shown last
             return {
-                "id": found.id,
-                "version": found.version,
-                "title": found.title,
-                "authors": [a.name for a in found.authors],
-                "primary_category": found.primary_category,
-                "categories": [c.category for c in found.categories],
-                "published": found.published.isoformat() if found.published else None,
-                "updated": found.updated.isoformat() if found.updated else None,
-                "doi": found.doi,
-                "journal_ref": found.journal_ref,
-                "comment": found.comment,
-                "license": found.license,
-                "withdrawn": found.withdrawn,
+                **row,
                 "hidden": found.hidden,
                 "versions": [
                     {
@@ -76,8 +67,7 @@ def show(arxiv_id: str, as_json: bool) -> None:
                     for a in announced
                 ],
                 "modified_at": found.modified_at.isoformat(),
-                "url": abs_url(found.id),
-                "abstract": found.abstract,
+                "abstract": abstract,
             }
 
     data = run(go)
