@@ -1,7 +1,8 @@
 """Build of the compiled parts (see pyproject.toml for everything else).
 
 The tokenizer's hot loops are a Cython extension; it is optional, so an install without a C
-compiler still works and the tokenizer falls back to its pure-Python path.
+compiler still works and the tokenizer falls back to its pure-Python path. The search index's
+posting lists and query evaluation (``search._kernel``) are compiled too, and required.
 """
 
 from Cython.Build import cythonize
@@ -14,7 +15,12 @@ extensions = [
         # Results must match the pure-Python path bit for bit: no fused multiply-add.
         extra_compile_args=["-O3", "-ffp-contract=off"],
         optional=True,
-    )
+    ),
+    Extension(
+        "search._kernel",
+        ["search/_kernel.pyx"],
+        extra_compile_args=["-O3"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, language_level=3))

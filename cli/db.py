@@ -38,13 +38,22 @@ def db() -> None:
 @db.command()
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+    """Apply migrations up to REVISION (default: the latest).
+
+    When the search index is empty while there are papers (a migration created it anew),
+    every paper is indexed.
+    """
     settings = load_settings()
     try:
         upgrade_database(settings.DATABASE_URL, revision)
     except Exception as exc:
         raise CommandError(f"cannot upgrade the database: {exc}") from exc
     click.echo(f"database at {revision}: {settings.DATABASE_URL}")
+    from cli.index import fill_if_empty  # the search index needs the upgraded schema
+
+    indexed = fill_if_empty(settings) if revision == "head" else 0
+    if indexed:
+        click.echo(f"search index built: {indexed} papers")
 
 
 @db.command()

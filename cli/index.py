@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from cli.context import CommandError, database, load_settings, print_json, print_table, run
 from models.schema import Paper
 from search import IndexCheck, RebuildReport, check_index, rebuild_index
-from search.indexing import REBUILD_BATCH
+from search.indexing import REBUILD_BATCH, supports_index
 
 
 @click.group()
@@ -50,6 +50,23 @@ def rebuild(batch_size: int, no_compact: bool, quiet: bool) -> None:
         f"indexed {report.papers} papers in {report.seconds:.1f} s ({rate:.0f} papers/s), "
         f"removed {report.removed} gone"
     )
+
+
+def fill_if_empty(settings) -> int:
+    """Index every paper when the index holds none (after a migration that created it);
+    returns how many were indexed."""
+
+    async def go() -> int:
+        async with database(settings) as sessions:
+            async with sessions() as session:
+                if not supports_index(session):
+                    return 0
+                check = await check_index(session, sample=0)
+            if check.indexed or not check.unindexed:
+                return 0
+            return (await rebuild_index(sessions)).papers
+
+    return run(go)
 
 
 @index.command()

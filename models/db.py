@@ -30,7 +30,10 @@ def create_engine(url: str | None = None, *, settings: Settings | None = None) -
     """
     settings = settings or get_settings()
     url = url or settings.DATABASE_URL
-    engine = _create_async_engine(url)
+    # aiosqlite opens its connection in a thread of its own; without the same-thread check,
+    # short reads may also run on the event loop's thread, saving two thread hops each.
+    connect_args = {"check_same_thread": False} if url.startswith("sqlite+aiosqlite") else {}
+    engine = _create_async_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         if database and database != ":memory:":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ class PaperText:
     authors: tuple[str, ...]
     hidden: bool = False
     modified_at: object = None  # the paper's modified_at when it was read
+    published: dt.datetime | None = None
 
 
 async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[PaperText]:
@@ -28,9 +30,14 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
     ids = list(dict.fromkeys(paper_ids))
     rows = (
         await session.execute(
-            select(Paper.id, Paper.title, Paper.abstract, Paper.hidden, Paper.modified_at).where(
-                Paper.id.in_(ids)
-            )
+            select(
+                Paper.id,
+                Paper.title,
+                Paper.abstract,
+                Paper.hidden,
+                Paper.modified_at,
+                Paper.published,
+            ).where(Paper.id.in_(ids))
         )
     ).all()
     authors: dict[str, list[str]] = {}
@@ -50,6 +57,7 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
             tuple(authors.get(row.id, ())),
             bool(row.hidden),
             row.modified_at,
+            row.published,
         )
         for row in rows
     ]

@@ -1,6 +1,6 @@
 """Keeping the index in step with the papers: on every ingest, by rebuild, and checking it.
 
-The index exists on SQLite only (see ``search.sqlite``); on other databases these functions do
+The index exists on SQLite only (see ``search.storage``); on other databases these functions do
 nothing and searches find nothing, until a backend for them is written.
 """
 
@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Paper
 from models.settings import get_settings
-from search import sqlite
+from search import storage
 from search.analysis import Analyzer
 from search.documents import PaperText, modification_stamps, paper_id_batches, paper_texts
+from search.segments import AnalyzedPaper, Vocabulary, analyze
 from tokenizer import Tokenizer, default_tokenizer
 
 log = logging.getLogger(__name__)
 
 REBUILD_BATCH = 1000
-MERGE_PAGES = 2000
+SEGMENT_PAPERS = 100_000
 
 
 def configured_tokenizer() -> Tokenizer:
@@ -66,9 +67,13 @@ async def index_papers(
     if not paper_ids or not supports_index(session):
         return
     texts = await paper_texts(session, paper_ids)
-    await sqlite.index_texts(session, texts, analyzer or _shared_analyzer)
     gone = set(paper_ids) - {t.id for t in texts}
-    await sqlite.remove_documents(session, sorted(gone))
+    await storage.remove_papers(session, sorted(gone | {t.id for t in texts if t.hidden}))
+    vocabulary = Vocabulary()
+    analyzer = analyzer or _shared_analyzer
+    await storage.write_papers(
+        session, [analyze(analyzer, vocabulary, t) for t in texts if not t.hidden], vocabulary
+    )
 
 
 _installed: list[Callable[..., object]] = []
@@ -99,21 +104,41 @@ class RebuildReport:
     seconds: float = 0.0
 
 
+@dataclass(slots=True)
+class _Pending:
+    """Analyzed papers waiting to be written as one segment."""
+
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    papers: list[AnalyzedPaper] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    stamps: dict[str, object] = field(default_factory=dict)  # modified_at when read
+
+
+def _analyze(analyzer: Analyzer, pending: _Pending, texts: Sequence[PaperText]) -> None:
+    for text in texts:
+        pending.stamps[text.id] = text.modified_at
+        if text.hidden:
+            pending.hidden.append(text.id)
+        else:
+            pending.papers.append(analyze(analyzer, pending.vocabulary, text))
+
+
 async def rebuild_index(
     sessions: async_sessionmaker[AsyncSession],
     *,
     batch_size: int = REBUILD_BATCH,
+    segment_size: int = SEGMENT_PAPERS,
     progress: Callable[[int], None] | None = None,
     analyzer: Analyzer | None = None,
     compact: bool = True,
 ) -> RebuildReport:
-    """Reindex every paper, one transaction per batch, while the site keeps serving.
+    """Reindex every paper while the site keeps serving.
 
-    Papers stay searchable all along (each batch replaces its papers' rows, and papers whose
-    terms did not change are left alone); rows of papers that are gone are removed; ``compact``
-    then merges the index's segments in small steps. A batch is analyzed in a worker thread
-    while the previous one is written, so that tokenizing and SQLite's work overlap.
-    ``progress`` is told the number of papers done after each batch.
+    Papers are read and analyzed in batches (in a worker thread, while the previous segment
+    is written), and written ``segment_size`` at a time, each in one transaction as one
+    segment; papers whose terms did not change are left alone, papers that are gone leave
+    the index, and ``compact`` then merges all segments into one. ``progress`` is told the
+    number of papers read after each batch.
     """
     analyzer = analyzer or _shared_analyzer
     report = RebuildReport()
@@ -123,6 +148,7 @@ async def rebuild_index(
             return report
     loop = asyncio.get_running_loop()
     writing: asyncio.Task[int] | None = None
+    pending = _Pending()
     after: str | None = None
     while True:
         async with sessions() as reader:
@@ -131,63 +157,49 @@ async def rebuild_index(
         if not ids:
             break
         after = ids[-1]
-        documents = await loop.run_in_executor(None, _analyze, analyzer, texts)
-        if writing is not None:
-            await writing
-        writing = asyncio.create_task(_write_batch(sessions, documents))
+        await loop.run_in_executor(None, _analyze, analyzer, pending, texts)
         report.papers += len(ids)
         if progress is not None:
-            writing.add_done_callback(lambda _, n=len(ids): progress(n))
+            progress(len(ids))
+        if len(pending.stamps) >= segment_size:
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(_write_segment(sessions, pending, analyzer))
+            pending = _Pending()
     if writing is not None:
         await writing
+    await _write_segment(sessions, pending, analyzer)
     async with sessions.begin() as session:
-        orphans = await sqlite.orphan_ids(session)
-        await sqlite.remove_documents(session, orphans)
+        orphans = await storage.orphan_ids(session)
+        await storage.remove_papers(session, orphans)
         report.removed = len(orphans)
-    while compact:
+    if compact:
         async with sessions.begin() as session:
-            compact = await sqlite.merge_step(session, -MERGE_PAGES)
-        report.merge_steps += 1
+            report.merge_steps = int(await storage.merge_all(session))
     report.seconds = time.perf_counter() - started
     return report
 
 
-@dataclass(frozen=True, slots=True)
-class _Analyzed:
-    entries: list[sqlite.Entry]
-    hidden: list[str]
-    stamps: dict[str, object]  # modified_at of each paper when it was read
-    analyzer: Analyzer
-
-
-def _analyze(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Analyzed:
-    return _Analyzed(
-        [
-            sqlite.Entry.of(t.id, analyzer.document(t.title, t.abstract, t.authors))
-            for t in texts
-            if not t.hidden
-        ],
-        [t.id for t in texts if t.hidden],
-        {t.id: t.modified_at for t in texts},
-        analyzer,
-    )
-
-
-async def _write_batch(sessions: async_sessionmaker[AsyncSession], batch: _Analyzed) -> int:
+async def _write_segment(
+    sessions: async_sessionmaker[AsyncSession], pending: _Pending, analyzer: Analyzer
+) -> int:
+    if not pending.stamps:
+        return 0
     async with sessions.begin() as session:
         # A paper changed since it was read (an ingest between the read and this write) was
         # indexed by that ingest: read it again rather than write older terms over it.
-        stamps = await modification_stamps(session, list(batch.stamps))
-        moved = {i for i, stamp in batch.stamps.items() if stamps.get(i) != stamp}
-        entries = [e for e in batch.entries if e.paper_id not in moved]
-        hidden = [i for i in batch.hidden if i not in moved]
+        stamps = await modification_stamps(session, list(pending.stamps))
+        moved = {i for i, stamp in pending.stamps.items() if stamps.get(i) != stamp}
+        papers = [p for p in pending.papers if p.paper_id not in moved]
+        hidden = [i for i in pending.hidden if i not in moved]
         if moved:
-            again = _analyze(batch.analyzer, await paper_texts(session, sorted(moved)))
-            entries += again.entries
+            again = _Pending(vocabulary=pending.vocabulary)
+            _analyze(analyzer, again, await paper_texts(session, sorted(moved)))
+            papers += again.papers
             hidden += again.hidden
             hidden += sorted(moved - set(again.stamps))  # deleted meanwhile
-        await sqlite.remove_documents(session, hidden)
-        return await sqlite.write_documents(session, entries)
+        await storage.remove_papers(session, hidden)
+        return await storage.write_papers(session, papers, pending.vocabulary, merge=False)
 
 
 @dataclass(slots=True)
@@ -217,27 +229,27 @@ async def check_index(
     analyzer: Analyzer | None = None,
     seed: int = 0,
 ) -> IndexCheck:
-    """Compare the index with the papers: counts, FTS5's integrity check, and the terms of
+    """Compare the index with the papers: counts, the index's structure, and the terms of
     ``sample`` indexed papers (all of them when None) against freshly analyzed text."""
     if not supports_index(session):
         return IndexCheck(supported=False)
     analyzer = analyzer or _shared_analyzer
     result = IndexCheck()
     result.papers = (await session.execute(select(func.count()).select_from(Paper))).scalar_one()
-    result.indexed = await sqlite.indexed_count(session)
-    result.unindexed = await sqlite.unindexed_count(session)
-    result.orphans = await sqlite.orphan_ids(session)
-    result.integrity = await sqlite.integrity_problem(session)
-    ids = await sqlite.indexed_ids(session)
+    result.indexed = await storage.indexed_count(session)
+    result.unindexed = await storage.unindexed_count(session)
+    result.orphans = await storage.orphan_ids(session)
+    result.integrity = await storage.integrity_problem(session)
+    ids = await storage.indexed_ids(session)
     if sample is not None and sample < len(ids):
         ids = sorted(random.Random(seed).sample(ids, sample))
+    vocabulary = Vocabulary()
     for start in range(0, len(ids), REBUILD_BATCH):
         chunk = ids[start : start + REBUILD_BATCH]
-        stored = await sqlite.indexed_documents(session, chunk)
+        stored = await storage.stored_digests(session, chunk)
         for text in await paper_texts(session, chunk):
-            fresh = None if text.hidden else analyzer.document(text.title, text.abstract,
-                                                               text.authors)  # fmt: skip
-            if stored.get(text.id) != fresh:
+            fresh = None if text.hidden else analyze(analyzer, vocabulary, text).digest
+            if stored.get(text.id, (None, None))[1] != fresh:
                 result.stale.append(text.id)
         result.compared += len(chunk)
     return result

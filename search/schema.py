@@ -1,16 +1,21 @@
 """The names of the search index's tables; all start with ``TABLE_PREFIX``.
 
-They are created by the migration ``0004`` on SQLite only and are not SQLAlchemy models:
+They are created by the migration ``0005`` on SQLite only and are not SQLAlchemy models:
 ``models.schema.is_managed_table`` leaves them out of schema comparisons.
 
-- ``search_docs``: one row per indexed paper, ``docid`` (the FTS rowid) for its ``paper_id``;
-- ``search_fts``: the FTS5 table of index terms (``search.analysis``), ``ascii`` tokenizer;
-- ``search_vocab``: an ``fts5vocab`` view of it (document frequency of each term).
+- ``search_docs``: one row per indexed paper: its ``docid`` (never reused), a digest of its
+  terms, its length in words and its publication day;
+- ``search_deleted``: the docids that left the index, in order (``seq``);
+- ``search_segments``: the segments, each a range of docids written together;
+- ``search_postings``: each term's posting list in each segment (``search.segments``);
+- ``search_meta``: ``index_id``, the index's identity (cached state is keyed by it).
 """
 
 from __future__ import annotations
 
 TABLE_PREFIX = "search_"
 DOCS_TABLE = "search_docs"
-FTS_TABLE = "search_fts"
-VOCAB_TABLE = "search_vocab"
+DELETED_TABLE = "search_deleted"
+SEGMENTS_TABLE = "search_segments"
+POSTINGS_TABLE = "search_postings"
+META_TABLE = "search_meta"

@@ -17,7 +17,9 @@ from crawler.records import AuthorRecord, PaperRecord, VersionRecord
 from models.db import create_engine, session_factory
 from models.schema import Paper
 from search import Analyzer, check_index, index_papers, rebuild_index, search_papers
-from search.sqlite import write_documents
+from search.documents import PaperText
+from search.segments import Vocabulary, analyze
+from search.storage import write_papers
 
 UTC = dt.UTC
 
@@ -42,9 +44,10 @@ async def ids(session, query: str) -> list[str]:
 
 
 def index_rows(path) -> tuple[int, int]:
+    """The papers indexed, and the posting lists written."""
     with sqlite3.connect(path) as connection:
         docs = connection.execute("SELECT count(*) FROM search_docs").fetchone()[0]
-        rows = connection.execute("SELECT count(*) FROM search_fts_docsize").fetchone()[0]
+        rows = connection.execute("SELECT count(*) FROM search_postings").fetchone()[0]
     return docs, rows
 
 
@@ -87,7 +90,7 @@ async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) 
         assert await ids(session, "zebrafish") == []
         assert await ids(session, "axolotls") == ["2501.00001"]
         assert (await check_index(session)).ok
-    assert index_rows(database_path) == (1, 1)
+    assert index_rows(database_path)[0] == 1
 
 
 async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> None:
@@ -111,21 +114,21 @@ async def test_hidden_and_deleted_papers_leave_the_index(sessions, database_path
         await session.execute(update(Paper).values(hidden=True))
         await index_papers(session, ["2501.00001"])
         assert await ids(session, "zebrafish") == []
-    assert index_rows(database_path) == (0, 0)
+    assert index_rows(database_path)[0] == 0
     async with sessions.begin() as session:
         await session.execute(update(Paper).values(hidden=False))
         await index_papers(session, ["2501.00001"])
         assert await ids(session, "zebrafish") == ["2501.00001"]
         await session.execute(text("DELETE FROM papers"))
         await index_papers(session, ["2501.00001"])
-    assert index_rows(database_path) == (0, 0)
+    assert index_rows(database_path)[0] == 0
 
 
 async def test_rebuild_indexes_what_was_stored_without_the_hook(sample_sessions) -> None:
     async with sample_sessions.begin() as session:
         expected = await ids(session, "quantum")
-        await session.execute(text("DELETE FROM search_docs"))
-        await session.execute(text("INSERT INTO search_fts (search_fts) VALUES ('delete-all')"))
+        for table in ("search_docs", "search_postings", "search_segments"):
+            await session.execute(text(f"DELETE FROM {table}"))
         assert await ids(session, "quantum") == []
         report = await check_index(session)
     assert not report.ok and report.unindexed == report.papers > 0
@@ -146,7 +149,9 @@ async def test_check_finds_stale_and_orphaned_rows(sample_sessions) -> None:
             text("UPDATE papers SET title = 'Something else entirely' WHERE id = :id"),
             {"id": paper_id},
         )
-        await write_documents(session, [("x", Analyzer().document("Gone", "", []))])
+        vocabulary = Vocabulary()
+        gone = analyze(Analyzer(), vocabulary, PaperText("x", "Gone", "", ()))
+        await write_papers(session, [gone], vocabulary)
     async with sample_sessions() as session:
         report = await check_index(session, sample=None)
     assert not report.ok
@@ -193,16 +198,17 @@ def test_search_never_fails_on_any_text(sample_settings) -> None:
 
 async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> None:
     from search.documents import paper_texts
-    from search.indexing import _analyze, _write_batch, shared_analyzer
+    from search.indexing import _analyze, _Pending, _write_segment, shared_analyzer
 
     search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions() as session:  # the rebuild reads the paper...
-        batch = _analyze(shared_analyzer(), await paper_texts(session, ["2501.00001"]))
+        batch = _Pending()
+        _analyze(shared_analyzer(), batch, await paper_texts(session, ["2501.00001"]))
     async with sessions.begin() as session:  # ...an ingest replaces it...
         await ingest(session, [record(2, title="Holographic axolotls", abstract="Axolotls.")])
-    await _write_batch(sessions, batch)  # ...then the rebuild writes its batch
+    await _write_segment(sessions, batch, shared_analyzer())  # ...then the rebuild writes it
     async with sessions() as session:
         assert await ids(session, "axolotls") == ["2501.00001"]
         assert await ids(session, "zebrafish") == []

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import sqlite3
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.analysis import Analyzer
-from search.fts5 import COLUMNS, match_expression
+from search.documents import PaperText
+from search.plan import plan_query
 from search.query import MAX_TERMS, Clause, Field, Query, Term, parse_query
+from tests.search.memory_index import MemoryIndex
 
 
 def test_plain_words_are_clauses_that_must_all_match() -> None:
@@ -105,40 +104,32 @@ def test_very_long_input_is_cut() -> None:
     assert len(query.positive_terms()) == MAX_TERMS
 
 
-def _fts5() -> sqlite3.Connection:
-    connection = sqlite3.connect(":memory:")
-    connection.execute(
-        f"CREATE VIRTUAL TABLE search_fts USING fts5({', '.join(COLUMNS)}, tokenize='ascii')"
-    )
-    connection.execute(
-        "INSERT INTO search_fts VALUES ('graph neural', 'a b c', 'ada', 'graph', 'neural')"
-    )
-    return connection
-
-
-_ANALYZER = Analyzer()
-_CONNECTION = _fts5()
-_QUOTED_TERMS = re.compile(r'"(?:[^"]|"")*"')
+_INDEX = MemoryIndex(
+    [
+        PaperText("1", "Graph neural networks", "A b c: graphs of graphs.", ("Ada Lovelace",)),
+        PaperText("2", "Neural fields", "Quantum OR classical; x y z.", ("Grace Hopper",)),
+    ]
+)
 
 
 @settings(max_examples=300)
 @given(st.text(max_size=300))
-def test_any_text_parses_into_a_match_expression_that_fts5_accepts(text: str) -> None:
+def test_any_text_parses_into_a_plan_of_its_own_words(text: str) -> None:
     query = parse_query(text)
-    expression = match_expression(query, _ANALYZER)
-    if expression is None:
+    plan = plan_query(query, _INDEX.analyzer)
+    if plan is None:
         assert not query.clauses
         return
-    # The user's text only ever appears inside quoted strings.
-    syntax = _QUOTED_TERMS.sub("", expression)
-    assert set(re.findall(r"[A-Za-z_]+", syntax)) <= {"AND", "OR", "NOT", *COLUMNS}
-    _CONNECTION.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (expression,))
+    # The plan looks up the query's words and their stems, nothing else.
+    written = {w for t in [*query.positive_terms(), *query.excluded] for w in t.words}
+    stems = {_INDEX.analyzer.stem(w) for w in written}
+    assert plan.terms() <= written | stems
+    ranking = _INDEX.search(text)
+    assert ranking is not None and ranking.count >= len(ranking.docids)
 
 
 @given(st.lists(st.sampled_from(['"', "-", "OR", ":", "ti:", "cat:", "(", "*", "^", " ", "x"])))
 def test_operator_soup_never_fails(parts: list[str]) -> None:
     query = parse_query("".join(parts))
     assert isinstance(query, Query)
-    expression = match_expression(query, _ANALYZER)
-    if expression is not None:
-        _CONNECTION.execute("SELECT 1 FROM search_fts WHERE search_fts MATCH ?", (expression,))
+    _INDEX.search("".join(parts))

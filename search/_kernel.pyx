@@ -1,0 +1,669 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The compiled core of the index: posting lists to and from bytes, and query evaluation.
+
+A posting list holds, for one term in one segment, each paper (``docid``, ascending) with the
+term's frequency in five fields: title, abstract, authors (the words) and title and abstract
+stems (0 or 1). Bytes: per paper, the docid's difference to the previous one (varint; the
+first is absolute), a byte with a bit per field present, then the frequency of each present
+word field (varint). Its positions list holds, per paper, the byte length of what follows,
+then the positions of the term in the word fields (``field << 16 | index``), each as the
+difference to the previous one (varint).
+
+Everything here is pure computation over bytes and numpy arrays.
+"""
+
+from libc.math cimport log
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.string cimport memcpy
+
+import numpy as np
+
+cdef enum:
+    FIELDS = 5
+    WORD_FIELDS = 3
+    POSITION_SHIFT = 16
+    MAX_POSITION = 65535
+
+
+# ------------------------------------------------------------------ byte buffers
+
+cdef class _Buffer:
+    cdef bytearray data
+    cdef Py_ssize_t size
+
+    def __cinit__(self, Py_ssize_t capacity=1024):
+        self.data = bytearray(max(capacity, 16))
+        self.size = 0
+
+    cdef inline void reserve(self, Py_ssize_t extra):
+        cdef Py_ssize_t need = self.size + extra
+        cdef Py_ssize_t capacity = len(self.data)
+        if need > capacity:
+            while capacity < need:
+                capacity *= 2
+            self.data.extend(b"\0" * (capacity - len(self.data)))
+
+    cdef inline void varint(self, uint32_t value):
+        self.reserve(5)
+        cdef uint8_t* out = <uint8_t*> (<char*> self.data) + self.size
+        while value >= 0x80:
+            out[0] = <uint8_t> ((value & 0x7F) | 0x80)
+            out += 1
+            self.size += 1
+            value >>= 7
+        out[0] = <uint8_t> value
+        self.size += 1
+
+    cdef inline void byte(self, uint8_t value):
+        self.reserve(1)
+        (<uint8_t*> (<char*> self.data))[self.size] = value
+        self.size += 1
+
+    cdef inline void raw(self, const uint8_t* source, Py_ssize_t n):
+        self.reserve(n)
+        memcpy((<uint8_t*> (<char*> self.data)) + self.size, source, n)
+        self.size += n
+
+    cdef bytes take(self, Py_ssize_t start, Py_ssize_t end):
+        return bytes(self.data[start:end])
+
+
+cdef inline uint32_t _read_varint(const uint8_t* data, Py_ssize_t* at):
+    cdef uint32_t value = 0
+    cdef int shift = 0
+    cdef uint8_t b
+    while True:
+        b = data[at[0]]
+        at[0] += 1
+        value |= (<uint32_t> (b & 0x7F)) << shift
+        if b < 0x80:
+            return value
+        shift += 7
+
+
+cdef inline int _varint_size(uint32_t value):
+    cdef int n = 1
+    while value >= 0x80:
+        value >>= 7
+        n += 1
+    return n
+
+
+# ------------------------------------------------------------------ building
+
+def invert(
+    const int32_t[:] docids,
+    const int32_t[:] field_ends,
+    const int32_t[:] tokens,
+    Py_ssize_t n_terms,
+):
+    """Posting lists of a batch of papers.
+
+    ``tokens`` holds term numbers (0..n_terms-1), paper after paper and field after field;
+    ``field_ends[d * 5 + f]`` is where field ``f`` of paper ``d`` ends in it (the fields in
+    order: title, abstract, authors words, then title and abstract stems, distinct). Returns
+    ``(docs, positions, doc_offsets, position_offsets, df, last)``: the bytes of every term's
+    lists one after the other, where each starts (n_terms + 1 offsets), how many papers hold
+    each term and the last of them.
+    """
+    cdef Py_ssize_t n_docs = docids.shape[0]
+    cdef Py_ssize_t total = tokens.shape[0]
+    cdef Py_ssize_t i, d, f, t, start, end, j, k
+    counts_array = np.zeros(n_terms + 1, dtype=np.int64)
+    cdef int64_t[:] counts = counts_array
+    for i in range(total):
+        counts[tokens[i] + 1] += 1
+    for t in range(n_terms):
+        counts[t + 1] += counts[t]
+    # Occurrences grouped by term, in paper then field then position order within each.
+    occurrence_doc_array = np.empty(total, dtype=np.int32)
+    occurrence_at_array = np.empty(total, dtype=np.int32)
+    cdef int32_t[:] occurrence_doc = occurrence_doc_array
+    cdef int32_t[:] occurrence_at = occurrence_at_array  # field << 16 | index
+    fill_array = counts_array[:n_terms].copy()
+    cdef int64_t[:] fill = fill_array
+    cdef int64_t slot
+    cdef int32_t index
+    start = 0
+    for d in range(n_docs):
+        for f in range(FIELDS):
+            end = field_ends[d * FIELDS + f]
+            index = 0
+            for i in range(start, end):
+                t = tokens[i]
+                slot = fill[t]
+                fill[t] += 1
+                occurrence_doc[slot] = <int32_t> d
+                occurrence_at[slot] = (<int32_t> f << POSITION_SHIFT) | (
+                    index if index < MAX_POSITION else MAX_POSITION)
+                index += 1
+            start = end
+    cdef _Buffer docs = _Buffer(total * 2 + 16)
+    cdef _Buffer positions = _Buffer(total * 2 + 16)
+    cdef _Buffer scratch = _Buffer(256)
+    doc_offsets_array = np.zeros(n_terms + 1, dtype=np.int64)
+    position_offsets_array = np.zeros(n_terms + 1, dtype=np.int64)
+    df_array = np.zeros(n_terms, dtype=np.int64)
+    last_array = np.zeros(n_terms, dtype=np.int64)
+    cdef int64_t[:] doc_offsets = doc_offsets_array
+    cdef int64_t[:] position_offsets = position_offsets_array
+    cdef int64_t[:] df = df_array
+    cdef int64_t[:] last = last_array
+    cdef int32_t previous, doc, at, field, previous_at
+    cdef uint32_t tf[FIELDS]
+    cdef uint8_t mask
+    for t in range(n_terms):
+        previous = 0
+        j = counts[t]
+        end = counts[t + 1]
+        while j < end:
+            d = occurrence_doc[j]
+            doc = docids[d]
+            for f in range(FIELDS):
+                tf[f] = 0
+            scratch.size = 0
+            previous_at = 0
+            k = j
+            while k < end and occurrence_doc[k] == d:
+                at = occurrence_at[k]
+                field = at >> POSITION_SHIFT
+                tf[field] += 1
+                if field < WORD_FIELDS:
+                    scratch.varint(<uint32_t> (at - previous_at))
+                    previous_at = at
+                k += 1
+            mask = 0
+            for f in range(FIELDS):
+                if tf[f]:
+                    mask |= <uint8_t> (1 << f)
+            docs.varint(<uint32_t> (doc - previous))
+            docs.byte(mask)
+            for f in range(WORD_FIELDS):
+                if tf[f]:
+                    docs.varint(tf[f])
+            positions.varint(<uint32_t> scratch.size)
+            positions.raw(<uint8_t*> (<char*> scratch.data), scratch.size)
+            previous = doc
+            df[t] += 1
+            j = k
+        last[t] = previous
+        doc_offsets[t + 1] = docs.size
+        position_offsets[t + 1] = positions.size
+    return (
+        bytes(docs.data[: docs.size]),
+        bytes(positions.data[: positions.size]),
+        doc_offsets_array,
+        position_offsets_array,
+        df_array,
+        last_array,
+    )
+
+
+def concatenate(list parts, const uint8_t[:] alive=None):
+    """One posting list from ``(docs, positions)`` lists in ascending docid ranges.
+
+    Papers whose ``alive[docid]`` is 0 are left out (with ``alive`` None, all are kept).
+    Returns ``(docs, positions, df, last)``.
+    """
+    cdef _Buffer docs = _Buffer(1024)
+    cdef _Buffer positions = _Buffer(1024)
+    cdef int32_t previous = 0, doc, local
+    cdef Py_ssize_t df = 0, at, pat, begin, f
+    cdef uint32_t n_bytes
+    cdef uint8_t mask
+    cdef const uint8_t[:] d_bytes
+    cdef const uint8_t[:] p_bytes
+    cdef Py_ssize_t alive_n = alive.shape[0] if alive is not None else 0
+    for part in parts:
+        d_bytes = part[0]
+        p_bytes = part[1]
+        at = 0
+        pat = 0
+        local = 0
+        while at < d_bytes.shape[0]:
+            local += <int32_t> _read_varint(&d_bytes[0], &at)
+            begin = at
+            mask = d_bytes[at]
+            at += 1
+            for f in range(WORD_FIELDS):
+                if mask & (1 << f):
+                    _read_varint(&d_bytes[0], &at)
+            n_bytes = _read_varint(&p_bytes[0], &pat)
+            if alive is None or (local < alive_n and alive[local]):
+                docs.varint(<uint32_t> (local - previous))
+                docs.raw(&d_bytes[begin], at - begin)
+                positions.varint(n_bytes)
+                if n_bytes:
+                    positions.raw(&p_bytes[pat], n_bytes)
+                previous = local
+                df += 1
+            pat += n_bytes
+    return bytes(docs.data[: docs.size]), bytes(positions.data[: positions.size]), df, previous
+
+
+# ------------------------------------------------------------------ reading
+
+def decode(const uint8_t[:] data, Py_ssize_t df):
+    """``(docids int32[df], frequencies uint8[df, 5])`` of a posting list's bytes."""
+    docids_array = np.empty(df, dtype=np.int32)
+    tf_array = np.zeros((df, FIELDS), dtype=np.uint8)
+    cdef int32_t[:] docids = docids_array
+    cdef uint8_t[:, :] tf = tf_array
+    cdef Py_ssize_t at = 0, i = 0, f
+    cdef int32_t doc = 0
+    cdef uint32_t value
+    cdef uint8_t mask
+    cdef Py_ssize_t n = data.shape[0]
+    while at < n and i < df:
+        doc += <int32_t> _read_varint(&data[0], &at)
+        docids[i] = doc
+        mask = data[at]
+        at += 1
+        for f in range(WORD_FIELDS):
+            if mask & (1 << f):
+                value = _read_varint(&data[0], &at)
+                tf[i, f] = <uint8_t> (value if value < 255 else 255)
+        for f in range(WORD_FIELDS, FIELDS):
+            if mask & (1 << f):
+                tf[i, f] = 1
+        i += 1
+    if i != df:
+        raise ValueError(f"posting list holds {i} papers, {df} expected")
+    return docids_array, tf_array
+
+
+def position_offsets(const uint8_t[:] data, Py_ssize_t df):
+    """Where each paper's positions start and end in a positions list (two int64[df])."""
+    starts_array = np.empty(df, dtype=np.int64)
+    ends_array = np.empty(df, dtype=np.int64)
+    cdef int64_t[:] starts = starts_array
+    cdef int64_t[:] ends = ends_array
+    cdef Py_ssize_t at = 0, i
+    cdef uint32_t n_bytes
+    for i in range(df):
+        n_bytes = _read_varint(&data[0], &at)
+        starts[i] = at
+        at += n_bytes
+        ends[i] = at
+    return starts_array, ends_array
+
+
+# ------------------------------------------------------------------ scoring
+
+cdef inline double _bm25(
+    const uint8_t[:, :] tf, Py_ssize_t i, const double* weights, double norm,
+):
+    cdef double w = 0.0
+    cdef int f
+    for f in range(FIELDS):
+        if tf[i, f]:
+            w += weights[f] * tf[i, f]
+    if w <= 0.0:
+        return 0.0
+    return w * 2.2 / (w + norm)  # k1 = 1.2: (k1 + 1) * tf / (tf + k1 * length norm)
+
+
+cdef inline double _norm(const float[:] lengths, int32_t doc, double average):
+    # k1 * (1 - b + b * length / average) with k1 = 1.2, b = 0.75
+    cdef double length = lengths[doc] if doc < lengths.shape[0] else average
+    return 1.2 * (0.25 + 0.75 * length / average)
+
+
+def idf(Py_ssize_t df, Py_ssize_t n):
+    """BM25's inverse document frequency (Lucene's form: never negative)."""
+    return log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def score_list(
+    const int32_t[:] docids,
+    const uint8_t[:, :] tf,
+    weights,
+    double idf_weight,
+    const float[:] lengths,
+    double average,
+):
+    """``(docids, scores)`` of the papers whose weighted frequency is not 0."""
+    cdef double w[FIELDS]
+    cdef int f
+    for f in range(FIELDS):
+        w[f] = weights[f]
+    cdef Py_ssize_t n = docids.shape[0], i, kept = 0
+    out_docids_array = np.empty(n, dtype=np.int32)
+    out_scores_array = np.empty(n, dtype=np.float64)
+    cdef int32_t[:] out_docids = out_docids_array
+    cdef double[:] out_scores = out_scores_array
+    cdef double s
+    for i in range(n):
+        s = _bm25(tf, i, w, _norm(lengths, docids[i], average))
+        if s > 0.0:
+            out_docids[kept] = docids[i]
+            out_scores[kept] = s * idf_weight
+            kept += 1
+    return out_docids_array[:kept], out_scores_array[:kept]
+
+
+def union(const int32_t[:] a_docids, const double[:] a_scores,
+          const int32_t[:] b_docids, const double[:] b_scores):
+    """The papers of two scored lists, scores added where both hold a paper."""
+    cdef Py_ssize_t na = a_docids.shape[0], nb = b_docids.shape[0], i = 0, j = 0, k = 0
+    docids_array = np.empty(na + nb, dtype=np.int32)
+    scores_array = np.empty(na + nb, dtype=np.float64)
+    cdef int32_t[:] docids = docids_array
+    cdef double[:] scores = scores_array
+    while i < na and j < nb:
+        if a_docids[i] < b_docids[j]:
+            docids[k] = a_docids[i]
+            scores[k] = a_scores[i]
+            i += 1
+        elif a_docids[i] > b_docids[j]:
+            docids[k] = b_docids[j]
+            scores[k] = b_scores[j]
+            j += 1
+        else:
+            docids[k] = a_docids[i]
+            scores[k] = a_scores[i] + b_scores[j]
+            i += 1
+            j += 1
+        k += 1
+    while i < na:
+        docids[k] = a_docids[i]
+        scores[k] = a_scores[i]
+        i += 1
+        k += 1
+    while j < nb:
+        docids[k] = b_docids[j]
+        scores[k] = b_scores[j]
+        j += 1
+        k += 1
+    return docids_array[:k], scores_array[:k]
+
+
+cdef inline Py_ssize_t _seek(const int32_t[:] docids, Py_ssize_t low, int32_t target):
+    """The first index at or after ``low`` whose docid is >= target (galloping search)."""
+    cdef Py_ssize_t n = docids.shape[0], step = 1, high, middle
+    if low >= n or docids[low] >= target:
+        return low
+    high = low + 1
+    while high < n and docids[high] < target:
+        low = high
+        step *= 2
+        high = low + step
+    if high > n:
+        high = n
+    while low + 1 < high:
+        middle = (low + high) >> 1
+        if docids[middle] < target:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def accumulate(
+    const int32_t[:] candidates,
+    double[:] scores,
+    uint8_t[:] hits,
+    const int32_t[:] docids,
+    const uint8_t[:, :] tf,
+    weights,
+    double idf_weight,
+    const float[:] lengths,
+    double average,
+):
+    """For each candidate paper in this list with a non-zero weighted frequency: add its
+    score and set its hit. Both docid arrays ascend."""
+    cdef double w[FIELDS]
+    cdef int f
+    for f in range(FIELDS):
+        w[f] = weights[f]
+    cdef Py_ssize_t n = candidates.shape[0], m = docids.shape[0], i, j = 0
+    cdef double s
+    for i in range(n):
+        j = _seek(docids, j, candidates[i])
+        if j >= m:
+            break
+        if docids[j] == candidates[i]:
+            s = _bm25(tf, j, w, _norm(lengths, docids[j], average))
+            if s > 0.0:
+                scores[i] += s * idf_weight
+                hits[i] = 1
+
+
+def accumulate_scored(
+    const int32_t[:] candidates,
+    double[:] scores,
+    uint8_t[:] hits,
+    const int32_t[:] docids,
+    const double[:] list_scores,
+):
+    """``accumulate`` for a list already scored (a phrase's)."""
+    cdef Py_ssize_t n = candidates.shape[0], m = docids.shape[0], i, j = 0
+    for i in range(n):
+        j = _seek(docids, j, candidates[i])
+        if j >= m:
+            break
+        if docids[j] == candidates[i]:
+            scores[i] += list_scores[j]
+            hits[i] = 1
+
+
+def intersect(const int32_t[:] a, const int32_t[:] b):
+    """The docids in both ascending arrays."""
+    if a.shape[0] > b.shape[0]:
+        a, b = b, a
+    cdef Py_ssize_t n = a.shape[0], m = b.shape[0], i, j = 0, k = 0
+    out_array = np.empty(n, dtype=np.int32)
+    cdef int32_t[:] out = out_array
+    for i in range(n):
+        j = _seek(b, j, a[i])
+        if j >= m:
+            break
+        if b[j] == a[i]:
+            out[k] = a[i]
+            k += 1
+    return out_array[:k]
+
+
+cdef inline Py_ssize_t _seek_ptr(
+    const int32_t* docids, Py_ssize_t n, Py_ssize_t low, int32_t target,
+) noexcept nogil:
+    cdef Py_ssize_t step = 1, high, middle
+    if low >= n or docids[low] >= target:
+        return low
+    high = low + 1
+    while high < n and docids[high] < target:
+        low = high
+        step *= 2
+        high = low + step
+    if high > n:
+        high = n
+    while low + 1 < high:
+        middle = (low + high) >> 1
+        if docids[middle] < target:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+cdef enum:
+    MAX_PHRASE = 64
+
+
+def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
+    """Papers among ``candidates`` where the words follow one another in a word field.
+
+    ``words``: for each word in order, ``(docids, positions bytes, starts, ends)``. Returns
+    ``(docids, frequencies uint8[n, 5])``: how often the phrase occurs in each field of the
+    ``field_mask``.
+    """
+    cdef Py_ssize_t n_words = len(words), n = candidates.shape[0], c, w, a
+    if n_words > MAX_PHRASE:
+        raise ValueError(f"a phrase of more than {MAX_PHRASE} words")
+    cdef const int32_t* docids[MAX_PHRASE]
+    cdef Py_ssize_t lengths[MAX_PHRASE]
+    cdef const uint8_t* data[MAX_PHRASE]
+    cdef const int64_t* starts[MAX_PHRASE]
+    cdef const int64_t* ends[MAX_PHRASE]
+    cdef Py_ssize_t cursor[MAX_PHRASE]
+    cdef Py_ssize_t counts[MAX_PHRASE]
+    cdef Py_ssize_t follow[MAX_PHRASE]
+    cdef const int32_t[::1] view_docids
+    cdef const uint8_t[::1] view_data
+    cdef const int64_t[::1] view_starts
+    cdef const int64_t[::1] view_ends
+    held = []
+    cdef Py_ssize_t longest = 1
+    for w in range(n_words):
+        word_docids = np.ascontiguousarray(words[w][0], dtype=np.int32)
+        word_data = words[w][1]
+        word_starts = np.ascontiguousarray(words[w][2], dtype=np.int64)
+        word_ends = np.ascontiguousarray(words[w][3], dtype=np.int64)
+        held.append((word_docids, word_data, word_starts, word_ends))
+        view_docids = word_docids
+        view_starts = word_starts
+        view_ends = word_ends
+        lengths[w] = view_docids.shape[0]
+        if lengths[w] == 0 or len(word_data) == 0:
+            return np.empty(0, dtype=np.int32), np.zeros((0, FIELDS), dtype=np.uint8)
+        view_data = word_data
+        docids[w] = &view_docids[0]
+        data[w] = &view_data[0]
+        starts[w] = &view_starts[0]
+        ends[w] = &view_ends[0]
+        cursor[w] = 0
+        longest = max(longest, int((word_ends - word_starts).max()))
+    # Decoded positions of each word in the current paper (at most one per byte).
+    buffer_array = np.empty((n_words, longest), dtype=np.int32)
+    cdef int32_t[:, ::1] buffer = buffer_array
+    out_docids_array = np.empty(n, dtype=np.int32)
+    out_tf_array = np.zeros((n, FIELDS), dtype=np.uint8)
+    cdef int32_t[:] out_docids = out_docids_array
+    cdef uint8_t[:, :] out_tf = out_tf_array
+    cdef Py_ssize_t kept = 0, at, stop, count, found
+    cdef int32_t doc, p, target, field
+    cdef uint32_t total
+    cdef bint ok
+    for c in range(n):
+        doc = candidates[c]
+        ok = True
+        for w in range(n_words):
+            cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
+            if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
+                ok = False
+                break
+        if not ok:
+            continue
+        for w in range(n_words):
+            at = starts[w][cursor[w]]
+            stop = ends[w][cursor[w]]
+            count = 0
+            total = 0
+            while at < stop:
+                total += _read_varint(data[w], &at)
+                buffer[w, count] = <int32_t> total
+                count += 1
+            counts[w] = count
+            follow[w] = 0
+        found = 0
+        for a in range(counts[0]):
+            p = buffer[0, a]
+            if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
+                continue
+            ok = True
+            for w in range(1, n_words):
+                target = p + <int32_t> w
+                while follow[w] < counts[w] and buffer[w, follow[w]] < target:
+                    follow[w] += 1
+                if follow[w] >= counts[w] or buffer[w, follow[w]] != target:
+                    ok = False
+                    break
+            if ok:
+                field = p >> POSITION_SHIFT
+                if out_tf[kept, field] < 255:
+                    out_tf[kept, field] += 1
+                found += 1
+        if found:
+            out_docids[kept] = doc
+            kept += 1
+    return out_docids_array[:kept], out_tf_array[:kept]
+
+
+def top(
+    const int32_t[:] candidates,
+    const double[:] scores,
+    const uint8_t[:] keep,
+    const uint8_t[:] allowed,
+    const int32_t[:] days,
+    int32_t day_from,
+    int32_t day_until,
+    Py_ssize_t k,
+    bint by_date,
+):
+    """The number of candidates kept and allowed within the days, and the best ``k`` of them
+    (best score, or newest day with ``by_date``; then the highest docid) as
+    ``(count, docids, scores)``, best first."""
+    cdef Py_ssize_t n = candidates.shape[0], i, count = 0, size = 0, j, parent, child
+    cdef int32_t doc, day
+    cdef double key, tie
+    cdef Py_ssize_t allowed_n = allowed.shape[0], days_n = days.shape[0]
+    k = max(k, 1)
+    heap_key_array = np.empty(k, dtype=np.float64)
+    heap_doc_array = np.empty(k, dtype=np.int32)
+    heap_score_array = np.empty(k, dtype=np.float64)
+    cdef double[:] heap_key = heap_key_array
+    cdef int32_t[:] heap_doc = heap_doc_array
+    cdef double[:] heap_score = heap_score_array
+    for i in range(n):
+        if not keep[i]:
+            continue
+        doc = candidates[i]
+        if doc >= allowed_n or not allowed[doc]:
+            continue
+        day = days[doc] if doc < days_n else 0
+        if day < day_from or day > day_until:
+            continue
+        count += 1
+        key = day if by_date else scores[i]
+        if size == k:
+            # the heap's root is the worst kept: replace it if this one is better
+            if key < heap_key[0] or (key == heap_key[0] and doc < heap_doc[0]):
+                continue
+            j = 0
+        else:
+            j = size
+            size += 1
+            # sift up
+            while j > 0:
+                parent = (j - 1) >> 1
+                if heap_key[parent] < key or (heap_key[parent] == key and heap_doc[parent] < doc):
+                    break
+                heap_key[j] = heap_key[parent]
+                heap_doc[j] = heap_doc[parent]
+                heap_score[j] = heap_score[parent]
+                j = parent
+            heap_key[j] = key
+            heap_doc[j] = doc
+            heap_score[j] = scores[i]
+            continue
+        # sift down from the root
+        while True:
+            child = 2 * j + 1
+            if child >= size:
+                break
+            if child + 1 < size and (
+                heap_key[child + 1] < heap_key[child]
+                or (heap_key[child + 1] == heap_key[child] and heap_doc[child + 1] < heap_doc[child])
+            ):
+                child += 1
+            if heap_key[child] > key or (heap_key[child] == key and heap_doc[child] > doc):
+                break
+            heap_key[j] = heap_key[child]
+            heap_doc[j] = heap_doc[child]
+            heap_score[j] = heap_score[child]
+            j = child
+        heap_key[j] = key
+        heap_doc[j] = doc
+        heap_score[j] = scores[i]
+    order = np.lexsort((heap_doc_array[:size], heap_key_array[:size]))[::-1]
+    return count, heap_doc_array[:size][order], heap_score_array[:size][order]

@@ -1,0 +1,231 @@
+"""What a process keeps of an index between searches: every paper's length and day, and the
+posting lists it read last (decoded, up to ``CACHE_BYTES``).
+
+Nothing here can go stale: a docid's row never changes (a changed paper gets a new docid),
+papers that leave are read from ``search_deleted`` in order, and a term's lists are kept
+under the segments that hold it, which never change either. Each search first reads where
+the index is (one small query) and catches up with what was added since.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from search import _kernel
+from search.evaluate import Collection, TermList
+from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
+
+CACHE_BYTES = 512 * 1024 * 1024
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+@dataclass(slots=True)
+class LoadedIndex:
+    """One index as this process has read it."""
+
+    index_id: str
+    last_docid: int = 0
+    last_deleted: int = 0
+    alive: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.uint8))
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.float32))
+    days: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.int32))
+    count: int = 0
+    total_length: float = 0.0
+    segment_order: dict[int, int] = field(default_factory=dict)  # segment -> first docid
+    lists: OrderedDict[tuple, TermList] = field(default_factory=OrderedDict)
+    cached_bytes: int = 0
+
+    def collection(self) -> Collection:
+        average = self.total_length / self.count if self.count else 1.0
+        return Collection(self.alive, self.lengths, self.days, self.count, max(average, 1.0))
+
+    def _grow(self, size: int) -> None:
+        if size <= len(self.alive):
+            return
+        capacity = max(size, 2 * len(self.alive))
+        for name in ("alive", "lengths", "days"):
+            old = getattr(self, name)
+            new = np.zeros(capacity, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def add(self, rows: list[tuple[int, int, int]]) -> None:
+        if not rows:
+            return
+        table = np.asarray(rows, dtype=np.int64)
+        docids = table[:, 0]
+        self._grow(int(docids.max()) + 1)
+        fresh = docids[self.alive[docids] == 0]
+        self.alive[docids] = 1
+        self.lengths[docids] = table[:, 1]
+        self.days[docids] = table[:, 2]
+        self.count += len(fresh)
+        self.total_length += float(self.lengths[fresh].sum())
+        self.last_docid = max(self.last_docid, int(docids.max()))
+
+    def remove(self, docids: Iterable[int]) -> None:
+        gone = np.fromiter(docids, dtype=np.int64)
+        gone = gone[gone < len(self.alive)]
+        gone = np.unique(gone[self.alive[gone] == 1])
+        self.alive[gone] = 0
+        self.count -= len(gone)
+        self.total_length -= float(self.lengths[gone].sum())
+
+    def remember(self, key: tuple, found: TermList) -> None:
+        size = found.docids.nbytes + found.tf.nbytes
+        if found.positions is not None:
+            size += len(found.positions[0]) + found.positions[1].nbytes * 2
+        self.lists[key] = found
+        self.cached_bytes += size
+        while self.cached_bytes > CACHE_BYTES and len(self.lists) > 1:
+            _, old = self.lists.popitem(last=False)
+            self.cached_bytes -= old.docids.nbytes + old.tf.nbytes
+            if old.positions is not None:
+                self.cached_bytes -= len(old.positions[0]) + old.positions[1].nbytes * 2
+
+
+_loaded: dict[tuple[str, str], LoadedIndex] = {}
+
+
+async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
+    """The session's sqlite3 connection when it may be used from this thread (see
+    ``models.db``): a search's reads are short, and running them here rather than through
+    aiosqlite's thread saves two thread hops each."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    found = getattr(raw, "_connection", None)
+    if isinstance(found, sqlite3.Connection):
+        try:
+            found.execute("SELECT 1")
+        except sqlite3.ProgrammingError:  # opened with the same-thread check
+            return None
+        return found
+    return None
+
+
+async def read_rows(session: AsyncSession, statement: str, params: tuple = ()) -> list[tuple]:
+    direct = await driver_connection(session)
+    if direct is not None:
+        return direct.execute(statement, params).fetchall()
+    connection = await session.connection()
+    return list((await connection.exec_driver_sql(statement, params)).fetchall())
+
+
+async def loaded_index(session: AsyncSession) -> LoadedIndex:
+    """This process's view of the session's index, brought up to date."""
+    ((index_id, last_docid, last_deleted, segments),) = await read_rows(
+        session,
+        f"SELECT (SELECT value FROM {META_TABLE} WHERE name = 'index_id'), "
+        f"(SELECT max(docid) FROM {DOCS_TABLE}), (SELECT max(seq) FROM {DELETED_TABLE}), "
+        f"(SELECT group_concat(segment || ':' || first_docid) FROM {SEGMENTS_TABLE})",
+    )
+    key = (str(session.bind.url), str(index_id))
+    index = _loaded.get(key)
+    if index is None:
+        index = _loaded[key] = LoadedIndex(str(index_id))
+    if (last_docid or 0) > index.last_docid:
+        index.add(
+            await read_rows(
+                session,
+                f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid > ?",
+                (index.last_docid,),
+            )
+        )
+    if (last_deleted or 0) > index.last_deleted:
+        gone = await read_rows(
+            session,
+            f"SELECT seq, docid FROM {DELETED_TABLE} WHERE seq > ? ORDER BY seq",
+            (index.last_deleted,),
+        )
+        index.remove(docid for _, docid in gone)
+        index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
+    index.segment_order = {
+        int(s): int(f) for s, f in (p.split(":") for p in (segments or "").split(",") if p)
+    }
+    return index
+
+
+def _joined(parts: list[tuple[int, bytes, int, bytes | None]], positions: bool) -> TermList:
+    """One term list from its lists in segments, ``(first docid, docs, df, positions)``."""
+    parts.sort(key=lambda part: part[0])
+    decoded = [_kernel.decode(docs, df) for _, docs, df, _ in parts]
+    docids = np.concatenate([d for d, _ in decoded]) if decoded else np.empty(0, np.int32)
+    tf = np.concatenate([t for _, t in decoded]) if decoded else np.empty((0, 5), np.uint8)
+    found_positions = None
+    if positions:
+        data = b"".join(p or b"" for *_, p in parts)
+        starts, ends, shift = [], [], 0
+        for (_, _, df, part_positions), _ in zip(parts, decoded, strict=True):
+            s, e = _kernel.position_offsets(part_positions or b"", df)
+            starts.append(s + shift)
+            ends.append(e + shift)
+            shift += len(part_positions or b"")
+        found_positions = (data, np.concatenate(starts), np.concatenate(ends))
+    if len(docids) > 1 and np.any(np.diff(docids) <= 0):  # segments overlapping: sort
+        order = np.argsort(docids, kind="stable")
+        docids, tf = docids[order], tf[order]
+        if found_positions is not None:
+            data, starts_all, ends_all = found_positions
+            found_positions = (data, starts_all[order], ends_all[order])
+    return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), found_positions)
+
+
+async def term_lists(
+    session: AsyncSession,
+    index: LoadedIndex,
+    terms: Iterable[str],
+    with_positions: Iterable[str] = (),
+) -> dict[str, TermList]:
+    """The posting lists of these terms over the whole index (positions for some)."""
+    terms = sorted(set(terms))
+    positions_for = set(with_positions)
+    if not terms:
+        return {}
+    held: dict[str, list[int]] = defaultdict(list)
+    for term, segment in await read_rows(
+        session,
+        f"SELECT term, segment FROM {POSTINGS_TABLE} WHERE term IN {_IDS}",
+        (_json(terms),),
+    ):
+        held[term].append(segment)
+    found: dict[str, TermList] = {}
+    missing: list[str] = []
+    for term in terms:
+        key = (term, tuple(sorted(held.get(term, ()))))
+        cached = index.lists.get(key)
+        if cached is not None and (cached.positions is not None or term not in positions_for):
+            index.lists.move_to_end(key)
+            found[term] = cached
+        elif held.get(term):
+            missing.append(term)
+    if missing:
+        parts: dict[str, list] = defaultdict(list)
+        need_positions = [t for t in missing if t in positions_for]
+        other = [t for t in missing if t not in positions_for]
+        for chosen, columns in ((need_positions, "positions"), (other, "NULL")):
+            if not chosen:
+                continue
+            for term, segment, docs, df, positions in await read_rows(
+                session,
+                f"SELECT term, segment, docs, df, {columns} FROM {POSTINGS_TABLE} "
+                f"WHERE term IN {_IDS}",
+                (_json(chosen),),
+            ):
+                first = index.segment_order.get(segment, 0)
+                parts[term].append((first, docs, df, positions))
+        for term in missing:
+            key = (term, tuple(sorted(held[term])))
+            found[term] = _joined(parts[term], term in positions_for)
+            index.remember(key, found[term])
+    return found
+
+
+def _json(values: list[str]) -> str:
+    return json.dumps(values)

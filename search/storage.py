@@ -1,0 +1,308 @@
+"""Writing the index on SQLite: papers' rows, segments of posting lists, and their merging.
+
+Every write happens in the caller's transaction: the papers of one write form one new
+segment (their docids, new and never reused, follow each other), so a paper is searchable
+once the transaction commits, and a crash leaves the index as it was. A paper that changes
+leaves its old docid behind (logged in ``search_deleted``); merging neighbouring segments
+drops the papers gone. After each write, the newest segments are merged in tiers of
+``MERGE_FACTOR`` similar sizes, up to ``AUTO_MERGE_LIMIT`` papers; ``merge_all`` merges
+everything into one segment.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from search import _kernel
+from search.schema import DELETED_TABLE, DOCS_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
+from search.segments import AnalyzedPaper, Vocabulary, build_postings, concatenate
+
+MERGE_FACTOR = 8
+MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
+AUTO_MERGE_LIMIT = 200_000  # papers: larger merges wait for merge_all
+MERGE_TERMS_PER_READ = 2000
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    segment: int
+    first_docid: int
+    last_docid: int
+    docs: int
+
+    @property
+    def tier(self) -> int:
+        return int(math.log(max(self.docs, MERGE_BASE) / MERGE_BASE, MERGE_FACTOR))
+
+
+async def _connection(session: AsyncSession) -> AsyncConnection:
+    return await session.connection()
+
+
+async def _rows(session: AsyncSession, statement: str, params: tuple = ()) -> list[tuple]:
+    connection = await _connection(session)
+    return list((await connection.exec_driver_sql(statement, params)).fetchall())
+
+
+async def _run(session: AsyncSession, statement: str, params: tuple | list = ()) -> None:
+    if isinstance(params, list) and not params:
+        return
+    connection = await _connection(session)
+    await connection.exec_driver_sql(statement, params)
+
+
+def ids_parameter(values: Sequence[object]) -> str:
+    return json.dumps(list(values))
+
+
+async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, tuple]:
+    """``paper_id -> (docid, digest)`` of the indexed papers among these."""
+    rows = await _rows(
+        session,
+        f"SELECT paper_id, docid, digest FROM {DOCS_TABLE} WHERE paper_id IN {_IDS}",
+        (ids_parameter(paper_ids),),
+    )
+    return {paper_id: (docid, bytes(digest)) for paper_id, docid, digest in rows}
+
+
+async def _forget(session: AsyncSession, docids: Sequence[int]) -> None:
+    if not docids:
+        return
+    await _run(session, f"DELETE FROM {DOCS_TABLE} WHERE docid IN {_IDS}", (ids_parameter(docids),))
+    await _run(session, f"INSERT INTO {DELETED_TABLE} (docid) VALUES (?)", [(d,) for d in docids])
+
+
+async def segments(session: AsyncSession) -> list[Segment]:
+    """The index's segments, oldest papers first."""
+    rows = await _rows(
+        session,
+        f"SELECT segment, first_docid, last_docid, docs FROM {SEGMENTS_TABLE} ORDER BY first_docid",
+    )
+    return [Segment(*row) for row in rows]
+
+
+async def write_papers(
+    session: AsyncSession,
+    papers: Sequence[AnalyzedPaper],
+    vocabulary: Vocabulary,
+    *,
+    merge: bool = True,
+) -> int:
+    """Index these papers, replacing what the index held for them; returns how many changed.
+
+    A paper whose digest is unchanged is left as it is. The changed ones get new docids and
+    one new segment.
+    """
+    latest = {p.paper_id: p for p in papers}
+    if not latest:
+        return 0
+    stored = await stored_digests(session, list(latest))
+    changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
+    if not changed:
+        return 0
+    await _forget(session, [stored[p.paper_id][0] for p in changed if p.paper_id in stored])
+    await _run(
+        session,
+        f"INSERT INTO {DOCS_TABLE} (paper_id, digest, length, day) VALUES (?, ?, ?, ?)",
+        [(p.paper_id, p.digest, p.length, p.day) for p in changed],
+    )
+    docids = {i: docid for i, (docid, _) in (await stored_digests(session, latest)).items()}
+    numbered = sorted(((docids[p.paper_id], p) for p in changed), key=lambda pair: pair[0])
+    await _add_segment(session, build_postings(numbered, vocabulary), numbered)
+    if merge:
+        await merge_tiers(session)
+    return len(changed)
+
+
+async def _add_segment(session: AsyncSession, rows, numbered) -> int:
+    connection = await _connection(session)
+    result = await connection.exec_driver_sql(
+        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
+        (numbered[0][0], numbered[-1][0], len(numbered)),
+    )
+    segment = int(result.lastrowid)
+    await _insert_postings(session, segment, rows)
+    return segment
+
+
+async def _insert_postings(session: AsyncSession, segment: int, rows) -> None:
+    await _run(
+        session,
+        f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(r.term, segment, r.df, r.last_docid, r.docs, r.positions) for r in rows],
+    )
+
+
+async def remove_papers(session: AsyncSession, paper_ids: Sequence[str]) -> None:
+    """Take these papers out of the index."""
+    if not paper_ids:
+        return
+    stored = await stored_digests(session, paper_ids)
+    await _forget(session, [docid for docid, _ in stored.values()])
+
+
+async def merge_tiers(session: AsyncSession) -> int:
+    """Merge the newest segments while ``MERGE_FACTOR`` of them share a tier; returns the
+    number of merges."""
+    merges = 0
+    while True:
+        found = await segments(session)
+        if not found:
+            return merges
+        tier = found[-1].tier
+        run: list[Segment] = []
+        for segment in reversed(found):
+            if segment.tier != tier:
+                break
+            run.append(segment)
+        run.reverse()
+        if len(run) < MERGE_FACTOR or sum(s.docs for s in run) > AUTO_MERGE_LIMIT:
+            return merges
+        await merge(session, run)
+        merges += 1
+
+
+async def merge_all(session: AsyncSession) -> bool:
+    """Merge every segment into one (False: there was at most one, with no paper gone)."""
+    found = await segments(session)
+    if len(found) == 1:
+        gone = await _rows(
+            session,
+            f"SELECT count(*) FROM {DOCS_TABLE} WHERE docid BETWEEN ? AND ?",
+            (found[0].first_docid, found[0].last_docid),
+        )
+        if gone[0][0] == found[0].docs:
+            return False
+    if not found:
+        return False
+    await merge(session, found)
+    return True
+
+
+async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None:
+    """One segment in place of these neighbouring ones, without the papers gone."""
+    first, last = run[0].first_docid, run[-1].last_docid
+    live = await _rows(
+        session, f"SELECT docid FROM {DOCS_TABLE} WHERE docid BETWEEN ? AND ?", (first, last)
+    )
+    alive = np.zeros(last + 1, dtype=np.uint8)
+    alive[[docid for (docid,) in live]] = 1
+    order = {s.segment: i for i, s in enumerate(run)}
+    numbers = ids_parameter(list(order))
+    terms = sorted(
+        {
+            term
+            for (term,) in await _rows(
+                session, f"SELECT term FROM {POSTINGS_TABLE} WHERE segment IN {_IDS}", (numbers,)
+            )
+        }
+    )
+    merged: Segment | None = None
+    if live:
+        connection = await _connection(session)
+        result = await connection.exec_driver_sql(
+            f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
+            (live[0][0], live[-1][0], len(live)),
+        )
+        merged = Segment(int(result.lastrowid), live[0][0], live[-1][0], len(live))
+    for start in range(0, len(terms) if merged else 0, MERGE_TERMS_PER_READ):
+        chunk = terms[start : start + MERGE_TERMS_PER_READ]
+        parts: dict[str, list[tuple[int, bytes, bytes]]] = defaultdict(list)
+        for term, segment, docs, positions in await _rows(
+            session,
+            f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
+            f"WHERE term IN {_IDS} AND segment IN {_IDS}",
+            (ids_parameter(chunk), numbers),
+        ):
+            parts[term].append((order[segment], docs, positions))
+        rows = []
+        for term in chunk:
+            found = sorted(parts[term], key=lambda part: part[0])
+            docs, positions, df, last_docid = concatenate(((d, p) for _, d, p in found), alive)
+            if df:
+                rows.append((term, merged.segment, df, last_docid, docs, positions))  # type: ignore[union-attr]
+        await _run(
+            session,
+            f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    await _run(session, f"DELETE FROM {POSTINGS_TABLE} WHERE segment IN {_IDS}", (numbers,))
+    await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
+    return merged
+
+
+async def orphan_ids(session: AsyncSession) -> list[str]:
+    """Indexed paper ids whose paper is gone."""
+    rows = await _rows(
+        session,
+        f"SELECT paper_id FROM {DOCS_TABLE} WHERE paper_id NOT IN (SELECT id FROM papers)",
+    )
+    return [paper_id for (paper_id,) in rows]
+
+
+async def unindexed_count(session: AsyncSession) -> int:
+    """Visible papers that the index lacks."""
+    rows = await _rows(
+        session,
+        f"SELECT count(*) FROM papers WHERE NOT hidden "
+        f"AND id NOT IN (SELECT paper_id FROM {DOCS_TABLE})",
+    )
+    return int(rows[0][0])
+
+
+async def indexed_count(session: AsyncSession) -> int:
+    return int((await _rows(session, f"SELECT count(*) FROM {DOCS_TABLE}"))[0][0])
+
+
+async def indexed_ids(session: AsyncSession) -> list[str]:
+    rows = await _rows(session, f"SELECT paper_id FROM {DOCS_TABLE} ORDER BY paper_id")
+    return [paper_id for (paper_id,) in rows]
+
+
+INTEGRITY_SAMPLE = 500
+
+
+async def integrity_problem(session: AsyncSession) -> str | None:
+    """What is wrong with the index's structure (None: nothing found): segments that overlap,
+    papers outside every segment, posting lists that do not decode to what their row says
+    (checked on a sample of lists)."""
+    found = await segments(session)
+    for before, after in pairwise(found):
+        if after.first_docid <= before.last_docid:
+            return f"segments {before.segment} and {after.segment} overlap"
+    covered = " OR ".join(f"docid BETWEEN {s.first_docid} AND {s.last_docid}" for s in found) or "0"
+    outside = await _rows(session, f"SELECT count(*) FROM {DOCS_TABLE} WHERE NOT ({covered})")
+    if outside[0][0]:
+        return f"{outside[0][0]} indexed papers are in no segment"
+    ranges = {s.segment: (s.first_docid, s.last_docid) for s in found}
+    rows = await _rows(
+        session,
+        f"SELECT term, segment, df, last_docid, docs, positions FROM {POSTINGS_TABLE} "
+        "ORDER BY random() LIMIT ?",
+        (INTEGRITY_SAMPLE,),
+    )
+    for term, segment, df, last_docid, docs, positions in rows:
+        if segment not in ranges:
+            return f"the list of {term!r} is in segment {segment}, which does not exist"
+        try:
+            docids, _ = _kernel.decode(docs, df)
+            _kernel.position_offsets(positions, df)
+        except (ValueError, IndexError) as exc:
+            return f"the list of {term!r} in segment {segment} does not decode: {exc}"
+        low, high = ranges[segment]
+        if docids[-1] != last_docid or docids[0] < low or docids[-1] > high:
+            return f"the list of {term!r} in segment {segment} is outside its segment"
+        if len(docids) > 1 and (docids[1:] <= docids[:-1]).any():
+            return f"the list of {term!r} in segment {segment} is out of order"
+    return None
