@@ -37,13 +37,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
+            # The reading pages first: routes are tried in order on every request, and the
+            # lists are the most read. They own /, /starred, /prefs and /arxiv..., no other
+            # module may route under /arxiv/.
+            *pages.routes,
             *summaries.routes,  # before api's /api/papers/{arxiv_id:path}
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
             *search_web.routes,
             *demo_pages.routes,
-            *pages.routes,
         ],
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(PreferenceCookiesMiddleware)],
         exception_handlers=pages.exception_handlers,

@@ -5,12 +5,15 @@ the database changes: at most once per ``check_interval`` a cheap query reads th
 version (the latest paper modification and the latest announcement); any change empties the
 cache. ``max_age`` bounds how long a page lives anyway (admin edits such as hiding a paper
 do not move the version), and ``max_bytes`` bounds the memory, oldest pages leaving first.
-Pages are kept both plain and gzipped: a 300-paper list is about 1 MB of HTML.
+Pages are kept both plain and gzipped: a 300-paper list is about 1 MB of HTML. A hit does
+as little as it can: each stored variant has its response headers built once, with an ETag,
+so that a client holding the page gets a 304 without the body.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -18,13 +21,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from models.schema import Announcement, Paper
 
 Clock = Callable[[], float]
-CACHED_HEADERS = ("content-type",)
+CACHED_HEADERS = (b"content-type",)
 
 
 async def data_version(session: AsyncSession) -> tuple[object, ...]:
@@ -39,21 +42,64 @@ async def data_version(session: AsyncSession) -> tuple[object, ...]:
     return tuple(row)
 
 
-@dataclass(slots=True)
-class _Entry:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    gzipped: bytes
-    stored_at: float
+RawHeaders = list[tuple[bytes, bytes]]
 
-    @property
-    def size(self) -> int:
-        return len(self.body) + len(self.gzipped)
+
+class PreparedResponse(Response):
+    """A response whose body and raw headers were built beforehand."""
+
+    def __init__(self, body: bytes, status_code: int, raw_headers: RawHeaders) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = list(raw_headers)  # middleware may add to the list in place
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    body: bytes
+    etag: bytes
+    headers: RawHeaders
+    not_modified: RawHeaders
+
+    @classmethod
+    def of(cls, body: bytes, kept: RawHeaders, etag: bytes, gzipped: bool) -> _Variant:
+        validators = [(b"etag", etag), (b"vary", b"accept-encoding")]
+        headers = [*kept, (b"content-length", str(len(body)).encode()), *validators]
+        if gzipped:
+            headers.append((b"content-encoding", b"gzip"))
+        return cls(body, etag, headers, validators)
+
+    def response(self, status: int, if_none_match: str | None) -> Response:
+        if if_none_match is not None and matches_etag(if_none_match, self.etag):
+            return PreparedResponse(b"", 304, self.not_modified)
+        return PreparedResponse(self.body, status, self.headers)
 
 
 def accepts_gzip(headers: Headers) -> bool:
     return "gzip" in headers.get("accept-encoding", "").lower()
+
+
+def matches_etag(if_none_match: str, etag: bytes) -> bool:
+    """Weak comparison, as RFC 9110 asks for If-None-Match."""
+    tag = etag.decode("latin-1")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip().removeprefix("W/")
+        if candidate in ("*", tag):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class _Entry:
+    status: int
+    plain: _Variant
+    gzipped: _Variant
+    stored_at: float
+
+    @property
+    def size(self) -> int:
+        return len(self.plain.body) + len(self.gzipped.body)
 
 
 @dataclass
@@ -84,20 +130,27 @@ class PageCache:
             self._version = version
             self.clear()
 
-    def _store(self, key: Hashable, response: Response) -> None:
+    def _store(self, key: Hashable, response: Response) -> _Entry | None:
         body = bytes(response.body)
         if response.status_code != 200 or len(body) > self.max_bytes // 4:
-            return
-        headers = [(k, v) for k, v in response.headers.items() if k in CACHED_HEADERS]
+            return None
+        kept = [(k, v) for k, v in response.raw_headers if k in CACHED_HEADERS]
         if key in self._entries:
             self._size -= self._entries.pop(key).size
+        tag = hashlib.blake2b(body, digest_size=12).hexdigest()
         gzipped = gzip.compress(body, compresslevel=6, mtime=0)
-        entry = _Entry(response.status_code, headers, body, gzipped, self.clock())
+        entry = _Entry(
+            response.status_code,
+            _Variant.of(body, kept, f'"{tag}"'.encode(), gzipped=False),
+            _Variant.of(gzipped, kept, f'"{tag}-gzip"'.encode(), gzipped=True),
+            self.clock(),
+        )
         self._entries[key] = entry
         self._size += entry.size
         while self._size > self.max_bytes and self._entries:
             _, old = self._entries.popitem(last=False)
             self._size -= old.size
+        return entry
 
     async def page(
         self,
@@ -108,22 +161,20 @@ class PageCache:
     ) -> Response:
         """The cached page under ``key``, or ``render()``'s, kept when it is a 200.
 
-        A kept page is also kept gzipped, and sent so to clients that accept it."""
+        A kept page is also kept gzipped, and sent so to clients that accept it; a client
+        whose If-None-Match names the page's ETag gets a 304."""
         await self._check_version(sessions)
         entry = self._entries.get(key)
         if entry is not None and self.clock() - entry.stored_at <= self.max_age:
             self._entries.move_to_end(key)
             self.hits += 1
-            gzipped = request_headers is not None and accepts_gzip(request_headers)
-            response = Response(entry.gzipped if gzipped else entry.body, entry.status)
-            headers = MutableHeaders(raw=response.raw_headers)
-            for name, value in entry.headers:
-                headers.append(name, value)
-            headers.append("vary", "accept-encoding")
-            if gzipped:
-                headers.append("content-encoding", "gzip")
-            return response
-        self.misses += 1
-        response = await render()
-        self._store(key, response)
-        return response
+        else:
+            self.misses += 1
+            response = await render()
+            entry = self._store(key, response)
+            if entry is None:
+                return response
+        if request_headers is None:
+            return entry.plain.response(entry.status, None)
+        variant = entry.gzipped if accepts_gzip(request_headers) else entry.plain
+        return variant.response(entry.status, request_headers.get("if-none-match"))

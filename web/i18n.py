@@ -8,12 +8,14 @@ get ``_`` (the translator of the request's language), ``lang`` and ``theme``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
-from starlette.requests import HTTPConnection, Request
+from starlette.datastructures import QueryParams
+from starlette.requests import HTTPConnection, Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LANGUAGES = ("en", "zh")
@@ -192,12 +194,27 @@ class Preferences:
 
 def preferences(connection: HTTPConnection) -> Preferences:
     """The request's language and theme, from the query string, the cookies or the headers."""
-    query, cookies = connection.query_params, connection.cookies
+    headers = connection.headers
+    return _preferences(
+        connection.scope.get("query_string", b""),
+        tuple(headers.getlist("cookie")),
+        headers.get("accept-language", ""),
+    )
+
+
+# Read on every page request, cached pages included; visitors send few distinct inputs.
+@functools.lru_cache(maxsize=1024)
+def _preferences(query_string: bytes, cookie_headers: tuple[str, ...],
+                 accept_language: str) -> Preferences:  # fmt: skip
+    query = QueryParams(query_string)
+    cookies: dict[str, str] = {}
+    for header in cookie_headers:
+        cookies.update(cookie_parser(header))
     lang = query.get("lang")
     if lang not in LANGUAGES:
         lang = cookies.get("lang")
     if lang not in LANGUAGES:
-        lang = _from_accept_language(connection.headers.get("accept-language", "")) or "en"
+        lang = _from_accept_language(accept_language) or "en"
     theme = query.get("theme")
     if theme not in THEMES:
         theme = cookies.get("theme")

@@ -34,9 +34,12 @@ def page_cache(request: Request) -> PageCache:
 
 
 def cache_key(request: Request, kind: str, names: tuple[str, ...]) -> tuple[object, ...]:
-    params = request.query_params
-    values = tuple(params.get(n) for n in names)
-    return (kind, str(request.base_url), request.url.path, values, preferences(request))
+    """What a cached page depends on, read straight from the scope: it is built per request."""
+    scope = request.scope
+    origin = (scope["scheme"], request.headers.get("host") or scope.get("server"),
+              scope.get("root_path", ""))  # fmt: skip
+    values = tuple(map(request.query_params.get, names)) if scope["query_string"] else ()
+    return (kind, origin, scope["path"], values, preferences(request))
 
 
 def arxiv_path(key: str) -> str:
@@ -81,11 +84,11 @@ def list_request(key: str, request: Request) -> ListRequest:
 
 
 async def list_page(request: Request, key: str) -> Response:
-    wanted = list_request(key, request)
-    cleared = dataclasses.replace(wanted, keywords=KeywordFilter())
     sessions = request.app.state.sessions
 
-    async def render() -> Response:
+    async def render() -> Response:  # only a page not in the cache is parsed and rendered
+        wanted = list_request(key, request)
+        cleared = dataclasses.replace(wanted, keywords=KeywordFilter())
         async with sessions() as session:
             result = await fetch_list(session, wanted)
         path = arxiv_path(str(wanted.expression))
@@ -100,8 +103,8 @@ async def list_page(request: Request, key: str) -> Response:
         }
         return templates.TemplateResponse(request, "list.html", context)
 
-    key = cache_key(request, "list", LIST_PARAMETERS)
-    return await page_cache(request).page(key, sessions, render, request.headers)
+    cached = cache_key(request, "list", LIST_PARAMETERS)
+    return await page_cache(request).page(cached, sessions, render, request.headers)
 
 
 async def paper_page(request: Request, arxiv_id: str, version: int | None = None) -> Response:

@@ -1,0 +1,57 @@
+"""The cached list pages over HTTP: validators, 304s, and what the first response carries."""
+
+from __future__ import annotations
+
+from web.cache import matches_etag
+
+
+def test_the_first_response_of_a_list_already_comes_from_the_cache(client):
+    first = client.get("/arxiv/cs.AI", headers={"accept-encoding": "gzip"})
+    assert first.status_code == 200
+    assert first.headers["content-encoding"] == "gzip"
+    assert first.headers["etag"].startswith('"')
+    assert int(first.headers["content-length"]) < len(first.content)  # sent compressed
+    again = client.get("/arxiv/cs.AI", headers={"accept-encoding": "gzip"})
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.text == first.text
+
+
+def test_a_client_holding_the_page_gets_a_304_without_the_body(client):
+    plain = client.get("/arxiv/cs.AI", headers={"accept-encoding": "identity"})
+    tag = plain.headers["etag"]
+    cached = client.get(
+        "/arxiv/cs.AI", headers={"accept-encoding": "identity", "if-none-match": tag}
+    )
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached.headers["etag"] == tag
+    assert "accept-encoding" in cached.headers["vary"]
+    assert "content-encoding" not in cached.headers
+    assert "content-security-policy" in cached.headers  # the site's headers still apply
+
+
+def test_each_encoding_has_its_own_etag(client):
+    plain = client.get("/arxiv/cs.AI", headers={"accept-encoding": "identity"})
+    gzipped = client.get("/arxiv/cs.AI", headers={"accept-encoding": "gzip"})
+    assert plain.headers["etag"] != gzipped.headers["etag"]
+    other = client.get(
+        "/arxiv/cs.AI", headers={"accept-encoding": "gzip", "if-none-match": plain.headers["etag"]}
+    )
+    assert other.status_code == 200 and other.text == plain.text
+
+
+def test_another_page_or_language_is_not_taken_for_the_held_one(client):
+    tag = client.get("/arxiv/cs.AI").headers["etag"]
+    assert client.get("/arxiv/cs.CL", headers={"if-none-match": tag}).status_code == 200
+    chinese = client.get("/arxiv/cs.AI", headers={"if-none-match": tag, "accept-language": "zh"})
+    assert chinese.status_code == 200
+    assert chinese.headers["etag"] != tag
+
+
+def test_if_none_match_is_compared_weakly_and_accepts_lists_and_star():
+    assert matches_etag('"abc"', b'"abc"')
+    assert matches_etag('W/"abc"', b'"abc"')
+    assert matches_etag('"x", "abc"', b'"abc"')
+    assert matches_etag("*", b'"abc"')
+    assert not matches_etag('"abcd"', b'"abc"')
+    assert not matches_etag("", b'"abc"')
