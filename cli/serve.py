@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -61,9 +62,35 @@ def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
     return app
 
 
+def freeze_after_startup(app: Starlette) -> Starlette:
+    """Keep what ``app`` holds from start-up out of the garbage collector's full passes.
+
+    The site starts with some 150,000 long-lived objects (modules, templates, SQLAlchemy's
+    metadata); each full collection walked them all, stalling every request in flight for
+    tens of milliseconds. Frozen once start-up is done, only what requests leave behind is
+    traced. For served processes only: frozen objects are never freed.
+    """
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: Starlette) -> AsyncIterator[object]:
+        async with inner(application) as state:
+            gc.collect()
+            gc.freeze()
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def served_site() -> Starlette:
+    """The factory each worker of ``coolpapers serve`` runs."""
+    return freeze_after_startup(site())
+
+
 def site_with_scheduler() -> Starlette:
     settings = get_settings()
-    return attach_scheduler(site(settings), settings)
+    return freeze_after_startup(attach_scheduler(site(settings), settings))
 
 
 @click.command()
@@ -80,7 +107,7 @@ def serve(host: str, port: int, workers: int, with_scheduler: bool) -> None:
     import uvicorn
 
     load_settings()  # fail early, in one line, on invalid settings
-    factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:site"
+    factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:served_site"
     uvicorn.run(
         factory, factory=True, host=host, port=port, workers=workers,
         proxy_headers=True, log_level="info",
