@@ -4,8 +4,8 @@
 A posting list holds, for one term in one segment, each paper (``docid``, ascending) with the
 term's frequency in five fields: title, abstract, authors (the words) and title and abstract
 stems (0 or 1). Bytes: per paper, the docid's difference to the previous one (varint; the
-first is absolute), a byte with a bit per field present, then the frequency of each present
-word field (varint). Its positions list holds, per paper, the byte length of what follows,
+first one's to the segment's first docid), a byte with a bit per field present, then the
+frequency of each present word field (varint). Its positions list holds, per paper, the byte length of what follows,
 then the positions of the term in the word fields (``field << 16 | index``), each as the
 difference to the previous one (varint).
 
@@ -199,15 +199,16 @@ def invert(
     )
 
 
-def concatenate(list parts, const uint8_t[:] alive=None):
-    """One posting list from ``(docs, positions)`` lists in ascending docid ranges.
+def concatenate(list parts, const uint8_t[:] alive=None, Py_ssize_t base=0):
+    """One posting list from ``(docs, positions, part_base)`` lists in ascending docid
+    ranges, each holding docids relative to its ``part_base``, the result relative to ``base``.
 
     Papers whose ``alive[docid]`` is 0 are left out (with ``alive`` None, all are kept).
-    Returns ``(docs, positions, df, last)``.
+    Returns ``(docs, positions, df, last)``, ``last`` the last docid kept (absolute).
     """
     cdef _Buffer docs = _Buffer(1024)
     cdef _Buffer positions = _Buffer(1024)
-    cdef int32_t previous = 0, doc, local
+    cdef int64_t previous = base, doc, part_base
     cdef Py_ssize_t df = 0, at, pat, begin, f
     cdef uint32_t n_bytes
     cdef uint8_t mask
@@ -217,11 +218,12 @@ def concatenate(list parts, const uint8_t[:] alive=None):
     for part in parts:
         d_bytes = part[0]
         p_bytes = part[1]
+        part_base = part[2]
         at = 0
         pat = 0
-        local = 0
+        doc = part_base
         while at < d_bytes.shape[0]:
-            local += <int32_t> _read_varint(&d_bytes[0], &at)
+            doc += <int64_t> _read_varint(&d_bytes[0], &at)
             begin = at
             mask = d_bytes[at]
             at += 1
@@ -229,13 +231,15 @@ def concatenate(list parts, const uint8_t[:] alive=None):
                 if mask & (1 << f):
                     _read_varint(&d_bytes[0], &at)
             n_bytes = _read_varint(&p_bytes[0], &pat)
-            if alive is None or (local < alive_n and alive[local]):
-                docs.varint(<uint32_t> (local - previous))
+            if alive is None or (doc < alive_n and alive[doc]):
+                if doc < previous:
+                    raise ValueError("posting lists overlap")
+                docs.varint(<uint32_t> (doc - previous))
                 docs.raw(&d_bytes[begin], at - begin)
                 positions.varint(n_bytes)
                 if n_bytes:
                     positions.raw(&p_bytes[pat], n_bytes)
-                previous = local
+                previous = doc
                 df += 1
             pat += n_bytes
     return bytes(docs.data[: docs.size]), bytes(positions.data[: positions.size]), df, previous
@@ -243,14 +247,15 @@ def concatenate(list parts, const uint8_t[:] alive=None):
 
 # ------------------------------------------------------------------ reading
 
-def decode(const uint8_t[:] data, Py_ssize_t df):
-    """``(docids int32[df], frequencies uint8[df, 5])`` of a posting list's bytes."""
+def decode(const uint8_t[:] data, Py_ssize_t df, int32_t base=0):
+    """``(docids int32[df], frequencies uint8[df, 5])`` of a posting list's bytes, its docids
+    relative to ``base``."""
     docids_array = np.empty(df, dtype=np.int32)
     tf_array = np.zeros((df, FIELDS), dtype=np.uint8)
     cdef int32_t[:] docids = docids_array
     cdef uint8_t[:, :] tf = tf_array
     cdef Py_ssize_t at = 0, i = 0, f
-    cdef int32_t doc = 0
+    cdef int32_t doc = base
     cdef uint32_t value
     cdef uint8_t mask
     cdef Py_ssize_t n = data.shape[0]

@@ -51,9 +51,13 @@ def highlight_spans(
             if analyzer.may_be_stem(word):
                 partial.update(filter(None, (word, analyzer.stem(word))))
     spans: list[tuple[int, int]] = []
+    # A word's stem is the word without its last piece: a word can only share a stem with a
+    # query word if it starts with one of the stems.
+    prefixes = tuple(partial)
     for word in found:
         if word.text in single or (
             partial
+            and word.text.startswith(prefixes)
             and analyzer.may_be_stem(word.text)
             and (word.text in partial or analyzer.stem(word.text) in partial)
         ):

@@ -155,7 +155,7 @@ async def loaded_index(session: AsyncSession) -> LoadedIndex:
 def _joined(parts: list[tuple[int, bytes, int, bytes | None]], positions: bool) -> TermList:
     """One term list from its lists in segments, ``(first docid, docs, df, positions)``."""
     parts.sort(key=lambda part: part[0])
-    decoded = [_kernel.decode(docs, df) for _, docs, df, _ in parts]
+    decoded = [_kernel.decode(docs, df, first) for first, docs, df, _ in parts]
     docids = np.concatenate([d for d, _ in decoded]) if decoded else np.empty(0, np.int32)
     tf = np.concatenate([t for _, t in decoded]) if decoded else np.empty((0, 5), np.uint8)
     found_positions = None

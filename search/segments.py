@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
@@ -48,8 +49,12 @@ class Vocabulary:
         return found
 
     def numbers_of(self, text: str) -> list[int]:
-        number = self.number
-        return [number(term) for term in text.split()]
+        terms = text.split()
+        found = list(map(self.numbers.get, terms))
+        if None in found:
+            number = self.number
+            found = [number(term) for term in terms]
+        return found  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +84,9 @@ def digest_of(document: IndexedDocument, day: int) -> bytes:
 def analyze(analyzer: Analyzer, vocabulary: Vocabulary, text: PaperText) -> AnalyzedPaper:
     document = analyzer.document(text.title, text.abstract, text.authors)
     day = day_number(text.published)
-    numbers: list[int] = []
-    ends: list[int] = []
-    for part in document.as_row():
-        numbers.extend(vocabulary.numbers_of(part))
-        ends.append(len(numbers))
+    parts = [vocabulary.numbers_of(part) for part in document.as_row()]
+    numbers = [n for part in parts for n in part]
+    ends = list(accumulate(len(part) for part in parts))
     length = ends[2]  # the words of title, abstract and authors
     return AnalyzedPaper(
         text.id,
@@ -97,48 +100,85 @@ def analyze(analyzer: Analyzer, vocabulary: Vocabulary, text: PaperText) -> Anal
 
 @dataclass(frozen=True, slots=True)
 class PostingRow:
-    """One term's posting list in one segment."""
+    """One term's posting list in one segment (docids relative to its first)."""
 
     term: str
     df: int
-    last_docid: int
+    last: int  # the last paper's number in the segment
     docs: bytes
     positions: bytes
 
 
-def build_postings(
-    papers: Sequence[tuple[int, AnalyzedPaper]], vocabulary: Vocabulary
-) -> list[PostingRow]:
-    """The posting lists of these papers (``(docid, paper)``, docids ascending)."""
+@dataclass(frozen=True, slots=True)
+class IndexedPaper:
+    paper_id: str
+    digest: bytes
+    length: int
+    day: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltSegment:
+    """The posting lists of papers numbered 0, 1, ... in the order of ``papers``: written
+    with docids ``first + number``. Compact, to travel between processes."""
+
+    papers: list[IndexedPaper]
+    terms: list[str]
+    df: list[int]
+    last: list[int]
+    docs: bytes
+    positions: bytes
+    doc_offsets: list[int]
+    position_offsets: list[int]
+
+    def rows(self) -> list[PostingRow]:
+        docs, positions = self.docs, self.positions
+        doc_at, position_at = self.doc_offsets, self.position_offsets
+        return [
+            PostingRow(
+                term,
+                self.df[i],
+                self.last[i],
+                docs[doc_at[i] : doc_at[i + 1]],
+                positions[position_at[i] : position_at[i + 1]],
+            )
+            for i, term in enumerate(self.terms)
+        ]
+
+
+def build_segment(papers: Sequence[AnalyzedPaper], vocabulary: Vocabulary) -> BuiltSegment:
+    """The posting lists of these papers, numbered in their order."""
+    listed = [IndexedPaper(p.paper_id, p.digest, p.length, p.day) for p in papers]
     if not papers:
-        return []
-    docids = np.fromiter((d for d, _ in papers), dtype=np.int32, count=len(papers))
-    tokens = np.concatenate([p.tokens for _, p in papers]) if papers else np.empty(0, np.int32)
-    ends = np.empty(len(papers) * 5, dtype=np.int32)
-    offset = 0
-    for i, (_, paper) in enumerate(papers):
-        ends[i * 5 : i * 5 + 5] = paper.ends
-        ends[i * 5 : i * 5 + 5] += offset
-        offset += len(paper.tokens)
+        return BuiltSegment(listed, [], [], [], b"", b"", [0], [0])
+    numbers = np.arange(len(papers), dtype=np.int32)
+    tokens = np.concatenate([p.tokens for p in papers])
+    ends = np.asarray([p.ends for p in papers], dtype=np.int64)
+    sizes = np.asarray([len(p.tokens) for p in papers], dtype=np.int64)
+    ends += (np.cumsum(sizes) - sizes)[:, None]
     docs, positions, doc_offsets, position_offsets, df, last = _kernel.invert(
-        docids, ends, tokens, len(vocabulary.terms)
+        numbers, ends.astype(np.int32).ravel(), tokens, len(vocabulary.terms)
     )
-    terms = vocabulary.terms
-    return [
-        PostingRow(
-            terms[t],
-            int(df[t]),
-            int(last[t]),
-            docs[doc_offsets[t] : doc_offsets[t + 1]],
-            positions[position_offsets[t] : position_offsets[t + 1]],
-        )
-        for t in np.flatnonzero(df)
-    ]
+    used = np.flatnonzero(df)
+    # Terms held by none of these papers (numbered for others) have empty lists: drop them.
+    keep_docs = np.append(doc_offsets[used], doc_offsets[-1])
+    keep_positions = np.append(position_offsets[used], position_offsets[-1])
+    return BuiltSegment(
+        listed,
+        [vocabulary.terms[t] for t in used.tolist()],
+        df[used].tolist(),
+        last[used].tolist(),
+        docs,
+        positions,
+        keep_docs.tolist(),
+        keep_positions.tolist(),
+    )
 
 
 def concatenate(
-    parts: Iterable[tuple[bytes, bytes]], alive: np.ndarray | None = None
+    parts: Iterable[tuple[bytes, bytes, int]], alive: np.ndarray | None = None, base: int = 0
 ) -> tuple[bytes, bytes, int, int]:
-    """One posting list from lists of neighbouring segments, oldest first, without the papers
-    whose ``alive[docid]`` is 0: ``(docs, positions, df, last_docid)``."""
-    return _kernel.concatenate(list(parts), alive)
+    """One posting list from lists of neighbouring segments, oldest first, each
+    ``(docs, positions, first docid)``, without the papers whose ``alive[docid]`` is 0,
+    relative to ``base``: ``(docs, positions, df, last docid)``."""
+    return _kernel.concatenate(list(parts), alive, base)

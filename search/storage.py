@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import _kernel
 from search.schema import DELETED_TABLE, DOCS_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
-from search.segments import AnalyzedPaper, Vocabulary, build_postings, concatenate
+from search.segments import AnalyzedPaper, BuiltSegment, Vocabulary, build_segment, concatenate
 
 MERGE_FACTOR = 8
 MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
@@ -99,48 +99,71 @@ async def write_papers(
 ) -> int:
     """Index these papers, replacing what the index held for them; returns how many changed.
 
-    A paper whose digest is unchanged is left as it is. The changed ones get new docids and
-    one new segment.
+    A paper whose digest is unchanged is left as it is; the changed ones form a new segment.
     """
     latest = {p.paper_id: p for p in papers}
-    if not latest:
-        return 0
     stored = await stored_digests(session, list(latest))
     changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
     if not changed:
         return 0
-    await _forget(session, [stored[p.paper_id][0] for p in changed if p.paper_id in stored])
+    return await write_segment(session, build_segment(changed, vocabulary), merge=merge)
+
+
+async def _next_docid(session: AsyncSession) -> int:
+    rows = await _rows(
+        session,
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+        f"coalesce((SELECT max(docid) FROM {DOCS_TABLE}), 0))",
+        (DOCS_TABLE,),
+    )
+    return int(rows[0][0]) + 1
+
+
+async def write_segment(
+    session: AsyncSession,
+    built: BuiltSegment,
+    *,
+    skip: Collection[str] = (),
+    merge: bool = True,
+) -> int:
+    """Write a built segment: its papers that are new or changed (and not in ``skip``) get
+    the docids ``first + number`` and replace what the index held for them; the others' lists
+    stay in the segment with docids that no paper has, and go at its next merge. Returns how
+    many papers were written."""
+    stored = await stored_digests(session, [p.paper_id for p in built.papers])
+    written = [
+        (number, paper)
+        for number, paper in enumerate(built.papers)
+        if paper.paper_id not in skip
+        and (paper.paper_id not in stored or stored[paper.paper_id][1] != paper.digest)
+    ]
+    if not written:
+        return 0
+    await _forget(session, [stored[p.paper_id][0] for _, p in written if p.paper_id in stored])
+    first = await _next_docid(session)
+    last = first + len(built.papers) - 1
     await _run(
         session,
-        f"INSERT INTO {DOCS_TABLE} (paper_id, digest, length, day) VALUES (?, ?, ?, ?)",
-        [(p.paper_id, p.digest, p.length, p.day) for p in changed],
+        f"INSERT INTO {DOCS_TABLE} (docid, paper_id, digest, length, day) VALUES (?, ?, ?, ?, ?)",
+        [(first + n, p.paper_id, p.digest, p.length, p.day) for n, p in written],
     )
-    docids = {i: docid for i, (docid, _) in (await stored_digests(session, latest)).items()}
-    numbered = sorted(((docids[p.paper_id], p) for p in changed), key=lambda pair: pair[0])
-    await _add_segment(session, build_postings(numbered, vocabulary), numbered)
-    if merge:
-        await merge_tiers(session)
-    return len(changed)
-
-
-async def _add_segment(session: AsyncSession, rows, numbered) -> int:
+    # Docids are never reused, those of papers left out included.
+    await _run(session, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (last, DOCS_TABLE))
     connection = await _connection(session)
     result = await connection.exec_driver_sql(
         f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
-        (numbered[0][0], numbered[-1][0], len(numbered)),
+        (first, last, len(written)),
     )
     segment = int(result.lastrowid)
-    await _insert_postings(session, segment, rows)
-    return segment
-
-
-async def _insert_postings(session: AsyncSession, segment: int, rows) -> None:
     await _run(
         session,
         f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(r.term, segment, r.df, r.last_docid, r.docs, r.positions) for r in rows],
+        [(r.term, segment, r.df, first + r.last, r.docs, r.positions) for r in built.rows()],
     )
+    if merge:
+        await merge_tiers(session)
+    return len(written)
 
 
 async def remove_papers(session: AsyncSession, paper_ids: Sequence[str]) -> None:
@@ -193,12 +216,13 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
     """One segment in place of these neighbouring ones, without the papers gone."""
     first, last = run[0].first_docid, run[-1].last_docid
     live = await _rows(
-        session, f"SELECT docid FROM {DOCS_TABLE} WHERE docid BETWEEN ? AND ?", (first, last)
+        session,
+        f"SELECT docid FROM {DOCS_TABLE} WHERE docid BETWEEN ? AND ? ORDER BY docid",
+        (first, last),
     )
     alive = np.zeros(last + 1, dtype=np.uint8)
     alive[[docid for (docid,) in live]] = 1
-    order = {s.segment: i for i, s in enumerate(run)}
-    numbers = ids_parameter(list(order))
+    numbers = ids_parameter([s.segment for s in run])
     terms = sorted(
         {
             term
@@ -209,34 +233,11 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
     )
     merged: Segment | None = None
     if live:
-        connection = await _connection(session)
-        result = await connection.exec_driver_sql(
-            f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
-            (live[0][0], live[-1][0], len(live)),
-        )
-        merged = Segment(int(result.lastrowid), live[0][0], live[-1][0], len(live))
-    for start in range(0, len(terms) if merged else 0, MERGE_TERMS_PER_READ):
-        chunk = terms[start : start + MERGE_TERMS_PER_READ]
-        parts: dict[str, list[tuple[int, bytes, bytes]]] = defaultdict(list)
-        for term, segment, docs, positions in await _rows(
-            session,
-            f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
-            f"WHERE term IN {_IDS} AND segment IN {_IDS}",
-            (ids_parameter(chunk), numbers),
-        ):
-            parts[term].append((order[segment], docs, positions))
-        rows = []
-        for term in chunk:
-            found = sorted(parts[term], key=lambda part: part[0])
-            docs, positions, df, last_docid = concatenate(((d, p) for _, d, p in found), alive)
-            if df:
-                rows.append((term, merged.segment, df, last_docid, docs, positions))  # type: ignore[union-attr]
-        await _run(
-            session,
-            f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        merged = await _merged_segment(session, [docid for (docid,) in live])
+        for start in range(0, len(terms), MERGE_TERMS_PER_READ):
+            await _merge_lists(
+                session, merged, terms[start : start + MERGE_TERMS_PER_READ], run, alive
+            )
     await _run(session, f"DELETE FROM {POSTINGS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
@@ -296,7 +297,7 @@ async def integrity_problem(session: AsyncSession) -> str | None:
         if segment not in ranges:
             return f"the list of {term!r} is in segment {segment}, which does not exist"
         try:
-            docids, _ = _kernel.decode(docs, df)
+            docids, _ = _kernel.decode(docs, df, ranges[segment][0])
             _kernel.position_offsets(positions, df)
         except (ValueError, IndexError) as exc:
             return f"the list of {term!r} in segment {segment} does not decode: {exc}"
@@ -306,3 +307,45 @@ async def integrity_problem(session: AsyncSession) -> str | None:
         if len(docids) > 1 and (docids[1:] <= docids[:-1]).any():
             return f"the list of {term!r} in segment {segment} is out of order"
     return None
+
+
+async def _merged_segment(session: AsyncSession, live: list[int]) -> Segment:
+    connection = await _connection(session)
+    result = await connection.exec_driver_sql(
+        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
+        (live[0], live[-1], len(live)),
+    )
+    return Segment(int(result.lastrowid), live[0], live[-1], len(live))
+
+
+async def _merge_lists(
+    session: AsyncSession,
+    merged: Segment,
+    terms: list[str],
+    run: Sequence[Segment],
+    alive: np.ndarray,
+) -> None:
+    """Write the merged lists of these terms."""
+    order = {s.segment: i for i, s in enumerate(run)}
+    parts: dict[str, list[tuple[int, bytes, bytes, int]]] = defaultdict(list)
+    for term, segment, docs, positions in await _rows(
+        session,
+        f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
+        f"WHERE term IN {_IDS} AND segment IN {_IDS}",
+        (ids_parameter(terms), ids_parameter(list(order))),
+    ):
+        parts[term].append((order[segment], docs, positions, run[order[segment]].first_docid))
+    rows = []
+    for term in terms:
+        found = sorted(parts[term], key=lambda part: part[0])
+        docs, positions, df, last = concatenate(
+            ((d, p, base) for _, d, p, base in found), alive, merged.first_docid
+        )
+        if df:
+            rows.append((term, merged.segment, df, last, docs, positions))
+    await _run(
+        session,
+        f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
 def _mark_code_points() -> list[int]:
@@ -64,8 +64,7 @@ _HAS_UNSEGMENTED = re.compile(f"[{_UNSEGMENTED_CLASS}]")
 _SEGMENTS = re.compile(f"[{_UNSEGMENTED_CLASS}]|[^{_UNSEGMENTED_CLASS}]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """A folded word and the span of the text it came from."""
 
     text: str
@@ -95,8 +94,15 @@ def _folded_words(segment: str) -> list[str]:
     return _FOLDED_WORD.findall(folded)
 
 
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
 def words_with_spans(text: str) -> Iterator[Word]:
     """The words of ``text`` in order, each with the span it came from."""
+    if text.isascii():
+        for run in _ASCII_RUN.finditer(text):
+            yield Word(run.group().lower(), run.start(), run.end())
+        return
     for run in _RUN.finditer(text):
         chunk = run.group()
         start = run.start()

@@ -10,7 +10,7 @@ from search.documents import PaperText
 from search.evaluate import Collection, Ranking, TermList, collection_of, evaluate
 from search.plan import plan_query
 from search.query import parse_query
-from search.segments import Vocabulary, analyze, build_postings
+from search.segments import Vocabulary, analyze, build_segment
 
 
 class MemoryIndex:
@@ -20,8 +20,8 @@ class MemoryIndex:
         papers = [(i + 1, analyze(self.analyzer, vocabulary, t)) for i, t in enumerate(texts)]
         self.ids = {i + 1: t.id for i, t in enumerate(texts)}
         self.lists: dict[str, TermList] = {}
-        for row in build_postings(papers, vocabulary):
-            docids, tf = _kernel.decode(row.docs, row.df)
+        for row in build_segment([p for _, p in papers], vocabulary).rows():
+            docids, tf = _kernel.decode(row.docs, row.df, 1)
             starts, ends = _kernel.position_offsets(row.positions, row.df)
             self.lists[row.term] = TermList(docids, tf, (row.positions, starts, ends))
         self.collection: Collection = collection_of(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -213,3 +214,37 @@ async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> N
         assert await ids(session, "axolotls") == ["2501.00001"]
         assert await ids(session, "zebrafish") == []
         assert (await check_index(session, sample=None)).ok
+
+
+async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_path) -> None:
+    from search.storage import MERGE_FACTOR, merge_all
+
+    search.install(on_papers_changed)
+    for n in range(MERGE_FACTOR + 1):
+        async with sessions.begin() as session:
+            paper = record(title=f"Holographic zebrafish number{n}")
+            await ingest(session, [replace(paper, arxiv_id=f"2501.{n:05d}")])
+
+    def segments() -> list[tuple[int, int, int]]:
+        with sqlite3.connect(database_path) as connection:
+            return connection.execute(
+                "SELECT first_docid, last_docid, docs FROM search_segments ORDER BY first_docid"
+            ).fetchall()
+
+    # The first MERGE_FACTOR one-paper segments became one; the last is on its own.
+    assert [docs for *_, docs in segments()] == [MERGE_FACTOR, 1]
+    async with sessions.begin() as session:  # a new version: the paper gets a new docid
+        await ingest(session, [record(2, title="Holographic axolotls", abstract="Axolotls.")])
+    async with sessions.begin() as session:
+        assert await merge_all(session)
+    assert [docs for *_, docs in segments()] == [MERGE_FACTOR + 1]
+    async with sessions() as session:
+        found = await search_papers(session, "holographic", limit=50)
+        assert found.total == MERGE_FACTOR + 1
+        assert await ids(session, "axolotls") == ["2501.00001"]
+        assert await ids(session, '"number1"') == []
+        assert await ids(session, '"number2"') == ["2501.00002"]
+        assert (await check_index(session, sample=None)).ok
+    with sqlite3.connect(database_path) as connection:
+        df = connection.execute("SELECT df FROM search_postings WHERE term = 'zebrafish'")
+        assert df.fetchall() == [(MERGE_FACTOR,)]  # the old version of 2501.00001 is gone
