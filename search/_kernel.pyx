@@ -672,3 +672,104 @@ def top(
         heap_score[j] = scores[i]
     order = np.lexsort((heap_doc_array[:size], heap_key_array[:size]))[::-1]
     return count, heap_doc_array[:size][order], heap_score_array[:size][order]
+
+
+# ------------------------------------------------------------------ numbering terms
+
+cdef inline Py_ssize_t _number(dict numbers, list terms, object word):
+    found = numbers.get(word)
+    if found is None:
+        found = len(terms)
+        numbers[word] = found
+        terms.append(word)
+    return <Py_ssize_t> found
+
+
+cdef enum:
+    UNKNOWN_STEMS = -2
+    NO_STEM = -1
+
+
+def _grown(array, Py_ssize_t size, fill):
+    bigger = np.full(
+        (max(size, 2 * len(array), 1024),) + array.shape[1:], fill, dtype=array.dtype
+    )
+    bigger[: len(array)] = array
+    return bigger
+
+
+def number_paper(
+    vocabulary, object stem_terms, list title, list abstract, list authors,
+):
+    """A paper's terms as numbers, numbering new terms in the vocabulary (``numbers``,
+    ``terms``) as they come: its title, abstract and authors words, then the stem terms of
+    its title words and of its abstract words (``stem_terms(word)``: up to two terms, kept by
+    word number in the vocabulary's ``stems``), each once. Returns ``(int32 array, ends of
+    the five fields)``."""
+    cdef dict numbers = vocabulary.numbers
+    cdef list terms = vocabulary.terms
+    cdef Py_ssize_t n = len(title) + len(abstract) + len(authors), k = 0, i, f, start, end
+    cdef Py_ssize_t word, size
+    cdef int32_t s, stamp
+    cdef int j
+    out_array = np.empty(3 * n + 4, dtype=np.int32)
+    cdef int32_t[:] out = out_array
+    ends = []
+    for words in (title, abstract, authors):
+        for w in words:
+            out[k] = <int32_t> _number(numbers, terms, w)
+            k += 1
+        ends.append(k)
+    size = len(terms)
+    if len(vocabulary.stems) < size:
+        vocabulary.stems = _grown(vocabulary.stems, size, UNKNOWN_STEMS)
+    if len(vocabulary.marks) < 3 * size + 2:
+        vocabulary.marks = _grown(vocabulary.marks, 3 * size + 2, 0)
+    cdef int32_t[:, :] stems = vocabulary.stems
+    cdef int32_t[:] marks = vocabulary.marks
+    for f in range(2):
+        start = 0 if f == 0 else ends[0]
+        end = ends[f]
+        vocabulary.stamp += 1
+        stamp = vocabulary.stamp
+        for i in range(start, end):
+            word = out[i]
+            if stems[word, 0] == UNKNOWN_STEMS:
+                found = [_number(numbers, terms, t) for t in stem_terms(terms[word])]
+                size = len(terms)
+                if len(vocabulary.stems) < size:
+                    vocabulary.stems = _grown(vocabulary.stems, size, UNKNOWN_STEMS)
+                    stems = vocabulary.stems
+                if len(vocabulary.marks) < 3 * size + 2:
+                    vocabulary.marks = _grown(vocabulary.marks, 3 * size + 2, 0)
+                    marks = vocabulary.marks
+                stems[word, 0] = found[0] if len(found) > 0 else NO_STEM
+                stems[word, 1] = found[1] if len(found) > 1 else NO_STEM
+            for j in range(2):
+                s = stems[word, j]
+                if s >= 0 and marks[s] != stamp:
+                    marks[s] = stamp
+                    out[k] = s
+                    k += 1
+        ends.append(k)
+    return out_array[:k], tuple(ends)
+
+
+def merge_rows(list rows, const uint8_t[:] alive, Py_ssize_t base):
+    """Posting lists of several segments merged term by term: ``rows`` are
+    ``(term, first docid of the segment, docs, positions)`` sorted by term, then by first
+    docid; returns ``(term, df, last docid, docs, positions)`` of each term that keeps a
+    paper alive, relative to ``base``."""
+    cdef list merged = []
+    cdef Py_ssize_t i = 0, j, n = len(rows)
+    while i < n:
+        term = rows[i][0]
+        j = i + 1
+        while j < n and rows[j][0] == term:
+            j += 1
+        parts = [(row[2], row[3], row[1]) for row in rows[i:j]]
+        docs, positions, df, last = concatenate(parts, alive, base)
+        if df:
+            merged.append((term, df, last, docs, positions))
+        i = j
+    return merged

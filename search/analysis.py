@@ -106,6 +106,10 @@ class Analyzer:
         stem = self._stem(word)
         return (word, stem) if stem else (word,)
 
+    def stem_terms(self, word: str) -> tuple[str, ...]:
+        """What a word adds to the stems: itself and its stem (nothing for a short word)."""
+        return self._stems[word]
+
     def stem(self, word: str) -> str:
         """One folded word without its last piece ("" when that is too short or not a word)."""
         terms = self._stems[word]

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import random
+import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -20,14 +25,23 @@ from models.schema import Paper
 from models.settings import get_settings
 from search import storage
 from search.analysis import Analyzer
-from search.documents import PaperText, modification_stamps, paper_id_batches, paper_texts
-from search.segments import AnalyzedPaper, Vocabulary, analyze
+from search.documents import (
+    PaperText,
+    modification_texts,
+    page_boundary,
+    paper_text_page,
+    paper_texts,
+    read_paper_texts,
+)
+from search.segments import BuiltSegment, Vocabulary, analyze, build_segment
 from tokenizer import Tokenizer, default_tokenizer
 
 log = logging.getLogger(__name__)
 
 REBUILD_BATCH = 1000
 SEGMENT_PAPERS = 100_000
+POOL_MIN_PAPERS = 20_000  # papers: fewer are built in this process
+MAX_WORKERS = 2
 
 
 def configured_tokenizer() -> Tokenizer:
@@ -104,23 +118,47 @@ class RebuildReport:
     seconds: float = 0.0
 
 
-@dataclass(slots=True)
-class _Pending:
-    """Analyzed papers waiting to be written as one segment."""
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """A segment built from papers read together, with what else the reading found."""
 
-    vocabulary: Vocabulary = field(default_factory=Vocabulary)
-    papers: list[AnalyzedPaper] = field(default_factory=list)
-    hidden: list[str] = field(default_factory=list)
-    stamps: dict[str, object] = field(default_factory=dict)  # modified_at when read
+    segment: BuiltSegment
+    hidden: list[str]
+    stamps: dict[str, object]  # modified_at of each paper when it was read
 
 
-def _analyze(analyzer: Analyzer, pending: _Pending, texts: Sequence[PaperText]) -> None:
-    for text in texts:
-        pending.stamps[text.id] = text.modified_at
-        if text.hidden:
-            pending.hidden.append(text.id)
-        else:
-            pending.papers.append(analyze(analyzer, pending.vocabulary, text))
+def _build(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Built:
+    vocabulary = Vocabulary()
+    papers = [analyze(analyzer, vocabulary, t) for t in texts if not t.hidden]
+    return _Built(
+        build_segment(papers, vocabulary),
+        [t.id for t in texts if t.hidden],
+        {t.id: t.modified_at for t in texts},
+    )
+
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _start_worker(model: str) -> None:
+    global _worker_analyzer
+    _worker_analyzer = Analyzer(Tokenizer(model) if model else default_tokenizer())
+
+
+def _build_range(database: str, after: str, last: str) -> _Built:
+    """In a worker process: read the papers after ``after`` up to ``last`` and build them."""
+    assert _worker_analyzer is not None
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        texts = read_paper_texts(connection, after, last)
+    finally:
+        connection.close()
+    return _build(_worker_analyzer, texts)
+
+
+def _database_file(session: AsyncSession) -> str | None:
+    database = session.bind.url.database
+    return database if database and database != ":memory:" else None
 
 
 async def rebuild_index(
@@ -134,41 +172,27 @@ async def rebuild_index(
 ) -> RebuildReport:
     """Reindex every paper while the site keeps serving.
 
-    Papers are read and analyzed in batches (in a worker thread, while the previous segment
-    is written), and written ``segment_size`` at a time, each in one transaction as one
-    segment; papers whose terms did not change are left alone, papers that are gone leave
-    the index, and ``compact`` then merges all segments into one. ``progress`` is told the
-    number of papers read after each batch.
+    Papers are built into segments of ``segment_size`` papers, each written in one
+    transaction; papers whose terms did not change are left alone, papers that are gone
+    leave the index, and ``compact`` then merges all segments into one. A large index with
+    the configured tokenizer is built by worker processes (one per core, up to
+    ``MAX_WORKERS``), each reading its papers itself, while this process writes; otherwise
+    papers are read here in batches of ``batch_size`` and built in a thread. ``progress`` is
+    told the number of papers read, batch by batch or segment by segment.
     """
-    analyzer = analyzer or _shared_analyzer
     report = RebuildReport()
     started = time.perf_counter()
     async with sessions() as session:
         if not supports_index(session):
             return report
-    loop = asyncio.get_running_loop()
-    writing: asyncio.Task[int] | None = None
-    pending = _Pending()
-    after: str | None = None
-    while True:
-        async with sessions() as reader:
-            ids = await paper_id_batches(reader, after, batch_size)
-            texts = await paper_texts(reader, ids)
-        if not ids:
-            break
-        after = ids[-1]
-        await loop.run_in_executor(None, _analyze, analyzer, pending, texts)
-        report.papers += len(ids)
-        if progress is not None:
-            progress(len(ids))
-        if len(pending.stamps) >= segment_size:
-            if writing is not None:
-                await writing
-            writing = asyncio.create_task(_write_segment(sessions, pending, analyzer))
-            pending = _Pending()
-    if writing is not None:
-        await writing
-    await _write_segment(sessions, pending, analyzer)
+        total = (await session.execute(select(func.count()).select_from(Paper))).scalar_one()
+        database = _database_file(session)
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if analyzer is None and database and total >= POOL_MIN_PAPERS and workers > 1:
+        await _rebuild_in_workers(sessions, database, workers, segment_size, report, progress)
+    else:
+        chosen = analyzer or _shared_analyzer
+        await _rebuild_here(sessions, chosen, batch_size, segment_size, report, progress)
     async with sessions.begin() as session:
         orphans = await storage.orphan_ids(session)
         await storage.remove_papers(session, orphans)
@@ -180,26 +204,93 @@ async def rebuild_index(
     return report
 
 
+async def _rebuild_in_workers(
+    sessions: async_sessionmaker[AsyncSession],
+    database: str,
+    workers: int,
+    segment_size: int,
+    report: RebuildReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_start_worker,
+        initargs=(get_settings().TOKENIZER_MODEL,),
+    )
+    building: deque[asyncio.Future[_Built]] = deque()
+
+    async def write_oldest() -> None:
+        built = await building.popleft()
+        await _write_segment(sessions, built, None)
+        report.papers += len(built.stamps)
+        if progress is not None:
+            progress(len(built.stamps))
+
+    try:
+        after = ""
+        while True:
+            async with sessions() as session:
+                last = await page_boundary(session, after, segment_size)
+            if last is None:
+                break
+            building.append(loop.run_in_executor(pool, _build_range, database, after, last))
+            after = last
+            if len(building) > workers:
+                await write_oldest()
+        while building:
+            await write_oldest()
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+async def _rebuild_here(
+    sessions: async_sessionmaker[AsyncSession],
+    analyzer: Analyzer,
+    batch_size: int,
+    segment_size: int,
+    report: RebuildReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(1) as executor:
+        writing: asyncio.Task[int] | None = None
+        after: str | None = None
+        texts: list[PaperText] = []
+        while True:
+            async with sessions() as reader:
+                batch = await paper_text_page(reader, after, batch_size)
+            if batch:
+                after = batch[-1].id
+                texts.extend(batch)
+                report.papers += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+            if texts and (len(texts) >= segment_size or not batch):
+                built = await loop.run_in_executor(executor, _build, analyzer, texts)
+                texts = []
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(_write_segment(sessions, built, analyzer))
+            if not batch:
+                break
+        if writing is not None:
+            await writing
+
+
 async def _write_segment(
-    sessions: async_sessionmaker[AsyncSession], pending: _Pending, analyzer: Analyzer
+    sessions: async_sessionmaker[AsyncSession], built: _Built, analyzer: Analyzer | None
 ) -> int:
-    if not pending.stamps:
-        return 0
     async with sessions.begin() as session:
-        # A paper changed since it was read (an ingest between the read and this write) was
-        # indexed by that ingest: read it again rather than write older terms over it.
-        stamps = await modification_stamps(session, list(pending.stamps))
-        moved = {i for i, stamp in pending.stamps.items() if stamps.get(i) != stamp}
-        papers = [p for p in pending.papers if p.paper_id not in moved]
-        hidden = [i for i in pending.hidden if i not in moved]
-        if moved:
-            again = _Pending(vocabulary=pending.vocabulary)
-            _analyze(analyzer, again, await paper_texts(session, sorted(moved)))
-            papers += again.papers
-            hidden += again.hidden
-            hidden += sorted(moved - set(again.stamps))  # deleted meanwhile
-        await storage.remove_papers(session, hidden)
-        return await storage.write_papers(session, papers, pending.vocabulary, merge=False)
+        # A paper changed since it was read (an ingest between the read and this write) is
+        # read and indexed again rather than written with older terms.
+        stamps = await modification_texts(session, list(built.stamps))
+        moved = {i for i, stamp in built.stamps.items() if stamps.get(i) != stamp}
+        await storage.remove_papers(session, [i for i in built.hidden if i not in moved])
+        written = await storage.write_segment(session, built.segment, skip=moved, merge=False)
+        await index_papers(session, sorted(moved), analyzer)
+        return written
 
 
 @dataclass(slots=True)

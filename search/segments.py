@@ -13,23 +13,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 import numpy as np
 
 from search import _kernel
-from search.analysis import Analyzer, IndexedDocument
+from search.analysis import Analyzer
 from search.documents import PaperText
+from search.text import words
 
 EPOCH = dt.date(1970, 1, 1)
 
 
-def day_number(moment: dt.datetime | dt.date | None) -> int:
-    """Days since 1970-01-01 (0 when unknown)."""
-    if moment is None:
+def day_number(moment: dt.datetime | dt.date | str | None) -> int:
+    """Days since 1970-01-01 (0 when unknown); text as SQLite holds it (``2025-01-02 ...``)."""
+    if not moment:
         return 0
+    if isinstance(moment, str):
+        try:
+            moment = dt.date.fromisoformat(moment[:10])
+        except ValueError:
+            return 0
     day = moment.date() if isinstance(moment, dt.datetime) else moment
     return (day - EPOCH).days
 
@@ -40,21 +46,11 @@ class Vocabulary:
 
     numbers: dict[str, int] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
-
-    def number(self, term: str) -> int:
-        found = self.numbers.get(term)
-        if found is None:
-            found = self.numbers[term] = len(self.terms)
-            self.terms.append(term)
-        return found
-
-    def numbers_of(self, text: str) -> list[int]:
-        terms = text.split()
-        found = list(map(self.numbers.get, terms))
-        if None in found:
-            number = self.number
-            found = [number(term) for term in terms]
-        return found  # type: ignore[return-value]
+    # By term number: the (up to two) stem terms of a word (-2: not known yet, -1: none),
+    # and marks to keep each stem once in a field.
+    stems: np.ndarray = field(default_factory=lambda: np.full((0, 2), -2, dtype=np.int32))
+    marks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    stamp: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,29 +68,25 @@ class AnalyzedPaper:
     ends: tuple[int, int, int, int, int]
 
 
-def digest_of(document: IndexedDocument, day: int) -> bytes:
+def _digest(parts: Sequence[Sequence[str]], day: int) -> bytes:
     hasher = hashlib.blake2b(digest_size=12)
-    for part in document.as_row():
-        hasher.update(part.encode("utf-8"))
+    for part in parts:
+        hasher.update(" ".join(part).encode("utf-8"))
         hasher.update(b"\x1e")
     hasher.update(str(day).encode())
     return hasher.digest()
 
 
 def analyze(analyzer: Analyzer, vocabulary: Vocabulary, text: PaperText) -> AnalyzedPaper:
-    document = analyzer.document(text.title, text.abstract, text.authors)
+    """A paper's terms (``search.analysis``) numbered in the vocabulary. The digest covers
+    its words and day: the stems follow from the words, for one tokenizer model."""
+    title = words(text.title or "")
+    abstract = words(text.abstract or "")
+    authors = [w for name in text.authors for w in words(name)]
     day = day_number(text.published)
-    parts = [vocabulary.numbers_of(part) for part in document.as_row()]
-    numbers = [n for part in parts for n in part]
-    ends = list(accumulate(len(part) for part in parts))
-    length = ends[2]  # the words of title, abstract and authors
+    numbers, ends = _kernel.number_paper(vocabulary, analyzer.stem_terms, title, abstract, authors)
     return AnalyzedPaper(
-        text.id,
-        digest_of(document, day),
-        length,
-        day,
-        np.asarray(numbers, dtype=np.int32),
-        (ends[0], ends[1], ends[2], ends[3], ends[4]),
+        text.id, _digest((title, abstract, authors), day), ends[2], day, numbers, ends
     )
 
 
@@ -119,8 +111,9 @@ class IndexedPaper:
 
 @dataclass(frozen=True, slots=True)
 class BuiltSegment:
-    """The posting lists of papers numbered 0, 1, ... in the order of ``papers``: written
-    with docids ``first + number``. Compact, to travel between processes."""
+    """The posting lists of papers numbered 0, 1, ... in the order of ``papers``, written
+    with docids ``first + number``; term by term in term order, each list's bytes from its
+    starts to its ends in ``docs`` and ``positions``. Compact, to travel between processes."""
 
     papers: list[IndexedPaper]
     terms: list[str]
@@ -128,21 +121,43 @@ class BuiltSegment:
     last: list[int]
     docs: bytes
     positions: bytes
-    doc_offsets: list[int]
-    position_offsets: list[int]
+    doc_starts: list[int]
+    position_starts: list[int]
+    doc_ends: list[int]
+    position_ends: list[int]
+
+    def table_rows(self, segment: int, first: int) -> list[tuple]:
+        """``(term, segment, df, last docid, docs, positions)`` of each list, written with
+        docids from ``first``."""
+        docs, positions = self.docs, self.positions
+        return [
+            (term, segment, df, first + last, docs[ds:de], positions[ps:pe])
+            for term, df, last, ds, de, ps, pe in zip(
+                self.terms,
+                self.df,
+                self.last,
+                self.doc_starts,
+                self.doc_ends,
+                self.position_starts,
+                self.position_ends,
+                strict=True,
+            )
+        ]
 
     def rows(self) -> list[PostingRow]:
         docs, positions = self.docs, self.positions
-        doc_at, position_at = self.doc_offsets, self.position_offsets
         return [
-            PostingRow(
-                term,
-                self.df[i],
-                self.last[i],
-                docs[doc_at[i] : doc_at[i + 1]],
-                positions[position_at[i] : position_at[i + 1]],
+            PostingRow(term, df, last, docs[ds:de], positions[ps:pe])
+            for term, df, last, ds, de, ps, pe in zip(
+                self.terms,
+                self.df,
+                self.last,
+                self.doc_starts,
+                self.doc_ends,
+                self.position_starts,
+                self.position_ends,
+                strict=True,
             )
-            for i, term in enumerate(self.terms)
         ]
 
 
@@ -150,7 +165,7 @@ def build_segment(papers: Sequence[AnalyzedPaper], vocabulary: Vocabulary) -> Bu
     """The posting lists of these papers, numbered in their order."""
     listed = [IndexedPaper(p.paper_id, p.digest, p.length, p.day) for p in papers]
     if not papers:
-        return BuiltSegment(listed, [], [], [], b"", b"", [0], [0])
+        return BuiltSegment(listed, [], [], [], b"", b"", [], [], [], [])
     numbers = np.arange(len(papers), dtype=np.int32)
     tokens = np.concatenate([p.tokens for p in papers])
     ends = np.asarray([p.ends for p in papers], dtype=np.int64)
@@ -159,19 +174,21 @@ def build_segment(papers: Sequence[AnalyzedPaper], vocabulary: Vocabulary) -> Bu
     docs, positions, doc_offsets, position_offsets, df, last = _kernel.invert(
         numbers, ends.astype(np.int32).ravel(), tokens, len(vocabulary.terms)
     )
-    used = np.flatnonzero(df)
-    # Terms held by none of these papers (numbered for others) have empty lists: drop them.
-    keep_docs = np.append(doc_offsets[used], doc_offsets[-1])
-    keep_positions = np.append(position_offsets[used], position_offsets[-1])
+    # Terms held by none of these papers (numbered for others) have empty lists: left out.
+    # The others in term order, the order of the table's key.
+    order = sorted(np.flatnonzero(df).tolist(), key=vocabulary.terms.__getitem__)
+    used = np.asarray(order, dtype=np.int64)
     return BuiltSegment(
         listed,
-        [vocabulary.terms[t] for t in used.tolist()],
+        [vocabulary.terms[t] for t in order],
         df[used].tolist(),
         last[used].tolist(),
         docs,
         positions,
-        keep_docs.tolist(),
-        keep_positions.tolist(),
+        doc_offsets[used].tolist(),
+        position_offsets[used].tolist(),
+        doc_offsets[used + 1].tolist(),
+        position_offsets[used + 1].tolist(),
     )
 
 
@@ -182,3 +199,13 @@ def concatenate(
     ``(docs, positions, first docid)``, without the papers whose ``alive[docid]`` is 0,
     relative to ``base``: ``(docs, positions, df, last docid)``."""
     return _kernel.concatenate(list(parts), alive, base)
+
+
+def pack_terms(terms: Sequence[str]) -> bytes:
+    """A segment's terms as stored with it (what merging it reads)."""
+    return zlib.compress("\n".join(terms).encode("utf-8"), 1)
+
+
+def unpack_terms(data: bytes) -> list[str]:
+    text = zlib.decompress(data).decode("utf-8")
+    return text.split("\n") if text else []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import _kernel
 from search.schema import DELETED_TABLE, DOCS_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
-from search.segments import AnalyzedPaper, BuiltSegment, Vocabulary, build_segment, concatenate
+from search.segments import (
+    AnalyzedPaper,
+    BuiltSegment,
+    Vocabulary,
+    build_segment,
+    concatenate,
+    pack_terms,
+    unpack_terms,
+)
 
 MERGE_FACTOR = 8
 MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
@@ -151,15 +160,15 @@ async def write_segment(
     await _run(session, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (last, DOCS_TABLE))
     connection = await _connection(session)
     result = await connection.exec_driver_sql(
-        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
-        (first, last, len(written)),
+        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) VALUES (?, ?, ?, ?)",
+        (first, last, len(written), pack_terms(built.terms)),
     )
     segment = int(result.lastrowid)
     await _run(
         session,
         f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(r.term, segment, r.df, first + r.last, r.docs, r.positions) for r in built.rows()],
+        built.table_rows(segment, first),
     )
     if merge:
         await merge_tiers(session)
@@ -208,8 +217,91 @@ async def merge_all(session: AsyncSession) -> bool:
             return False
     if not found:
         return False
-    await merge(session, found)
+    await _merge_everything(session, found)
     return True
+
+
+MERGE_ROWS_PER_READ = 20_000
+
+
+async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> None:
+    """``merge`` of every segment: the lists are read in the table's order and written to a
+    new table, which then replaces the old one (dropping a table costs far less than
+    deleting its rows)."""
+    first, last = found[0].first_docid, found[-1].last_docid
+    live = [
+        docid
+        for (docid,) in await _rows(
+            session,
+            f"SELECT docid FROM {DOCS_TABLE} WHERE docid BETWEEN ? AND ? ORDER BY docid",
+            (first, last),
+        )
+    ]
+    numbers = ids_parameter([s.segment for s in found])
+    if not live:
+        await _run(session, f"DELETE FROM {POSTINGS_TABLE}")
+        await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
+        return
+    alive = np.zeros(last + 1, dtype=np.uint8)
+    alive[live] = 1
+    bases = {s.segment: s.first_docid for s in found}
+    new_table = f"{POSTINGS_TABLE}_merged"
+    await _run(session, f"DROP TABLE IF EXISTS {new_table}")
+    await _run(session, _POSTINGS_SCHEMA.format(table=new_table))
+    terms: list[str] = []
+    segment: int | None = None
+    after = ""
+    while True:
+        rows = await _rows(
+            session,
+            f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} WHERE term > ? "
+            "AND term <= (SELECT max(term) FROM (SELECT term FROM "
+            f"{POSTINGS_TABLE} WHERE term > ? ORDER BY term LIMIT ?)) ORDER BY term",
+            (after, after, MERGE_ROWS_PER_READ),
+        )
+        if not rows:
+            break
+        after = rows[-1][0]
+        parts = sorted(((t, bases[s], d, p) for t, s, d, p in rows), key=lambda r: (r[0], r[1]))
+        merged = _kernel.merge_rows(parts, alive, live[0])
+        if segment is None:
+            segment = await _new_segment(session, live[0], live[-1], len(live), b"")
+        terms += [term for term, *_ in merged]
+        await _run(
+            session,
+            f"INSERT INTO {new_table} (term, segment, df, last_docid, docs, positions) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(term, segment, df, last_docid, d, p) for term, df, last_docid, d, p in merged],
+        )
+    if segment is None:
+        segment = await _new_segment(session, live[0], live[-1], len(live), b"")
+    await _run(session, f"DROP TABLE {POSTINGS_TABLE}")
+    await _run(session, f"ALTER TABLE {new_table} RENAME TO {POSTINGS_TABLE}")
+    await _run(
+        session,
+        f"UPDATE {SEGMENTS_TABLE} SET terms = ? WHERE segment = ?",
+        (pack_terms(terms), segment),
+    )
+    await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
+
+
+_POSTINGS_SCHEMA = (
+    "CREATE TABLE {table} ("
+    "term TEXT NOT NULL, segment INTEGER NOT NULL, df INTEGER NOT NULL, "
+    "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL, "
+    "PRIMARY KEY (term, segment)) WITHOUT ROWID"
+)
+
+
+async def _new_segment(
+    session: AsyncSession, first: int, last: int, docs: int, terms: bytes
+) -> int:
+    connection = await _connection(session)
+    result = await connection.exec_driver_sql(
+        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) VALUES (?, ?, ?, ?)",
+        (first, last, docs, terms),
+    )
+    return int(result.lastrowid)
 
 
 async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None:
@@ -223,24 +315,26 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
     alive = np.zeros(last + 1, dtype=np.uint8)
     alive[[docid for (docid,) in live]] = 1
     numbers = ids_parameter([s.segment for s in run])
-    terms = sorted(
-        {
-            term
-            for (term,) in await _rows(
-                session, f"SELECT term FROM {POSTINGS_TABLE} WHERE segment IN {_IDS}", (numbers,)
-            )
-        }
-    )
+    terms = sorted({term for s in run for term in await segment_terms(session, s.segment)})
     merged: Segment | None = None
     if live:
-        merged = await _merged_segment(session, [docid for (docid,) in live])
-        for start in range(0, len(terms), MERGE_TERMS_PER_READ):
-            await _merge_lists(
-                session, merged, terms[start : start + MERGE_TERMS_PER_READ], run, alive
-            )
-    await _run(session, f"DELETE FROM {POSTINGS_TABLE} WHERE segment IN {_IDS}", (numbers,))
+        merged = await _merged_segment(session, [docid for (docid,) in live], terms)
+    for start in range(0, len(terms), MERGE_TERMS_PER_READ):
+        chunk = terms[start : start + MERGE_TERMS_PER_READ]
+        if merged is not None:
+            await _merge_lists(session, merged, chunk, run, alive)
+        await _run(
+            session,
+            f"DELETE FROM {POSTINGS_TABLE} WHERE term IN {_IDS} AND segment IN {_IDS}",
+            (ids_parameter(chunk), numbers),
+        )
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
+
+
+async def segment_terms(session: AsyncSession, segment: int) -> list[str]:
+    rows = await _rows(session, f"SELECT terms FROM {SEGMENTS_TABLE} WHERE segment = ?", (segment,))
+    return unpack_terms(rows[0][0]) if rows else []
 
 
 async def orphan_ids(session: AsyncSession) -> list[str]:
@@ -287,12 +381,19 @@ async def integrity_problem(session: AsyncSession) -> str | None:
     if outside[0][0]:
         return f"{outside[0][0]} indexed papers are in no segment"
     ranges = {s.segment: (s.first_docid, s.last_docid) for s in found}
-    rows = await _rows(
-        session,
-        f"SELECT term, segment, df, last_docid, docs, positions FROM {POSTINGS_TABLE} "
-        "ORDER BY random() LIMIT ?",
-        (INTEGRITY_SAMPLE,),
-    )
+    chosen = random.Random(0)
+    sample = []
+    for s in found:
+        terms = await segment_terms(session, s.segment)
+        sample += [(t, s.segment) for t in chosen.sample(terms, min(len(terms), INTEGRITY_SAMPLE))]
+    rows = []
+    for term, segment in sample:
+        rows += await _rows(
+            session,
+            f"SELECT term, segment, df, last_docid, docs, positions FROM {POSTINGS_TABLE} "
+            "WHERE term = ? AND segment = ?",
+            (term, segment),
+        )
     for term, segment, df, last_docid, docs, positions in rows:
         if segment not in ranges:
             return f"the list of {term!r} is in segment {segment}, which does not exist"
@@ -309,11 +410,13 @@ async def integrity_problem(session: AsyncSession) -> str | None:
     return None
 
 
-async def _merged_segment(session: AsyncSession, live: list[int]) -> Segment:
+async def _merged_segment(session: AsyncSession, live: list[int], terms: list[str]) -> Segment:
+    # The merged segment holds every term of the run, unless all its papers are gone: it is
+    # only read to merge it again, when a term without a list is skipped.
     connection = await _connection(session)
     result = await connection.exec_driver_sql(
-        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs) VALUES (?, ?, ?)",
-        (live[0], live[-1], len(live)),
+        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) VALUES (?, ?, ?, ?)",
+        (live[0], live[-1], len(live), pack_terms(terms)),
     )
     return Segment(int(result.lastrowid), live[0], live[-1], len(live))
 

@@ -6,8 +6,9 @@ Create Date: 2026-11-28
 
 Replaces the FTS5 index of ``0004`` (on SQLite) with coolpapers' own: ``search_docs`` (a
 docid per indexed paper, never reused, with a digest of its terms, its length and day),
-``search_deleted`` (the docids gone, in order), ``search_segments`` and ``search_postings``
-(each term's posting list in each segment, see ``search.segments``) and ``search_meta``
+``search_deleted`` (the docids gone, in order), ``search_segments`` (with the terms each
+holds) and ``search_postings`` (each term's posting list in each segment, see
+``search.segments``) and ``search_meta``
 (the index's identity). The index starts empty: ``coolpapers db upgrade`` fills it
 (``coolpapers index rebuild``).
 """
@@ -44,15 +45,14 @@ def upgrade() -> None:
     op.execute(
         "CREATE TABLE search_segments ("
         "segment INTEGER PRIMARY KEY AUTOINCREMENT, first_docid INTEGER NOT NULL, "
-        "last_docid INTEGER NOT NULL, docs INTEGER NOT NULL)"
+        "last_docid INTEGER NOT NULL, docs INTEGER NOT NULL, terms BLOB NOT NULL)"
     )
     op.execute(
         "CREATE TABLE search_postings ("
         "term TEXT NOT NULL, segment INTEGER NOT NULL, df INTEGER NOT NULL, "
         "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL, "
-        "PRIMARY KEY (term, segment))"
+        "PRIMARY KEY (term, segment)) WITHOUT ROWID"
     )
-    op.execute("CREATE INDEX search_postings_segment ON search_postings (segment, term)")
     op.execute("CREATE TABLE search_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     op.execute(
         "INSERT INTO search_meta (name, value) VALUES ('index_id', lower(hex(randomblob(8))))"

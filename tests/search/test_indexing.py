@@ -199,17 +199,16 @@ def test_search_never_fails_on_any_text(sample_settings) -> None:
 
 async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> None:
     from search.documents import paper_texts
-    from search.indexing import _analyze, _Pending, _write_segment, shared_analyzer
+    from search.indexing import _build, _write_segment, shared_analyzer
 
     search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions() as session:  # the rebuild reads the paper...
-        batch = _Pending()
-        _analyze(shared_analyzer(), batch, await paper_texts(session, ["2501.00001"]))
+        batch = _build(shared_analyzer(), await paper_texts(session, ["2501.00001"]))
     async with sessions.begin() as session:  # ...an ingest replaces it...
         await ingest(session, [record(2, title="Holographic axolotls", abstract="Axolotls.")])
-    await _write_segment(sessions, batch, shared_analyzer())  # ...then the rebuild writes it
+    await _write_segment(sessions, batch, None)  # ...then the rebuild writes it
     async with sessions() as session:
         assert await ids(session, "axolotls") == ["2501.00001"]
         assert await ids(session, "zebrafish") == []
@@ -248,3 +247,19 @@ async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_p
     with sqlite3.connect(database_path) as connection:
         df = connection.execute("SELECT df FROM search_postings WHERE term = 'zebrafish'")
         assert df.fetchall() == [(MERGE_FACTOR,)]  # the old version of 2501.00001 is gone
+
+
+async def test_a_large_rebuild_builds_segments_in_worker_processes(
+    sample_sessions, monkeypatch
+) -> None:
+    async with sample_sessions.begin() as session:
+        expected = {q: await ids(session, q) for q in ("quantum", '"neural network"', "graph")}
+        for table in ("search_docs", "search_postings", "search_segments"):
+            await session.execute(text(f"DELETE FROM {table}"))
+    monkeypatch.setattr("search.indexing.POOL_MIN_PAPERS", 1)
+    report = await rebuild_index(sample_sessions, batch_size=50, segment_size=100)
+    assert report.merge_steps == 1
+    async with sample_sessions() as session:
+        assert {q: await ids(session, q) for q in expected} == expected
+        check = await check_index(session, sample=None)
+    assert check.ok and check.indexed == check.papers == report.papers
