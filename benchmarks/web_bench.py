@@ -1,11 +1,13 @@
 """Site: throughput and latency of a 300-paper list page against a bare Starlette endpoint
 that returns a static page of the same bytes, measured in the same run on 127.0.0.1.
 
-    .venv/bin/python -m benchmarks.web_bench [--duration 30] [--connections 32]
+    .venv/bin/python -m benchmarks.web_bench [--duration 30] [--connections 32] [--workers 1]
 
-Each server is one uvicorn process; the load comes from wrk when it is installed (Debian's
-``wrk``), otherwise from a small asyncio/httpx load generator in this file. Three servers are
-measured in turn: the site as it runs (rendered lists are cached until the data changes),
+Each server is uvicorn with the same number of worker processes and the same stack (uvloop
+and httptools when installed, as ``coolpapers serve`` picks them); the load comes from wrk
+when it is installed (Debian's ``wrk``), otherwise from a small asyncio/httpx load generator
+in this file. Three servers are measured in turn: the site as ``coolpapers serve`` runs it
+(rendered lists are cached until the data changes),
 the bare endpoint (the baseline), and the site with its page cache turned off (every request
 queries the database and renders the page). The site and the baseline are loaded twice, as
 plain HTML and gzipped (as browsers ask; the baseline then sends the same gzipped bytes). The
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import datetime as dt
 import gzip
+import importlib.util
 import os
 import random
 import re
@@ -115,23 +118,29 @@ def build_database(directory: Path) -> str:
 # --- the servers ---------------------------------------------------------------------------
 
 
+SITE = "cli.serve:served_site"
+
+
 def uncached_app():
     """The site with its page cache off: every request queries and renders."""
-    from web.app import create_app
+    from cli.serve import served_site
     from web.cache import PageCache
 
-    app = create_app()
+    app = served_site()
     app.state.page_cache = PageCache(max_bytes=0)
     return app
 
 
 def static_app():
     """The baseline: a bare Starlette endpoint returning the bytes of a saved page."""
+    return static_endpoint(Path(os.environ["WEB_BENCH_PAGE"]).read_bytes())
+
+
+def static_endpoint(body: bytes):
     from starlette.applications import Starlette
     from starlette.responses import Response
     from starlette.routing import Route
 
-    body = Path(os.environ["WEB_BENCH_PAGE"]).read_bytes()
     gzipped = gzip.compress(body, compresslevel=6, mtime=0)
 
     async def page(request):
@@ -149,13 +158,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_stack() -> tuple[str, str]:
+    """The event loop and HTTP parser uvicorn's "auto" picks: the fast ones when installed."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return loop, http
+
+
 @contextmanager
-def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
+def serve(factory: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
+    loop, http = server_stack()
     command = [
         sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--log-level", "warning", "--no-access-log",
-        "--timeout-graceful-shutdown", "5",
+        "--timeout-graceful-shutdown", "5", "--loop", loop, "--http", http,
+        "--workers", str(workers),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
@@ -281,36 +299,90 @@ def render_time(database_url: str, repeats: int = 20) -> float:
     return statistics.median(times)
 
 
+def app_time(app, encoding: str, repeats: int = 2000) -> float:
+    """Microseconds of an app's own work per request, called in-process (no server, no
+    network, so far less noisy than a latency under load): best of five rounds."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": LIST_PATH, "raw_path": LIST_PATH.encode(),
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"accept-encoding", encoding.encode())],
+    }  # fmt: skip
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        pass
+
+    async def rounds() -> float:
+        for _ in range(50):
+            await app(dict(scope), receive, send)
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(repeats):
+                await app(dict(scope), receive, send)
+            best = min(best, (time.perf_counter() - start) / repeats * 1e6)
+        return best
+
+    async def main() -> float:
+        async with app.router.lifespan_context(app):
+            return await rounds()
+
+    return asyncio.run(main())
+
+
+def app_times(database_url: str, page: bytes) -> dict[str, tuple[float, float]]:
+    """Per-request app time, plain and gzip, of the cached site and of the bare endpoint."""
+    from cli.serve import site
+    from models.settings import Settings
+
+    apps = {"site": site(Settings(DATABASE_URL=database_url)), "bare": static_endpoint(page)}
+    return {name: (app_time(app, "identity"), app_time(app, "gzip")) for name, app in apps.items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds per measured server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--uncached-duration", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, every server")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
+    workers = args.workers
 
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:
         directory = Path(tmp)
         database_url = build_database(directory)
         env = {"COOLPAPERS_DATABASE_URL": database_url}
         duration, connections = args.duration, args.connections
-        with serve("web.app:create_app", env) as url:
+        with serve(SITE, env, workers) as url:
             page = httpx.get(url + LIST_PATH).content
             assert page.count(b'<article class="paper') == PAPERS, "the list lacks papers"
             (directory / "page.html").write_bytes(page)
             site = measure(url + LIST_PATH, duration, connections)
             site_gzip = measure(url + LIST_PATH, duration, connections, "gzip")
         env["WEB_BENCH_PAGE"] = str(directory / "page.html")
-        with serve("benchmarks.web_bench:static_app", env) as url:
+        with serve("benchmarks.web_bench:static_app", env, workers) as url:
             bare = measure(url + LIST_PATH, duration, connections)
             bare_gzip = measure(url + LIST_PATH, duration, connections, "gzip")
-        with serve("benchmarks.web_bench:uncached_app", env) as url:
+        with serve("benchmarks.web_bench:uncached_app", env, workers) as url:
             uncached = measure(url + LIST_PATH, args.uncached_duration, connections, "gzip")
         render_ms = render_time(database_url)
+        per_request = app_times(database_url, page)
 
     gzipped = len(gzip.compress(page, compresslevel=6, mtime=0))
+    import uvicorn
+
+    loop, http = server_stack()
+    load_after = os.getloadavg()
     print(f"list page: {PAPERS} papers, {len(page) / 1024:.0f} KiB, gzipped "
           f"{gzipped / 1024:.0f} KiB; load: {bare.tool}, {connections} connections, "
           f"{duration} s; {os.cpu_count()} cores")  # fmt: skip
+    print(f"servers: uvicorn {uvicorn.__version__} ({loop}, {http}), {workers} worker(s) each; "
+          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")  # fmt: skip
     print(f"{'server':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>7}")
     rows = (
         ("bare static endpoint, plain", bare, bare),
@@ -324,6 +396,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:<34}{load.requests_per_second:>9.0f}{load.p50_ms:>9.1f}"
               f"{load.p99_ms:>9.1f}{load.errors:>8}{ratio:>7.2f}")  # fmt: skip
     print(f"one uncached render of the list: {render_ms:.1f} ms (median of 20)")
+    (site_plain, site_gz), (bare_plain, bare_gz) = per_request["site"], per_request["bare"]
+    print(f"app time per request, in-process, no network (plain / gzip): site (cached) "
+          f"{site_plain:.0f} / {site_gz:.0f} us, bare endpoint "
+          f"{bare_plain:.0f} / {bare_gz:.0f} us")  # fmt: skip
     for name, load, baseline in rows[1:4:2]:
         ok = load.requests_per_second >= 0.4 * baseline.requests_per_second and load.p99_ms < 100
         print(f"target for {name} (>= 40% of the bare throughput, p99 < 100 ms):",
