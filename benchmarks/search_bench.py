@@ -423,6 +423,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000", help="comma-separated numbers of papers")
     parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir)")
     parser.add_argument("--skip", default="", help="comma-separated: tantivy, unicode61")
+    parser.add_argument("--keep", action="store_true", help="keep the indexes built")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     for size in (int(s) for s in args.sizes.split(",")):
@@ -445,7 +446,10 @@ def main() -> None:
             print(_report(results, queries), flush=True)
             print("load average at the end: " + _load(), flush=True)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if args.keep:
+                print(f"kept in {workdir}")
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

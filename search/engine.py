@@ -9,7 +9,7 @@ from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from models.schema import Paper, PaperAuthor
 from search import sqlite
@@ -81,15 +81,17 @@ async def _visible_papers(session: AsyncSession, ids: list[str]) -> list[Paper]:
     """The visible papers among ``ids`` in that order, with authors and categories."""
     if not ids:
         return []
+    # One query with everything joined: a page is a few papers, and each query costs a
+    # round trip to the database's thread.
     rows = await session.execute(
         select(Paper)
         .where(Paper.id.in_(ids), Paper.hidden.is_(False))
         .options(
-            selectinload(Paper.authors).joinedload(PaperAuthor.author),
-            selectinload(Paper.categories),
+            joinedload(Paper.authors).joinedload(PaperAuthor.author),
+            joinedload(Paper.categories),
         )
     )
-    found = {paper.id: paper for paper in rows.scalars()}
+    found = {paper.id: paper for paper in rows.unique().scalars()}
     return [found[i] for i in ids if i in found]
 
 

@@ -8,7 +8,9 @@ phrase is marked from its first word to its last.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from search.analysis import Analyzer
 from search.query import Field, Query, Term
@@ -43,17 +45,21 @@ def highlight_spans(
     terms = [t for t in query.positive_terms() if _applies(t, field)]
     if not text or not terms:
         return []
-    found = list(words_with_spans(text))
     single = {t.words[0] for t in terms if not t.is_phrase}
     partial: set[str] = set()
     if field is not Field.AUTHORS:
         for word in single:
             if analyzer.may_be_stem(word):
                 partial.update(filter(None, (word, analyzer.stem(word))))
-    spans: list[tuple[int, int]] = []
     # A word's stem is the word without its last piece: a word can only share a stem with a
     # query word if it starts with one of the stems.
     prefixes = tuple(partial)
+    phrases = [t.words for t in terms if t.is_phrase]
+    if text.isascii():
+        found = _ascii_candidates(text, tuple(sorted(single | partial)))
+    else:
+        found = list(words_with_spans(text))
+    spans: list[tuple[int, int]] = []
     for word in found:
         if word.text in single or (
             partial
@@ -62,7 +68,37 @@ def highlight_spans(
             and (word.text in partial or analyzer.stem(word.text) in partial)
         ):
             spans.append((word.start, word.end))
-    for term in terms:
-        if term.is_phrase:
-            spans.extend(_phrase_spans(found, term.words))
+    if phrases and text.isascii():
+        for phrase in phrases:
+            spans.extend(m.span() for m in _ascii_phrase(phrase).finditer(text))
+    elif phrases:
+        for phrase in phrases:
+            spans.extend(_phrase_spans(found, phrase))
     return merge_spans(spans)
+
+
+# In ASCII text a word is a run of letters and digits (``search.text``): expressions find
+# the few words that may match instead of reading every word.
+_WORD_START = "(?<![A-Za-z0-9])"
+
+
+@lru_cache(maxsize=256)
+def _ascii_starting(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile(f"{_WORD_START}(?:{alternatives})[A-Za-z0-9]*", re.IGNORECASE)
+
+
+def _ascii_candidates(text: str, prefixes: tuple[str, ...]) -> list[Word]:
+    """The words of ASCII ``text`` that start with one of the (folded) prefixes."""
+    if not prefixes or not all(p.isascii() for p in prefixes):
+        return [] if not prefixes else list(words_with_spans(text))
+    return [
+        Word(m.group().lower(), m.start(), m.end())
+        for m in _ascii_starting(prefixes).finditer(text)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _ascii_phrase(phrase: tuple[str, ...]) -> re.Pattern[str]:
+    inner = "[^A-Za-z0-9]+".join(re.escape(w) for w in phrase)
+    return re.compile(f"{_WORD_START}{inner}(?![A-Za-z0-9])", re.IGNORECASE)
