@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         " with (empty: the shipped model trained on arXiv abstracts; after a change, run"
         " 'coolpapers index rebuild').",
     )
+    SEARCH_CACHE_MB: int = Field(
+        1024,
+        ge=0,
+        description="Memory that each process may keep decoded posting lists in, in MiB"
+        " (searches for words it holds read nothing from the database).",
+    )
     LLM_BASE_URL: str = Field(
         "",
         description="OpenAI-compatible endpoint for summaries, e.g. https://api.openai.com/v1"

@@ -278,11 +278,13 @@ def decode(const uint8_t[:] data, Py_ssize_t df, int32_t base=0):
 
 
 def position_offsets(const uint8_t[:] data, Py_ssize_t df):
-    """Where each paper's positions start and end in a positions list (two int64[df])."""
-    starts_array = np.empty(df, dtype=np.int64)
-    ends_array = np.empty(df, dtype=np.int64)
-    cdef int64_t[:] starts = starts_array
-    cdef int64_t[:] ends = ends_array
+    """Where each paper's positions start and end in a positions list (two uint32[df])."""
+    if data.shape[0] >= 2**32:
+        raise ValueError("a positions list of 4 GB or more")
+    starts_array = np.empty(df, dtype=np.uint32)
+    ends_array = np.empty(df, dtype=np.uint32)
+    cdef uint32_t[:] starts = starts_array
+    cdef uint32_t[:] ends = ends_array
     cdef Py_ssize_t at = 0, i
     cdef uint32_t n_bytes
     for i in range(df):
@@ -508,22 +510,22 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef const int32_t* docids[MAX_PHRASE]
     cdef Py_ssize_t lengths[MAX_PHRASE]
     cdef const uint8_t* data[MAX_PHRASE]
-    cdef const int64_t* starts[MAX_PHRASE]
-    cdef const int64_t* ends[MAX_PHRASE]
+    cdef const uint32_t* starts[MAX_PHRASE]
+    cdef const uint32_t* ends[MAX_PHRASE]
     cdef Py_ssize_t cursor[MAX_PHRASE]
     cdef Py_ssize_t counts[MAX_PHRASE]
     cdef Py_ssize_t follow[MAX_PHRASE]
     cdef const int32_t[::1] view_docids
     cdef const uint8_t[::1] view_data
-    cdef const int64_t[::1] view_starts
-    cdef const int64_t[::1] view_ends
+    cdef const uint32_t[::1] view_starts
+    cdef const uint32_t[::1] view_ends
     held = []
     cdef Py_ssize_t longest = 1
     for w in range(n_words):
         word_docids = np.ascontiguousarray(words[w][0], dtype=np.int32)
         word_data = words[w][1]
-        word_starts = np.ascontiguousarray(words[w][2], dtype=np.int64)
-        word_ends = np.ascontiguousarray(words[w][3], dtype=np.int64)
+        word_starts = np.ascontiguousarray(words[w][2], dtype=np.uint32)
+        word_ends = np.ascontiguousarray(words[w][3], dtype=np.uint32)
         held.append((word_docids, word_data, word_starts, word_ends))
         view_docids = word_docids
         view_starts = word_starts
@@ -537,7 +539,7 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
         starts[w] = &view_starts[0]
         ends[w] = &view_ends[0]
         cursor[w] = 0
-        longest = max(longest, int((word_ends - word_starts).max()))
+        longest = max(longest, int((word_ends.astype(np.int64) - word_starts).max()))
     # Decoded positions of each word in the current paper (at most one per byte).
     buffer_array = np.empty((n_words, longest), dtype=np.int32)
     cdef int32_t[:, ::1] buffer = buffer_array
@@ -613,6 +615,7 @@ def top(
     cdef double key, tie
     cdef Py_ssize_t allowed_n = allowed.shape[0], days_n = days.shape[0]
     k = max(k, 1)
+    cdef bint use_days = by_date or day_from > -2147483648 or day_until < 2147483647
     heap_key_array = np.empty(k, dtype=np.float64)
     heap_doc_array = np.empty(k, dtype=np.int32)
     heap_score_array = np.empty(k, dtype=np.float64)
@@ -625,9 +628,10 @@ def top(
         doc = candidates[i]
         if doc >= allowed_n or not allowed[doc]:
             continue
-        day = days[doc] if doc < days_n else 0
-        if day < day_from or day > day_until:
-            continue
+        if use_days:
+            day = days[doc] if doc < days_n else 0
+            if day < day_from or day > day_until:
+                continue
         count += 1
         key = day if by_date else scores[i]
         if size == k:

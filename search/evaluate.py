@@ -9,7 +9,7 @@ other words are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ class TermList:
     docids: np.ndarray
     tf: np.ndarray
     positions: tuple[bytes, np.ndarray, np.ndarray] | None = None
+    key: Hashable = None  # what identifies these postings in a cache of scores (None: none)
 
     def __len__(self) -> int:
         return len(self.docids)
@@ -84,9 +85,15 @@ def _phrase_list(
     return TermList(docids, tf)
 
 
+Scores = tuple[np.ndarray, np.ndarray]
+
+
 def _scored(
-    alternative: Alternative, lists: Mapping[str, TermList], collection: Collection
-) -> tuple[np.ndarray, np.ndarray]:
+    alternative: Alternative,
+    lists: Mapping[str, TermList],
+    collection: Collection,
+    memo: MutableMapping[Hashable, Scores] | None,
+) -> Scores:
     found = (
         _phrase_list(alternative, lists)
         if alternative.is_phrase
@@ -94,7 +101,13 @@ def _scored(
     )
     if not len(found):
         return _NO_DOCS, _NO_SCORES
-    return _kernel.score_list(
+    key = None
+    if memo is not None and found.key is not None:
+        key = (found.key, alternative.weights, collection.count, collection.average_length)
+        known = memo.get(key)
+        if known is not None:
+            return known
+    scored = _kernel.score_list(
         found.docids,
         found.tf,
         alternative.weights,
@@ -102,6 +115,9 @@ def _scored(
         collection.lengths,
         collection.average_length,
     )
+    if key is not None:
+        memo[key] = scored  # type: ignore[index]
+    return scored
 
 
 def _look_up(
@@ -151,16 +167,20 @@ def evaluate(
     day_from: int = -(2**31),
     day_until: int = 2**31 - 1,
     by_date: bool = False,
+    memo: MutableMapping[Hashable, Scores] | None = None,
 ) -> Ranking:
     """The number of papers matching ``plan`` among the ``allowed`` ones (default: every
     indexed paper) published within the days, and the best ``k``, best first (by score, or by
-    day with ``by_date``; ties: the most recently indexed first)."""
+    day with ``by_date``; ties: the most recently indexed first).
+
+    ``memo`` keeps the scores of whole posting lists (those with a ``key``) for the next
+    evaluations over the same collection."""
     sizes = [sum(_size(a, lists) for a in clause) for clause in plan.clauses]
     order = sorted(range(len(plan.clauses)), key=sizes.__getitem__)
     driver = plan.clauses[order[0]]
     candidates, scores = _NO_DOCS, _NO_SCORES
     for alternative in driver:
-        docids, found = _scored(alternative, lists, collection)
+        docids, found = _scored(alternative, lists, collection, memo)
         candidates, scores = _kernel.union(candidates, scores, docids, found)
     if not len(candidates):
         return Ranking(0, [], [])

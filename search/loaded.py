@@ -1,5 +1,5 @@
 """What a process keeps of an index between searches: every paper's length and day, and the
-posting lists it read last (decoded, up to ``CACHE_BYTES``).
+posting lists it read last (decoded, up to the SEARCH_CACHE_MB setting).
 
 Nothing here can go stale: a docid's row never changes (a changed paper gets a new docid),
 papers that leave are read from ``search_deleted`` in order, and a term's lists are kept
@@ -14,15 +14,16 @@ import sqlite3
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.settings import get_settings
 from search import _kernel
 from search.evaluate import Collection, TermList
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
-CACHE_BYTES = 512 * 1024 * 1024
 _IDS = "(SELECT value FROM json_each(?))"
 
 
@@ -41,6 +42,7 @@ class LoadedIndex:
     segment_order: dict[int, int] = field(default_factory=dict)  # segment -> first docid
     lists: OrderedDict[tuple, TermList] = field(default_factory=OrderedDict)
     cached_bytes: int = 0
+    scores: ScoreMemo = field(default_factory=lambda: ScoreMemo())
 
     def collection(self) -> Collection:
         average = self.total_length / self.count if self.count else 1.0
@@ -84,14 +86,48 @@ class LoadedIndex:
             size += len(found.positions[0]) + found.positions[1].nbytes * 2
         self.lists[key] = found
         self.cached_bytes += size
-        while self.cached_bytes > CACHE_BYTES and len(self.lists) > 1:
+        budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024
+        while self.cached_bytes > budget and len(self.lists) > 1:
             _, old = self.lists.popitem(last=False)
             self.cached_bytes -= old.docids.nbytes + old.tf.nbytes
             if old.positions is not None:
                 self.cached_bytes -= len(old.positions[0]) + old.positions[1].nbytes * 2
 
 
+class ScoreMemo(OrderedDict):
+    """The scores of whole posting lists (``search.evaluate``), the least recently used
+    dropped beyond a quarter of the cache's budget."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+        if key in self:
+            return
+        super().__setitem__(key, value)
+        self.bytes += value[0].nbytes + value[1].nbytes
+        budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024 // 4
+        while self.bytes > budget and len(self) > 1:
+            _, (docids, scores) = self.popitem(last=False)
+            self.bytes -= docids.nbytes + scores.nbytes
+
+
 _loaded: dict[tuple[str, str], LoadedIndex] = {}
+
+
+_direct: WeakKeyDictionary[object, sqlite3.Connection | None] = WeakKeyDictionary()
 
 
 async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
@@ -99,15 +135,20 @@ async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
     ``models.db``): a search's reads are short, and running them here rather than through
     aiosqlite's thread saves two thread hops each."""
     connection = await session.connection()
+    held = connection.sync_connection
+    if held in _direct:
+        return _direct[held]
     raw = (await connection.get_raw_connection()).driver_connection
     found = getattr(raw, "_connection", None)
+    usable: sqlite3.Connection | None = None
     if isinstance(found, sqlite3.Connection):
         try:
             found.execute("SELECT 1")
+            usable = found
         except sqlite3.ProgrammingError:  # opened with the same-thread check
-            return None
-        return found
-    return None
+            usable = None
+    _direct[held] = usable
+    return usable
 
 
 async def read_rows(session: AsyncSession, statement: str, params: tuple = ()) -> list[tuple]:
@@ -152,7 +193,9 @@ async def loaded_index(session: AsyncSession) -> LoadedIndex:
     return index
 
 
-def _joined(parts: list[tuple[int, bytes, int, bytes | None]], positions: bool) -> TermList:
+def _joined(
+    parts: list[tuple[int, bytes, int, bytes | None]], positions: bool, key: tuple
+) -> TermList:
     """One term list from its lists in segments, ``(first docid, docs, df, positions)``."""
     parts.sort(key=lambda part: part[0])
     decoded = [_kernel.decode(docs, df, first) for first, docs, df, _ in parts]
@@ -174,7 +217,7 @@ def _joined(parts: list[tuple[int, bytes, int, bytes | None]], positions: bool) 
         if found_positions is not None:
             data, starts_all, ends_all = found_positions
             found_positions = (data, starts_all[order], ends_all[order])
-    return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), found_positions)
+    return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), found_positions, key)
 
 
 async def term_lists(
@@ -222,7 +265,7 @@ async def term_lists(
                 parts[term].append((first, docs, df, positions))
         for term in missing:
             key = (term, tuple(sorted(held[term])))
-            found[term] = _joined(parts[term], term in positions_for)
+            found[term] = _joined(parts[term], term in positions_for, key)
             index.remember(key, found[term])
     return found
 

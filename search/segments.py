@@ -175,7 +175,7 @@ def build_segment(papers: Sequence[AnalyzedPaper], vocabulary: Vocabulary) -> Bu
         numbers, ends.astype(np.int32).ravel(), tokens, len(vocabulary.terms)
     )
     # Terms held by none of these papers (numbered for others) have empty lists: left out.
-    # The others in term order, the order of the table's key.
+    # The others in term order, the order of the table's index.
     order = sorted(np.flatnonzero(df).tolist(), key=vocabulary.terms.__getitem__)
     used = np.asarray(order, dtype=np.int64)
     return BuiltSegment(

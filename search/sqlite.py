@@ -155,6 +155,7 @@ async def run_search(
         day_from=day_number(filters.date_from) if filters.date_from else -(2**31),
         day_until=day_number(filters.date_until) if filters.date_until else 2**31 - 1,
         by_date=sort == "date",
+        memo=index.scores,
     )
     page = list(zip(ranking.docids, ranking.scores, strict=True))[offset:]
     ids = await _paper_ids(session, [docid for docid, _ in page])

@@ -277,6 +277,7 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
         segment = await _new_segment(session, live[0], live[-1], len(live), b"")
     await _run(session, f"DROP TABLE {POSTINGS_TABLE}")
     await _run(session, f"ALTER TABLE {new_table} RENAME TO {POSTINGS_TABLE}")
+    await _run(session, _POSTINGS_INDEX)
     await _run(
         session,
         f"UPDATE {SEGMENTS_TABLE} SET terms = ? WHERE segment = ?",
@@ -285,11 +286,14 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
 
 
+# The table as the migration 0005 creates it; its index is made once the table is filled.
 _POSTINGS_SCHEMA = (
     "CREATE TABLE {table} ("
     "term TEXT NOT NULL, segment INTEGER NOT NULL, df INTEGER NOT NULL, "
-    "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL, "
-    "PRIMARY KEY (term, segment)) WITHOUT ROWID"
+    "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL)"
+)
+_POSTINGS_INDEX = (
+    f"CREATE UNIQUE INDEX {POSTINGS_TABLE}_term ON {POSTINGS_TABLE} (term, segment, df)"
 )
 
 

@@ -50,9 +50,10 @@ def upgrade() -> None:
     op.execute(
         "CREATE TABLE search_postings ("
         "term TEXT NOT NULL, segment INTEGER NOT NULL, df INTEGER NOT NULL, "
-        "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL, "
-        "PRIMARY KEY (term, segment)) WITHOUT ROWID"
+        "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL)"
     )
+    # A separate index, not the table's key: looking up a term then reads no list's bytes.
+    op.execute("CREATE UNIQUE INDEX search_postings_term ON search_postings (term, segment, df)")
     op.execute("CREATE TABLE search_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     op.execute(
         "INSERT INTO search_meta (name, value) VALUES ('index_id', lower(hex(randomblob(8))))"
