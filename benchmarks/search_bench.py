@@ -195,16 +195,18 @@ class Result:
         return float(np.percentile(values, q)) * 1000
 
 
-def _time_queries(run, queries: list[BenchQuery], rounds: int = 2) -> dict[str, list[float]]:
-    for q in queries:  # warm the caches once
-        run(q)
+def _time_queries(
+    run, queries: list[BenchQuery], rounds: int = 2
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Latencies of a first round (which warms the caches) and of ``rounds`` more."""
+    first: dict[str, list[float]] = {}
     latencies: dict[str, list[float]] = {}
-    for _ in range(rounds):
+    for target in [first] + [latencies] * rounds:
         for q in queries:
             start = time.perf_counter()
             run(q)
-            latencies.setdefault(q.kind, []).append(time.perf_counter() - start)
-    return latencies
+            target.setdefault(q.kind, []).append(time.perf_counter() - start)
+    return first, latencies
 
 
 def _dbstat_bytes(connection: sqlite3.Connection, like: str) -> int:
@@ -248,7 +250,12 @@ def bench_tantivy(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> R
         for _, address in found.hits:
             searcher.doc(address)
 
-    return Result("tantivy", len(corpus.titles), build, size, _time_queries(run, queries), cpu)
+    first, warm = _time_queries(run, queries)
+    n = len(corpus.titles)
+    return [
+        Result("tantivy", n, build, size, warm, cpu),
+        Result("tantivy (1st round)", n, build, size, first, cpu),
+    ]
 
 
 def bench_unicode61(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> Result:
@@ -286,7 +293,7 @@ def bench_unicode61(corpus: Corpus, queries: list[BenchQuery], workdir: Path) ->
             (match, TOP_K),
         ).fetchall()
 
-    latencies = _time_queries(run, queries)
+    _, latencies = _time_queries(run, queries)
     result = Result("fts5 unicode61", len(corpus.titles), build, size, latencies, cpu)
     connection.close()
     return result
@@ -336,56 +343,77 @@ def _load_papers(path: Path, corpus: Corpus) -> None:
 def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> list[Result]:
     from models.db import create_engine, session_factory
     from models.settings import Settings
-    from search import rebuild_index, search_papers, shared_analyzer
+    from search import loaded, rebuild_index, search_papers, shared_analyzer
     from search import sqlite as index_sql
     from search.engine import filters_of
     from search.query import parse_query
+    from search.storage import merge_all
 
     path = workdir / "coolpapers.db"
     _load_papers(path, corpus)
     url = f"sqlite+aiosqlite:///{path}"
     analyzer = shared_analyzer()
 
-    async def go() -> tuple[float, float, dict[str, list[float]], dict[str, list[float]]]:
+    async def timed(session, call: str) -> tuple[dict, dict]:
+        """Latencies of the first round (nothing cached in this process) and of two more."""
+        first: dict[str, list[float]] = {}
+        warm: dict[str, list[float]] = {}
+        for target in (first, warm, warm):
+            for q in queries:
+                t0 = time.perf_counter()
+                if call == "full":
+                    await search_papers(session, q.ours(), limit=TOP_K)
+                else:
+                    parsed = parse_query(q.ours())
+                    await index_sql.run_search(
+                        session,
+                        parsed,
+                        filters_of(parsed),
+                        analyzer,
+                        sort="relevance",
+                        limit=TOP_K,
+                        offset=0,
+                    )
+                target.setdefault(q.kind, []).append(time.perf_counter() - t0)
+        return first, warm
+
+    async def go() -> dict[str, object]:
         engine = create_engine(url, settings=Settings(DATABASE_URL=url))
         sessions = session_factory(engine)
         start, cpu = time.perf_counter(), time.process_time()
-        await rebuild_index(sessions)
-        build, cpu = time.perf_counter() - start, time.process_time() - cpu
-        full: dict[str, list[float]] = {}
-        raw: dict[str, list[float]] = {}
+        await rebuild_index(sessions, compact=False)
+        out: dict[str, object] = {
+            "build": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu,
+        }
+        loaded._loaded.clear()
         async with sessions() as session:
-            for rounds, target, call in ((2, full, "full"), (2, raw, "raw")):
-                for warm in (True, False):
-                    for _ in range(1 if warm else rounds):
-                        for q in queries:
-                            t0 = time.perf_counter()
-                            if call == "full":
-                                await search_papers(session, q.ours(), limit=TOP_K)
-                            else:
-                                parsed = parse_query(q.ours())
-                                await index_sql.run_search(
-                                    session,
-                                    parsed,
-                                    filters_of(parsed),
-                                    analyzer,
-                                    sort="relevance",
-                                    limit=TOP_K,
-                                    offset=0,
-                                )
-                            if not warm:
-                                target.setdefault(q.kind, []).append(time.perf_counter() - t0)
+            out["raw_first"], out["raw"] = await timed(session, "raw")
+            out["full_first"], out["full"] = await timed(session, "full")
+        start = time.perf_counter()
+        async with sessions.begin() as session:
+            await merge_all(session)
+        out["compaction"] = time.perf_counter() - start
+        loaded._loaded.clear()
+        async with sessions() as session:
+            out["compact_first"], out["compact"] = await timed(session, "raw")
         await engine.dispose()
-        return build, cpu, full, raw
+        return out
 
-    build, cpu, full, raw = asyncio.run(go())
+    out = asyncio.run(go())
     connection = sqlite3.connect(path)
     size = _dbstat_bytes(connection, "search%")
     connection.close()
     n = len(corpus.titles)
+    build, cpu, compaction = out["build"], out["cpu"], out["compaction"]
+    print(f"coolpapers: compaction (merging the segments into one) {compaction:.1f} s", flush=True)
     return [
-        Result("coolpapers (search_papers)", n, build, size, full, cpu),
-        Result("coolpapers (index only)", n, build, size, raw, cpu),
+        Result("coolpapers (index only)", n, build, size, out["raw"], cpu),
+        Result("coolpapers (index, 1st round)", n, build, size, out["raw_first"], cpu),
+        Result("coolpapers (search_papers)", n, build, size, out["full"], cpu),
+        Result("coolpapers (search_papers, 1st)", n, build, size, out["full_first"], cpu),
+        Result("coolpapers (compacted, index)", n, build, size, out["compact"], cpu),
+        Result("coolpapers (compacted, 1st)", n, build, size, out["compact_first"], cpu),
     ]
 
 
@@ -393,12 +421,12 @@ def _report(results: list[Result], queries: list[BenchQuery]) -> str:
     lines = []
     baseline = results[0]
     lines.append(
-        f"{'engine':28} {'papers':>9} {'build s':>8} {'papers/s':>9} {'per CPU s':>9} "
+        f"{'engine':32} {'papers':>9} {'build s':>8} {'papers/s':>9} {'per CPU s':>9} "
         f"{'size MB':>8} {'p50 ms':>7} {'p99 ms':>7} {'p50 ratio':>9}"
     )
     for r in results:
         lines.append(
-            f"{r.engine:28} {r.papers:>9} {r.build_seconds:>8.1f} "
+            f"{r.engine:32} {r.papers:>9} {r.build_seconds:>8.1f} "
             f"{r.papers / r.build_seconds:>9.0f} {r.papers / max(r.build_cpu_seconds, 1e-9):>9.0f} "
             f"{r.index_bytes / 1e6:>8.1f} "
             f"{r.percentile(50):>7.2f} {r.percentile(99):>7.2f} "
@@ -407,10 +435,10 @@ def _report(results: list[Result], queries: list[BenchQuery]) -> str:
     lines.append(f"(p50 ratio: against {baseline.engine}, measured in the same run)")
     kinds = sorted({q.kind for q in queries})
     lines.append("")
-    lines.append(f"{'p50 / p99 ms by kind':28} " + " ".join(f"{k:>15}" for k in kinds))
+    lines.append(f"{'p50 / p99 ms by kind':32} " + " ".join(f"{k:>15}" for k in kinds))
     for r in results:
         cells = [f"{r.percentile(50, k):6.2f} /{r.percentile(99, k):7.2f}" for k in kinds]
-        lines.append(f"{r.engine:28} " + " ".join(f"{c:>15}" for c in cells))
+        lines.append(f"{r.engine:32} " + " ".join(f"{c:>15}" for c in cells))
     return "\n".join(lines)
 
 
@@ -437,7 +465,7 @@ def main() -> None:
                   f"load average {_load()}", flush=True)  # fmt: skip
             results = []
             if "tantivy" not in skip:
-                results.append(bench_tantivy(corpus, queries, workdir))
+                results.extend(bench_tantivy(corpus, queries, workdir))
                 print(f"tantivy built in {results[-1].build_seconds:.1f} s", flush=True)
             results.extend(bench_coolpapers(corpus, queries, workdir))
             print(f"coolpapers built in {results[-1].build_seconds:.1f} s", flush=True)
