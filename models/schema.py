@@ -245,8 +245,8 @@ class CrawlRun(Base):
     __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
 
 
-# Tables that migrations create outside these models (the search index's FTS5 tables and their
-# shadow tables); schema comparisons leave them out.
+# Tables that migrations create outside these models (the search index's, see search.schema);
+# schema comparisons leave them out.
 UNMANAGED_TABLE_PREFIXES = ("search_",)
 
 

@@ -2,9 +2,12 @@
 
 Owns the index terms of a paper (``search.text``, ``search.analysis``: folded words, and each
 word without its last BytePiece piece, for partial words), the query language
-(``search.query``), the index on SQLite (``search.fts5``, ``search.sqlite``: an FTS5 table kept
-in the papers' transactions), and highlighting. The text-to-terms and query-to-plan logic is
-pure, so that another database's backend can reuse it.
+(``search.query``, planned by ``search.plan``), the index itself: segments of compressed
+posting lists (``search.segments``, built and read by the compiled ``search._kernel``),
+evaluated with BM25 and top-k (``search.evaluate``), stored on SQLite in the papers'
+transactions (``search.storage``, read through ``search.loaded``, searched by
+``search.sqlite``), and highlighting. Everything but the storage and reading is pure, so that
+another database's backend can reuse it.
 
 - ``search_papers(session, query, ...)``: one page of ranked papers with highlight spans;
 - ``parse_query(text)``: the plan of a query string (never fails);

@@ -16,8 +16,7 @@ variant in the stems only, so the variant ranks lower. The variants are those wh
 BytePiece splits off the same way (plurals, -ed, -er, -ing...), most of them but not all.
 
 Every term is made of ASCII lowercase letters and digits or of non-ASCII characters, and terms
-are separated by single spaces, so that SQLite's ``ascii`` FTS5 tokenizer (or a plain split on
-spaces) reads them back exactly.
+are separated by single spaces, so that a plain split on spaces reads them back exactly.
 """
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ class LoadedIndex:
     days: np.ndarray = field(default_factory=lambda: np.zeros(1024, dtype=np.int32))
     count: int = 0
     total_length: float = 0.0
-    segment_order: dict[int, int] = field(default_factory=dict)  # segment -> first docid
     lists: OrderedDict[tuple, TermList] = field(default_factory=OrderedDict)
     cached_bytes: int = 0
     scores: ScoreMemo = field(default_factory=lambda: ScoreMemo())
@@ -161,11 +160,10 @@ async def read_rows(session: AsyncSession, statement: str, params: tuple = ()) -
 
 async def loaded_index(session: AsyncSession) -> LoadedIndex:
     """This process's view of the session's index, brought up to date."""
-    ((index_id, last_docid, last_deleted, segments),) = await read_rows(
+    ((index_id, last_docid, last_deleted),) = await read_rows(
         session,
         f"SELECT (SELECT value FROM {META_TABLE} WHERE name = 'index_id'), "
-        f"(SELECT max(docid) FROM {DOCS_TABLE}), (SELECT max(seq) FROM {DELETED_TABLE}), "
-        f"(SELECT group_concat(segment || ':' || first_docid) FROM {SEGMENTS_TABLE})",
+        f"(SELECT max(docid) FROM {DOCS_TABLE}), (SELECT max(seq) FROM {DELETED_TABLE})",
     )
     key = (str(session.bind.url), str(index_id))
     index = _loaded.get(key)
@@ -187,9 +185,6 @@ async def loaded_index(session: AsyncSession) -> LoadedIndex:
         )
         index.remove(docid for _, docid in gone)
         index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
-    index.segment_order = {
-        int(s): int(f) for s, f in (p.split(":") for p in (segments or "").split(",") if p)
-    }
     return index
 
 
@@ -252,20 +247,22 @@ async def term_lists(
         parts: dict[str, list] = defaultdict(list)
         need_positions = [t for t in missing if t in positions_for]
         other = [t for t in missing if t not in positions_for]
-        for chosen, columns in ((need_positions, "positions"), (other, "NULL")):
+        for chosen, columns in ((need_positions, "p.positions"), (other, "NULL")):
             if not chosen:
                 continue
-            for term, segment, docs, df, positions in await read_rows(
+            # Each read is a transaction of its own: a segment written or merged since the
+            # query above is read as it is now, with its first docid.
+            for term, segment, first, docs, df, positions in await read_rows(
                 session,
-                f"SELECT term, segment, docs, df, {columns} FROM {POSTINGS_TABLE} "
-                f"WHERE term IN {_IDS}",
+                f"SELECT p.term, p.segment, s.first_docid, p.docs, p.df, {columns} "
+                f"FROM {POSTINGS_TABLE} p JOIN {SEGMENTS_TABLE} s ON s.segment = p.segment "
+                f"WHERE p.term IN {_IDS}",
                 (_json(chosen),),
             ):
-                first = index.segment_order.get(segment, 0)
-                parts[term].append((first, docs, df, positions))
+                parts[term].append((first, docs, df, positions, segment))
         for term in missing:
-            key = (term, tuple(sorted(held[term])))
-            found[term] = _joined(parts[term], term in positions_for, key)
+            key = (term, tuple(sorted(part[-1] for part in parts[term])))
+            found[term] = _joined([p[:4] for p in parts[term]], term in positions_for, key)
             index.remember(key, found[term])
     return found
 
