@@ -189,7 +189,9 @@ async def rebuild_index(
         database = _database_file(session)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if analyzer is None and database and total >= POOL_MIN_PAPERS and workers > 1:
-        await _rebuild_in_workers(sessions, database, workers, segment_size, report, progress)
+        # Segments small enough that every worker has one.
+        size = min(segment_size, max(REBUILD_BATCH, -(-total // workers)))
+        await _rebuild_in_workers(sessions, database, workers, size, report, progress)
     else:
         chosen = analyzer or _shared_analyzer
         await _rebuild_here(sessions, chosen, batch_size, segment_size, report, progress)
