@@ -385,9 +385,10 @@ def union(const int32_t[:] a_docids, const double[:] a_scores,
     return docids_array[:k], scores_array[:k]
 
 
-cdef inline Py_ssize_t _seek(const int32_t[:] docids, Py_ssize_t low, int32_t target):
-    """The first index at or after ``low`` whose docid is >= target (galloping search)."""
-    cdef Py_ssize_t n = docids.shape[0], step = 1, high, middle
+cdef inline Py_ssize_t _seek_ptr(
+    const int32_t* docids, Py_ssize_t n, Py_ssize_t low, int32_t target,
+) noexcept nogil:
+    cdef Py_ssize_t step = 1, high, middle
     if low >= n or docids[low] >= target:
         return low
     high = low + 1
@@ -404,6 +405,13 @@ cdef inline Py_ssize_t _seek(const int32_t[:] docids, Py_ssize_t low, int32_t ta
         else:
             high = middle
     return high
+
+
+cdef inline Py_ssize_t _seek(const int32_t[:] docids, Py_ssize_t low, int32_t target):
+    """The first index at or after ``low`` whose docid is >= target (galloping search)."""
+    if low >= docids.shape[0]:
+        return low
+    return _seek_ptr(&docids[0], docids.shape[0], low, target)
 
 
 def accumulate(
@@ -469,28 +477,6 @@ def intersect(const int32_t[:] a, const int32_t[:] b):
             out[k] = a[i]
             k += 1
     return out_array[:k]
-
-
-cdef inline Py_ssize_t _seek_ptr(
-    const int32_t* docids, Py_ssize_t n, Py_ssize_t low, int32_t target,
-) noexcept nogil:
-    cdef Py_ssize_t step = 1, high, middle
-    if low >= n or docids[low] >= target:
-        return low
-    high = low + 1
-    while high < n and docids[high] < target:
-        low = high
-        step *= 2
-        high = low + step
-    if high > n:
-        high = n
-    while low + 1 < high:
-        middle = (low + high) >> 1
-        if docids[middle] < target:
-            low = middle
-        else:
-            high = middle
-    return high
 
 
 cdef enum:

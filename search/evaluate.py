@@ -88,6 +88,19 @@ def _phrase_list(
 Scores = tuple[np.ndarray, np.ndarray]
 
 
+def _score(
+    found: TermList, alternative: Alternative, weight: float, collection: Collection
+) -> Scores:
+    return _kernel.score_list(
+        found.docids,
+        found.tf,
+        alternative.weights,
+        weight,
+        collection.lengths,
+        collection.average_length,
+    )
+
+
 def _scored(
     alternative: Alternative,
     lists: Mapping[str, TermList],
@@ -107,14 +120,7 @@ def _scored(
         known = memo.get(key)
         if known is not None:
             return known
-    scored = _kernel.score_list(
-        found.docids,
-        found.tf,
-        alternative.weights,
-        _idf(alternative, lists, collection.count),
-        collection.lengths,
-        collection.average_length,
-    )
+    scored = _score(found, alternative, _idf(alternative, lists, collection.count), collection)
     if key is not None:
         memo[key] = scored  # type: ignore[index]
     return scored
@@ -132,14 +138,7 @@ def _look_up(
     if alternative.is_phrase:
         found = _phrase_list(alternative, lists, within=candidates)
         if len(found):
-            docids, found_scores = _kernel.score_list(
-                found.docids,
-                found.tf,
-                alternative.weights,
-                weight,
-                collection.lengths,
-                collection.average_length,
-            )
+            docids, found_scores = _score(found, alternative, weight, collection)
             _kernel.accumulate_scored(candidates, scores, hits, docids, found_scores)
         return
     found = lists.get(alternative.words[0], EMPTY)

@@ -145,20 +145,7 @@ class BuiltSegment:
         ]
 
     def rows(self) -> list[PostingRow]:
-        docs, positions = self.docs, self.positions
-        return [
-            PostingRow(term, df, last, docs[ds:de], positions[ps:pe])
-            for term, df, last, ds, de, ps, pe in zip(
-                self.terms,
-                self.df,
-                self.last,
-                self.doc_starts,
-                self.doc_ends,
-                self.position_starts,
-                self.position_ends,
-                strict=True,
-            )
-        ]
+        return [PostingRow(t, df, last, d, p) for t, _, df, last, d, p in self.table_rows(0, 0)]
 
 
 def build_segment(papers: Sequence[AnalyzedPaper], vocabulary: Vocabulary) -> BuiltSegment:
