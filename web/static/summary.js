@@ -73,12 +73,16 @@
   }
 
   function showLabel(summary) {
-    const parts = [summary.label];
+    const parts = [];
+    // Offline, the panel's note already says that every summary here is extractive.
+    if (!(summary.kind === "extractive" && panel.dataset.extractive === "true")) {
+      parts.push(summary.label);
+    }
     if (summary.version < summary.paper_version) {
       parts.push(text("stale", { old: summary.version, new: summary.paper_version }));
     }
     labelLine.textContent = parts.join(" ");
-    labelLine.hidden = false;
+    labelLine.hidden = parts.length === 0;
     panel.dataset.kind = summary.kind;
   }
 
