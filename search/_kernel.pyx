@@ -582,6 +582,26 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     return out_docids_array[:kept], out_tf_array[:kept]
 
 
+cdef inline bint _worse(double key, int32_t doc, double other_key, int32_t other_doc) noexcept:
+    """Whether (key, doc) ranks below (other_key, other_doc): lower key, then lower docid."""
+    return key < other_key or (key == other_key and doc < other_doc)
+
+
+cdef inline void _place(
+    double* keys, int32_t* docs, double* scores, Py_ssize_t at,
+    double key, int32_t doc, double score,
+) noexcept:
+    keys[at] = key
+    docs[at] = doc
+    scores[at] = score
+
+
+cdef inline void _move(
+    double* keys, int32_t* docs, double* scores, Py_ssize_t to, Py_ssize_t source,
+) noexcept:
+    _place(keys, docs, scores, to, keys[source], docs[source], scores[source])
+
+
 def top(
     const int32_t[:] candidates,
     const double[:] scores,
@@ -597,17 +617,21 @@ def top(
     (best score, or newest day with ``by_date``; then the highest docid) as
     ``(count, docids, scores)``, best first."""
     cdef Py_ssize_t n = candidates.shape[0], i, count = 0, size = 0, j, parent, child
-    cdef int32_t doc, day
-    cdef double key, tie
+    cdef int32_t doc, day = 0
+    cdef double key
     cdef Py_ssize_t allowed_n = allowed.shape[0], days_n = days.shape[0]
     k = max(k, 1)
     cdef bint use_days = by_date or day_from > -2147483648 or day_until < 2147483647
     heap_key_array = np.empty(k, dtype=np.float64)
     heap_doc_array = np.empty(k, dtype=np.int32)
     heap_score_array = np.empty(k, dtype=np.float64)
-    cdef double[:] heap_key = heap_key_array
-    cdef int32_t[:] heap_doc = heap_doc_array
-    cdef double[:] heap_score = heap_score_array
+    cdef double[::1] key_view = heap_key_array
+    cdef int32_t[::1] doc_view = heap_doc_array
+    cdef double[::1] score_view = heap_score_array
+    # A heap of the best seen, the worst at its root.
+    cdef double* keys = &key_view[0]
+    cdef int32_t* docs = &doc_view[0]
+    cdef double* best = &score_view[0]
     for i in range(n):
         if not keep[i]:
             continue
@@ -620,46 +644,32 @@ def top(
                 continue
         count += 1
         key = day if by_date else scores[i]
-        if size == k:
-            # the heap's root is the worst kept: replace it if this one is better
-            if key < heap_key[0] or (key == heap_key[0] and doc < heap_doc[0]):
-                continue
-            j = 0
-        else:
+        if size < k:
             j = size
             size += 1
-            # sift up
             while j > 0:
                 parent = (j - 1) >> 1
-                if heap_key[parent] < key or (heap_key[parent] == key and heap_doc[parent] < doc):
+                if _worse(keys[parent], docs[parent], key, doc):
                     break
-                heap_key[j] = heap_key[parent]
-                heap_doc[j] = heap_doc[parent]
-                heap_score[j] = heap_score[parent]
+                _move(keys, docs, best, j, parent)
                 j = parent
-            heap_key[j] = key
-            heap_doc[j] = doc
-            heap_score[j] = scores[i]
+        elif _worse(key, doc, keys[0], docs[0]):
             continue
-        # sift down from the root
-        while True:
-            child = 2 * j + 1
-            if child >= size:
-                break
-            if child + 1 < size and (
-                heap_key[child + 1] < heap_key[child]
-                or (heap_key[child + 1] == heap_key[child] and heap_doc[child + 1] < heap_doc[child])
-            ):
-                child += 1
-            if heap_key[child] > key or (heap_key[child] == key and heap_doc[child] > doc):
-                break
-            heap_key[j] = heap_key[child]
-            heap_doc[j] = heap_doc[child]
-            heap_score[j] = heap_score[child]
-            j = child
-        heap_key[j] = key
-        heap_doc[j] = doc
-        heap_score[j] = scores[i]
+        else:
+            j = 0
+            while True:
+                child = 2 * j + 1
+                if child >= size:
+                    break
+                if child + 1 < size and _worse(
+                    keys[child + 1], docs[child + 1], keys[child], docs[child]
+                ):
+                    child += 1
+                if _worse(key, doc, keys[child], docs[child]):
+                    break
+                _move(keys, docs, best, j, child)
+                j = child
+        _place(keys, docs, best, j, key, doc, scores[i])
     order = np.lexsort((heap_doc_array[:size], heap_key_array[:size]))[::-1]
     return count, heap_doc_array[:size][order], heap_score_array[:size][order]
 

@@ -88,17 +88,15 @@ def _phrase_list(
 Scores = tuple[np.ndarray, np.ndarray]
 
 
+def _weighting(alternative: Alternative, weight: float, collection: Collection) -> tuple:
+    """What the kernel scores a list with, after the list itself."""
+    return alternative.weights, weight, collection.lengths, collection.average_length
+
+
 def _score(
     found: TermList, alternative: Alternative, weight: float, collection: Collection
 ) -> Scores:
-    return _kernel.score_list(
-        found.docids,
-        found.tf,
-        alternative.weights,
-        weight,
-        collection.lengths,
-        collection.average_length,
-    )
+    return _kernel.score_list(found.docids, found.tf, *_weighting(alternative, weight, collection))
 
 
 def _scored(
@@ -149,10 +147,7 @@ def _look_up(
             hits,
             found.docids,
             found.tf,
-            alternative.weights,
-            weight,
-            collection.lengths,
-            collection.average_length,
+            *_weighting(alternative, weight, collection),
         )
 
 

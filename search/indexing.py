@@ -188,13 +188,19 @@ async def rebuild_index(
         total = (await session.execute(select(func.count()).select_from(Paper))).scalar_one()
         database = _database_file(session)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
+
+    def counted(papers: int) -> None:
+        report.papers += papers
+        if progress is not None:
+            progress(papers)
+
     if analyzer is None and database and total >= POOL_MIN_PAPERS and workers > 1:
         # Segments small enough that every worker has one.
         size = min(segment_size, max(REBUILD_BATCH, -(-total // workers)))
-        await _rebuild_in_workers(sessions, database, workers, size, report, progress)
+        await _rebuild_in_workers(sessions, database, workers, size, counted)
     else:
         chosen = analyzer or _shared_analyzer
-        await _rebuild_here(sessions, chosen, batch_size, segment_size, report, progress)
+        await _rebuild_here(sessions, chosen, batch_size, segment_size, counted)
     async with sessions.begin() as session:
         orphans = await storage.orphan_ids(session)
         await storage.remove_papers(session, orphans)
@@ -211,8 +217,7 @@ async def _rebuild_in_workers(
     database: str,
     workers: int,
     segment_size: int,
-    report: RebuildReport,
-    progress: Callable[[int], None] | None,
+    counted: Callable[[int], None],
 ) -> None:
     loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(
@@ -226,9 +231,7 @@ async def _rebuild_in_workers(
     async def write_oldest() -> None:
         built = await building.popleft()
         await _write_segment(sessions, built, None)
-        report.papers += len(built.stamps)
-        if progress is not None:
-            progress(len(built.stamps))
+        counted(len(built.stamps))
 
     try:
         after = ""
@@ -252,8 +255,7 @@ async def _rebuild_here(
     analyzer: Analyzer,
     batch_size: int,
     segment_size: int,
-    report: RebuildReport,
-    progress: Callable[[int], None] | None,
+    counted: Callable[[int], None],
 ) -> None:
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(1) as executor:
@@ -266,9 +268,7 @@ async def _rebuild_here(
             if batch:
                 after = batch[-1].id
                 texts.extend(batch)
-                report.papers += len(batch)
-                if progress is not None:
-                    progress(len(batch))
+                counted(len(batch))
             if texts and (len(texts) >= segment_size or not batch):
                 built = await loop.run_in_executor(executor, _build, analyzer, texts)
                 texts = []

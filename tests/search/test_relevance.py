@@ -219,15 +219,24 @@ def record(arxiv_id: str, title: str, abstract: str) -> PaperRecord:
     )
 
 
+async def ingest_records(sessions, *records: PaperRecord) -> None:
+    async with sessions.begin() as session:
+        await ingest(session, list(records))
+
+
+# The same paper with a word in the plural and in the singular.
+TRANSFORMERS = (
+    record("2503.00011", "Sparse transformers for zebrafish", "Several zebrafish."),
+    record("2503.00012", "A transformer for zebrafish", "One zebrafish."),
+)
+
+
 async def test_a_chinese_query_finds_chinese_text(sample_sessions) -> None:
-    async with sample_sessions.begin() as session:
-        await ingest(
-            session,
-            [
-                record("2503.00001", "基于注意力机制的中文分词", "我们提出一种新的深度学习模型。"),
-                record("2503.00002", "机制设计与注意力", "关于拍卖的研究。"),
-            ],
-        )
+    await ingest_records(
+        sample_sessions,
+        record("2503.00001", "基于注意力机制的中文分词", "我们提出一种新的深度学习模型。"),
+        record("2503.00002", "机制设计与注意力", "关于拍卖的研究。"),
+    )
     assert await found_ids(sample_sessions, "注意力机制") == ["2503.00001"]
     assert set(await found_ids(sample_sessions, "注意力")) == {"2503.00001", "2503.00002"}
     assert await found_ids(sample_sessions, "深度学习 模型") == ["2503.00001"]
@@ -238,14 +247,7 @@ async def test_a_chinese_query_finds_chinese_text(sample_sessions) -> None:
 
 
 async def test_a_partial_word_finds_its_variants_ranked_lower(sample_sessions) -> None:
-    async with sample_sessions.begin() as session:
-        await ingest(
-            session,
-            [
-                record("2503.00011", "Sparse transformers for zebrafish", "Several zebrafish."),
-                record("2503.00012", "A transformer for zebrafish", "One zebrafish."),
-            ],
-        )
+    await ingest_records(sample_sessions, *TRANSFORMERS)
     assert await found_ids(sample_sessions, "transformer zebrafish") == [
         "2503.00012",
         "2503.00011",
@@ -261,14 +263,7 @@ async def test_a_partial_word_finds_its_variants_ranked_lower(sample_sessions) -
 
 
 async def test_a_quoted_word_leaves_its_variants_out(sample_sessions) -> None:
-    async with sample_sessions.begin() as session:
-        await ingest(
-            session,
-            [
-                record("2503.00011", "Sparse transformers for zebrafish", "Several zebrafish."),
-                record("2503.00012", "A transformer for zebrafish", "One zebrafish."),
-            ],
-        )
+    await ingest_records(sample_sessions, *TRANSFORMERS)
     assert await found_ids(sample_sessions, '"transformer" zebrafish') == ["2503.00012"]
 
 

@@ -1,0 +1,48 @@
+"""The compiled kernel against plain Python: the best k, and lists merged across segments."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search import _kernel
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=0, max_size=60),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_top_keeps_the_best_k_highest_docid_first_on_ties(rows, k, by_date) -> None:
+    candidates = np.arange(len(rows), dtype=np.int32)
+    scores = np.array([float(score) for score, _ in rows], dtype=np.float64)
+    keep = np.array([1 if kept else 0 for _, kept in rows], dtype=np.uint8)
+    allowed = np.ones(len(rows) + 1, dtype=np.uint8)
+    days = np.array([score * 2 for score, _ in rows] or [0], dtype=np.int32)
+    count, docids, best = _kernel.top(
+        candidates, scores, keep, allowed, days, -(2**31), 2**31 - 1, k, by_date
+    )
+    kept = [d for d in range(len(rows)) if keep[d]]
+    key = (lambda d: days[d]) if by_date else (lambda d: scores[d])
+    expected = sorted(kept, key=lambda d: (key(d), d), reverse=True)[:k]
+    assert count == len(kept)
+    assert list(docids) == expected
+    assert list(best) == [scores[d] for d in expected]
+
+
+def test_lists_of_neighbouring_segments_merge_without_the_papers_gone() -> None:
+    # Two segments of one paper each: docids 10 and 20, relative to their first docid.
+    first = (bytes([0, 0b00001, 2]), bytes([1, 3]))  # docid 10: twice in the title
+    second = (bytes([0, 0b00010, 1]), bytes([1, 5]))  # docid 20: once in the abstract
+    docs, positions, df, last = _kernel.concatenate([(*first, 10), (*second, 20)], None, 10)
+    docids, tf = _kernel.decode(docs, df, 10)
+    assert (df, last, list(docids)) == (2, 20, [10, 20])
+    assert tf[:, :2].tolist() == [[2, 0], [0, 1]]
+    alive = np.zeros(21, dtype=np.uint8)
+    alive[20] = 1
+    docs, positions, df, last = _kernel.concatenate([(*first, 10), (*second, 20)], alive, 20)
+    assert (df, last, list(_kernel.decode(docs, df, 20)[0])) == (1, 20, [20])
+    starts, ends = _kernel.position_offsets(positions, df)
+    assert positions[starts[0] : ends[0]] == bytes([5])
