@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,33 +70,32 @@ def fresh_database(directory: Path, name: str) -> str:
     return url
 
 
-async def sequential(url: str, copies: list[bytes]) -> int:
+async def _store(url: str, batches: AsyncIterator[list]) -> int:
+    """Ingest each batch of papers in its own transaction; returns how many were new."""
     engine = create_engine(url, settings=Settings(DATABASE_URL=url))
     sessions = session_factory(engine)
     stored = 0
     try:
-        for page in copies:
-            papers = parse_document(page).papers
+        async for papers in batches:
             async with sessions.begin() as session:
                 counts = await ingest(session, papers)
             stored += counts.new
     finally:
         await engine.dispose()
     return stored
+
+
+async def _parsed_in_turn(copies: list[bytes]) -> AsyncIterator[list]:
+    for page in copies:
+        yield parse_document(page).papers
+
+
+async def sequential(url: str, copies: list[bytes]) -> int:
+    return await _store(url, _parsed_in_turn(copies))
 
 
 async def pipelined(url: str, copies: list[bytes]) -> int:
-    engine = create_engine(url, settings=Settings(DATABASE_URL=url))
-    sessions = session_factory(engine)
-    stored = 0
-    try:
-        async for papers in prefetch(parse_document(page).papers for page in copies):
-            async with sessions.begin() as session:
-                counts = await ingest(session, papers)
-            stored += counts.new
-    finally:
-        await engine.dispose()
-    return stored
+    return await _store(url, prefetch(parse_document(page).papers for page in copies))
 
 
 def main() -> None:

@@ -198,10 +198,7 @@ def retry_script(
     forms: RetryForms | None = None,
 ) -> ScriptRun:
     """One block run through the retry loop with call outcomes given as text like "F,F,S"."""
-    forms = _required(forms)
-    tries = params.integer("tries", tries, *TRIES_RANGE)
-    wait = params.real("sleep", sleep, *SLEEP_RANGE)
-    return run_script(parse_script(script), tries, wait, forms)
+    return _scripted(run_script, script, tries, sleep, forms)
 
 
 def struggle_script(
@@ -212,10 +209,23 @@ def struggle_script(
     forms: RetryForms | None = None,
 ) -> ScriptRun:
     """The same with the article's "struggle" form, which sleeps in ``__exit__``."""
-    forms = _required(forms)
-    tries = params.integer("tries", tries, *TRIES_RANGE)
-    wait = params.real("sleep", sleep, *SLEEP_RANGE)
-    return run_struggle(parse_script(script), tries, wait, forms)
+    return _scripted(run_struggle, script, tries, sleep, forms)
+
+
+def _scripted(
+    run: Callable[..., ScriptRun],
+    script: object,
+    tries: object,
+    sleep: object,
+    forms: RetryForms | None,
+) -> ScriptRun:
+    """``run`` over a script and parameters checked as the demo's forms check them."""
+    return run(
+        parse_script(script),
+        params.integer("tries", tries, *TRIES_RANGE),
+        params.real("sleep", sleep, *SLEEP_RANGE),
+        _required(forms),
+    )
 
 
 def parse_script(script: object) -> str:
