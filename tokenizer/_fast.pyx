@@ -443,6 +443,12 @@ cdef GramKey bytes_key(bytes gram):
     return gram_key(hi, lo, <int>n)
 
 
+cdef inline void _push_byte(uint64_t* hi, uint64_t* lo, uint8_t byte) noexcept nogil:
+    """Shift a byte into a 128-bit window of the last 16 bytes."""
+    hi[0] = (hi[0] << 8) | (lo[0] >> 56)
+    lo[0] = (lo[0] << 8) | byte
+
+
 cdef class NgramCounter:
     """Counts of every k-gram (k = 1..order <= 15) in an open-addressing hash table."""
 
@@ -539,8 +545,7 @@ cdef class NgramCounter:
             window_hi = 0
             window_lo = 0
             for i in range(n):
-                window_hi = (window_hi << 8) | (window_lo >> 56)
-                window_lo = (window_lo << 8) | text[i]
+                _push_byte(&window_hi, &window_lo, text[i])
                 top = self.order if i + 1 >= self.order else <int>(i + 1)
                 for k in range(1, top + 1):
                     self._increment(gram_key(window_hi, window_lo, k), 1)
@@ -566,8 +571,7 @@ cdef class NgramCounter:
             window_hi = 0
             window_lo = 0
             for i in range(n):
-                window_hi = (window_hi << 8) | (window_lo >> 56)
-                window_lo = (window_lo << 8) | text[i]
+                _push_byte(&window_hi, &window_lo, text[i])
                 if i + 1 < k:
                     continue
                 key = gram_key(window_hi, window_lo, k)
