@@ -7,6 +7,7 @@ papers, their versions, authors, categories, announcements and crawl runs
 """
 
 from models.db import create_engine, session_factory
+from models.fulltext import PaperFullText  # noqa: F401
 from models.ops import JobRun, JobRunStatus, Lease  # noqa: F401
 from models.schema import (
     Announcement,
