@@ -1,0 +1,98 @@
+"""Reading and writing the full-text rows of paper versions (``models.fulltext``).
+
+The document is stored as zlib-compressed JSON; a row is written whatever the outcome, so that
+operators see failures and a later run knows what to retry.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fulltext.document import CodeLink, FullText, FullTextStatus, StoredFullText
+from models.fulltext import PaperFullText
+from models.schema import Paper, utcnow
+
+
+def compress(document: FullText) -> bytes:
+    return zlib.compress(document.to_json().encode("utf-8"), 6)
+
+
+def decompress(blob: bytes) -> FullText:
+    return FullText.from_json(zlib.decompress(blob))
+
+
+def _links_json(links: Iterable[CodeLink]) -> list[dict]:
+    return [{"url": link.url, "host": link.host, "own": link.own} for link in links]
+
+
+def _links(rows: Iterable[dict]) -> tuple[CodeLink, ...]:
+    return tuple(CodeLink(row["url"], row["host"], bool(row.get("own"))) for row in rows)
+
+
+async def save(
+    session: AsyncSession,
+    paper_id: str,
+    version: int,
+    status: FullTextStatus,
+    *,
+    source: str | None = None,
+    reason: str | None = None,
+    document: FullText | None = None,
+    code_links: Sequence[CodeLink] = (),
+    bytes_fetched: int = 0,
+) -> PaperFullText:
+    """Record how fetching ``paper_id`` v``version`` ended (the caller commits)."""
+    row = await session.get(PaperFullText, (paper_id, version))
+    if row is None:
+        row = PaperFullText(paper_id=paper_id, version=version, attempts=0)
+        session.add(row)
+    blob = compress(document) if document is not None else None
+    row.status = str(status)
+    row.source = source
+    row.reason = reason
+    row.document = blob
+    row.bytes_fetched = bytes_fetched
+    row.bytes_stored = len(blob) if blob else 0
+    row.code_links = _links_json(code_links)
+    row.fetched_at = utcnow()
+    row.attempts = (row.attempts or 0) + 1
+    return row
+
+
+def stored(row: PaperFullText, *, with_document: bool = True) -> StoredFullText:
+    return StoredFullText(
+        paper_id=row.paper_id,
+        version=row.version,
+        status=FullTextStatus(row.status),
+        source=row.source,
+        reason=row.reason,
+        document=decompress(row.document) if with_document and row.document else None,
+        code_links=_links(row.code_links or ()),
+    )
+
+
+async def load(session: AsyncSession, paper_id: str, version: int) -> StoredFullText | None:
+    """The row of one paper version, with its document decompressed; None if never fetched."""
+    row = await session.get(PaperFullText, (paper_id, version))
+    return stored(row) if row is not None else None
+
+
+async def code_links(
+    session: AsyncSession, paper_ids: Sequence[str]
+) -> dict[str, tuple[CodeLink, ...]]:
+    """The code links of each paper's current version, for the papers that have some."""
+    if not paper_ids:
+        return {}
+    statement = (
+        select(PaperFullText.paper_id, PaperFullText.code_links)
+        .join(
+            Paper, (Paper.id == PaperFullText.paper_id) & (Paper.version == PaperFullText.version)
+        )
+        .where(PaperFullText.paper_id.in_(list(paper_ids)))
+    )
+    rows = (await session.execute(statement)).all()
+    return {paper_id: _links(links) for paper_id, links in rows if links}
