@@ -6,7 +6,13 @@ posting lists and query evaluation (``search._kernel``) are compiled too, and re
 """
 
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
+
+# The project's own root packages (one per capability).
+PACKAGES = [
+    "retry", "crawler", "models", "tokenizer", "search", "summaries", "demos", "web", "cli",
+    "fulltext",
+]  # fmt: skip
 
 extensions = [
     Extension(
@@ -23,4 +29,14 @@ extensions = [
     ),
 ]
 
-setup(ext_modules=cythonize(extensions, language_level=3))
+# The migrations stay in alembic/ at the root of the source tree; an installed coolpapers carries
+# them as the package ``coolpapers_migrations``, where ``coolpapers db upgrade`` finds them.
+setup(
+    ext_modules=cythonize(extensions, language_level=3),
+    package_dir={"coolpapers_migrations": "alembic"},
+    packages=[
+        *find_packages(include=[f"{name}*" for name in PACKAGES]),
+        "coolpapers_migrations",
+        "coolpapers_migrations.versions",
+    ],
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import click
@@ -13,14 +14,19 @@ from cli.context import CommandError, load_settings, print_json
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def migrations_dir() -> Path:
+    """The Alembic scripts: ``alembic/`` of the source tree, else the installed package's copy."""
+    if (ROOT / "alembic" / "env.py").is_file():
+        return ROOT / "alembic"
+    spec = importlib.util.find_spec("coolpapers_migrations")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    raise CommandError("the database migrations are missing: reinstall coolpapers")
+
+
 def alembic_config(url: str) -> Config:
-    if not (ROOT / "alembic" / "env.py").is_file():
-        raise CommandError(
-            f"the migrations are not in {ROOT / 'alembic'}: install coolpapers from its source"
-            " tree with 'pip install -e .'"
-        )
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["url"] = url
     config.attributes["configure_logger"] = False
     return config
