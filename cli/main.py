@@ -2,30 +2,93 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from typing import Any
 
 import click
 
-import search
-from cli.backup import backup
-from cli.crawl import crawl
-from cli.db import db
-from cli.export import export
-from cli.imports import import_command
-from cli.index import index
-from cli.jobs import jobs
-from cli.paper import paper
-from cli.sample import sample
-from cli.schedule import schedule
-from cli.serve import serve
-from cli.stats import stats
-from cli.summarize import summarize
-from cli.tokenizer import tokenizer
-from crawler.ingest import on_papers_changed
+# Each command: its module, imported only when the command runs or its help is asked for (so
+# that `coolpapers --help` and every command start without importing the whole application), and
+# the first sentence of its help for `coolpapers --help` (a test holds it to the command's own).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("cli.db:db", "Create and migrate the database schema."),
+    "serve": ("cli.serve:serve", "Serve the site (Starlette on uvicorn)."),
+    "import": (
+        "cli.imports:import_command",
+        "Import FILES: arXiv RSS/Atom feeds, search-API responses, OAI-PMH pages or metadata"
+        " snapshot JSON lines (the format is detected from the content; .gz is fine).",
+    ),
+    "stats": (
+        "cli.stats:stats",
+        "Show what the archive holds (papers, authors, categories; papers by category and day;"
+        " summaries; the search index) and how the crawls went (latest runs, coverage gaps).",
+    ),
+    "sample": (
+        "cli.sample:sample",
+        "The bundled sample of real arXiv papers (recorded responses, CC0 metadata).",
+    ),
+    "schedule": (
+        "cli.schedule:schedule",
+        "Run the jobs of the schedule until stopped (SIGTERM or Ctrl-C).",
+    ),
+    "jobs": (
+        "cli.jobs:jobs",
+        "List the jobs of the schedule with their last and next runs (or run one: 'run').",
+    ),
+    "backup": (
+        "cli.backup:backup",
+        "Write a consistent copy of the database to PATH, while the site keeps running.",
+    ),
+    "export": (
+        "cli.export:export",
+        "Export the papers as JSON lines (one paper a line) or CSV, in id order.",
+    ),
+    "paper": ("cli.paper:paper", "Show, hide or delete one paper (by arXiv id)."),
+    "crawl": ("cli.crawl:crawl", "Fetch papers from arXiv: daily feeds, the search API, OAI-PMH."),
+    "summarize": (
+        "cli.summarize:summarize",
+        "Make the FAQ summaries of papers that have none for their current version.",
+    ),
+    "tokenizer": (
+        "cli.tokenizer:tokenizer",
+        "BytePiece tokenizer models: train one, tokenize with one.",
+    ),
+    "index": (
+        "cli.index:index",
+        "The full-text search index (kept up to date by every import and crawl).",
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are used."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*self.commands, *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module_name, _, attribute = self.lazy[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging details.")
 def cli(verbose: bool) -> None:
     """coolpapers: a self-hosted arXiv paper reader.
@@ -33,27 +96,14 @@ def cli(verbose: bool) -> None:
     Settings come from COOLPAPERS_* environment variables or a .env file
     (for example COOLPAPERS_DATABASE_URL).
     """
+    import search
+    from crawler.ingest import on_papers_changed
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     search.install(on_papers_changed)
-
-
-cli.add_command(db)
-cli.add_command(serve)
-cli.add_command(import_command)
-cli.add_command(stats)
-cli.add_command(sample)
-cli.add_command(schedule)
-cli.add_command(jobs)
-cli.add_command(backup)
-cli.add_command(export)
-cli.add_command(paper)
-cli.add_command(crawl)
-cli.add_command(summarize)
-cli.add_command(tokenizer)
-cli.add_command(index)
 
 
 def main(argv: list[str] | None = None) -> None:

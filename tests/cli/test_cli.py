@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from cli.main import cli, main
+from cli.main import COMMANDS, cli, main
 
 ARXIV = Path(__file__).parent.parent / "fixtures" / "arxiv"
 
@@ -25,8 +26,11 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 def all_command_paths(group=cli, prefix=()) -> list[tuple[str, ...]]:
     paths = [prefix]
-    for name, command in getattr(group, "commands", {}).items():
-        paths.extend(all_command_paths(command, (*prefix, name)))
+    if isinstance(group, click.Group):
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            paths.extend(all_command_paths(command, (*prefix, name)))
     return paths
 
 
@@ -117,3 +121,26 @@ def test_installed_command_upgrades_loads_the_sample_and_reports(tmp_path) -> No
     assert "already holds papers" in again.stdout
     stats = json.loads(coolpapers("stats", "--json").stdout)
     assert stats["papers"] >= 250
+
+
+def test_the_top_help_names_each_command_as_its_own_help_does() -> None:
+    context = click.Context(cli)
+    for name, (_, summary) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None
+        assert summary == command.get_short_help_str(limit=300), name
+
+
+def test_the_top_help_imports_no_command() -> None:
+    code = (
+        "import sys\n"
+        "from cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('sqlalchemy', 'search', 'web', 'starlette') if m in sys.modules]\n"
+        "print('imported:', ','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "Commands:" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "imported:"
