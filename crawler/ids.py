@@ -1,22 +1,33 @@
-"""arXiv identifiers: old style (``hep-th/9901001``) and new style (``2401.01234``)."""
+"""arXiv identifiers: old style (``hep-th/9901001``) and new style (``2401.01234``).
+
+Parsing is total: any text either is an id or raises ``InvalidArxivId`` (never another
+error), so a caller that catches ``InvalidArxivId`` has handled every bad id. Only ASCII
+digits and letters count (not the digits of other scripts), and a version is a positive
+number of at most ``MAX_VERSION_DIGITS`` digits (arXiv's versions run to a few dozen).
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_NEW = re.compile(r"^(?:arxiv:)?(\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})(?:v(\d+))?$", re.IGNORECASE)
+MAX_VERSION_DIGITS = 6
+_VERSION = rf"(?:v([1-9][0-9]{{0,{MAX_VERSION_DIGITS - 1}}}))?"
+_NEW = re.compile(
+    r"(?:arxiv:)?([0-9]{2}(?:0[1-9]|1[0-2])\.[0-9]{4,5})" + _VERSION, re.IGNORECASE | re.ASCII
+)
 _OLD = re.compile(
-    r"^(?:arxiv:)?([a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(\d{2}(?:0[1-9]|1[0-2])\d{3})(?:v(\d+))?$",
-    re.IGNORECASE,
+    r"(?:arxiv:)?([a-z]+(?:-[a-z]+)*)(?:\.[a-z]{2})?/([0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3})"
+    + _VERSION,
+    re.IGNORECASE | re.ASCII,
 )
 _URL_PREFIX = re.compile(
-    r"^(?:https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/|oai:arxiv\.org:)", re.IGNORECASE
+    r"^(?:https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/|oai:arxiv\.org:)", re.IGNORECASE | re.ASCII
 )
 
 
 class InvalidArxivId(ValueError):
-    pass
+    """Text that is not an arXiv identifier (the only error ``parse_arxiv_id`` raises)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +45,13 @@ def parse_arxiv_id(text: str) -> ArxivId:
     The subject class of old-style ids is not part of the id: ``math.CA/0611800v2`` is
     ``math/0611800`` version 2.
     """
+    if not isinstance(text, str):
+        raise InvalidArxivId(f"not an arXiv identifier: {text!r:.80}")
     raw = _URL_PREFIX.sub("", text.strip())
     raw = raw.removesuffix(".pdf")
-    if match := _NEW.match(raw):
+    if match := _NEW.fullmatch(raw):
         return ArxivId(match.group(1), int(match.group(2)) if match.group(2) else None)
-    if match := _OLD.match(raw):
+    if match := _OLD.fullmatch(raw):
         archive, number, version = match.groups()
         return ArxivId(f"{archive.lower()}/{number}", int(version) if version else None)
     raise InvalidArxivId(f"not an arXiv identifier: {text[:80]!r}")

@@ -5,6 +5,11 @@ whose ``commit`` ingests one page of records *and* moves the run's counts and ch
 the same transaction, and ends the run as succeeded, failed (with the error) or
 interrupted. A process killed in the middle of a crawl therefore leaves a run whose counts
 and checkpoint say exactly what is in the database, which is what ``--resume`` picks up.
+
+A run records the host and pid of its process, and while ``recorded_run`` runs it moves
+the run's ``heartbeat_at`` every ``heartbeat_interval`` seconds (and with every page), on
+an injectable clock. A process killed outright cannot close its run: whoever lists the
+runs, or starts a new one, marks it interrupted (``models.liveness``).
 """
 
 from __future__ import annotations
@@ -12,17 +17,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import logging
+import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.ingest import IngestCounts, ingest
 from crawler.records import PaperRecord
+from crawler.schedule.clock import SYSTEM_CLOCK, Clock
+from models.liveness import HEARTBEAT_INTERVAL, interrupt_dead_runs, this_host
 from models.schema import CrawlRun, CrawlStatus
 from retry import AsyncRetry, sqlite_policy
+
+log = logging.getLogger("coolpapers.runs")
 
 UNFINISHED = (CrawlStatus.RUNNING, CrawlStatus.FAILED, CrawlStatus.INTERRUPTED)
 _KEEP: Any = object()
@@ -32,9 +44,16 @@ ERROR_TEXT_LIMIT = 2000
 async def start_run(
     sessions: async_sessionmaker[AsyncSession], source: str, parameters: dict
 ) -> int:
-    """Record the start of a crawl in its own transaction; returns the run's id."""
+    """Record the start of a crawl in its own transaction; returns the run's id.
+
+    The run names this process but has no heartbeat: it counts as running while the
+    process lives (on another host: until it ends).
+    """
     async with sessions.begin() as session:
-        run = CrawlRun(source=source, parameters=parameters, status=CrawlStatus.RUNNING)
+        run = CrawlRun(
+            source=source, parameters=parameters, status=CrawlStatus.RUNNING,
+            host=this_host(), pid=os.getpid(),
+        )  # fmt: skip
         session.add(run)
         await session.flush()
         return run.id
@@ -123,8 +142,10 @@ class RunRecorder:
         self,
         sessions: async_sessionmaker[AsyncSession],
         run: CrawlRun,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.sessions = sessions
+        self.clock = clock
         self.run_id: int = run.id
         self.parameters: dict = dict(run.parameters or {})
         self.checkpoint: str | None = run.checkpoint
@@ -165,13 +186,16 @@ class RunRecorder:
             "n_updated": counts.updated,
             "n_unchanged": counts.unchanged,
             "n_failed": counts.failed,
+            "heartbeat_at": self.clock.now(),
         }
         if checkpoint is not _KEEP:
             values["checkpoint"] = checkpoint
         await session.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(values))
 
 
-async def _reopen(sessions: async_sessionmaker[AsyncSession], run_id: int) -> CrawlRun:
+async def _reopen(
+    sessions: async_sessionmaker[AsyncSession], run_id: int, now: dt.datetime
+) -> CrawlRun:
     async with sessions.begin() as session:
         run = await session.get(CrawlRun, run_id)
         if run is None:
@@ -179,7 +203,39 @@ async def _reopen(sessions: async_sessionmaker[AsyncSession], run_id: int) -> Cr
         run.status = CrawlStatus.RUNNING
         run.finished_at = None
         run.error = None
+        run.host, run.pid, run.heartbeat_at = this_host(), os.getpid(), now
         return run
+
+
+async def beat(sessions: async_sessionmaker[AsyncSession], run_id: int, now: dt.datetime) -> bool:
+    """Move the heartbeat of this process's run ``run_id`` to ``now``; False if the run is
+    no longer this process's or has ended. A run taken for dead while this process was
+    stalled is running again."""
+    async with sessions.begin() as session:
+        result = await session.execute(
+            update(CrawlRun)
+            .where(
+                CrawlRun.id == run_id,
+                CrawlRun.host == this_host(),
+                CrawlRun.pid == os.getpid(),
+                CrawlRun.status.in_((CrawlStatus.RUNNING, CrawlStatus.INTERRUPTED)),
+            )
+            .values(heartbeat_at=now, status=CrawlStatus.RUNNING, finished_at=None, error=None)
+            .execution_options(synchronize_session=False)
+        )
+    return bool(result.rowcount)
+
+
+async def keep_beating(
+    sessions: async_sessionmaker[AsyncSession], run_id: int, clock: Clock, interval: float
+) -> None:
+    """Beat every ``interval`` seconds on ``clock`` until cancelled."""
+    while True:
+        await clock.sleep(interval)
+        try:
+            await beat(sessions, run_id, clock.now())
+        except OperationalError as exc:  # a busy database: the next beat will do
+            log.warning("crawl run %d: heartbeat not recorded: %s", run_id, exc)
 
 
 @asynccontextmanager
@@ -189,22 +245,38 @@ async def recorded_run(
     parameters: dict,
     *,
     resume: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    heartbeat_interval: float = HEARTBEAT_INTERVAL,
 ) -> AsyncIterator[RunRecorder]:
     """Run a crawl as a recorded run (a new one, or the unfinished run ``resume``).
+
+    Runs left running by a process that is gone are first marked interrupted. While the
+    crawl runs, its heartbeat moves every ``heartbeat_interval`` seconds on ``clock``.
 
     An exception ends the run as failed with its message (KeyboardInterrupt and
     cancellation as interrupted) and propagates; an exception with a ``run_id`` attribute
     left at None (a ``CrawlError``) is told the run's id.
     """
+    now = clock.now()
+    async with sessions() as session:
+        await interrupt_dead_runs(session, now=now)
     if resume is not None:
-        run = await _reopen(sessions, resume)
+        run = await _reopen(sessions, resume, now)
     else:
         async with sessions.begin() as session:
-            run = CrawlRun(source=source, parameters=parameters, status=CrawlStatus.RUNNING)
+            run = CrawlRun(
+                source=source, parameters=parameters, status=CrawlStatus.RUNNING,
+                host=this_host(), pid=os.getpid(), heartbeat_at=now,
+            )  # fmt: skip
             session.add(run)
-    recorder = RunRecorder(sessions, run)
+    recorder = RunRecorder(sessions, run, clock)
+    heart = asyncio.create_task(keep_beating(sessions, run.id, clock, heartbeat_interval))
     try:
-        yield recorder
+        try:
+            yield recorder
+        finally:
+            heart.cancel()
+            await asyncio.gather(heart, return_exceptions=True)
     except (KeyboardInterrupt, asyncio.CancelledError):
         await _end(recorder, CrawlStatus.INTERRUPTED, "interrupted")
         raise

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.liveness import interrupt_dead_runs
 from models.ops import JobRun
 from models.schema import Announcement, CrawlRun
 
@@ -112,6 +113,8 @@ async def search_index_size(session: AsyncSession) -> IndexSize | None:
 
 
 async def recent_crawl_runs(session: AsyncSession, limit: int = 20) -> list[CrawlRun]:
+    """The latest crawl runs, those whose process is gone marked interrupted first."""
+    await interrupt_dead_runs(session)
     rows = await session.execute(
         select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
     )

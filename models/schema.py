@@ -222,7 +222,12 @@ class Announcement(Base):
 
 
 class CrawlRun(Base):
-    """One crawl or import: its source, parameters, timing, outcome and counts."""
+    """One crawl or import: its source, parameters, timing, outcome and counts.
+
+    While it runs, its process (``host``, ``pid``) moves ``heartbeat_at`` every half
+    minute or so; a running run whose process is gone is marked interrupted
+    (``models.liveness``).
+    """
 
     __tablename__ = "crawl_runs"
 
@@ -241,6 +246,9 @@ class CrawlRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     checkpoint: Mapped[str | None] = mapped_column(Text)
     gaps: Mapped[dict | None] = mapped_column(JSON)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
 

@@ -1,4 +1,5 @@
-"""Counts over the archive, for ``coolpapers stats`` and the admin page."""
+"""Counts over the archive, for ``coolpapers stats`` and the admin page; the last crawl as
+it stands (a run whose process is gone shows as interrupted, see ``models.liveness``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.liveness import interrupt_dead_runs
 from models.schema import Author, CrawlRun, Paper, PaperCategory
 
 
@@ -22,6 +24,7 @@ async def archive_stats(session: AsyncSession) -> ArchiveStats:
     async def count(statement) -> int:
         return (await session.execute(statement)).scalar_one()
 
+    await interrupt_dead_runs(session)
     last = (
         await session.execute(select(CrawlRun).order_by(CrawlRun.started_at.desc()).limit(1))
     ).scalar_one_or_none()

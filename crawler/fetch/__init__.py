@@ -7,6 +7,8 @@ OAI-PMH, feeding the idempotent ingest so that no crawl loses or duplicates a pa
 - ``api``: ``crawl_query`` (paged search), ``crawl_papers``/``fetch_papers`` (by id).
 - ``oai``: ``harvest`` (ListRecords in ``arXivRaw``, checkpointed per page, resumable).
 - ``progress``: a rich bar on a terminal, log lines otherwise.
+- ``documents``: ``fetch_document``, a response read as a document; a body cut short
+  (``TruncatedDocument``) is asked for again under the client's ``document_policy``.
 - ``errors``: ``CrawlError`` and its kinds, each a one-line reason.
 
 Every crawl is a recorded crawl run (``crawler.runs``): counts, checkpoint and outcome.
@@ -21,6 +23,7 @@ from crawler.fetch.errors import (
     FetchError,
     ResponseTooLarge,
     SourceError,
+    TruncatedDocument,
 )
 from crawler.fetch.gate import GATES, GateRegistry, HostGate
 from crawler.fetch.oai import METADATA_PREFIX, HarvestResult, harvest
@@ -47,6 +50,7 @@ __all__ = [
     "RichProgress",
     "RssResult",
     "SourceError",
+    "TruncatedDocument",
     "crawl_papers",
     "crawl_query",
     "crawl_rss",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.fetch.client import ArxivClient
-from crawler.fetch.documents import read_document
+from crawler.fetch.documents import fetch_document
 from crawler.fetch.errors import CrawlError, FetchError, SourceError
 from crawler.fetch.progress import NoProgress, Progress
 from crawler.ids import ArxivId, parse_arxiv_id
@@ -50,12 +50,10 @@ def query_url(api_base: str) -> str:
 
 
 async def fetch_page(client: ArxivClient, api_base: str, params: dict[str, str]) -> ParsedDocument:
-    """One page of the API, as a document; error entries raise ``SourceError``."""
+    """One page of the API, as a document (asked for again while it comes cut short); error
+    entries raise ``SourceError``."""
     url = query_url(api_base)
-    fetched = await client.get(url, params=params)
-    if fetched.status not in (200, 400):
-        raise FetchError(f"GET {fetched.url}: HTTP {fetched.status}")
-    document = read_document(fetched, "api", client.max_bytes)
+    fetched, document = await fetch_document(client, url, "api", params=params, statuses=(200, 400))
     if document.error is not None:
         raise SourceError(f"arXiv API error for {fetched.url}: {document.error}", "api-error")
     if fetched.status != 200:

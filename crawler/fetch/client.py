@@ -5,6 +5,8 @@ contact address, timeouts on every request); every request passes the host's ``H
 (one at a time, ``interval`` seconds apart); failures that may pass (transport errors,
 timeouts, a truncated body, 429/500/502/503/504) are retried by ``retry.http_policy``,
 waiting what ``Retry-After`` asks; bodies are streamed and refused past ``max_bytes``.
+A response that arrives whole but holds a document cut short (HTTP 200, malformed XML) is
+no transport error; ``document_policy`` says how often ``fetch_document`` asks again.
 
 ``get`` returns every other status to the caller, who knows what an error document of its
 source looks like; 403 raises ``AccessDenied`` at once.
@@ -20,7 +22,7 @@ from typing import Any
 import httpx
 import tenacity
 
-from crawler.fetch.errors import AccessDenied, FetchError, ResponseTooLarge
+from crawler.fetch.errors import AccessDenied, FetchError, ResponseTooLarge, TruncatedDocument
 from crawler.fetch.gate import GATES, GateRegistry, HostGate, Sleep
 from crawler.parse import DEFAULT_MAX_BYTES
 from models.settings import Settings
@@ -34,6 +36,7 @@ from retry import (
     Policy,
     http_policy,
     parse_retry_after,
+    wait_full_jitter,
 )
 
 log = logging.getLogger("coolpapers.fetch")
@@ -41,6 +44,11 @@ log = logging.getLogger("coolpapers.fetch")
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 # A slow server can keep every read under the read timeout; this bounds one whole attempt.
 ATTEMPT_DEADLINE = 300.0
+# A document cut short is asked for again (every request of a crawl is idempotent): three
+# tries in all, a few seconds apart, then the crawl stops with the reason.
+DOCUMENT_POLICY = Policy(
+    max_tries=3, wait=wait_full_jitter(initial=2.0, maximum=30.0), retry_on=TruncatedDocument
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,7 @@ class ArxivClient:
         attempt_deadline: float = ATTEMPT_DEADLINE,
         max_bytes: int = DEFAULT_MAX_BYTES,
         policy: Policy = http_policy,
+        document_policy: Policy = DOCUMENT_POLICY,
         clock: Clock = SYSTEM_CLOCK,
         sleep: Sleep | None = None,
         gates: GateRegistry | None = None,
@@ -93,6 +102,7 @@ class ArxivClient:
         self.attempt_deadline = attempt_deadline
         self.max_bytes = max_bytes
         self.policy = policy
+        self.document_policy = document_policy
         self.clock = clock
         self.sleep = sleep
         if gates is None:

@@ -33,3 +33,8 @@ class SourceError(CrawlError):
 class BadDocument(CrawlError):
     """A response that is not a readable arXiv document (malformed, truncated, an entity
     declaration): nothing of it is written."""
+
+
+class TruncatedDocument(BadDocument):
+    """A complete response (status 200) whose document breaks off or does not parse: a
+    body cut short on its way. Asking again usually gets it whole."""

@@ -13,8 +13,9 @@ the run's checkpoint: after a crash the run says exactly which page comes next, 
 Both token styles work, since a token is only ever sent back verbatim: the old service's
 ``496549|47001`` (with ``cursor`` and ``completeListSize``) and the new service's URL-quoted
 query with ``skip`` (no size; the last page carries an empty token). ``noRecordsMatch`` is
-an empty harvest; 503 with ``Retry-After`` is waited out by the client; an expired token
-(``badResumptionToken``) ends the harvest with advice.
+an empty harvest; 503 with ``Retry-After`` is waited out by the client; a page cut short
+is asked for again with the same token; an expired token (``badResumptionToken``) ends
+the harvest with advice.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.fetch.client import ArxivClient
-from crawler.fetch.documents import read_document
-from crawler.fetch.errors import FetchError, SourceError
+from crawler.fetch.documents import fetch_document
+from crawler.fetch.errors import SourceError
 from crawler.fetch.progress import NoProgress, Progress
 from crawler.ingest import IngestCounts
 from crawler.runs import find_resumable_run, recorded_run
@@ -110,10 +111,7 @@ async def harvest(
                 request = {"verb": "ListRecords", "resumptionToken": token} if token else (
                     first_request(parameters)
                 )  # fmt: skip
-                fetched = await client.get(oai_base, params=request)
-                if fetched.status != 200:
-                    raise FetchError(f"GET {fetched.url}: HTTP {fetched.status}")
-                document = read_document(fetched, "oai", client.max_bytes)
+                _, document = await fetch_document(client, oai_base, "oai", params=request)
                 if document.error_code == "noRecordsMatch":
                     log.info("harvest %s: no records match", parameters)
                     await run.commit([], checkpoint="")

@@ -20,7 +20,7 @@ import io
 
 from crawler.parse.api import api_from_root, parse_api
 from crawler.parse.detect import KINDS, first_byte, is_json_lines, kind_of_root
-from crawler.parse.errors import ParseError
+from crawler.parse.errors import MalformedDocument, ParseError
 from crawler.parse.oai import OaiStream, oai_from_root, parse_oai
 from crawler.parse.rss import parse_rss, rss_from_root
 from crawler.parse.snapshot import iter_snapshot, snapshot_paper
@@ -30,6 +30,7 @@ from crawler.records import ParsedDocument
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "KINDS",
+    "MalformedDocument",
     "OaiStream",
     "ParseError",
     "iter_snapshot",

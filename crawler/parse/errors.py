@@ -9,3 +9,8 @@ class ParseError(ValueError):
     Error documents from arXiv (an RSS error feed, the API's ``Error`` entry, an OAI
     ``<error>``) are not ParseErrors: they parse into a document with ``error`` set.
     """
+
+
+class MalformedDocument(ParseError):
+    """XML that breaks off or does not parse (or no document at all): what a response cut
+    short looks like, unlike a document refused for what it is (too large, entities)."""

@@ -10,7 +10,7 @@ import threading
 
 from lxml import etree
 
-from crawler.parse.errors import ParseError
+from crawler.parse.errors import MalformedDocument, ParseError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -77,14 +77,14 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     data = bytes(data)
     check_size(data, max_bytes)
     if not data.strip():
-        raise ParseError("empty document")
+        raise MalformedDocument("empty document")
     refuse_entity_declarations(data)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise ParseError(syntax_error_message(exc)) from None
+        raise MalformedDocument(syntax_error_message(exc)) from None
     if root is None:
-        raise ParseError("document has no root element")
+        raise MalformedDocument("document has no root element")
     return root
 
 

@@ -13,6 +13,7 @@ from crawler.fetch import (
     CrawlError,
     FetchError,
     SourceError,
+    TruncatedDocument,
     crawl_papers,
     crawl_query,
 )
@@ -21,6 +22,7 @@ from retry import FakeClock
 from tests.crawler.conftest import client_for
 from tests.fakearxiv import (
     XML_BOMB,
+    CutShort,
     FakeArxiv,
     Render,
     Reply,
@@ -206,3 +208,39 @@ async def test_an_xml_bomb_on_a_page_stops_the_search_and_a_new_one_completes(
     assert count(database_path, "papers") == 25
     await search(sessions, arxiv, clock)
     assert database_state(database_path) == reference
+
+
+async def test_a_page_cut_short_once_is_asked_again(
+    sessions, arxiv, clock, database_path, reference
+):
+    arxiv.inject(CutShort(0.5), path="/api/query", params={"start": "50"})
+    result = await search(sessions, arxiv, clock)
+    assert starts(arxiv) == [0, 25, 50, 50, 75]
+    assert (result.papers, result.counts.new) == (100, 100)
+    assert database_state(database_path) == reference
+
+
+async def test_a_page_always_cut_short_stops_with_the_reason_after_three_tries(
+    sessions, arxiv, clock, database_path, reference
+):
+    arxiv.inject(CutShort(0.5), path="/api/query", params={"start": "50"}, times=None)
+    with pytest.raises(TruncatedDocument, match=r"start=50.*malformed XML.*asked 3 times"):
+        await search(sessions, arxiv, clock)
+    assert starts(arxiv) == [0, 25, 50, 50, 50]
+    assert count(database_path, "papers") == 50
+    [run] = crawl_runs(database_path)
+    assert (run["status"], run["n_new"], run["checkpoint"]) == ("failed", 50, "50")
+    arxiv.clear_faults()
+    await search(sessions, arxiv, clock)
+    assert database_state(database_path) == reference
+
+
+async def test_a_lookup_cut_short_once_is_asked_again(arxiv, clock):
+    arxiv.inject(CutShort(0.5), path="/api/query")
+    async with client_for(clock) as client:
+        records, missing = await fetch_papers(
+            client, ["quant-ph/0201082", "1605.08386"], api_base=arxiv.url + "/api"
+        )
+    assert {r.arxiv_id for r in records} == {"quant-ph/0201082", "1605.08386"}
+    assert missing == []
+    assert len(arxiv.seen("/api/query")) == 2

@@ -17,11 +17,20 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from crawler.fetch import BadDocument, FetchError, SourceError, harvest
+from crawler.fetch import BadDocument, FetchError, SourceError, TruncatedDocument, harvest
 from models.schema import CrawlRun, CrawlStatus
 from retry import FakeClock
 from tests.crawler.conftest import client_for
-from tests.fakearxiv import XML_BOMB, FakeArxiv, Reset, Serve, Stall, Status, Truncate
+from tests.fakearxiv import (
+    XML_BOMB,
+    CutShort,
+    FakeArxiv,
+    Reset,
+    Serve,
+    Stall,
+    Status,
+    Truncate,
+)
 from tests.fakearxiv.state import count, crawl_runs, database_state, open_database
 
 PAGE = 250  # the fake serves the 1000 recorded records in four pages
@@ -144,6 +153,38 @@ async def test_a_stopped_harvest_resumes_at_its_checkpoint(
     assert (run["status"], run["n_new"], run["checkpoint"], run["error"]) == (
         "succeeded", 1000, "", None,
     )  # fmt: skip
+
+
+async def test_a_page_cut_short_once_is_asked_again_with_the_same_token(
+    sessions, arxiv, clock, database_path, reference
+):
+    arxiv.inject(CutShort(0.4), path="/oai", skip=2)
+    result = await run_harvest(sessions, arxiv, clock)
+    assert (result.pages, result.papers, result.counts.new) == (4, 1000, 1000)
+    assert tokens_sent(arxiv) == [None, "496549|251", "496549|501", "496549|501", "496549|751"]
+    assert database_state(database_path) == reference
+    [run] = crawl_runs(database_path)
+    assert (run["status"], run["n_new"], run["checkpoint"]) == ("succeeded", 1000, "")
+
+
+async def test_a_page_always_cut_short_stops_after_three_tries_and_resumes(
+    sessions, arxiv, clock, database_path, reference
+):
+    arxiv.inject(CutShort(0.4), path="/oai", skip=2, times=None)
+    with pytest.raises(TruncatedDocument, match=r"malformed XML.*asked 3 times") as info:
+        await run_harvest(sessions, arxiv, clock)
+    assert tokens_sent(arxiv) == [None, "496549|251"] + ["496549|501"] * 3
+    # Only whole pages are stored, and the run says where the next one starts.
+    [run] = crawl_runs(database_path)
+    assert run["id"] == info.value.run_id
+    assert (run["status"], run["n_new"], run["checkpoint"]) == ("failed", 500, "496549|501")
+    assert "asked 3 times" in run["error"]
+    assert count(database_path, "papers") == 500
+    arxiv.clear_faults()
+    arxiv.requests.clear()
+    result = await run_harvest(sessions, arxiv, clock, resume=True)
+    assert result.resumed and tokens_sent(arxiv) == ["496549|501", "496549|751"]
+    assert database_state(database_path) == reference
 
 
 async def test_an_xml_bomb_stops_the_harvest_and_resuming_completes(

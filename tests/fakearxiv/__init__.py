@@ -32,7 +32,8 @@ Faults (``inject(fault, path=..., params={...}, skip=n, times=k)``: after ``skip
 matching requests, answer the next ``times`` ones (None: all) with the fault):
 ``Status(code, retry_after)``, ``Stall(seconds)`` (None: until the server stops; a
 timeout), ``Reset()`` (TCP reset), ``Truncate(fraction)`` (Content-Length promised, body
-cut, connection closed), ``Serve(body, status)`` (e.g. ``XML_BOMB``), ``Render(fn)``,
+cut, connection closed), ``CutShort(fraction)`` (a whole response of part of the body:
+the document breaks off), ``Serve(body, status)`` (e.g. ``XML_BOMB``), ``Render(fn)``,
 ``Endless()`` (a chunked body that never ends).
 
 The log: ``requests``/``seen(path)`` (method, path, query, lower-case headers, ``arrived``
@@ -54,6 +55,7 @@ from tests.fakearxiv.arxiv import (
     oai_records,
 )
 from tests.fakearxiv.server import (
+    CutShort,
     Endless,
     FakeServer,
     Render,
@@ -70,6 +72,7 @@ __all__ = [
     "AIOARXIV_QUERY",
     "LAYA_QUERY",
     "XML_BOMB",
+    "CutShort",
     "Endless",
     "FakeArxiv",
     "FakeServer",

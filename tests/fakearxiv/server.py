@@ -146,6 +146,21 @@ class Truncate:
 
 
 @dataclass
+class CutShort:
+    """Answer with only ``fraction`` of the real body, as if it were all of it (status 200,
+    a matching Content-Length): a whole response whose document breaks off."""
+
+    fraction: float = 0.5
+
+    async def respond(self, connection: Connection, request: Request, normal: Handler) -> bool:
+        reply = normal(request)
+        cut = Reply(reply.status, reply.body[: int(len(reply.body) * self.fraction)],
+                    reply.headers, reply.content_type)  # fmt: skip
+        await connection.send(cut.encode())
+        return True
+
+
+@dataclass
 class Serve:
     """Answer with this body (and status) instead of the real reply."""
 

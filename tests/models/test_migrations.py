@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from cli.db import upgrade_database
+from cli.db import alembic_config, upgrade_database
 from models.schema import Base, is_managed_table
 
 
@@ -42,3 +43,30 @@ def test_upgrade_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'twice.db'}"
     upgrade_database(url)
     upgrade_database(url)
+
+
+def test_the_crawl_run_heartbeat_migration_reverses_and_keeps_the_runs(tmp_path: Path) -> None:
+    path = tmp_path / "reversed.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade_database(url)
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "insert into crawl_runs (id, source, parameters, started_at, status, n_new, n_updated,"
+            " n_unchanged, n_failed, host, pid) values (7, 'oai', '{}', '2026-01-01 00:00:00',"
+            " 'running', 0, 0, 0, 0, 'here', 42)"
+        )
+        connection.execute(
+            "insert into job_runs (job, trigger, scheduled_for, attempt, started_at, status,"
+            " holder, crawl_run_id) values ('crawl-rss', 'cron', '2026-01-01 00:00:00', 1,"
+            " '2026-01-01 00:00:00', 'running', 'here', 7)"
+        )
+    command.downgrade(alembic_config(url), "0005")
+    with sqlite3.connect(path) as connection:
+        columns = {r[1] for r in connection.execute("pragma table_info(crawl_runs)")}
+        assert not {"host", "pid", "heartbeat_at"} & columns
+        assert connection.execute("select crawl_run_id from job_runs").fetchall() == [(7,)]
+    upgrade_database(url)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("select id, host, pid from crawl_runs").fetchall() == [
+            (7, None, None)
+        ]
