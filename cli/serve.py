@@ -106,9 +106,15 @@ def serve(host: str, port: int, workers: int, with_scheduler: bool) -> None:
     """Serve the site (Starlette on uvicorn)."""
     import uvicorn
 
-    load_settings()  # fail early, in one line, on invalid settings
+    settings = load_settings()  # fail early, in one line, on invalid settings
     factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:served_site"
     uvicorn.run(
-        factory, factory=True, host=host, port=port, workers=workers,
-        proxy_headers=True, log_level="info",
+        factory, factory=True, host=host, port=port, workers=workers, log_level="info",
+        **proxy_options(settings),
     )  # fmt: skip
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's reading of X-Forwarded-For and -Proto: from the proxies the site trusts
+    (FORWARDED_ALLOW_IPS), as ``web.security.client_address`` does, and from no one else."""
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.FORWARDED_ALLOW_IPS)}

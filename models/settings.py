@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ DEFAULT_CATEGORIES = [
 ]  # fmt: skip
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coolpapers.db"
+MIN_ADMIN_TOKEN_CHARS = 32
 SUMMARY_LANGUAGE_CODES = ("en", "zh")
 
 
@@ -72,7 +74,20 @@ class Settings(BaseSettings):
     LLM_API_KEY: SecretStr = Field(SecretStr(""), description="Bearer key of the endpoint.")
     LLM_MODEL: str = Field("", description="Model name sent to the endpoint.")
     LLM_MAX_CONCURRENCY: int = Field(2, ge=1, description="Summaries generated at once.")
-    LLM_TIMEOUT: float = Field(60.0, gt=0, description="Seconds to wait for the model's output.")
+    LLM_TIMEOUT: float = Field(
+        60.0, gt=0, description="Seconds to wait for the next bytes of the model's output."
+    )
+    LLM_ANSWER_TIMEOUT: float = Field(
+        180.0,
+        gt=0,
+        description="Seconds one whole answer of the model may take, however it trickles in.",
+    )
+    LLM_MAX_TOKENS: int = Field(
+        1500,
+        ge=16,
+        description="max_tokens sent with each question; the answer kept is also cut at"
+        " about 8 characters a token.",
+    )
     LLM_DAILY_BUDGET: int = Field(2000, ge=0, description="Model calls allowed per UTC day.")
     SUMMARY_LANGUAGES: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(SUMMARY_LANGUAGE_CODES),
@@ -83,7 +98,32 @@ class Settings(BaseSettings):
     )
     SUMMARY_RATE_WINDOW: float = Field(3600.0, gt=0, description="Seconds of the rate limit.")
     ADMIN_TOKEN: SecretStr = Field(
-        SecretStr(""), description="Bearer token of admin actions (empty: none allowed)."
+        SecretStr(""),
+        description="Bearer token of admin actions, at least 32 characters (empty: none allowed).",
+    )
+    ADMIN_LOGIN_ATTEMPTS: int = Field(
+        5, ge=1, description="Wrong admin tokens one client may send per ADMIN_LOGIN_WINDOW."
+    )
+    ADMIN_LOGIN_WINDOW: float = Field(
+        600.0, gt=0, description="Seconds over which wrong admin tokens are counted."
+    )
+    MAX_BODY_KB: int = Field(
+        64, ge=1, description="Largest request body accepted, in KiB (larger: 413)."
+    )
+    ALLOWED_HOSTS: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"],
+        description="Host names the site answers to, comma-separated ('*.example.org' for"
+        " subdomains; '*': any, fine for a local site, not behind a public name).",
+    )
+    BASE_URL: str = Field(
+        "",
+        description="Public URL of the site, e.g. https://papers.example.org, used for the"
+        " absolute links of feeds and the API description (empty: the request's host).",
+    )
+    FORWARDED_ALLOW_IPS: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed (comma-separated).",
     )
     SCHEDULE_TIMEZONE: str = Field(
         "America/New_York", description="Time zone of the SCHEDULE_* cron expressions."
@@ -130,7 +170,9 @@ class Settings(BaseSettings):
             raise ValueError(f"no such model file: {value}")
         return value
 
-    @field_validator("CATEGORIES", "SUMMARY_LANGUAGES", mode="before")
+    @field_validator(
+        "CATEGORIES", "SUMMARY_LANGUAGES", "ALLOWED_HOSTS", "FORWARDED_ALLOW_IPS", mode="before"
+    )
     @classmethod
     def _split_categories(cls, value: object) -> object:
         if isinstance(value, str):
@@ -194,6 +236,46 @@ class Settings(BaseSettings):
             raise ValueError(f"must be empty or an http(s) URL, got {value!r}")
         return value.rstrip("/")
 
+    @field_validator("ADMIN_TOKEN")
+    @classmethod
+    def _long_admin_token(cls, value: SecretStr) -> SecretStr:
+        length = len(value.get_secret_value())
+        if 0 < length < MIN_ADMIN_TOKEN_CHARS:
+            raise ValueError(
+                f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} characters (it has"
+                f" {length}); make one with: python -c 'import secrets;"
+                " print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @field_validator("FORWARDED_ALLOW_IPS")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {item!r}") from None
+        return value
+
+    @field_validator("ALLOWED_HOSTS")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("ALLOWED_HOSTS must name at least one host, or '*'")
+        return [host.lower() for host in value]
+
+    @field_validator("BASE_URL")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value:
+            return value
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError(
+                f"BASE_URL must be an http(s) URL such as https://example.org, got {value!r}"
+            )
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _model_named(self) -> Settings:
         if self.LLM_BASE_URL and not self.LLM_MODEL:
@@ -204,6 +286,11 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         """True when summaries come from a model endpoint rather than the offline summarizer."""
         return bool(self.LLM_BASE_URL)
+
+    @property
+    def forwarded_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The networks of FORWARDED_ALLOW_IPS."""
+        return [ipaddress.ip_network(item, strict=False) for item in self.FORWARDED_ALLOW_IPS]
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -2,20 +2,23 @@
 daily budget of model calls kept in the database (so that the site and the CLI share it).
 
 Both read the time from a ``retry.Clock``: ``monotonic()`` for the rate limit's window,
-``time()`` for the UTC day of the budget.
+``time()`` for the UTC day of the budget. Taking from the budget is retried as a whole
+under ``sqlite_policy`` while SQLite says the database is locked (the crawler may be
+writing).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.summary import ModelCallDay
-from retry import SYSTEM_CLOCK, Clock
+from retry import SYSTEM_CLOCK, AsyncRetry, Clock, sqlite_policy
 
 MAX_TRACKED_CLIENTS = 100_000
 
@@ -45,27 +48,38 @@ class RateLimiter:
         for client in [c for c, h in self._hits.items() if not h or h[-1] <= now - self.window]:
             del self._hits[client]
 
-    def hit(self, client: str) -> float | None:
-        """Count one hit for ``client``: None if allowed, else the seconds until it would be."""
+    def wait(self, client: str) -> float | None:
+        """None if ``client`` may hit now, else the seconds until it may (counts nothing)."""
         now = self.clock.monotonic()
         hits = self._recent(client, now)
         if len(hits) >= self.limit:
             return self.window if not hits else max(0.0, hits[0] + self.window - now)
-        hits.append(now)
         return None
+
+    def hit(self, client: str) -> float | None:
+        """Count one hit for ``client``: None if allowed, else the seconds until it would be."""
+        wait = self.wait(client)
+        if wait is None:
+            self._hits[client].append(self.clock.monotonic())
+        return wait
 
 
 class DailyBudget:
     """At most ``limit`` model calls per UTC day, counted in the ``model_call_days`` table."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], limit: int, clock: Clock = SYSTEM_CLOCK
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        limit: int,
+        clock: Clock = SYSTEM_CLOCK,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         if limit < 0:
             raise ValueError("limit must be >= 0")
         self.sessions = sessions
         self.limit = limit
         self.clock = clock
+        self.sleep = sleep
 
     def today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.clock.time(), dt.UTC).date()
@@ -86,9 +100,17 @@ class DailyBudget:
         return max(0, self.limit - await self.used())
 
     async def take(self, calls: int = 1) -> bool:
-        """Take ``calls`` from today's budget at once if that many remain; False otherwise."""
+        """Take ``calls`` from today's budget at once if that many remain; False otherwise.
+
+        Retried while the database is locked: a try that failed committed nothing."""
         if calls <= 0:
             return True
+        async for attempt in AsyncRetry(sqlite_policy, clock=self.clock, sleep=self.sleep):
+            with attempt:
+                taken = await self._take(calls)
+        return taken
+
+    async def _take(self, calls: int) -> bool:
         day = self.today()
         async with self.sessions.begin() as session:
             outcome = await self._add(session, day, calls)

@@ -109,9 +109,12 @@ class SummaryService:
                 settings.LLM_BASE_URL,
                 settings.LLM_MODEL,
                 settings.LLM_API_KEY.get_secret_value(),
-                settings.LLM_TIMEOUT,
+                timeout=settings.LLM_TIMEOUT,
+                deadline=settings.LLM_ANSWER_TIMEOUT,
+                max_tokens=settings.LLM_MAX_TOKENS,
             )
-            summarizer = ModelSummarizer(ChatClient(endpoint, http), sleep=sleep, clock=clock)
+            client = ChatClient(endpoint, http, clock)
+            summarizer = ModelSummarizer(client, sleep=sleep, clock=clock)
         else:
             summarizer = ExtractiveSummarizer()
         return cls(
@@ -119,7 +122,7 @@ class SummaryService:
             summarizer,
             languages=tuple(settings.SUMMARY_LANGUAGES),
             concurrency=settings.LLM_MAX_CONCURRENCY,
-            budget=DailyBudget(sessions, settings.LLM_DAILY_BUDGET, clock),
+            budget=DailyBudget(sessions, settings.LLM_DAILY_BUDGET, clock, sleep),
             limiter=RateLimiter(settings.SUMMARY_RATE_LIMIT, settings.SUMMARY_RATE_WINDOW, clock),
             clock=clock,
             full_text=full_text,
@@ -175,6 +178,25 @@ class SummaryService:
         if stored is not None:
             return Generation(stored.status.value)
         return Generation("none")
+
+    async def join(self, paper_id: str, language: str) -> Job | None:
+        """The job to follow without starting a paid generation: the one in progress, or a
+        finished one for a complete cached summary; None when there is neither. (The
+        offline summarizer costs nothing: its summary is made on the spot.)"""
+        if self.summarizer.instant:
+            return await self.start(paper_id, language)
+        self.check_language(language)
+        async with self.sessions() as session:
+            paper = await load_paper(session, paper_id)
+            if paper is None or paper.hidden:
+                raise PaperNotFound(f"no paper {paper_id} in this archive")
+            key = SummaryKey(paper_id, paper.text.version, language, self.model)
+            if (job := self._jobs.get(key)) is not None:
+                return job
+            stored = await summary_at(session, key)
+        if stored is not None and stored.status == SummaryStatus.COMPLETE:
+            return Job.cached(stored, paper.text)
+        return None
 
     async def start(
         self,

@@ -9,6 +9,7 @@ for one more model call of the day's budget.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,12 +28,14 @@ from retry import (
     is_retryable_http_error,
 )
 from summaries import events
-from summaries.client import ChatClient, describe_failure
+from summaries.client import ChatClient, describe_failure, failure_detail
 from summaries.errors import ModelFailed, ModelStreamError
 from summaries.events import Event
 from summaries.extractive import MODEL_NAME as EXTRACTIVE_MODEL
 from summaries.extractive import extract
 from summaries.faq import QA, PaperText, conversation, questions
+
+log = logging.getLogger(__name__)
 
 Emit = Callable[[Event], None]
 # Takes one more model call from the budget, or raises BudgetExhausted.
@@ -128,7 +131,9 @@ class ModelSummarizer:
     async def _ask(self, messages, index: int, emit: Emit, charge: Charge) -> str:
         def announce_retry(state: tenacity.RetryCallState) -> None:
             assert state.outcome is not None
-            reason = describe_failure(state.outcome.exception() or RuntimeError("no answer"))
+            failure = state.outcome.exception() or RuntimeError("no answer")
+            log.warning("model call for question %d failed: %s", index, failure_detail(failure))
+            reason = describe_failure(failure)
             wait = state.upcoming_sleep
             emit(events.retry(index, state.attempt_number + 1, wait, reason))
 
@@ -145,15 +150,19 @@ class ModelSummarizer:
                     completion = await self.client.complete(messages, on_delta)
         except GaveUp as exc:
             last = exc.last_exception
+            detail = failure_detail(last) if last is not None else "no answer"
+            log.warning("model gave no answer in %d attempts: %s", exc.attempts, detail)
             reason = describe_failure(last) if last is not None else "no answer"
             raise ModelFailed(
                 f"The language model did not answer ({reason}), {exc.attempts} attempts;"
                 " please try again later."
             ) from exc
         except httpx.HTTPStatusError as exc:
+            log.warning("model refused the request: %s", failure_detail(exc))
             raise ModelFailed(
                 f"The language model refused the request ({describe_failure(exc)})."
             ) from exc
         except httpx.HTTPError as exc:
-            raise ModelFailed(f"The language model cannot be reached ({exc}).") from exc
+            log.warning("model endpoint unreachable: %s", failure_detail(exc))
+            raise ModelFailed("The language model cannot be reached.") from exc
         return completion.text

@@ -7,19 +7,27 @@ no token is configured the page does not exist (404). Tokens and signatures are 
 constant time. A POST made with the cookie must carry the session's CSRF token (a hidden
 field) and come from this site (its Origin, or else its Referer); a POST with the bearer
 header cannot be forged by another site, so it needs neither.
+
+Wrong tokens are counted per client (``web.security.client_address``): after
+``ADMIN_LOGIN_ATTEMPTS`` of them in ``ADMIN_LOGIN_WINDOW`` seconds, the client's admin
+requests get 429 with Retry-After until the oldest failure leaves the window. The limiter
+reads ``app.state.clock`` when a test sets one. Forms are parsed with small limits, and
+only once the client is known not to be locked out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException
@@ -36,6 +44,9 @@ from crawler.schedule.setup import calendar_of, crawler_jobs, scheduler_options
 from models.reports import recent_crawl_runs, recent_job_runs, summary_counts, table_names
 from models.schema import Announcement
 from models.settings import Settings
+from retry import SYSTEM_CLOCK
+from summaries.limits import RateLimiter
+from web.security import client_address, same_site
 from web.templating import templates
 
 log = logging.getLogger("coolpapers.admin")
@@ -43,6 +54,7 @@ log = logging.getLogger("coolpapers.admin")
 COOKIE = "coolpapers_admin"
 SESSION_SECONDS = 12 * 3600
 NO_STORE = {"Cache-Control": "no-store"}
+FORM_LIMITS = {"max_files": 0, "max_fields": 8, "max_part_size": 4096}
 
 
 def _token(settings: Settings) -> str:
@@ -96,27 +108,89 @@ def bearer_matches(token: str, header: str | None) -> bool:
     )
 
 
+def login_limiter(request: Request) -> RateLimiter:
+    """The app's count of wrong admin tokens per client."""
+    state = request.app.state
+    found = getattr(state, "admin_login_limiter", None)
+    if found is None:
+        settings = state.settings
+        found = state.admin_login_limiter = RateLimiter(
+            settings.ADMIN_LOGIN_ATTEMPTS,
+            settings.ADMIN_LOGIN_WINDOW,
+            getattr(state, "clock", SYSTEM_CLOCK),
+        )
+    return found
+
+
+class LockedOut(HTTPException):
+    """The client sent too many wrong admin tokens lately (429)."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            429,
+            f"Too many wrong admin tokens from your address; try again in {self.retry_after} s.",
+            headers={"Retry-After": str(self.retry_after), **NO_STORE},
+        )
+
+
+def refuse_if_locked_out(request: Request) -> None:
+    """Raise ``LockedOut`` while the client has sent too many wrong tokens."""
+    wait = login_limiter(request).wait(client_address(request, request.app.state.settings))
+    if wait is not None:
+        raise LockedOut(wait)
+
+
+def throttled(endpoint: Callable[[Request], Awaitable[Response]]):
+    """The admin endpoint, answering 429 with Retry-After to a locked-out client."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except LockedOut as exc:
+            return templates.TemplateResponse(
+                request, "error.html", {"status": 429, "detail": exc.detail},
+                status_code=429, headers=exc.headers,
+            )  # fmt: skip
+
+    return guarded
+
+
+def count_failure(request: Request) -> None:
+    client = client_address(request, request.app.state.settings)
+    login_limiter(request).hit(client)
+    log.warning(kv(event="admin-token-refused", client=client, path=request.url.path))
+
+
+def bearer_admin(request: Request) -> bool | None:
+    """Whether the request carries the admin token as a bearer header (None: no token is
+    configured). A wrong token counts against the client; a locked-out client gets 429."""
+    token = _token(request.app.state.settings)
+    if not token:
+        return None
+    refuse_if_locked_out(request)
+    header = request.headers.get("authorization")
+    if bearer_matches(token, header):
+        return True
+    if header:
+        count_failure(request)
+    return False
+
+
 def authenticate(request: Request) -> Admin | None:
     """Who is asking: 404 while no token is set; None when not authenticated."""
     token = _token(request.app.state.settings)
     if not token:
         raise HTTPException(404)
-    if bearer_matches(token, request.headers.get("authorization")):
+    if bearer_admin(request):
         return Admin("bearer")
     return session_of(token, request.cookies.get(COOKIE))
 
 
 def same_origin(request: Request) -> bool:
     """Whether a form came from this site: its Origin (or, without one, its Referer)."""
-    expected = f"{request.url.scheme}://{request.url.netloc}".lower()
-    origin = request.headers.get("origin")
-    if origin is None:
-        referer = request.headers.get("referer")
-        if not referer:
-            return False
-        parts = urlsplit(referer)
-        origin = f"{parts.scheme}://{parts.netloc}"
-    return origin.lower() == expected
+    return same_site(request, request.app.state.settings, referer=True)
 
 
 async def checked_post(request: Request) -> tuple[Admin, dict]:
@@ -124,7 +198,7 @@ async def checked_post(request: Request) -> tuple[Admin, dict]:
     admin = authenticate(request)
     if admin is None:
         raise HTTPException(401, "an admin token is required")
-    form = dict(await request.form())
+    form = dict(await request.form(**FORM_LIMITS))
     if admin.via == "session":
         if not same_origin(request):
             raise HTTPException(403, "cross-site request refused")
@@ -193,10 +267,10 @@ async def login(request: Request) -> Response:
         raise HTTPException(404)
     if not same_origin(request):
         raise HTTPException(403, "cross-site request refused")
-    form = await request.form()
+    refuse_if_locked_out(request)
+    form = await request.form(**FORM_LIMITS)
     if not hmac.compare_digest(str(form.get("token", "")).strip().encode(), token.encode()):
-        log.warning(kv(event="admin-login-refused", client=request.client.host
-                       if request.client else None))  # fmt: skip
+        count_failure(request)
         return _login_page(request, 401, "That is not the admin token.")
     response = RedirectResponse("/admin", status_code=303, headers=NO_STORE)
     response.set_cookie(
@@ -303,9 +377,9 @@ def _utc(moment: dt.datetime | None) -> str:
 templates.env.filters.setdefault("utc", _utc)
 
 routes = [
-    Route("/admin", dashboard, methods=["GET"], name="admin"),
-    Route("/admin/login", login_form, methods=["GET"], name="admin_login"),
-    Route("/admin/login", login, methods=["POST"]),
-    Route("/admin/logout", logout, methods=["POST"], name="admin_logout"),
-    Route("/admin/jobs/{name}/run", run_job, methods=["POST"], name="admin_run_job"),
+    Route("/admin", throttled(dashboard), methods=["GET"], name="admin"),
+    Route("/admin/login", throttled(login_form), methods=["GET"], name="admin_login"),
+    Route("/admin/login", throttled(login), methods=["POST"]),
+    Route("/admin/logout", throttled(logout), methods=["POST"], name="admin_logout"),
+    Route("/admin/jobs/{name}/run", throttled(run_job), methods=["POST"], name="admin_run_job"),
 ]

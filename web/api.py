@@ -12,6 +12,7 @@ from web.bibtex import bibtex
 from web.listing import BadListRequest, ListRequest, fetch_list
 from web.openapi import openapi_document
 from web.pages import shared_ids
+from web.security import site_url
 from web.serialize import list_json, paper_json
 
 MAX_IDS = 500
@@ -78,7 +79,7 @@ async def bibtex_export(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
+    return JSONResponse(openapi_document(site_url(request, request.app.state.settings)))
 
 
 routes = [

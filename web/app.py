@@ -1,4 +1,9 @@
-"""The application factory."""
+"""The application factory.
+
+The middleware, outermost first: the security headers (around Starlette's own error
+handling, so that a 500 page has them too), the allowed hosts, the cap on request bodies,
+the preference cookies.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 import search
 from crawler.ingest import on_papers_changed
@@ -17,8 +24,15 @@ from models.settings import Settings, get_settings
 from web import admin, api, demo_pages, pages, summaries
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
-from web.security import SecurityHeadersMiddleware
+from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.templating import STATIC_DIR
+
+
+class Site(Starlette):
+    """Starlette with the security headers outside its error handling."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -35,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await engine.dispose()
 
-    app = Starlette(
+    app = Site(
         routes=[
             # The reading pages first: routes are tried in order on every request, and the
             # lists are the most read. They own /, /starred, /prefs and /arxiv..., no other
@@ -48,7 +62,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *search_web.routes,
             *demo_pages.routes,
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(PreferenceCookiesMiddleware)],
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_KB * 1024),
+            Middleware(PreferenceCookiesMiddleware),
+        ],
         exception_handlers=pages.exception_handlers,
         lifespan=lifespan,
     )

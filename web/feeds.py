@@ -3,6 +3,9 @@
 A list's feed takes the list's parameters (date, types, keywords: only the matching papers
 go into the feed, so that a keyword can be followed). The search feed (``?query=``, newest
 first unless ``sort=relevance``) lists what ``search.search_papers`` finds.
+
+Absolute links start at ``web.security.site_url``: BASE_URL when set, never a Host header
+that ALLOWED_HOSTS does not allow.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from models.queries import get_papers
 from models.schema import Paper
 from web.listing import BadListRequest, ListRequest, fetch_list
 from web.math import untex_accents
+from web.security import site_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -88,7 +92,13 @@ def atom_feed(
 
 
 def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return site_url(request, request.app.state.settings)
+
+
+def _this_url(request: Request) -> str:
+    """The URL of this feed, on the site's base."""
+    query = request.url.query
+    return _base_url(request) + request.url.path + (f"?{query}" if query else "")
 
 
 def feed_response(body: bytes) -> Response:
@@ -112,7 +122,7 @@ async def list_feed(request: Request, key: str) -> Response:
     body = atom_feed(
         title=title,
         feed_id=f"{base}{path}/feed" + (f"?{query}" if query else ""),
-        self_url=str(request.url),
+        self_url=_this_url(request),
         site_url=f"{base}{path}" + (f"?{query}" if query else ""),
         papers=papers,
         base_url=base,
@@ -161,8 +171,8 @@ async def search_feed(request: Request) -> Response:
     base = _base_url(request)
     body = atom_feed(
         title=f"coolpapers search: {query}" if query else "coolpapers search",
-        feed_id=str(request.url),
-        self_url=str(request.url),
+        feed_id=_this_url(request),
+        self_url=_this_url(request),
         site_url=f"{base}/search?" + str(request.url.query),
         papers=papers,
         base_url=base,

@@ -34,10 +34,11 @@ def page_cache(request: Request) -> PageCache:
 
 
 def cache_key(request: Request, kind: str, names: tuple[str, ...]) -> tuple[object, ...]:
-    """What a cached page depends on, read straight from the scope: it is built per request."""
+    """What a cached page depends on, read straight from the scope: it is built per request.
+
+    Not the Host header, which is the client's to choose: the pages' links are relative."""
     scope = request.scope
-    origin = (scope["scheme"], request.headers.get("host") or scope.get("server"),
-              scope.get("root_path", ""))  # fmt: skip
+    origin = (scope["scheme"], scope.get("root_path", ""))
     values = tuple(map(request.query_params.get, names)) if scope["query_string"] else ()
     return (kind, origin, scope["path"], values, preferences(request))
 

@@ -5,15 +5,19 @@ events, and regeneration for the admin.
   Markdown and HTML, the paper version it is for, model, status), or 404 with
   ``summary_status`` (none, queued, generating, failed) when there is none.
 - ``GET /api/papers/<id>/summary/stream?lang=en`` — ``text/event-stream`` of the events of
-  ``summaries.events``; starts the generation, or joins the one in progress, or replays the
-  cached summary. 429 when the client started too many, 503 when the day's budget is spent.
+  ``summaries.events``: joins the generation in progress or replays the cached summary; it
+  never starts one (404 with ``summary_status`` when there is nothing to follow), so that
+  no link or image elsewhere can spend the budget through a visitor's browser.
+- ``POST /api/papers/<id>/summary/stream?lang=en`` — the same stream, starting the
+  generation when there is none. Only from this site's pages (``Sec-Fetch-Site:
+  same-origin``, or an Origin that is the site's; else 403). 429 when the client (its
+  address, the /64 of an IPv6 one) started too many, 503 when the day's budget is spent.
 - ``POST /api/papers/<id>/summary/regenerate?lang=en`` with ``Authorization: Bearer
   <ADMIN_TOKEN>`` — generate again even though a summary is cached (202).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import math
 from collections.abc import AsyncIterator
@@ -36,7 +40,9 @@ from summaries import (
 )
 from summaries.markdown import MarkdownRenderer
 from web import openapi
+from web.admin import LockedOut, bearer_admin
 from web.math import tex_to_mathml
+from web.security import client_address, same_site, site_url
 
 HEARTBEAT_SECONDS = 15.0
 EXTRACTIVE_LABEL = (
@@ -151,24 +157,7 @@ async def _event_stream(job: Job) -> AsyncIterator[str]:
         yield ": ping\n\n" if event is None else encode(event, job)
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def stream(request: Request) -> Response:
-    summaries = service(request)
-    parsed = _bad_request(request, summaries)
-    if isinstance(parsed, Response):
-        return parsed
-    arxiv_id, language = parsed
-    try:
-        job = await summaries.start(arxiv_id, language, client=client_address(request))
-    except PaperNotFound as exc:
-        return error(404, str(exc))
-    except RateLimited as exc:
-        return error(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
-    except BudgetExhausted as exc:
-        return error(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
+def _event_response(job: Job) -> Response:
     return StreamingResponse(
         _event_stream(job),
         media_type="text/event-stream",
@@ -176,19 +165,53 @@ async def stream(request: Request) -> Response:
     )
 
 
-def _is_admin(request: Request) -> bool | None:
-    """None when no admin token is configured; else whether the request carries it."""
-    token = request.app.state.settings.ADMIN_TOKEN.get_secret_value()
-    if not token:
-        return None
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), token.encode()
-    )
+async def follow(request: Request) -> Response:
+    """GET: the generation in progress or the cached summary; never a new generation."""
+    summaries = service(request)
+    parsed = _bad_request(request, summaries)
+    if isinstance(parsed, Response):
+        return parsed
+    arxiv_id, language = parsed
+    try:
+        job = await summaries.join(arxiv_id, language)
+    except PaperNotFound as exc:
+        return error(404, str(exc))
+    if job is None:
+        return error(
+            404,
+            f"no {language} summary of {arxiv_id} is being made; start one with a POST",
+            summary_status="none",
+        )
+    return _event_response(job)
+
+
+async def stream(request: Request) -> Response:
+    """POST: start the generation (or join it, or replay the cached summary)."""
+    settings = request.app.state.settings
+    if not same_site(request, settings):
+        return error(403, "summaries are started from this site's pages only")
+    summaries = service(request)
+    parsed = _bad_request(request, summaries)
+    if isinstance(parsed, Response):
+        return parsed
+    arxiv_id, language = parsed
+    client = client_address(request, settings)
+    try:
+        job = await summaries.start(arxiv_id, language, client=client)
+    except PaperNotFound as exc:
+        return error(404, str(exc))
+    except RateLimited as exc:
+        return error(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
+    except BudgetExhausted as exc:
+        return error(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
+    return _event_response(job)
 
 
 async def regenerate(request: Request) -> Response:
-    admin = _is_admin(request)
+    try:
+        admin = bearer_admin(request)
+    except LockedOut as exc:
+        return error(429, exc.detail, exc.headers)
     if admin is None:
         return error(403, "regeneration is disabled: no ADMIN_TOKEN is configured")
     if not admin:
@@ -213,7 +236,8 @@ async def regenerate(request: Request) -> Response:
             "language": job.key.language,
             "model": job.key.model,
             "summary_status": job.state.value,
-            "stream": str(request.url_for("summary_stream", arxiv_id=arxiv_id))
+            "stream": site_url(request, request.app.state.settings)
+            + request.app.url_path_for("summary_stream", arxiv_id=arxiv_id)
             + f"?lang={language}",
         },
         status_code=202,
@@ -221,7 +245,8 @@ async def regenerate(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/papers/{arxiv_id:path}/summary/stream", stream, name="summary_stream"),
+    Route("/api/papers/{arxiv_id:path}/summary/stream", follow, name="summary_stream"),
+    Route("/api/papers/{arxiv_id:path}/summary/stream", stream, methods=["POST"]),
     Route(
         "/api/papers/{arxiv_id:path}/summary/regenerate",
         regenerate,
@@ -268,15 +293,26 @@ openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary"] = _summary_operation(
     },
     {"404": "No summary yet (with its status), or no such paper"},
 )
-openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary/stream"] = _summary_operation(
-    "streamSummary",
-    "The summary as server-sent events, starting or joining its generation",
-    {
-        "description": "Server-sent events",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    },
-    {
-        "429": "Too many generations started by this client",
-        "503": "The day's budget of model calls is spent",
-    },
-)
+_EVENTS = {
+    "description": "Server-sent events",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary/stream"] = {
+    **_summary_operation(
+        "followSummary",
+        "The summary as server-sent events: the generation in progress, or the cached one",
+        _EVENTS,
+        {"404": "Nothing to follow (no generation in progress, no summary), or no such paper"},
+    ),
+    "post": _summary_operation(
+        "streamSummary",
+        "The summary as server-sent events, starting its generation if need be (from this"
+        " site's pages only: Origin or Sec-Fetch-Site must be this site's)",
+        _EVENTS,
+        {
+            "403": "Not sent from this site",
+            "429": "Too many generations started by this client",
+            "503": "The day's budget of model calls is spent",
+        },
+    )["get"],
+}

@@ -6,15 +6,17 @@ import re
 import time
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 from crawler.schedule import Job, JobResult
+from models.settings import Settings
+from retry import FakeClock
 from web.admin import COOKIE, new_session, session_of
 from web.app import create_app
 
-TOKEN = "s3cret-admin-token"
+TOKEN = "s3cret-admin-token-long-enough-to-guess-never"
 SITE = "http://testserver"
 
 
@@ -173,3 +175,61 @@ def test_logout_ends_the_session(settings) -> None:
                                follow_redirects=False)  # fmt: skip
         assert response.status_code == 303
         assert client.get("/admin").status_code == 401
+
+
+def test_wrong_tokens_lock_the_client_out_for_a_while(settings) -> None:
+    app = make_app(settings)
+    clock = FakeClock()
+    app.state.clock = clock
+    with TestClient(app) as client:
+        for _ in range(5):
+            refused = client.post("/admin/login", data={"token": "guess"},
+                                  headers={"Origin": SITE})  # fmt: skip
+            assert refused.status_code == 401
+        clock.advance(60)
+        locked = client.post("/admin/login", data={"token": TOKEN}, headers={"Origin": SITE})
+        assert locked.status_code == 429
+        assert locked.headers["retry-after"] == "540"
+        assert COOKIE not in client.cookies
+        # The bearer header is no way around it, and wrong bearer tokens count as well.
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        assert client.get("/admin", headers=bearer).status_code == 429
+        clock.advance(540)
+        assert client.get("/admin", headers=bearer).status_code == 200
+        for _ in range(5):
+            wrong = client.get("/admin", headers={"Authorization": "Bearer guess"})
+            assert wrong.status_code == 401
+        assert client.get("/admin", headers=bearer).status_code == 429
+    with TestClient(app, client=("192.0.2.9", 5000)) as other:
+        assert other.get("/admin", headers=bearer).status_code == 200  # per client
+
+
+def test_wrong_bearer_tokens_on_regeneration_count_too(settings) -> None:
+    app = make_app(settings)
+    app.state.clock = FakeClock()
+    url = "/api/papers/2403.00001/summary/regenerate"
+    with TestClient(app) as client:
+        for _ in range(5):
+            assert client.post(url, headers={"Authorization": "Bearer x"}).status_code == 401
+        locked = client.post(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) == 600
+
+
+@pytest.mark.parametrize("token", ["s3cret", "x" * 31])
+def test_a_short_admin_token_is_refused_at_start_up(token, monkeypatch) -> None:
+    monkeypatch.setenv("COOLPAPERS_ADMIN_TOKEN", token)
+    with pytest.raises(ValidationError, match="ADMIN_TOKEN must be at least 32 characters"):
+        Settings()
+    monkeypatch.setenv("COOLPAPERS_ADMIN_TOKEN", "x" * 32)
+    assert Settings().ADMIN_TOKEN.get_secret_value() == "x" * 32
+
+
+def test_the_login_form_is_read_with_small_limits(settings) -> None:
+    with TestClient(make_app(settings)) as client:
+        many = {f"field{n}": "x" for n in range(50)} | {"token": TOKEN}
+        response = client.post("/admin/login", data=many, headers={"Origin": SITE})
+        assert response.status_code == 400
+        upload = client.post("/admin/login", data={"token": TOKEN},
+                             files={"f": ("a.txt", b"x")}, headers={"Origin": SITE})  # fmt: skip
+        assert upload.status_code == 400
+        assert COOKIE not in client.cookies

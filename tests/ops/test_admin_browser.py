@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
 ]
 
-TOKEN = "browser-admin-token"
+TOKEN = "browser-admin-token-long-enough-to-guess-never"
 
 
 def test_log_in_and_run_a_crawl_from_the_admin_page(settings, database_path: Path) -> None:

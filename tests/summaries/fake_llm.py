@@ -3,7 +3,7 @@
 ``POST /v1/chat/completions`` with ``"stream": true`` answers as the real API does:
 ``data: {"choices":[{"delta":{"content":"..."}}]}`` events, then ``data: [DONE]``. Every
 request is recorded. ``script`` holds what the next calls do instead of answering well
-(an error status, a dropped connection, a malformed chunk, a stall); ``hold()`` makes the
+(an error status, a dropped connection, a malformed chunk, a stall, a trickle); ``hold()`` makes the
 next calls wait for ``release()`` before streaming, so that a test can act mid-generation.
 """
 
@@ -33,6 +33,7 @@ class Status:
 
     code: int
     retry_after: str | None = None
+    message: str | None = None  # the error's message (default: "fake error <code>")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,15 @@ class Stall:
     after: int = 1
 
 
+@dataclass(frozen=True)
+class Trickle:
+    """Send a little every ``interval`` seconds and never finish: a delta chunk each time,
+    or, with ``lines=False``, one byte of a line that never ends."""
+
+    interval: float = 0.02
+    lines: bool = True
+
+
 @dataclass
 class Call:
     body: dict[str, Any]
@@ -74,7 +84,7 @@ class Call:
 
 
 def default_answer(messages: list[dict[str, str]]) -> str:
-    asked = sum(1 for m in messages if m["role"] == "user")
+    asked = sum(1 for m in messages if m["role"] == "assistant") + 1
     question = messages[-1]["content"]
     return f"**Answer {asked}** to _{question}_: the loss is $x_{asked}^2 + y$."
 
@@ -188,7 +198,8 @@ class FakeLLM:
             extra = []
             if behaviour.retry_after is not None:
                 extra.append((b"retry-after", behaviour.retry_after.encode()))
-            error = {"error": {"message": f"fake error {behaviour.code}", "type": "server_error"}}
+            message = behaviour.message or f"fake error {behaviour.code}"
+            error = {"error": {"message": message, "type": "server_error"}}
             await _respond(send, behaviour.code, json.dumps(error).encode(), extra)
             return
         text = (
@@ -208,6 +219,14 @@ class FakeLLM:
         async def body_part(data: bytes) -> None:
             await send({"type": "http.response.body", "body": data, "more_body": True})
 
+        if isinstance(behaviour, Trickle):
+            assert self._stop is not None
+            if not behaviour.lines:
+                await body_part(b"data: ")
+            while not self._stop.is_set():
+                await body_part(sse(delta_chunk(".")) if behaviour.lines else b"x")
+                await asyncio.sleep(behaviour.interval)
+            return
         cut = getattr(behaviour, "after", None)
         for n, piece in enumerate(pieces):
             if cut is not None and n == cut:

@@ -22,7 +22,7 @@ from summaries import (
     PaperNotFound,
     RateLimited,
 )
-from summaries.faq import system_prompt
+from summaries.faq import paper_prompt, system_prompt
 from summaries.store import load_paper
 from tests.summaries.conftest import NOW, announced, record
 from tests.summaries.fake_llm import Answer, Drop, Malformed, Stall, Status, default_answer
@@ -59,10 +59,11 @@ async def test_six_questions_in_order_in_one_conversation(make_service, paper, l
     assert [c.messages[-1]["content"] for c in llm.calls] == list(QUESTIONS["en"])
     async with sessions() as session:
         text = (await load_paper(session, paper)).text
-    system = {"role": "system", "content": system_prompt(text, "en")}
+    system = {"role": "system", "content": system_prompt("en")}
+    paper_message = {"role": "user", "content": paper_prompt(text, "en")}
     answers = [default_answer(c.messages) for c in llm.calls]
     for n, call in enumerate(llm.calls):
-        expected = [system]
+        expected = [system, paper_message]
         for question, answer in zip(QUESTIONS["en"][:n], answers[:n], strict=True):
             expected += [
                 {"role": "user", "content": question},
@@ -135,7 +136,7 @@ async def test_a_new_version_keeps_the_old_summary_until_its_own_is_made(
 
     events = await collect(await service.start(paper, "en"))
     assert events[-1].data["version"] == 2
-    assert "A better abstract." in llm.calls[-1].messages[0]["content"]
+    assert "A better abstract." in llm.calls[-1].messages[1]["content"]
     lookup = await service.lookup(paper, "en")
     assert lookup.summary.key.version == 2
     assert [(r[1], r[5]) for r in rows(database_path)] == [(1, "complete"), (2, "complete")]
@@ -185,7 +186,7 @@ async def test_429_waits_as_long_as_retry_after_says(make_service, paper, llm, c
     events = await collect(await service.start(paper, "en"))
     assert clock.sleeps == [7.0, 2.0]
     assert [e.data["reason"] for e in events if e.type == "retry"] == [
-        "HTTP 429: fake error 429", "HTTP 429: fake error 429",
+        "HTTP 429", "HTTP 429",
     ]  # fmt: skip
     assert events[-1].type == "done"
 
@@ -210,8 +211,7 @@ async def test_giving_up_reports_the_failure_and_caches_no_partial_answer(
     assert events[-1].type == "error"
     message = events[-1].data["message"]
     assert message == (
-        "The language model did not answer (HTTP 502: fake error 502), 4 attempts;"
-        " please try again later."
+        "The language model did not answer (HTTP 502), 4 attempts; please try again later."
     )
     assert len(clock.sleeps) == 3
     [(_, _, _, _, kind, status, faq, error)] = rows(database_path)
@@ -226,14 +226,38 @@ async def test_giving_up_reports_the_failure_and_caches_no_partial_answer(
     assert rows(database_path)[0][5] == "complete"
 
 
-async def test_a_refused_request_is_not_retried(make_service, paper, llm, clock):
+async def test_a_refused_request_is_not_retried_and_its_text_is_only_logged(
+    make_service, paper, llm, clock, database_path, caplog
+):
     service = make_service()
-    llm.script.append(Status(401))
-    events = await collect(await service.start(paper, "en"))
+    secret = "Incorrect API key provided: sk-proj-4f9Qx2 (organization org-acme)"
+    llm.script.append(Status(401, message=secret))
+    with caplog.at_level("WARNING"):
+        events = await collect(await service.start(paper, "en"))
     assert len(llm.calls) == 1 and clock.sleeps == []
-    assert events[-1].data == {
-        "message": "The language model refused the request (HTTP 401: fake error 401)."
-    }
+    message = "The language model refused the request (HTTP 401)."
+    assert events[-1].data == {"message": message}
+    assert rows(database_path)[0][7] == message
+    assert (await service.lookup(paper, "en")).generation.error == message
+    assert secret in caplog.text
+
+
+async def test_retries_tell_readers_nothing_the_endpoint_said(make_service, paper, llm, caplog):
+    service = make_service()
+    secret = "upstream 10.20.30.40:8443 overloaded, key sk-live-abcdef"
+    llm.script.extend([Status(503, message=secret), Status(503, message=secret)])
+    with caplog.at_level("WARNING"):
+        events = await collect(await service.start(paper, "en"))
+    assert events[-1].type == "done"
+    assert [e.data["reason"] for e in events if e.type == "retry"] == ["HTTP 503", "HTTP 503"]
+    assert all(secret not in str(e.data) for e in events)
+    assert secret in caplog.text
+
+
+async def test_each_call_asks_for_at_most_llm_max_tokens(make_service, paper, llm) -> None:
+    service = make_service(LLM_MAX_TOKENS=300)
+    assert (await collect(await service.start(paper, "en")))[-1].type == "done"
+    assert {call.body["max_tokens"] for call in llm.calls} == {300}
 
 
 async def test_the_rate_limit_counts_only_new_generations(make_service, sessions, llm, clock):
@@ -313,7 +337,7 @@ async def test_priorities_today_then_readers_then_backfill(make_service, session
 
     llm.release()
     await asyncio.gather(*(j.wait() for j in (blocker, backfill, reader, todays)))
-    titles = [c.messages[0]["content"].split("Title: ")[1].split("\n")[0] for c in llm.calls]
+    titles = [c.messages[1]["content"].split("Title: ")[1].split("\n")[0] for c in llm.calls]
     order = list(dict.fromkeys(titles))
     assert order == ["FlashMix: fast mixing for long inputs", "Today", "Reader", "Backfill"]
 
@@ -387,3 +411,32 @@ async def test_concurrent_offline_lookups_all_get_the_summary(
     lookups = await asyncio.gather(*(service.lookup(paper, "en") for _ in range(5)))
     assert all(lookup.summary is not None for lookup in lookups)
     assert [r[5] for r in rows(database_path)] == ["complete"]
+
+
+async def test_taking_from_the_budget_waits_out_a_locked_database(
+    settings, database_path, clock, monkeypatch
+) -> None:
+    import sqlite3
+
+    import models.db
+    from models.db import create_engine, session_factory
+    from summaries.limits import DailyBudget
+
+    monkeypatch.setattr(models.db, "SQLITE_BUSY_TIMEOUT_MS", 0)  # locked: fail at once
+    engine = create_engine(settings=settings)
+    holder = sqlite3.connect(database_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer (the crawler) holds the database
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if len(clock.sleeps) == 2:
+            holder.execute("COMMIT")
+
+    try:
+        budget = DailyBudget(session_factory(engine), 10, clock, sleep)
+        assert await budget.take(3) is True
+        assert len(clock.sleeps) == 2
+        assert await budget.used() == 3
+    finally:
+        holder.close()
+        await engine.dispose()

@@ -17,7 +17,8 @@ from summaries import QUESTIONS
 from tests.summaries.conftest import make_app, record, serve_site
 from tests.summaries.fake_llm import Status
 
-ADMIN = "s3cret-admin-token"
+ADMIN = "s3cret-admin-token-of-at-least-32-characters"
+SITE = "http://testserver"
 
 
 def parse_sse(text: str) -> list[tuple[str, dict]]:
@@ -47,7 +48,14 @@ def client(app_settings, clock, paper) -> Iterator[TestClient]:
 
 
 def stream(client: TestClient, paper: str = "2403.00001", lang: str = "en", **kwargs):
-    return client.get(f"/api/papers/{paper}/summary/stream?lang={lang}", **kwargs)
+    """POST from the site's own page: starts the generation."""
+    kwargs.setdefault("headers", {"Origin": SITE})
+    return client.post(f"/api/papers/{paper}/summary/stream?lang={lang}", **kwargs)
+
+
+def follow(client: TestClient, paper: str = "2403.00001", lang: str = "en"):
+    """GET: follows a generation or replays a summary, never starts one."""
+    return client.get(f"/api/papers/{paper}/summary/stream?lang={lang}")
 
 
 def test_no_summary_yet_is_404_with_its_status(client) -> None:
@@ -127,7 +135,7 @@ async def test_a_new_version_shows_the_old_summary_marked_until_the_new_one(
 
     done = parse_sse(stream(client).text)[-1]
     assert done[0] == "done" and (done[1]["version"], done[1]["current"]) == (2, True)
-    assert "Version two." in llm.calls[-1].messages[0]["content"]
+    assert "Version two." in llm.calls[-1].messages[1]["content"]
     new = client.get("/api/papers/2403.00001/summary?lang=en").json()
     assert (new["version"], new["current"]) == (2, True)
 
@@ -138,8 +146,8 @@ def test_a_failure_is_reported_in_the_stream_and_by_the_api(client, llm) -> None
     assert events[-1] == (
         "error",
         {
-            "message": "The language model did not answer (HTTP 500: fake error 500),"
-            " 4 attempts; please try again later."
+            "message": "The language model did not answer (HTTP 500), 4 attempts;"
+            " please try again later."
         },
     )
     assert [data["attempt"] for kind, data in events if kind == "retry"] == [2, 3, 4]
@@ -189,7 +197,7 @@ def test_regeneration_is_for_the_admin_only(client, llm) -> None:
     assert accepted.status_code == 202
     assert accepted.json()["summary_status"] in ("queued", "generating")
     assert accepted.json()["stream"].endswith("/api/papers/2403.00001/summary/stream?lang=en")
-    events = parse_sse(stream(client).text)  # joins the regeneration
+    events = parse_sse(follow(client).text)  # joins the regeneration
     assert events[-1][0] == "done" and len(llm.calls) == 12
 
 
@@ -218,9 +226,10 @@ async def test_two_http_readers_share_one_generation(app_settings, clock, paper,
         llm.hold(from_call=1)
         async with httpx.AsyncClient(timeout=10) as http:
 
-            async def read(first_answer_seen: asyncio.Event) -> str:
+            async def read(first_answer_seen: asyncio.Event, method: str) -> str:
                 text = ""
-                async with http.stream("GET", url) as response:
+                headers = {"Origin": served.url} if method == "POST" else {}
+                async with http.stream(method, url, headers=headers) as response:
                     assert response.status_code == 200
                     async for piece in response.aiter_text():
                         text += piece
@@ -229,11 +238,11 @@ async def test_two_http_readers_share_one_generation(app_settings, clock, paper,
                 return text
 
             answered_1, answered_2 = asyncio.Event(), asyncio.Event()
-            reader_1 = asyncio.create_task(read(answered_1))
+            reader_1 = asyncio.create_task(read(answered_1, "POST"))
             await asyncio.wait_for(answered_1.wait(), 10)
             status = await http.get(url.replace("/stream", ""))
             assert status.json()["summary_status"] == "generating"
-            reader_2 = asyncio.create_task(read(answered_2))
+            reader_2 = asyncio.create_task(read(answered_2, "GET"))
             await asyncio.wait_for(answered_2.wait(), 10)  # joined: the first answer replayed
             llm.release()
             text_1, text_2 = await asyncio.gather(reader_1, reader_2)
@@ -243,3 +252,60 @@ async def test_two_http_readers_share_one_generation(app_settings, clock, paper,
     events_2 = [e for e in parse_sse(text_2) if e[0] != "status"]
     assert events_1 == events_2 and events_1[-1][0] == "done"
     assert len(llm.calls) == 6
+
+
+def test_a_get_of_the_stream_never_starts_a_generation(client, llm) -> None:
+    response = follow(client)
+    assert response.status_code == 404
+    assert response.json()["summary_status"] == "none"
+    assert llm.calls == []
+    assert parse_sse(stream(client).text)[-1][0] == "done"
+    assert parse_sse(follow(client).text)[-1][0] == "done"  # the cached summary, replayed
+    assert len(llm.calls) == 6
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Origin": "https://elsewhere.example"},
+        {"Origin": "null"},
+        {"Origin": "http://testserver.elsewhere.example"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": SITE},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Referer": f"{SITE}/arxiv/2403.00001"},
+    ],
+)
+def test_only_the_sites_own_pages_may_start_a_generation(client, llm, headers) -> None:
+    refused = stream(client, headers=headers)
+    assert refused.status_code == 403
+    assert "this site" in refused.json()["error"]
+    assert llm.calls == []
+
+
+def test_a_same_origin_fetch_may_start_a_generation(client, llm) -> None:
+    response = stream(client, headers={"Sec-Fetch-Site": "same-origin"})
+    assert parse_sse(response.text)[-1][0] == "done"
+
+
+def test_the_rate_limit_keys_on_the_v6_prefix_and_trusts_only_the_proxy(
+    app_settings, clock, second_paper, llm
+) -> None:
+    settings = app_settings.model_copy(update={"SUMMARY_RATE_LIMIT": 1})
+    app = make_app(settings, clock)
+
+    def start(client: TestClient, forwarded: str, paper: str = "2403.00001", lang: str = "en"):
+        headers = {"Origin": SITE, "X-Forwarded-For": forwarded}
+        return stream(client, paper, lang, headers=headers)
+
+    with TestClient(app, client=("127.0.0.1", 40000)) as proxied:
+        assert start(proxied, "2001:db8:1:2::1").status_code == 200
+        # Another address of the same /64, and a forged hop left of the real one.
+        assert start(proxied, "2001:db8:1:2::abcd", lang="zh").status_code == 429
+        assert start(proxied, "198.51.100.7, 2001:db8:1:2::9", second_paper).status_code == 429
+        assert start(proxied, "2001:db8:1:3::1", second_paper).status_code == 200
+    with TestClient(app, client=("203.0.113.5", 40000)) as direct:
+        # Not a trusted proxy: its X-Forwarded-For is not believed.
+        assert start(direct, "192.0.2.1", lang="zh").status_code == 200
+        assert start(direct, "192.0.2.2", second_paper, "zh").status_code == 429
+        direct.portal.call(app.state.summaries.aclose)

@@ -2,7 +2,8 @@
 //
 // The summary comes from GET /api/papers/<id>/summary?lang=; a generation is read from
 // /summary/stream as server-sent events (through fetch, so that an error status and its
-// message reach the page). The text of an answer being written is shown as plain text;
+// message reach the page): a GET follows the generation already running, and only the
+// reader's click POSTs to start one (the server refuses a POST from another site). The text of an answer being written is shown as plain text;
 // each finished answer arrives rendered by the server (Markdown, TeX as MathML).
 (function () {
   "use strict";
@@ -99,7 +100,7 @@
   function failed(message) {
     setStatus(message, "error");
     panel.dataset.state = "failed";
-    offer(text("retry"), stream);
+    offer(text("retry"), start);
   }
 
   function stop() {
@@ -131,7 +132,7 @@
       if (generation.status === "queued" || generation.status === "generating") {
         stream();
       } else if (!data.current && panel.dataset.extractive !== "true") {
-        offer(text("regenerate", { v: data.paper_version }), stream);
+        offer(text("regenerate", { v: data.paper_version }), start);
       }
       return;
     }
@@ -143,7 +144,7 @@
     } else if (state === "none") {
       setStatus(text("none"));
       panel.dataset.state = "none";
-      offer(text("generate"), stream);
+      offer(text("generate"), start);
     } else {
       setStatus(data.error || "HTTP " + response.status, "error");
     }
@@ -214,7 +215,13 @@
     }
   }
 
-  async function stream() {
+  function start() {
+    stream(true);
+  }
+
+  // Reads the events of the generation: started (or joined) by a POST when ``starting``,
+  // else followed by a GET.
+  async function stream(starting) {
     stop();
     withdrawOffer();
     const controller = new AbortController();
@@ -225,6 +232,7 @@
     let response;
     try {
       response = await fetch(api + "/stream?lang=" + encodeURIComponent(language), {
+        method: starting ? "POST" : "GET",
         headers: { Accept: "text/event-stream" },
         credentials: "omit",
         signal: controller.signal,
