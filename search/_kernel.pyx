@@ -602,6 +602,11 @@ cdef inline void _move(
     _place(keys, docs, scores, to, keys[source], docs[source], scores[source])
 
 
+def heap_size(Py_ssize_t k, Py_ssize_t candidates):
+    """The room ``top`` takes for the best ``k`` of this many candidates (at least 1)."""
+    return max(1, min(k, candidates))
+
+
 def top(
     const int32_t[:] candidates,
     const double[:] scores,
@@ -615,12 +620,12 @@ def top(
 ):
     """The number of candidates kept and allowed within the days, and the best ``k`` of them
     (best score, or newest day with ``by_date``; then the highest docid) as
-    ``(count, docids, scores)``, best first."""
+    ``(count, docids, scores)``, best first. Memory: by the candidates, whatever ``k``."""
     cdef Py_ssize_t n = candidates.shape[0], i, count = 0, size = 0, j, parent, child
     cdef int32_t doc, day = 0
     cdef double key
     cdef Py_ssize_t allowed_n = allowed.shape[0], days_n = days.shape[0]
-    k = max(k, 1)
+    k = heap_size(k, n)
     cdef bint use_days = by_date or day_from > -2147483648 or day_until < 2147483647
     heap_key_array = np.empty(k, dtype=np.float64)
     heap_doc_array = np.empty(k, dtype=np.int32)

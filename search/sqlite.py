@@ -175,7 +175,8 @@ async def matching_docids(session: AsyncSession, alternatives: Sequence[Alternat
     index = await loaded_index(session)
     plan = Plan((tuple(alternatives),))
     lists = await term_lists(session, index, plan.terms(), plan.phrase_terms())
-    ranking = evaluate(plan, lists, index.collection(), k=10**9)
+    collection = index.collection()
+    ranking = evaluate(plan, lists, collection, k=collection.count)  # every one of them
     return np.asarray(ranking.docids, dtype=np.int64)
 
 
