@@ -9,7 +9,8 @@ frequency of each present word field (varint). Its positions list holds, per pap
 then the positions of the term in the word fields (``field << 16 | index``), each as the
 difference to the previous one (varint).
 
-Everything here is pure computation over bytes and numpy arrays.
+Everything here is pure computation over bytes and numpy arrays. Reading and scoring run
+without the GIL, so that searches in threads run side by side with the rest of the process.
 """
 
 from libc.math cimport log
@@ -68,7 +69,7 @@ cdef class _Buffer:
         return bytes(self.data[start:end])
 
 
-cdef inline uint32_t _read_varint(const uint8_t* data, Py_ssize_t* at):
+cdef inline uint32_t _read_varint(const uint8_t* data, Py_ssize_t* at) noexcept nogil:
     cdef uint32_t value = 0
     cdef int shift = 0
     cdef uint8_t b
@@ -259,19 +260,20 @@ def decode(const uint8_t[:] data, Py_ssize_t df, int32_t base=0):
     cdef uint32_t value
     cdef uint8_t mask
     cdef Py_ssize_t n = data.shape[0]
-    while at < n and i < df:
-        doc += <int32_t> _read_varint(&data[0], &at)
-        docids[i] = doc
-        mask = data[at]
-        at += 1
-        for f in range(WORD_FIELDS):
-            if mask & (1 << f):
-                value = _read_varint(&data[0], &at)
-                tf[i, f] = <uint8_t> (value if value < 255 else 255)
-        for f in range(WORD_FIELDS, FIELDS):
-            if mask & (1 << f):
-                tf[i, f] = 1
-        i += 1
+    with nogil:
+        while at < n and i < df:
+            doc += <int32_t> _read_varint(&data[0], &at)
+            docids[i] = doc
+            mask = data[at]
+            at += 1
+            for f in range(WORD_FIELDS):
+                if mask & (1 << f):
+                    value = _read_varint(&data[0], &at)
+                    tf[i, f] = <uint8_t> (value if value < 255 else 255)
+            for f in range(WORD_FIELDS, FIELDS):
+                if mask & (1 << f):
+                    tf[i, f] = 1
+            i += 1
     if i != df:
         raise ValueError(f"posting list holds {i} papers, {df} expected")
     return docids_array, tf_array
@@ -287,11 +289,12 @@ def position_offsets(const uint8_t[:] data, Py_ssize_t df):
     cdef uint32_t[:] ends = ends_array
     cdef Py_ssize_t at = 0, i
     cdef uint32_t n_bytes
-    for i in range(df):
-        n_bytes = _read_varint(&data[0], &at)
-        starts[i] = at
-        at += n_bytes
-        ends[i] = at
+    with nogil:
+        for i in range(df):
+            n_bytes = _read_varint(&data[0], &at)
+            starts[i] = at
+            at += n_bytes
+            ends[i] = at
     return starts_array, ends_array
 
 
@@ -299,7 +302,7 @@ def position_offsets(const uint8_t[:] data, Py_ssize_t df):
 
 cdef inline double _bm25(
     const uint8_t[:, :] tf, Py_ssize_t i, const double* weights, double norm,
-):
+) noexcept nogil:
     cdef double w = 0.0
     cdef int f
     for f in range(FIELDS):
@@ -310,7 +313,7 @@ cdef inline double _bm25(
     return w * 2.2 / (w + norm)  # k1 = 1.2: (k1 + 1) * tf / (tf + k1 * length norm)
 
 
-cdef inline double _norm(const float[:] lengths, int32_t doc, double average):
+cdef inline double _norm(const float[:] lengths, int32_t doc, double average) noexcept nogil:
     # k1 * (1 - b + b * length / average) with k1 = 1.2, b = 0.75
     cdef double length = lengths[doc] if doc < lengths.shape[0] else average
     return 1.2 * (0.25 + 0.75 * length / average)
@@ -340,12 +343,13 @@ def score_list(
     cdef int32_t[:] out_docids = out_docids_array
     cdef double[:] out_scores = out_scores_array
     cdef double s
-    for i in range(n):
-        s = _bm25(tf, i, w, _norm(lengths, docids[i], average))
-        if s > 0.0:
-            out_docids[kept] = docids[i]
-            out_scores[kept] = s * idf_weight
-            kept += 1
+    with nogil:
+        for i in range(n):
+            s = _bm25(tf, i, w, _norm(lengths, docids[i], average))
+            if s > 0.0:
+                out_docids[kept] = docids[i]
+                out_scores[kept] = s * idf_weight
+                kept += 1
     return out_docids_array[:kept], out_scores_array[:kept]
 
 
@@ -357,31 +361,32 @@ def union(const int32_t[:] a_docids, const double[:] a_scores,
     scores_array = np.empty(na + nb, dtype=np.float64)
     cdef int32_t[:] docids = docids_array
     cdef double[:] scores = scores_array
-    while i < na and j < nb:
-        if a_docids[i] < b_docids[j]:
+    with nogil:
+        while i < na and j < nb:
+            if a_docids[i] < b_docids[j]:
+                docids[k] = a_docids[i]
+                scores[k] = a_scores[i]
+                i += 1
+            elif a_docids[i] > b_docids[j]:
+                docids[k] = b_docids[j]
+                scores[k] = b_scores[j]
+                j += 1
+            else:
+                docids[k] = a_docids[i]
+                scores[k] = a_scores[i] + b_scores[j]
+                i += 1
+                j += 1
+            k += 1
+        while i < na:
             docids[k] = a_docids[i]
             scores[k] = a_scores[i]
             i += 1
-        elif a_docids[i] > b_docids[j]:
+            k += 1
+        while j < nb:
             docids[k] = b_docids[j]
             scores[k] = b_scores[j]
             j += 1
-        else:
-            docids[k] = a_docids[i]
-            scores[k] = a_scores[i] + b_scores[j]
-            i += 1
-            j += 1
-        k += 1
-    while i < na:
-        docids[k] = a_docids[i]
-        scores[k] = a_scores[i]
-        i += 1
-        k += 1
-    while j < nb:
-        docids[k] = b_docids[j]
-        scores[k] = b_scores[j]
-        j += 1
-        k += 1
+            k += 1
     return docids_array[:k], scores_array[:k]
 
 
@@ -407,7 +412,9 @@ cdef inline Py_ssize_t _seek_ptr(
     return high
 
 
-cdef inline Py_ssize_t _seek(const int32_t[:] docids, Py_ssize_t low, int32_t target):
+cdef inline Py_ssize_t _seek(
+    const int32_t[:] docids, Py_ssize_t low, int32_t target,
+) noexcept nogil:
     """The first index at or after ``low`` whose docid is >= target (galloping search)."""
     if low >= docids.shape[0]:
         return low
@@ -433,15 +440,16 @@ def accumulate(
         w[f] = weights[f]
     cdef Py_ssize_t n = candidates.shape[0], m = docids.shape[0], i, j = 0
     cdef double s
-    for i in range(n):
-        j = _seek(docids, j, candidates[i])
-        if j >= m:
-            break
-        if docids[j] == candidates[i]:
-            s = _bm25(tf, j, w, _norm(lengths, docids[j], average))
-            if s > 0.0:
-                scores[i] += s * idf_weight
-                hits[i] = 1
+    with nogil:
+        for i in range(n):
+            j = _seek(docids, j, candidates[i])
+            if j >= m:
+                break
+            if docids[j] == candidates[i]:
+                s = _bm25(tf, j, w, _norm(lengths, docids[j], average))
+                if s > 0.0:
+                    scores[i] += s * idf_weight
+                    hits[i] = 1
 
 
 def accumulate_scored(
@@ -453,13 +461,14 @@ def accumulate_scored(
 ):
     """``accumulate`` for a list already scored (a phrase's)."""
     cdef Py_ssize_t n = candidates.shape[0], m = docids.shape[0], i, j = 0
-    for i in range(n):
-        j = _seek(docids, j, candidates[i])
-        if j >= m:
-            break
-        if docids[j] == candidates[i]:
-            scores[i] += list_scores[j]
-            hits[i] = 1
+    with nogil:
+        for i in range(n):
+            j = _seek(docids, j, candidates[i])
+            if j >= m:
+                break
+            if docids[j] == candidates[i]:
+                scores[i] += list_scores[j]
+                hits[i] = 1
 
 
 def intersect(const int32_t[:] a, const int32_t[:] b):
@@ -469,13 +478,14 @@ def intersect(const int32_t[:] a, const int32_t[:] b):
     cdef Py_ssize_t n = a.shape[0], m = b.shape[0], i, j = 0, k = 0
     out_array = np.empty(n, dtype=np.int32)
     cdef int32_t[:] out = out_array
-    for i in range(n):
-        j = _seek(b, j, a[i])
-        if j >= m:
-            break
-        if b[j] == a[i]:
-            out[k] = a[i]
-            k += 1
+    with nogil:
+        for i in range(n):
+            j = _seek(b, j, a[i])
+            if j >= m:
+                break
+            if b[j] == a[i]:
+                out[k] = a[i]
+                k += 1
     return out_array[:k]
 
 
@@ -537,52 +547,55 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef int32_t doc, p, target, field
     cdef uint32_t total
     cdef bint ok
-    for c in range(n):
-        doc = candidates[c]
-        ok = True
-        for w in range(n_words):
-            cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
-            if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
-                ok = False
-                break
-        if not ok:
-            continue
-        for w in range(n_words):
-            at = starts[w][cursor[w]]
-            stop = ends[w][cursor[w]]
-            count = 0
-            total = 0
-            while at < stop:
-                total += _read_varint(data[w], &at)
-                buffer[w, count] = <int32_t> total
-                count += 1
-            counts[w] = count
-            follow[w] = 0
-        found = 0
-        for a in range(counts[0]):
-            p = buffer[0, a]
-            if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
-                continue
+    with nogil:
+        for c in range(n):
+            doc = candidates[c]
             ok = True
-            for w in range(1, n_words):
-                target = p + <int32_t> w
-                while follow[w] < counts[w] and buffer[w, follow[w]] < target:
-                    follow[w] += 1
-                if follow[w] >= counts[w] or buffer[w, follow[w]] != target:
+            for w in range(n_words):
+                cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
+                if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
                     ok = False
                     break
-            if ok:
-                field = p >> POSITION_SHIFT
-                if out_tf[kept, field] < 255:
-                    out_tf[kept, field] += 1
-                found += 1
-        if found:
-            out_docids[kept] = doc
-            kept += 1
+            if not ok:
+                continue
+            for w in range(n_words):
+                at = starts[w][cursor[w]]
+                stop = ends[w][cursor[w]]
+                count = 0
+                total = 0
+                while at < stop:
+                    total += _read_varint(data[w], &at)
+                    buffer[w, count] = <int32_t> total
+                    count += 1
+                counts[w] = count
+                follow[w] = 0
+            found = 0
+            for a in range(counts[0]):
+                p = buffer[0, a]
+                if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
+                    continue
+                ok = True
+                for w in range(1, n_words):
+                    target = p + <int32_t> w
+                    while follow[w] < counts[w] and buffer[w, follow[w]] < target:
+                        follow[w] += 1
+                    if follow[w] >= counts[w] or buffer[w, follow[w]] != target:
+                        ok = False
+                        break
+                if ok:
+                    field = p >> POSITION_SHIFT
+                    if out_tf[kept, field] < 255:
+                        out_tf[kept, field] += 1
+                    found += 1
+            if found:
+                out_docids[kept] = doc
+                kept += 1
     return out_docids_array[:kept], out_tf_array[:kept]
 
 
-cdef inline bint _worse(double key, int32_t doc, double other_key, int32_t other_doc) noexcept:
+cdef inline bint _worse(
+    double key, int32_t doc, double other_key, int32_t other_doc,
+) noexcept nogil:
     """Whether (key, doc) ranks below (other_key, other_doc): lower key, then lower docid."""
     return key < other_key or (key == other_key and doc < other_doc)
 
@@ -590,7 +603,7 @@ cdef inline bint _worse(double key, int32_t doc, double other_key, int32_t other
 cdef inline void _place(
     double* keys, int32_t* docs, double* scores, Py_ssize_t at,
     double key, int32_t doc, double score,
-) noexcept:
+) noexcept nogil:
     keys[at] = key
     docs[at] = doc
     scores[at] = score
@@ -598,8 +611,13 @@ cdef inline void _place(
 
 cdef inline void _move(
     double* keys, int32_t* docs, double* scores, Py_ssize_t to, Py_ssize_t source,
-) noexcept:
+) noexcept nogil:
     _place(keys, docs, scores, to, keys[source], docs[source], scores[source])
+
+
+def heap_size(Py_ssize_t k, Py_ssize_t candidates):
+    """The room ``top`` takes for the best ``k`` of this many candidates (at least 1)."""
+    return max(1, min(k, candidates))
 
 
 def top(
@@ -615,12 +633,12 @@ def top(
 ):
     """The number of candidates kept and allowed within the days, and the best ``k`` of them
     (best score, or newest day with ``by_date``; then the highest docid) as
-    ``(count, docids, scores)``, best first."""
+    ``(count, docids, scores)``, best first. Memory: by the candidates, whatever ``k``."""
     cdef Py_ssize_t n = candidates.shape[0], i, count = 0, size = 0, j, parent, child
     cdef int32_t doc, day = 0
     cdef double key
     cdef Py_ssize_t allowed_n = allowed.shape[0], days_n = days.shape[0]
-    k = max(k, 1)
+    k = heap_size(k, n)
     cdef bint use_days = by_date or day_from > -2147483648 or day_until < 2147483647
     heap_key_array = np.empty(k, dtype=np.float64)
     heap_doc_array = np.empty(k, dtype=np.int32)
@@ -632,44 +650,45 @@ def top(
     cdef double* keys = &key_view[0]
     cdef int32_t* docs = &doc_view[0]
     cdef double* best = &score_view[0]
-    for i in range(n):
-        if not keep[i]:
-            continue
-        doc = candidates[i]
-        if doc >= allowed_n or not allowed[doc]:
-            continue
-        if use_days:
-            day = days[doc] if doc < days_n else 0
-            if day < day_from or day > day_until:
+    with nogil:
+        for i in range(n):
+            if not keep[i]:
                 continue
-        count += 1
-        key = day if by_date else scores[i]
-        if size < k:
-            j = size
-            size += 1
-            while j > 0:
-                parent = (j - 1) >> 1
-                if _worse(keys[parent], docs[parent], key, doc):
-                    break
-                _move(keys, docs, best, j, parent)
-                j = parent
-        elif _worse(key, doc, keys[0], docs[0]):
-            continue
-        else:
-            j = 0
-            while True:
-                child = 2 * j + 1
-                if child >= size:
-                    break
-                if child + 1 < size and _worse(
-                    keys[child + 1], docs[child + 1], keys[child], docs[child]
-                ):
-                    child += 1
-                if _worse(key, doc, keys[child], docs[child]):
-                    break
-                _move(keys, docs, best, j, child)
-                j = child
-        _place(keys, docs, best, j, key, doc, scores[i])
+            doc = candidates[i]
+            if doc >= allowed_n or not allowed[doc]:
+                continue
+            if use_days:
+                day = days[doc] if doc < days_n else 0
+                if day < day_from or day > day_until:
+                    continue
+            count += 1
+            key = day if by_date else scores[i]
+            if size < k:
+                j = size
+                size += 1
+                while j > 0:
+                    parent = (j - 1) >> 1
+                    if _worse(keys[parent], docs[parent], key, doc):
+                        break
+                    _move(keys, docs, best, j, parent)
+                    j = parent
+            elif _worse(key, doc, keys[0], docs[0]):
+                continue
+            else:
+                j = 0
+                while True:
+                    child = 2 * j + 1
+                    if child >= size:
+                        break
+                    if child + 1 < size and _worse(
+                        keys[child + 1], docs[child + 1], keys[child], docs[child]
+                    ):
+                        child += 1
+                    if _worse(key, doc, keys[child], docs[child]):
+                        break
+                    _move(keys, docs, best, j, child)
+                    j = child
+            _place(keys, docs, best, j, key, doc, scores[i])
     order = np.lexsort((heap_doc_array[:size], heap_key_array[:size]))[::-1]
     return count, heap_doc_array[:size][order], heap_score_array[:size][order]
 

@@ -16,7 +16,7 @@ from search import sqlite
 from search.analysis import Analyzer
 from search.highlight import highlight_spans
 from search.indexing import shared_analyzer, supports_index
-from search.query import Field, Query, parse_category, parse_query
+from search.query import MAX_CATEGORIES, Field, Query, parse_category, parse_query
 
 Sort = Literal["relevance", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "date")
@@ -67,8 +67,9 @@ def filters_of(
     date_from: dt.date | None = None,
     date_until: dt.date | None = None,
 ) -> sqlite.Filters:
-    """The query's filters and the caller's together: any of the categories, both date bounds."""
-    chosen = [c for c in (parse_category(c) for c in categories) if c]
+    """The query's filters and the caller's together: any of the categories (the caller's
+    valid ones, the first ``MAX_CATEGORIES`` of them), both date bounds."""
+    chosen = [c for c in (parse_category(c) for c in categories) if c][:MAX_CATEGORIES]
     return sqlite.Filters(
         categories=tuple(dict.fromkeys([*query.categories, *chosen])),
         excluded_categories=query.excluded_categories,
@@ -110,9 +111,10 @@ async def search_papers(
     """One page of the visible papers matching ``query`` (see ``search.query`` for the
     language), best first or newest first; never raises on any query text.
 
-    ``categories`` (any of them; ``cs`` means every ``cs.*``), ``date_from`` and ``date_until``
-    (publication day, both included) add to the filters written in the query. ``limit`` is
-    clamped to 1..``MAX_LIMIT`` and ``offset`` to 0..``MAX_OFFSET``.
+    ``categories`` (any of them, the first ``MAX_CATEGORIES``; ``cs`` means every ``cs.*``),
+    ``date_from`` and ``date_until`` (publication day, both included) add to the filters
+    written in the query. ``limit`` is clamped to 1..``MAX_LIMIT`` and ``offset`` to
+    0..``MAX_OFFSET``.
     """
     parsed = query if isinstance(query, Query) else parse_query(query)
     sort = sort if sort in SORTS else "relevance"

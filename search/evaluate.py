@@ -165,7 +165,8 @@ def evaluate(
 ) -> Ranking:
     """The number of papers matching ``plan`` among the ``allowed`` ones (default: every
     indexed paper) published within the days, and the best ``k``, best first (by score, or by
-    day with ``by_date``; ties: the most recently indexed first).
+    day with ``by_date``; ties: the most recently indexed first). Memory goes by the
+    candidates, whatever ``k``: a ``k`` above their number means all of them.
 
     ``memo`` keeps the scores of whole posting lists (those with a ``key``) for the next
     evaluations over the same collection."""
@@ -197,7 +198,7 @@ def evaluate(
         collection.days,
         day_from,
         day_until,
-        k,
+        _kernel.heap_size(k, len(candidates)),
         by_date,
     )
     return Ranking(int(count), [int(d) for d in docids], [float(s) for s in best])

@@ -5,17 +5,23 @@ Nothing here can go stale: a docid's row never changes (a changed paper gets a n
 papers that leave are read from ``search_deleted`` in order, and a term's lists are kept
 under the segments that hold it, which never change either. Each search first reads where
 the index is (one small query) and catches up with what was added since.
+
+Searches read and evaluate in worker threads (``search.sqlite``), through a ``Reader``: so
+everything kept here is behind a lock, and the arrays of papers are replaced, never changed
+in place, so that a ``Collection`` taken by one search holds still while another catches up.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
+import anyio.from_thread
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +31,10 @@ from search.evaluate import Collection, TermList
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
 _IDS = "(SELECT value FROM json_each(?))"
+
+Params = Sequence[object] | Mapping[str, object]
+# A statement and its parameters to its rows; callable from a search's worker thread.
+Reader = Callable[[str, Params], list[tuple]]
 
 
 @dataclass(slots=True)
@@ -42,69 +52,92 @@ class LoadedIndex:
     lists: OrderedDict[tuple, TermList] = field(default_factory=OrderedDict)
     cached_bytes: int = 0
     scores: ScoreMemo = field(default_factory=lambda: ScoreMemo())
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def collection(self) -> Collection:
-        average = self.total_length / self.count if self.count else 1.0
-        return Collection(self.alive, self.lengths, self.days, self.count, max(average, 1.0))
+        with self.lock:
+            average = self.total_length / self.count if self.count else 1.0
+            return Collection(self.alive, self.lengths, self.days, self.count, max(average, 1.0))
 
-    def _grow(self, size: int) -> None:
-        if size <= len(self.alive):
-            return
-        capacity = max(size, 2 * len(self.alive))
-        for name in ("alive", "lengths", "days"):
-            old = getattr(self, name)
+    def _copies(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """New arrays of papers, the old ones copied in, with room for ``size`` docids."""
+        capacity = len(self.alive) if size <= len(self.alive) else max(size, 2 * len(self.alive))
+        copies = []
+        for old in (self.alive, self.lengths, self.days):
             new = np.zeros(capacity, dtype=old.dtype)
             new[: len(old)] = old
-            setattr(self, name, new)
+            copies.append(new)
+        return copies[0], copies[1], copies[2]
 
     def add(self, rows: list[tuple[int, int, int]]) -> None:
         if not rows:
             return
         table = np.asarray(rows, dtype=np.int64)
         docids = table[:, 0]
-        self._grow(int(docids.max()) + 1)
-        fresh = docids[self.alive[docids] == 0]
-        self.alive[docids] = 1
-        self.lengths[docids] = table[:, 1]
-        self.days[docids] = table[:, 2]
-        self.count += len(fresh)
-        self.total_length += float(self.lengths[fresh].sum())
-        self.last_docid = max(self.last_docid, int(docids.max()))
+        with self.lock:
+            alive, lengths, days = self._copies(int(docids.max()) + 1)
+            fresh = docids[alive[docids] == 0]
+            alive[docids] = 1
+            lengths[docids] = table[:, 1]
+            days[docids] = table[:, 2]
+            self.alive, self.lengths, self.days = alive, lengths, days
+            self.count += len(fresh)
+            self.total_length += float(lengths[fresh].sum())
+            self.last_docid = max(self.last_docid, int(docids.max()))
 
     def remove(self, docids: Iterable[int]) -> None:
         gone = np.fromiter(docids, dtype=np.int64)
-        gone = gone[gone < len(self.alive)]
-        gone = np.unique(gone[self.alive[gone] == 1])
-        self.alive[gone] = 0
-        self.count -= len(gone)
-        self.total_length -= float(self.lengths[gone].sum())
+        with self.lock:
+            gone = gone[gone < len(self.alive)]
+            gone = np.unique(gone[self.alive[gone] == 1])
+            alive = self.alive.copy()
+            alive[gone] = 0
+            self.alive = alive
+            self.count -= len(gone)
+            self.total_length -= float(self.lengths[gone].sum())
+
+    def cached(self, key: tuple, *, with_positions: bool) -> TermList | None:
+        """The term list kept under ``key`` (with its positions if asked), or None."""
+        with self.lock:
+            found = self.lists.get(key)
+            if found is None or (with_positions and found.positions is None):
+                return None
+            self.lists.move_to_end(key)
+            return found
 
     def remember(self, key: tuple, found: TermList) -> None:
-        size = found.docids.nbytes + found.tf.nbytes
-        if found.positions is not None:
-            size += len(found.positions[0]) + found.positions[1].nbytes * 2
-        self.lists[key] = found
-        self.cached_bytes += size
-        budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024
-        while self.cached_bytes > budget and len(self.lists) > 1:
-            _, old = self.lists.popitem(last=False)
-            self.cached_bytes -= old.docids.nbytes + old.tf.nbytes
-            if old.positions is not None:
-                self.cached_bytes -= len(old.positions[0]) + old.positions[1].nbytes * 2
+        with self.lock:
+            if key in self.lists:
+                self.cached_bytes -= _size(self.lists.pop(key))
+            self.lists[key] = found
+            self.cached_bytes += _size(found)
+            budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024
+            while self.cached_bytes > budget and len(self.lists) > 1:
+                _, old = self.lists.popitem(last=False)
+                self.cached_bytes -= _size(old)
+
+
+def _size(found: TermList) -> int:
+    size = found.docids.nbytes + found.tf.nbytes
+    if found.positions is not None:
+        size += len(found.positions[0]) + found.positions[1].nbytes * 2
+    return size
 
 
 class ScoreMemo(OrderedDict):
     """The scores of whole posting lists (``search.evaluate``), the least recently used
-    dropped beyond a quarter of the cache's budget."""
+    dropped beyond a quarter of the cache's budget; safe to share between threads."""
 
     def __init__(self) -> None:
         super().__init__()
         self.bytes = 0
+        self.lock = threading.RLock()
 
     def __getitem__(self, key):  # type: ignore[no-untyped-def]
-        value = super().__getitem__(key)
-        self.move_to_end(key)
-        return value
+        with self.lock:
+            value = super().__getitem__(key)
+            self.move_to_end(key)
+            return value
 
     def get(self, key, default=None):  # type: ignore[no-untyped-def]
         try:
@@ -113,17 +146,19 @@ class ScoreMemo(OrderedDict):
             return default
 
     def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
-        if key in self:
-            return
-        super().__setitem__(key, value)
-        self.bytes += value[0].nbytes + value[1].nbytes
-        budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024 // 4
-        while self.bytes > budget and len(self) > 1:
-            _, (docids, scores) = self.popitem(last=False)
-            self.bytes -= docids.nbytes + scores.nbytes
+        with self.lock:
+            if key in self:
+                return
+            super().__setitem__(key, value)
+            self.bytes += value[0].nbytes + value[1].nbytes
+            budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024 // 4
+            while self.bytes > budget and len(self) > 1:
+                _, (docids, scores) = self.popitem(last=False)
+                self.bytes -= docids.nbytes + scores.nbytes
 
 
 _loaded: dict[tuple[str, str], LoadedIndex] = {}
+_loaded_lock = threading.Lock()
 
 
 _direct: WeakKeyDictionary[object, sqlite3.Connection | None] = WeakKeyDictionary()
@@ -150,7 +185,7 @@ async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
     return usable
 
 
-async def read_rows(session: AsyncSession, statement: str, params: tuple = ()) -> list[tuple]:
+async def read_rows(session: AsyncSession, statement: str, params: Params = ()) -> list[tuple]:
     direct = await driver_connection(session)
     if direct is not None:
         return direct.execute(statement, params).fetchall()
@@ -158,33 +193,47 @@ async def read_rows(session: AsyncSession, statement: str, params: tuple = ()) -
     return list((await connection.exec_driver_sql(statement, params)).fetchall())
 
 
-async def loaded_index(session: AsyncSession) -> LoadedIndex:
-    """This process's view of the session's index, brought up to date."""
-    ((index_id, last_docid, last_deleted),) = await read_rows(
-        session,
+async def thread_reader(session: AsyncSession) -> Reader:
+    """A ``Reader`` of the session's database for a worker thread that ``anyio.to_thread``
+    started: the session's sqlite3 connection itself when it may be used from any thread
+    (the session waits for the thread meanwhile), else reads sent back to the event loop."""
+    direct = await driver_connection(session)
+    if direct is not None:
+        return lambda statement, params=(): direct.execute(statement, params).fetchall()
+
+    def read(statement: str, params: Params = ()) -> list[tuple]:
+        return anyio.from_thread.run(read_rows, session, statement, params)
+
+    return read
+
+
+def loaded_index(read: Reader, database: str) -> LoadedIndex:
+    """This process's view of the index in ``database`` (its URL), brought up to date."""
+    ((index_id, last_docid, last_deleted),) = read(
         f"SELECT (SELECT value FROM {META_TABLE} WHERE name = 'index_id'), "
         f"(SELECT max(docid) FROM {DOCS_TABLE}), (SELECT max(seq) FROM {DELETED_TABLE})",
+        (),
     )
-    key = (str(session.bind.url), str(index_id))
-    index = _loaded.get(key)
-    if index is None:
-        index = _loaded[key] = LoadedIndex(str(index_id))
-    if (last_docid or 0) > index.last_docid:
-        index.add(
-            await read_rows(
-                session,
-                f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid > ?",
-                (index.last_docid,),
+    key = (database, str(index_id))
+    with _loaded_lock:
+        index = _loaded.get(key)
+        if index is None:
+            index = _loaded[key] = LoadedIndex(str(index_id))
+    with index.lock:  # one catch-up at a time, in the index's order
+        if (last_docid or 0) > index.last_docid:
+            index.add(
+                read(
+                    f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid > ?",
+                    (index.last_docid,),
+                )
             )
-        )
-    if (last_deleted or 0) > index.last_deleted:
-        gone = await read_rows(
-            session,
-            f"SELECT seq, docid FROM {DELETED_TABLE} WHERE seq > ? ORDER BY seq",
-            (index.last_deleted,),
-        )
-        index.remove(docid for _, docid in gone)
-        index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
+        if (last_deleted or 0) > index.last_deleted:
+            gone = read(
+                f"SELECT seq, docid FROM {DELETED_TABLE} WHERE seq > ? ORDER BY seq",
+                (index.last_deleted,),
+            )
+            index.remove(docid for _, docid in gone)
+            index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
     return index
 
 
@@ -215,8 +264,8 @@ def _joined(
     return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), found_positions, key)
 
 
-async def term_lists(
-    session: AsyncSession,
+def term_lists(
+    read: Reader,
     index: LoadedIndex,
     terms: Iterable[str],
     with_positions: Iterable[str] = (),
@@ -227,19 +276,16 @@ async def term_lists(
     if not terms:
         return {}
     held: dict[str, list[int]] = defaultdict(list)
-    for term, segment in await read_rows(
-        session,
-        f"SELECT term, segment FROM {POSTINGS_TABLE} WHERE term IN {_IDS}",
-        (_json(terms),),
+    for term, segment in read(
+        f"SELECT term, segment FROM {POSTINGS_TABLE} WHERE term IN {_IDS}", (_json(terms),)
     ):
         held[term].append(segment)
     found: dict[str, TermList] = {}
     missing: list[str] = []
     for term in terms:
         key = (term, tuple(sorted(held.get(term, ()))))
-        cached = index.lists.get(key)
-        if cached is not None and (cached.positions is not None or term not in positions_for):
-            index.lists.move_to_end(key)
+        cached = index.cached(key, with_positions=term in positions_for)
+        if cached is not None:
             found[term] = cached
         elif held.get(term):
             missing.append(term)
@@ -252,8 +298,7 @@ async def term_lists(
                 continue
             # Each read is a transaction of its own: a segment written or merged since the
             # query above is read as it is now, with its first docid.
-            for term, segment, first, docs, df, positions in await read_rows(
-                session,
+            for term, segment, first, docs, df, positions in read(
                 f"SELECT p.term, p.segment, s.first_docid, p.docs, p.df, {columns} "
                 f"FROM {POSTINGS_TABLE} p JOIN {SEGMENTS_TABLE} s ON s.segment = p.segment "
                 f"WHERE p.term IN {_IDS}",

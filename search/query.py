@@ -9,12 +9,14 @@
 - ``a OR b``: either (binds tighter than the implicit AND: ``x a OR b`` is ``x AND (a OR b)``);
 - ``ti:``, ``abs:``, ``au:`` (also ``title:``, ``abstract:``, ``author:``) before a word or a
   phrase: only in that field;
-- ``cat:cs.CL`` (``cat:cs`` for a whole archive; ``-cat:`` leaves one out), ``from:2024-01-01``,
-  ``until:2024-12`` (a year, a month or a day; both ends included).
+- ``cat:cs.CL`` (``cat:cs`` or ``cat:cs.*`` for a whole archive; ``-cat:`` leaves one out),
+  ``from:2024-01-01``, ``until:2024-12`` (a year, a month or a day; both ends included).
 
 Anything else is words: an unclosed quote, a stray ``OR`` or ``-``, index syntax, punctuation.
 A word written with punctuation inside (``GPT-4``, ``self-attention``) is the phrase of its parts.
-Very long input is cut at ``MAX_QUERY_CHARS`` characters and ``MAX_TERMS`` terms.
+Very long input is cut at ``MAX_QUERY_CHARS`` characters and ``MAX_TERMS`` terms (a ``cat:``
+filter counts as a term). A category has the shape of arXiv's (``cs.AI``, ``hep-th``,
+``cond-mat.mes-hall``): anything else after ``cat:`` is words.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from search.text import words
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
 MAX_PHRASE_WORDS = 32
+MAX_CATEGORY_CHARS = 32
+# Categories a search may be given besides its query (the query's count against MAX_TERMS).
+MAX_CATEGORIES = 32
 
 
 class Field(enum.StrEnum):
@@ -50,7 +55,8 @@ FIELD_PREFIXES = {
 FILTER_PREFIXES = {"cat", "category", "from", "until"}
 
 _PREFIX = re.compile(r"([A-Za-z]+):(?=\S)")
-_CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[a-z][a-z-]*)?", re.IGNORECASE)
+# An archive (``cs``, ``hep-th``), then maybe a subject class (``.AI``, ``.mes-hall``) or ``.*``.
+_CATEGORY = re.compile(r"([a-z]+(?:-[a-z]+)?)(\.(?:[a-z]+(?:-[a-z]+)?|\*))?", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -125,9 +131,13 @@ def parse_date(text: str, *, end: bool = False) -> dt.date | None:
 
 
 def parse_category(text: str) -> str | None:
-    """A category (``cs.CL``) or archive (``cs``, ``hep-th``) as written, or None."""
+    """A category (``cs.CL``) or archive (``cs``, ``hep-th``; ``cs.*`` is ``cs``) as written,
+    or None."""
     text = text.strip()
-    return text if _CATEGORY.fullmatch(text) else None
+    match = _CATEGORY.fullmatch(text) if len(text) <= MAX_CATEGORY_CHARS else None
+    if match is None:
+        return None
+    return match.group(1) if match.group(2) == ".*" else text
 
 
 @dataclass(slots=True)
@@ -150,6 +160,13 @@ class _Builder:
     date_from: dt.date | None = None
     date_until: dt.date | None = None
     terms: int = 0
+
+    def add_category(self, category: str, *, negated: bool) -> None:
+        target = self.excluded_categories if negated else self.categories
+        if category in target or self.terms >= MAX_TERMS:
+            return
+        self.terms += 1
+        target.append(category)
 
     def add_term(self, term: Term, *, negated: bool, joined: bool) -> None:
         repeated = term in self.excluded if negated else not joined and [term] in self.clauses
@@ -265,8 +282,7 @@ def _positive(item: _Item) -> bool:
 
 def _apply_filter(built: _Builder, item: _Item) -> None:
     if item.name in ("cat", "category"):
-        target = built.excluded_categories if item.negated else built.categories
-        target.append(item.value)
+        built.add_category(parse_category(item.value) or item.value, negated=item.negated)
     elif item.name == "from":
         built.date_from = parse_date(item.value)
     else:

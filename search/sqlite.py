@@ -4,6 +4,10 @@ The query's plan (``search.plan``) is evaluated over the posting lists of its te
 (``search.loaded``, ``search.evaluate``); categories are the one filter read from the papers'
 tables (as the set of matching docids), dates are held by the index. A query without words
 but with filters is a plain query of the papers, newest first.
+
+Reading posting lists and scoring them is a search's heavy part: it runs in a worker thread
+(the kernel lets go of the GIL in its loops), so that the event loop goes on serving other
+requests meanwhile.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import anyio.to_thread
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.analysis import Analyzer
 from search.evaluate import evaluate
-from search.loaded import loaded_index, read_rows, term_lists
+from search.loaded import Reader, loaded_index, term_lists, thread_reader
 from search.plan import Alternative, Plan, alternatives, plan_query
 from search.query import Query
 from search.schema import DOCS_TABLE, POSTINGS_TABLE
@@ -66,12 +71,20 @@ def _sqlite_datetime(day: dt.date) -> str:
 
 
 def _category_papers(categories: Sequence[str], name: str, params: dict[str, object]) -> str:
-    tests = []
-    for i, category in enumerate(categories):
-        params[f"{name}{i}"] = category
-        params[f"{name}{i}_sub"] = category + ".%"
-        tests.append(f"pc.category = :{name}{i} COLLATE NOCASE OR pc.category LIKE :{name}{i}_sub")
-    return f"SELECT pc.paper_id FROM paper_categories pc WHERE {' OR '.join(tests)}"
+    """The papers in any of the categories or archives (case aside), as one ``IN`` over the
+    categories' codes that the category index serves: the codes named, and for an archive
+    the range of its subject classes (``>= 'cs.' AND < 'cs/'``). The statement is the same
+    whatever the number of categories, which come as two JSON parameters."""
+    folded = [c.lower() for c in categories]
+    params[f"{name}_codes"] = ids_parameter(folded)
+    params[f"{name}_archives"] = ids_parameter([c for c in folded if "." not in c])
+    return (
+        "SELECT pc.paper_id FROM paper_categories pc WHERE pc.category IN ("
+        "SELECT code FROM categories WHERE lower(code) IN "
+        f"(SELECT value FROM json_each(:{name}_codes))"
+        f" UNION SELECT code FROM categories, json_each(:{name}_archives) archive"
+        " WHERE lower(code) >= archive.value || '.' AND lower(code) < archive.value || '/')"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,35 +94,32 @@ class Found:
     exact: bool = True
 
 
-async def _category_docids(session: AsyncSession, categories: Sequence[str]) -> np.ndarray:
+def _category_docids(read: Reader, categories: Sequence[str]) -> np.ndarray:
     params: dict[str, object] = {}
     papers = _category_papers(categories, "c", params)
-    rows = await session.execute(
-        text(f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({papers})"), params
-    )
+    rows = read(f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({papers})", params)
     return np.fromiter((docid for (docid,) in rows), dtype=np.int64)
 
 
-async def _allowed(session: AsyncSession, alive: np.ndarray, filters: Filters) -> np.ndarray:
+def _allowed(read: Reader, alive: np.ndarray, filters: Filters) -> np.ndarray:
     if not (filters.categories or filters.excluded_categories):
         return alive
     allowed = alive.copy()
     if filters.categories:
-        chosen = await _category_docids(session, filters.categories)
+        chosen = _category_docids(read, filters.categories)
         mask = np.zeros(len(alive), dtype=np.uint8)
         mask[chosen[chosen < len(alive)]] = 1
         allowed &= mask
     if filters.excluded_categories:
-        left_out = await _category_docids(session, filters.excluded_categories)
+        left_out = _category_docids(read, filters.excluded_categories)
         allowed[left_out[left_out < len(alive)]] = 0
     return allowed
 
 
-async def _paper_ids(session: AsyncSession, docids: Sequence[int]) -> dict[int, str]:
+def _paper_ids(read: Reader, docids: Sequence[int]) -> dict[int, str]:
     if not docids:
         return {}
-    rows = await read_rows(
-        session,
+    rows = read(
         f"SELECT docid, paper_id FROM {DOCS_TABLE} WHERE docid IN (SELECT value FROM json_each(?))",
         (ids_parameter(docids),),
     )
@@ -143,32 +153,39 @@ async def run_search(
         if filters.is_empty():
             return Found(0, [])
         return await _filtered_only(session, query, filters, analyzer, limit=limit, offset=offset)
-    index = await loaded_index(session)
-    lists = await term_lists(session, index, plan.terms(), plan.phrase_terms())
-    collection = index.collection()
-    ranking = evaluate(
-        plan,
-        lists,
-        collection,
-        k=offset + limit,
-        allowed=await _allowed(session, collection.alive, filters),
-        day_from=day_number(filters.date_from) if filters.date_from else -(2**31),
-        day_until=day_number(filters.date_until) if filters.date_until else 2**31 - 1,
-        by_date=sort == "date",
-        memo=index.scores,
-    )
-    page = list(zip(ranking.docids, ranking.scores, strict=True))[offset:]
-    ids = await _paper_ids(session, [docid for docid, _ in page])
-    return Found(ranking.count, [(ids[d], score) for d, score in page if d in ids])
+    read = await thread_reader(session)
+    database = str(session.bind.url)
+
+    def ranked() -> Found:
+        index = loaded_index(read, database)
+        lists = term_lists(read, index, plan.terms(), plan.phrase_terms())
+        collection = index.collection()
+        ranking = evaluate(
+            plan,
+            lists,
+            collection,
+            k=offset + limit,
+            allowed=_allowed(read, collection.alive, filters),
+            day_from=day_number(filters.date_from) if filters.date_from else -(2**31),
+            day_until=day_number(filters.date_until) if filters.date_until else 2**31 - 1,
+            by_date=sort == "date",
+            memo=index.scores,
+        )
+        page = list(zip(ranking.docids, ranking.scores, strict=True))[offset:]
+        ids = _paper_ids(read, [docid for docid, _ in page])
+        return Found(ranking.count, [(ids[d], score) for d, score in page if d in ids])
+
+    return await anyio.to_thread.run_sync(ranked)
 
 
-async def matching_docids(session: AsyncSession, alternatives: Sequence[Alternative]) -> np.ndarray:
+def matching_docids(read: Reader, database: str, alternatives: Sequence[Alternative]) -> list[int]:
     """The docids of the papers matching any of these alternatives (exact words)."""
-    index = await loaded_index(session)
+    index = loaded_index(read, database)
     plan = Plan((tuple(alternatives),))
-    lists = await term_lists(session, index, plan.terms(), plan.phrase_terms())
-    ranking = evaluate(plan, lists, index.collection(), k=10**9)
-    return np.asarray(ranking.docids, dtype=np.int64)
+    lists = term_lists(read, index, plan.terms(), plan.phrase_terms())
+    collection = index.collection()
+    ranking = evaluate(plan, lists, collection, k=collection.count)  # every one of them
+    return ranking.docids
 
 
 async def _filtered_only(
@@ -183,12 +200,14 @@ async def _filtered_only(
     conditions, params = filters.clauses()
     if query.excluded:
         excluded = [a for t in query.excluded for a in alternatives(t, analyzer, partial=False)]
-        docids = await matching_docids(session, excluded)
+        read = await thread_reader(session)
+        database = str(session.bind.url)
+        docids = await anyio.to_thread.run_sync(matching_docids, read, database, excluded)
         conditions.append(
             f"p.id NOT IN (SELECT paper_id FROM {DOCS_TABLE} WHERE docid IN "
             "(SELECT value FROM json_each(:excluded)))"
         )
-        params["excluded"] = ids_parameter([int(d) for d in docids])
+        params["excluded"] = ids_parameter(docids)
     source = f"FROM papers p WHERE {' AND '.join(conditions)}"
     total = (await session.execute(text(f"SELECT count(*) {source}"), params)).scalar_one()
     rows = await session.execute(

@@ -7,8 +7,10 @@ each result has ``id``, ``title``, ``abstract``, ``authors``, ``categories``, ``
 version, ISO day), ``score`` (higher is better) and ``highlights``: ``{"title": [[start, end],
 ...], "abstract": [...]}``, offsets in characters (Unicode code points, as Python counts them;
 not UTF-16 units) into ``title`` and ``abstract``, end exclusive. ``q`` may hold anything: it is
-never an error. ``category`` may be repeated or comma-separated; ``from`` and ``until`` take
-``2024``, ``2024-03`` or ``2024-03-09``. A malformed parameter other than ``q`` is a 400.
+never an error. ``category`` may be repeated or comma-separated, up to ``MAX_CATEGORIES``
+categories (``cs.AI``) or archives (``cs``, ``cs.*``, ``hep-th``); ``from`` and ``until`` take
+``2024``, ``2024-03`` or ``2024-03-09``. A malformed parameter other than ``q`` is a 400; on
+the page, it is left out, but too many categories are a 400 there too.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from search import SearchHit, SearchPage, search_papers
 from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
-from search.query import parse_category, parse_date
+from search.query import MAX_CATEGORIES, parse_category, parse_date
 from web import openapi
 from web.templating import templates
 
@@ -35,6 +38,10 @@ API_LIMIT = 20
 
 class BadParameter(ValueError):
     pass
+
+
+class TooManyCategories(BadParameter):
+    """More categories than a search takes: an error even where bad parameters are left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +66,17 @@ class SearchRequest:
             return default
 
         raw_categories = [c.strip() for v in params.getlist("category") for c in v.split(",")]
+        raw_categories = list(dict.fromkeys(filter(None, raw_categories)))
+        if len(raw_categories) > MAX_CATEGORIES:
+            raise TooManyCategories(
+                f"category: at most {MAX_CATEGORIES} categories, {len(raw_categories)} given"
+            )
         categories = []
-        for raw in filter(None, raw_categories):
+        for raw in raw_categories:
             category = parse_category(raw)
             if category is None:
                 lenient("category", raw, None)
-            else:
+            elif category not in categories:
                 categories.append(category)
         dates = {}
         for name in ("from", "until"):
@@ -184,7 +196,10 @@ def _page_link(wanted: SearchRequest, offset: int) -> str:
 
 
 async def search_page(request: Request) -> Response:
-    wanted = SearchRequest.parse(request, default_limit=PAGE_SIZE, strict=False)
+    try:
+        wanted = SearchRequest.parse(request, default_limit=PAGE_SIZE, strict=False)
+    except BadParameter as exc:
+        raise HTTPException(400, str(exc)) from None
     asked = wanted.q.strip() or wanted.categories or wanted.date_from or wanted.date_until
     page = await wanted.run(request) if asked else None
     previous_offset = max(0, wanted.offset - wanted.limit)
@@ -228,7 +243,10 @@ openapi.EXTRA_PATHS["/api/search"] = {
                 {"type": "string"},
             ),
             openapi.query_parameter(
-                "category", "Categories or archives, separated by commas.", {"type": "string"}
+                "category",
+                "Categories (cs.AI) or archives (cs, cs.*), separated by commas; at most"
+                f" {MAX_CATEGORIES}.",
+                {"type": "string"},
             ),
             openapi.query_parameter(
                 "from", "First day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
@@ -258,7 +276,9 @@ openapi.EXTRA_PATHS["/api/search"] = {
                 " highlight spans in characters of the title and abstract",
                 "content": {"application/json": {"schema": {"type": "object"}}},
             },
-            "400": openapi.error_response("A malformed parameter other than q"),
+            "400": openapi.error_response(
+                "A malformed parameter other than q, or too many categories"
+            ),
         },
     }
 }

@@ -1,6 +1,10 @@
-"""The compiled kernel against plain Python: the best k, and lists merged across segments."""
+"""The compiled kernel against plain Python: the best k (in memory by the candidates), and lists
+merged across segments."""
 
 from __future__ import annotations
+
+import sys
+import tracemalloc
 
 import numpy as np
 from hypothesis import given, settings
@@ -46,3 +50,24 @@ def test_lists_of_neighbouring_segments_merge_without_the_papers_gone() -> None:
     assert (df, last, list(_kernel.decode(docs, df, 20)[0])) == (1, 20, [20])
     starts, ends = _kernel.position_offsets(positions, df)
     assert positions[starts[0] : ends[0]] == bytes([5])
+
+
+def test_top_takes_memory_by_the_candidates_not_by_k() -> None:
+    assert [_kernel.heap_size(k, 7) for k in (0, 1, 7, 8, 10**9, sys.maxsize)] == [1, 1, 7, 7, 7, 7]
+    assert _kernel.heap_size(10**9, 0) == 1
+    candidates = np.array([2, 3, 5, 8], dtype=np.int32)
+    scores = np.array([0.5, 2.0, 1.0, 3.0])
+    keep = np.ones(4, dtype=np.uint8)
+    allowed = np.ones(9, dtype=np.uint8)
+    days = np.zeros(9, dtype=np.int32)
+    tracemalloc.start()
+    try:
+        for k in (10**9, sys.maxsize):  # "all of them": 20 GB, or more than can be addressed
+            count, docids, best = _kernel.top(
+                candidates, scores, keep, allowed, days, -(2**31), 2**31 - 1, k, False
+            )
+            assert (count, list(docids), list(best)) == (4, [8, 3, 5, 2], [3.0, 2.0, 1.0, 0.5])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000

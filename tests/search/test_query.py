@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from search.documents import PaperText
 from search.plan import plan_query
-from search.query import MAX_TERMS, Clause, Field, Query, Term, parse_query
+from search.query import MAX_TERMS, Clause, Field, Query, Term, parse_category, parse_query
 from tests.search.memory_index import MemoryIndex
 
 
@@ -133,3 +133,49 @@ def test_operator_soup_never_fails(parts: list[str]) -> None:
     query = parse_query("".join(parts))
     assert isinstance(query, Query)
     _INDEX.search("".join(parts))
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("cs.AI", "cs.AI"),
+        ("hep-th", "hep-th"),
+        ("math", "math"),
+        ("cond-mat.mes-hall", "cond-mat.mes-hall"),
+        ("CS.ai", "CS.ai"),
+        ("cs.*", "cs"),
+        ("astro-ph.*", "astro-ph"),
+    ],
+)
+def test_a_category_has_the_shape_of_arxivs(text: str, category: str) -> None:
+    assert parse_category(text) == category
+    assert parse_query(f"cat:{text}").categories == (category,)
+
+
+@pytest.mark.parametrize(
+    "text", ["c++", "cs.AI.x", "a-b-c", "cs.", ".AI", "cs..AI", "1cs", "cs.A1", "*", "x" * 40]
+)
+def test_anything_else_is_no_category(text: str) -> None:
+    assert parse_category(text) is None
+    assert not parse_query(f"cat:{text}").categories
+
+
+def letters(number: int) -> str:
+    """A name of letters only, different for each number."""
+    name = ""
+    while True:
+        name += "abcdefghijklmnopqrstuvwxyz"[number % 26]
+        number //= 26
+        if not number:
+            return name
+
+
+def test_category_filters_count_as_terms() -> None:
+    text = " ".join(f"cat:x{letters(i)} -cat:y{letters(i)}" for i in range(300))
+    query = parse_query(f"{text} graph")
+    assert len(query.categories) + len(query.excluded_categories) == MAX_TERMS
+    assert query.categories[:2] == ("xa", "xb") and query.excluded_categories[0] == "ya"
+    assert not query.clauses  # the word came after the limit
+    query = parse_query("graph " + text)
+    assert len(query.clauses) + len(query.categories) + len(query.excluded_categories) == MAX_TERMS
+    assert parse_query("cat:cs cat:cs.* cat:cs").categories == ("cs",)  # once, counted once

@@ -13,6 +13,8 @@ from crawler.ingest import ingest
 from crawler.records import AuthorRecord, PaperRecord
 from models.db import create_engine, session_factory
 from models.settings import Settings
+from search.query import MAX_CATEGORIES, MAX_TERMS
+from tests.search.test_query import letters
 from web.app import create_app
 
 XSS = '<script>alert("x")</script> Adversarial zebrafish & <b>friends</b>'
@@ -74,6 +76,41 @@ def test_api_search_rejects_malformed_parameters(client: TestClient, params) -> 
     response = client.get("/api/search", params={"q": "graph", **params})
     assert response.status_code == 400
     assert response.json()["error"].split(":")[0] in params
+
+
+def categories(count: int) -> str:
+    return ",".join(f"cs.{letters(i).upper()}" for i in range(count))
+
+
+@pytest.mark.parametrize("count", [MAX_CATEGORIES + 1, 500])
+def test_too_many_categories_are_a_400_that_says_the_limit(client: TestClient, count) -> None:
+    response = client.get("/api/search", params={"q": "graph", "category": categories(count)})
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        f"category: at most {MAX_CATEGORIES} categories, {count} given"
+    )
+    repeated = [("q", ""), *(("category", c) for c in categories(count).split(","))]
+    page = client.get("/search", params=repeated)
+    assert page.status_code == 400
+    assert f"at most {MAX_CATEGORIES} categories" in page.text
+
+
+def test_as_many_categories_as_allowed_are_answered(client: TestClient) -> None:
+    wanted = categories(MAX_CATEGORIES - 1) + ",cs.LG"
+    data = client.get("/api/search", params={"q": "learning", "category": wanted}).json()
+    assert data["results"] and all("cs.LG" in r["categories"] for r in data["results"])
+    assert client.get("/search", params={"q": "learning", "category": wanted}).status_code == 200
+
+
+def test_category_filters_in_the_query_are_cut_like_words(client: TestClient) -> None:
+    q = " ".join(f"cat:x{letters(i)} -cat:y{letters(i)}" for i in range(400))
+    response = client.get("/api/search", params={"q": q})
+    assert response.status_code == 200
+    assert response.json()["total"] == 0
+    assert client.get("/search", params={"q": q}).status_code == 200
+    kept = " ".join(f"-cat:x{letters(i)}" for i in range(MAX_TERMS - 2))
+    data = client.get("/api/search", params={"q": f"{kept} learning cat:cs.LG"}).json()
+    assert data["results"] and all("cs.LG" in r["categories"] for r in data["results"])
 
 
 @pytest.mark.parametrize(
