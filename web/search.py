@@ -27,6 +27,7 @@ from search import SearchHit, SearchPage, search_papers
 from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
 from search.query import parse_category, parse_date
 from web import openapi
+from web.errors import HTTPError
 from web.templating import templates
 
 PAGE_SIZE = 20
@@ -153,7 +154,7 @@ async def api_search(request: Request) -> JSONResponse:
     try:
         wanted = SearchRequest.parse(request, default_limit=API_LIMIT, strict=True)
     except BadParameter as exc:
-        return JSONResponse({"error": str(exc), "status": 400}, status_code=400)
+        raise HTTPError(400, str(exc)) from None
     page = await wanted.run(request)
     return JSONResponse(
         {
@@ -216,7 +217,7 @@ routes = [
     Route("/api/search", api_search, name="api_search"),
 ]
 
-openapi.EXTRA_PATHS["/api/search"] = {
+_SEARCH = {
     "get": {
         "operationId": "search",
         "summary": "Ranked full-text search over titles, abstracts and authors",
@@ -239,17 +240,21 @@ openapi.EXTRA_PATHS["/api/search"] = {
             openapi.query_parameter(
                 "sort",
                 "Order of the results.",
-                {"type": "string", "enum": sorted(SORTS), "default": "relevance"},
+                openapi.optional({"type": "string", "enum": sorted(SORTS), "default": "relevance"}),
             ),
             openapi.query_parameter(
                 "limit",
                 "Results per page.",
-                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": API_LIMIT},
+                openapi.optional(
+                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": API_LIMIT}
+                ),
             ),
             openapi.query_parameter(
                 "offset",
                 "Results to skip.",
-                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+                openapi.optional(
+                    {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}
+                ),
             ),
         ],
         "responses": {
@@ -262,3 +267,4 @@ openapi.EXTRA_PATHS["/api/search"] = {
         },
     }
 }
+OPENAPI = openapi.Description({"/api/search": _SEARCH})
