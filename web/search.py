@@ -217,6 +217,15 @@ routes = [
     Route("/api/search", api_search, name="api_search"),
 ]
 
+_CATEGORY = r"[A-Za-z][A-Za-z-]*(?:\.[A-Za-z][A-Za-z-]*)?"
+_CATEGORIES = {
+    "type": "string",
+    "pattern": rf"^\s*(?:{_CATEGORY})?(?:\s*,\s*(?:{_CATEGORY})?)*\s*$",
+}
+_DAY = {
+    "type": "string",
+    "pattern": r"^\s*(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|1\d|2[0-8]))?)?)?\s*$",
+}
 _SEARCH = {
     "get": {
         "operationId": "search",
@@ -229,14 +238,10 @@ _SEARCH = {
                 {"type": "string"},
             ),
             openapi.query_parameter(
-                "category", "Categories or archives, separated by commas.", {"type": "string"}
+                "category", "Categories or archives, separated by commas.", _CATEGORIES
             ),
-            openapi.query_parameter(
-                "from", "First day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
-            ),
-            openapi.query_parameter(
-                "until", "Last day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
-            ),
+            openapi.query_parameter("from", "First day (YYYY, YYYY-MM or YYYY-MM-DD).", _DAY),
+            openapi.query_parameter("until", "Last day (YYYY, YYYY-MM or YYYY-MM-DD).", _DAY),
             openapi.query_parameter(
                 "sort",
                 "Order of the results.",
