@@ -41,7 +41,9 @@ def schemathesis(config: Path, *arguments: str, timeout: float) -> subprocess.Co
     binary = Path(sys.executable).with_name("schemathesis")
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"}
     command = [str(binary), "--config-file", str(config), "run", *arguments]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(  # in the config's folder, where it keeps its reports
+        command, capture_output=True, text=True, timeout=timeout, env=env, cwd=config.parent
+    )
 
 
 def test_the_site_answers_as_its_openapi_document_says(site: str, tmp_path: Path) -> None:
