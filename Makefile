@@ -12,9 +12,10 @@ run: install
 	$(BIN)/coolpapers sample load --if-empty
 	$(BIN)/coolpapers serve --host $(HOST) --port $(PORT)
 
+# The browser tests drive the Chromium found here, and fail (never skip) without one.
 test: install-dev browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	COOLPAPERS_CHROMIUM="$$(command -v chromium)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,16 +1,23 @@
-"""The JSON API: papers, the lists of a day, BibTeX, and its OpenAPI description."""
+"""The JSON API: papers, the lists of a day, BibTeX, and its OpenAPI description.
+
+``OPENAPI`` describes these operations; ``/api/openapi.json`` joins it with the descriptions
+the other route modules export (`DESCRIBED`).
+"""
 
 from __future__ import annotations
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper, get_papers
+from web import demo_pages, openapi, pages, summaries
+from web import search as search_web
 from web.bibtex import bibtex
+from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
-from web.openapi import openapi_document
 from web.pages import shared_ids
 from web.security import site_url
 from web.serialize import list_json, paper_json
@@ -18,12 +25,36 @@ from web.serialize import list_json, paper_json
 MAX_IDS = 500
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status}, status_code=status)
+class ArxivIdConvertor(Convertor[str]):
+    """A path segment that may be an arXiv id: new-style, or old-style with its archive
+    (``hep-th/9901001``), so that ``/api/papers/<id>/summary/...`` is never taken for an id."""
+
+    regex = r"(?:[A-Za-z][A-Za-z.\-]*/)?[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
 
 
-def _wants_html(request: Request) -> bool:
-    return request.query_params.get("html", "") in {"1", "true", "yes"}
+register_url_convertor("arxiv_id", ArxivIdConvertor())
+FLAGS = {"": False, "0": False, "1": True}
+
+
+def flag(request: Request, name: str) -> bool:
+    """A 0/1 query parameter (empty or absent: 0)."""
+    raw = request.query_params.get(name, "")
+    if raw not in FLAGS:
+        raise HTTPError(400, f"{name} must be 0 or 1, got {raw[:40]!r}")
+    return FLAGS[raw]
+
+
+def requested_ids(request: Request) -> list[str]:
+    """The arXiv ids among ``ids`` (what is not an id is left out); 400 without ``ids``."""
+    if "ids" not in request.query_params:
+        raise HTTPError(400, "ids: give one or more arXiv ids, separated by commas")
+    return shared_ids(request.query_params["ids"])
 
 
 async def paper(request: Request) -> JSONResponse:
@@ -31,25 +62,27 @@ async def paper(request: Request) -> JSONResponse:
     try:
         arxiv_id = parse_arxiv_id(raw)
     except InvalidArxivId:
-        return error(404, f"not an arXiv identifier: {raw[:80]}")
+        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+    html = flag(request, "html")
     async with request.app.state.sessions() as session:
         found = await get_paper(session, arxiv_id.id)
     if found is None or found.hidden:
-        return error(404, f"no paper {arxiv_id.id} in this archive")
-    return JSONResponse(paper_json(found, html=_wants_html(request)))
+        raise HTTPError(404, f"no paper {arxiv_id.id} in this archive")
+    return JSONResponse(paper_json(found, html=html))
 
 
 async def papers(request: Request) -> JSONResponse:
     """``/api/papers?ids=a,b``: the papers of this archive among ``ids``, in that order."""
-    ids = shared_ids(request.query_params.get("ids", ""))
-    if not ids:
-        return error(400, "ids: give one or more arXiv ids, separated by commas")
-    async with request.app.state.sessions() as session:
-        found = await get_papers(session, ids[:MAX_IDS])
+    ids = requested_ids(request)
+    html = flag(request, "html")
+    found = []
+    if ids:
+        async with request.app.state.sessions() as session:
+            found = await get_papers(session, ids[:MAX_IDS])
     present = {p.id for p in found}
     return JSONResponse(
         {
-            "papers": [paper_json(p, html=_wants_html(request)) for p in found],
+            "papers": [paper_json(p, html=html) for p in found],
             "missing": [i for i in ids if i not in present],
         }
     )
@@ -59,33 +92,212 @@ async def paper_list(request: Request) -> JSONResponse:
     try:
         wanted = ListRequest.parse(request.path_params["categories"], request.query_params)
     except BadListRequest as failure:
-        return error(failure.status, failure.message)
+        raise HTTPError(failure.status, failure.message) from None
     async with request.app.state.sessions() as session:
         result = await fetch_list(session, wanted)
     return JSONResponse(list_json(result))
 
 
 async def bibtex_export(request: Request) -> Response:
-    ids = shared_ids(request.query_params.get("ids", ""))
-    if not ids:
-        return error(400, "ids: give one or more arXiv ids, separated by commas")
-    async with request.app.state.sessions() as session:
-        found = await get_papers(session, ids[:MAX_IDS])
+    ids = requested_ids(request)
+    found = []
+    if ids:
+        async with request.app.state.sessions() as session:
+            found = await get_papers(session, ids[:MAX_IDS])
     if not found:
-        return error(404, "none of these papers is in this archive")
+        raise HTTPError(404, "none of these papers is in this archive")
     headers = {"content-disposition": 'inline; filename="coolpapers.bib"'}
     return Response(bibtex(found), media_type="application/x-bibtex; charset=utf-8",
                     headers=headers)  # fmt: skip
 
 
-async def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(openapi_document(site_url(request, request.app.state.settings)))
+async def openapi_json(request: Request) -> JSONResponse:
+    server = site_url(request, request.app.state.settings)
+    return JSONResponse(openapi.openapi_document(DESCRIBED, server))
 
 
 routes = [
-    Route("/api/openapi.json", openapi, name="openapi"),
+    Route("/api/openapi.json", openapi_json, name="openapi"),
     Route("/api/papers", papers, name="api_papers"),
-    Route("/api/papers/{arxiv_id:path}", paper, name="api_paper"),
+    Route("/api/papers/{arxiv_id:arxiv_id}", paper, name="api_paper"),
     Route("/api/list/{categories}", paper_list, name="api_list"),
     Route("/api/bibtex", bibtex_export, name="api_bibtex"),
 ]
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_DATE = {"type": ["string", "null"], "format": "date"}
+_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, openapi.Schema] = {
+    "Version": {
+        "type": "object",
+        "properties": {
+            "version": {"type": "integer"},
+            "submitted": _DATETIME,
+            "size": _NULLABLE_STRING,
+        },
+    },
+    "Paper": {
+        "type": "object",
+        "required": ["id", "version", "title", "authors", "categories", "abs_url", "pdf_url"],
+        "properties": {
+            "id": {"type": "string", "examples": ["2401.01234", "hep-th/9901001"]},
+            "version": {"type": "integer", "minimum": 1},
+            "title": {"type": "string", "description": "As arXiv gives it, TeX included."},
+            "abstract": {"type": "string"},
+            "authors": {"type": "array", "items": {"type": "string"}},
+            "primary_category": _NULLABLE_STRING,
+            "categories": {"type": "array", "items": {"type": "string"}},
+            "published": _DATETIME,
+            "updated": _DATETIME,
+            "comment": _NULLABLE_STRING,
+            "journal_ref": _NULLABLE_STRING,
+            "doi": _NULLABLE_STRING,
+            "abs_url": {"type": "string", "format": "uri"},
+            "pdf_url": {"type": "string", "format": "uri"},
+            "html_url": {"type": ["string", "null"], "format": "uri"},
+            "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
+            "title_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
+            "abstract_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
+            "authors_display": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "With html=1: the names with TeX accents as Unicode.",
+            },
+        },
+    },
+    "ListedPaper": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Paper"},
+            {
+                "type": "object",
+                "properties": {
+                    "announce_type": {
+                        "type": ["string", "null"],
+                        "enum": ["new", "cross", "replace", "replace-cross", None],
+                    },
+                    "matches": {
+                        "type": ["boolean", "null"],
+                        "description": "Whether the paper passes the keywords (null: none).",
+                    },
+                },
+            },
+        ]
+    },
+    "PaperList": {
+        "type": "object",
+        "required": ["categories", "expression", "date", "papers"],
+        "properties": {
+            "categories": {"type": "array", "items": {"type": "string"}},
+            "exclude": {"type": "array", "items": {"type": "string"}},
+            "expression": {"type": "string", "examples": ["cs.AI+cs.LG-cs.CY"]},
+            "date": _DATE,
+            "previous_date": _DATE,
+            "next_date": _DATE,
+            "from_announcements": {
+                "type": "boolean",
+                "description": "False when the day is the papers' publication date.",
+            },
+            "types": {"type": "string", "enum": ["new", "cross", "all"]},
+            "type_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "total": {"type": "integer"},
+            "matching": {"type": "integer"},
+            "papers": {"type": "array", "items": {"$ref": "#/components/schemas/ListedPaper"}},
+        },
+    },
+    "Papers": {
+        "type": "object",
+        "properties": {
+            "papers": {"type": "array", "items": {"$ref": "#/components/schemas/Paper"}},
+            "missing": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+ARXIV_ID = openapi.path_parameter(
+    "arxiv_id", "New-style (2401.01234) or old-style (hep-th/9901001) id."
+)
+_IDS = openapi.query_parameter(
+    "ids",
+    "arXiv ids separated by commas; what is not an arXiv id is left out.",
+    {"type": "string"},
+    required=True,
+)
+_HTML = openapi.query_parameter(
+    "html",
+    "1 adds title_html, abstract_html and authors_display.",
+    openapi.optional({"type": "string", "enum": ["0", "1"]}),
+)
+_NO_IDS = "No ids parameter, or html not 0 or 1"
+
+PATHS: dict[str, dict[str, object]] = {
+    "/api/papers/{arxiv_id}": {
+        "get": {
+            "operationId": "getPaper",
+            "summary": "One paper",
+            "parameters": [ARXIV_ID, _HTML],
+            "responses": {
+                "200": openapi.json_response("The paper", "Paper"),
+                "400": openapi.error_response("html is not 0 or 1"),
+                "404": openapi.error_response("Not an arXiv id, or not in this archive"),
+            },
+        }
+    },
+    "/api/papers": {
+        "get": {
+            "operationId": "getPapers",
+            "summary": "Several papers, in the order asked",
+            "parameters": [_IDS, _HTML],
+            "responses": {
+                "200": openapi.json_response("The papers found, and the ids missing", "Papers"),
+                "400": openapi.error_response(_NO_IDS),
+            },
+        }
+    },
+    "/api/list/{categories}": {
+        "get": {
+            "operationId": "getList",
+            "summary": "The papers of categories on one announcement day",
+            "parameters": [
+                openapi.path_parameter(
+                    "categories",
+                    "cs.AI, cs.AI,cs.CL (merged) or cs.AI+cs.LG-cs.CY "
+                    "(union, then minus the papers also in cs.CY).",
+                ),
+                *pages.LIST_QUERY,
+            ],
+            "responses": {
+                "200": openapi.json_response("The list", "PaperList"),
+                "400": openapi.error_response("A malformed parameter"),
+                "404": openapi.error_response("Not a category expression"),
+            },
+        }
+    },
+    "/api/bibtex": {
+        "get": {
+            "operationId": "getBibtex",
+            "summary": "BibTeX entries of papers",
+            "parameters": [_IDS],
+            "responses": {
+                "200": {
+                    "description": "BibTeX",
+                    "content": {"application/x-bibtex": {"schema": {"type": "string"}}},
+                },
+                "400": openapi.error_response("No ids parameter"),
+                "404": openapi.error_response("None of the papers is in this archive"),
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "operationId": "getOpenApi",
+            "summary": "This description",
+            "responses": {
+                "200": openapi.json_response("OpenAPI 3.1", {"type": "object"}),
+            },
+        }
+    },
+}
+
+OPENAPI = openapi.Description(PATHS, SCHEMAS)
+DESCRIBED = (OPENAPI, summaries.OPENAPI, search_web.OPENAPI, demo_pages.OPENAPI, pages.OPENAPI)

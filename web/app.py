@@ -21,7 +21,7 @@ import search
 from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import admin, api, demo_pages, pages, summaries
+from web import admin, api, demo_pages, errors, pages, summaries
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_KB * 1024),
             Middleware(PreferenceCookiesMiddleware),
         ],
-        exception_handlers=pages.exception_handlers,
+        exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
     app.state.settings = settings

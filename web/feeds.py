@@ -15,7 +15,6 @@ import inspect
 from collections.abc import Iterable, Sequence
 
 from lxml import etree
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,6 +22,7 @@ from starlette.routing import Route
 from crawler.ids import abs_url, pdf_url
 from models.queries import get_papers
 from models.schema import Paper
+from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
 from web.math import untex_accents
 from web.security import site_url
@@ -30,6 +30,7 @@ from web.security import site_url
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 SEARCH_FEED_SIZE = 100
+SORTS = ("date", "relevance")
 EPOCH = dt.datetime(1991, 8, 14, tzinfo=dt.UTC)  # arXiv's first day: a feed needs an <updated>
 
 
@@ -109,7 +110,7 @@ async def list_feed(request: Request, key: str) -> Response:
     try:
         wanted = ListRequest.parse(key, request.query_params)
     except BadListRequest as error:
-        raise HTTPException(error.status, error.message) from None
+        raise HTTPError(error.status, error.message) from None
     async with request.app.state.sessions() as session:
         result = await fetch_list(session, wanted)
     papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
@@ -165,7 +166,9 @@ async def _as_papers(session, found: Sequence[object]) -> list[Paper]:
 
 async def search_feed(request: Request) -> Response:
     query = request.query_params.get("query", request.query_params.get("q", ""))[:500]
-    sort = "relevance" if request.query_params.get("sort") == "relevance" else "date"
+    sort = request.query_params.get("sort") or "date"
+    if sort not in SORTS:
+        raise HTTPError(400, f"sort must be one of {', '.join(SORTS)}, got {sort[:40]!r}")
     async with request.app.state.sessions() as session:
         papers = await search_hits(session, query, SEARCH_FEED_SIZE, sort)
     base = _base_url(request)

@@ -7,6 +7,7 @@ The list page, its feed and the JSON list API read the same parameters:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -23,6 +24,8 @@ TYPE_CHOICES: dict[str, frozenset[AnnounceType] | None] = {
     "cross": frozenset({AnnounceType.NEW, AnnounceType.CROSS}),
     "new": frozenset({AnnounceType.NEW}),
 }
+CHOICES = {"mode": ("", "or", "and"), "only": ("", "0", "1")}  # empty: the default
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 LIST_PARAMETERS = ("date", "types", "include", "exclude", "mode", "only")
 
 
@@ -51,12 +54,17 @@ class ListRequest:
         day = None
         if date_text := params.get("date"):
             try:
+                if not DAY.fullmatch(date_text):
+                    raise ValueError(date_text)
                 day = dt.date.fromisoformat(date_text)
             except ValueError:
                 raise BadListRequest(400, "date must be YYYY-MM-DD") from None
         types = params.get("types") or "all"
         if types not in TYPE_CHOICES:
             raise BadListRequest(400, "types must be one of new, cross, all")
+        for name, allowed in CHOICES.items():
+            if params.get(name, "") not in allowed:
+                raise BadListRequest(400, f"{name} must be one of {', '.join(allowed[1:])}")
         return cls(expression, day, types, KeywordFilter.from_query(params))
 
     def query(self, **changes: object) -> str:

@@ -1,4 +1,5 @@
-"""The reading pages: home, the lists of a day, one paper, the starred papers, preferences."""
+"""The reading pages: home, the lists of a day, one paper, the starred papers, preferences,
+and the lists' Atom feeds (``OPENAPI`` describes the feeds and the list parameters)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ import importlib.util
 from itertools import groupby
 from urllib.parse import quote
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, is_arxiv_id, parse_arxiv_id
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
-from web import feeds
+from web import feeds, openapi
 from web.cache import PageCache
 from web.categories import archive_of
+from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, fetch_list
@@ -80,8 +81,8 @@ def list_request(key: str, request: Request) -> ListRequest:
     except BadListRequest as error:
         if error.status == 404:
             detail = f"'{key[:80]}' is neither an arXiv id nor a category"
-            raise HTTPException(404, detail) from None
-        raise HTTPException(error.status, error.message) from None
+            raise HTTPError(404, detail) from None
+        raise HTTPError(error.status, error.message) from None
 
 
 async def list_page(request: Request, key: str) -> Response:
@@ -112,7 +113,7 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
     async with request.app.state.sessions() as session:
         paper = await get_paper(session, arxiv_id)
         if paper is None or paper.hidden:
-            raise HTTPException(404, f"no paper {arxiv_id} in this archive")
+            raise HTTPError(404, f"no paper {arxiv_id} in this archive")
         related = await related_papers(session, paper)
         announced = await paper_announcements(session, paper.id)
     context = {"paper": paper, "asked_version": version, "related": related, "announced": announced}
@@ -161,22 +162,6 @@ async def prefs(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 500)
-    detail = getattr(exc, "detail", "internal error")
-    if request.url.path.startswith("/api/"):
-        from web.api import error
-
-        return error(status, detail)
-    return templates.TemplateResponse(
-        request, "error.html", {"status": status, "detail": detail}, status_code=status
-    )
-
-
-async def server_error(request: Request, exc: Exception) -> Response:
-    return HTMLResponse("<h1>500</h1><p>Internal error.</p>", status_code=500)
-
-
 routes = [
     Route("/", home, name="home"),
     Route("/starred", starred, name="starred"),
@@ -186,4 +171,80 @@ routes = [
     Route("/arxiv/{key:path}", arxiv, name="arxiv"),
 ]
 
-exception_handlers = {HTTPException: http_error, 500: server_error}
+LIST_QUERY = [
+    openapi.query_parameter(
+        "date",
+        "The day, YYYY-MM-DD (default: the latest).",
+        openapi.optional({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+    ),
+    openapi.query_parameter(
+        "types",
+        "new: new papers only; cross: with cross-lists; all: with replacements.",
+        openapi.optional({"type": "string", "enum": ["new", "cross", "all"], "default": "all"}),
+    ),
+    openapi.query_parameter("include", "Keywords, one per line.", {"type": "string"}),
+    openapi.query_parameter(
+        "exclude", "Keywords that remove a paper, one per line.", {"type": "string"}
+    ),
+    openapi.query_parameter(
+        "mode",
+        "Whether any or all include keywords must match.",
+        openapi.optional({"type": "string", "enum": ["or", "and"], "default": "or"}),
+    ),
+    openapi.query_parameter(
+        "only",
+        "1: only the papers that match the keywords.",
+        openapi.optional({"type": "string", "enum": ["0", "1"], "default": "0"}),
+    ),
+]
+_ATOM = {
+    "description": "An Atom feed",
+    "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+}
+
+OPENAPI = openapi.Description(
+    {
+        "/arxiv/{categories}/feed": {
+            "get": {
+                "operationId": "listFeed",
+                "summary": "The Atom feed of a list; with keywords, of its matching papers",
+                "tags": ["feeds"],
+                "parameters": [
+                    openapi.path_parameter(
+                        "categories", "A category expression, as in /api/list/{categories}."
+                    ),
+                    *LIST_QUERY,
+                ],
+                "responses": {
+                    "200": _ATOM,
+                    "400": openapi.error_response("A malformed parameter", page=True),
+                    "404": openapi.error_response("Not a category expression", page=True),
+                },
+            }
+        },
+        "/arxiv/search/feed": {
+            "get": {
+                "operationId": "searchFeed",
+                "summary": f"The Atom feed of a search: its first {feeds.SEARCH_FEED_SIZE} papers",
+                "tags": ["feeds"],
+                "parameters": [
+                    openapi.query_parameter(
+                        "query", "The search query, as in /api/search.", {"type": "string"}
+                    ),
+                    openapi.query_parameter("q", "The same as query.", {"type": "string"}),
+                    openapi.query_parameter(
+                        "sort",
+                        "date: newest first; relevance: best first.",
+                        openapi.optional(
+                            {"type": "string", "enum": ["date", "relevance"], "default": "date"}
+                        ),
+                    ),
+                ],
+                "responses": {
+                    "200": _ATOM,
+                    "400": openapi.error_response("A malformed sort", page=True),
+                },
+            }
+        },
+    }
+)

@@ -30,6 +30,7 @@ from search import SearchHit, SearchPage, search_papers
 from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
 from search.query import MAX_CATEGORIES, parse_category, parse_date
 from web import openapi
+from web.errors import HTTPError
 from web.templating import templates
 
 PAGE_SIZE = 20
@@ -165,7 +166,7 @@ async def api_search(request: Request) -> JSONResponse:
     try:
         wanted = SearchRequest.parse(request, default_limit=API_LIMIT, strict=True)
     except BadParameter as exc:
-        return JSONResponse({"error": str(exc), "status": 400}, status_code=400)
+        raise HTTPError(400, str(exc)) from None
     page = await wanted.run(request)
     return JSONResponse(
         {
@@ -231,7 +232,16 @@ routes = [
     Route("/api/search", api_search, name="api_search"),
 ]
 
-openapi.EXTRA_PATHS["/api/search"] = {
+_CATEGORY = r"[A-Za-z][A-Za-z-]*(?:\.[A-Za-z][A-Za-z-]*)?"
+_CATEGORIES = {
+    "type": "string",
+    "pattern": rf"^\s*(?:{_CATEGORY})?(?:\s*,\s*(?:{_CATEGORY})?)*\s*$",
+}
+_DAY = {
+    "type": "string",
+    "pattern": r"^\s*(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|1\d|2[0-8]))?)?)?\s*$",
+}
+_SEARCH = {
     "get": {
         "operationId": "search",
         "summary": "Ranked full-text search over titles, abstracts and authors",
@@ -246,28 +256,28 @@ openapi.EXTRA_PATHS["/api/search"] = {
                 "category",
                 "Categories (cs.AI) or archives (cs, cs.*), separated by commas; at most"
                 f" {MAX_CATEGORIES}.",
-                {"type": "string"},
+                _CATEGORIES,
             ),
-            openapi.query_parameter(
-                "from", "First day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
-            ),
-            openapi.query_parameter(
-                "until", "Last day (YYYY, YYYY-MM or YYYY-MM-DD).", {"type": "string"}
-            ),
+            openapi.query_parameter("from", "First day (YYYY, YYYY-MM or YYYY-MM-DD).", _DAY),
+            openapi.query_parameter("until", "Last day (YYYY, YYYY-MM or YYYY-MM-DD).", _DAY),
             openapi.query_parameter(
                 "sort",
                 "Order of the results.",
-                {"type": "string", "enum": sorted(SORTS), "default": "relevance"},
+                openapi.optional({"type": "string", "enum": sorted(SORTS), "default": "relevance"}),
             ),
             openapi.query_parameter(
                 "limit",
                 "Results per page.",
-                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": API_LIMIT},
+                openapi.optional(
+                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": API_LIMIT}
+                ),
             ),
             openapi.query_parameter(
                 "offset",
                 "Results to skip.",
-                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+                openapi.optional(
+                    {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}
+                ),
             ),
         ],
         "responses": {
@@ -282,3 +292,4 @@ openapi.EXTRA_PATHS["/api/search"] = {
         },
     }
 }
+OPENAPI = openapi.Description({"/api/search": _SEARCH})

@@ -40,7 +40,8 @@ from summaries import (
 )
 from summaries.markdown import MarkdownRenderer
 from web import openapi
-from web.admin import LockedOut, bearer_admin
+from web.admin import bearer_admin
+from web.errors import HTTPError
 from web.math import tex_to_mathml
 from web.security import client_address, same_site, site_url
 
@@ -64,17 +65,17 @@ def service(request: Request) -> SummaryService:
     return found
 
 
-def error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
-    return JSONResponse(
-        {"error": message, "status": status, **extra}, status_code=status, headers=headers
-    )
-
-
 def _paper_and_language(request: Request, summaries: SummaryService) -> tuple[str, str]:
     raw = request.path_params["arxiv_id"]
-    arxiv_id = parse_arxiv_id(raw).id  # raises InvalidArxivId
-    language = request.query_params.get("lang") or summaries.languages[0]
-    summaries.check_language(language)  # raises ValueError
+    try:
+        arxiv_id = parse_arxiv_id(raw).id
+    except InvalidArxivId:
+        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+    language = request.query_params.get("lang", summaries.languages[0])
+    try:
+        summaries.check_language(language)
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from None
     return arxiv_id, language
 
 
@@ -110,28 +111,16 @@ def lookup_json(lookup: Lookup) -> dict[str, Any]:
     return data
 
 
-def _bad_request(request: Request, summaries: SummaryService) -> Response | tuple[str, str]:
-    try:
-        return _paper_and_language(request, summaries)
-    except InvalidArxivId:
-        return error(404, f"not an arXiv identifier: {request.path_params['arxiv_id'][:80]}")
-    except ValueError as exc:
-        return error(400, str(exc))
-
-
 async def summary(request: Request) -> Response:
     summaries = service(request)
-    parsed = _bad_request(request, summaries)
-    if isinstance(parsed, Response):
-        return parsed
-    arxiv_id, language = parsed
+    arxiv_id, language = _paper_and_language(request, summaries)
     try:
         lookup = await summaries.lookup(arxiv_id, language)
     except PaperNotFound as exc:
-        return error(404, str(exc))
+        raise HTTPError(404, str(exc)) from None
     if lookup.summary is None:
         generation = lookup.generation
-        return error(
+        raise HTTPError(
             404,
             generation.error or f"no {language} summary of {arxiv_id} yet",
             summary_status=generation.state,
@@ -168,16 +157,13 @@ def _event_response(job: Job) -> Response:
 async def follow(request: Request) -> Response:
     """GET: the generation in progress or the cached summary; never a new generation."""
     summaries = service(request)
-    parsed = _bad_request(request, summaries)
-    if isinstance(parsed, Response):
-        return parsed
-    arxiv_id, language = parsed
+    arxiv_id, language = _paper_and_language(request, summaries)
     try:
         job = await summaries.join(arxiv_id, language)
     except PaperNotFound as exc:
-        return error(404, str(exc))
+        raise HTTPError(404, str(exc)) from None
     if job is None:
-        return error(
+        raise HTTPError(
             404,
             f"no {language} summary of {arxiv_id} is being made; start one with a POST",
             summary_status="none",
@@ -189,46 +175,36 @@ async def stream(request: Request) -> Response:
     """POST: start the generation (or join it, or replay the cached summary)."""
     settings = request.app.state.settings
     if not same_site(request, settings):
-        return error(403, "summaries are started from this site's pages only")
+        raise HTTPError(403, "summaries are started from this site's pages only")
     summaries = service(request)
-    parsed = _bad_request(request, summaries)
-    if isinstance(parsed, Response):
-        return parsed
-    arxiv_id, language = parsed
-    client = client_address(request, settings)
+    arxiv_id, language = _paper_and_language(request, summaries)
     try:
-        job = await summaries.start(arxiv_id, language, client=client)
+        job = await summaries.start(arxiv_id, language, client=client_address(request, settings))
     except PaperNotFound as exc:
-        return error(404, str(exc))
+        raise HTTPError(404, str(exc)) from None
     except RateLimited as exc:
-        return error(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
+        raise HTTPError(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
     except BudgetExhausted as exc:
-        return error(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
+        raise HTTPError(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
     return _event_response(job)
 
 
 async def regenerate(request: Request) -> Response:
-    try:
-        admin = bearer_admin(request)
-    except LockedOut as exc:
-        return error(429, exc.detail, exc.headers)
+    admin = bearer_admin(request)  # raises LockedOut (429) after too many wrong tokens
     if admin is None:
-        return error(403, "regeneration is disabled: no ADMIN_TOKEN is configured")
+        raise HTTPError(403, "regeneration is disabled: no ADMIN_TOKEN is configured")
     if not admin:
-        return error(
+        raise HTTPError(
             401, "an admin bearer token is required", {"WWW-Authenticate": 'Bearer realm="admin"'}
         )
     summaries = service(request)
-    parsed = _bad_request(request, summaries)
-    if isinstance(parsed, Response):
-        return parsed
-    arxiv_id, language = parsed
+    arxiv_id, language = _paper_and_language(request, summaries)
     try:
         job = await summaries.start(arxiv_id, language, force=True)
     except PaperNotFound as exc:
-        return error(404, str(exc))
+        raise HTTPError(404, str(exc)) from None
     except BudgetExhausted as exc:
-        return error(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))})
+        raise HTTPError(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
     return JSONResponse(
         {
             "paper": job.key.paper_id,
@@ -256,63 +232,99 @@ routes = [
     Route("/api/papers/{arxiv_id:path}/summary", summary, name="summary"),
 ]
 
-_ARXIV_ID = {
-    "name": "arxiv_id",
-    "in": "path",
-    "required": True,
-    "description": "New-style (2401.01234) or old-style (hep-th/9901001) id.",
-    "schema": {"type": "string"},
-}
-_LANG = openapi.query_parameter(
-    "lang", "Language of the summary.", {"type": "string", "enum": ["en", "zh"], "default": "en"}
+_ARXIV_ID = openapi.path_parameter(
+    "arxiv_id", "New-style (2401.01234) or old-style (hep-th/9901001) id."
 )
+_LANG = openapi.query_parameter(
+    "lang",
+    "Language of the summary (one of SUMMARY_LANGUAGES).",
+    {"type": "string", "enum": ["en", "zh"], "default": "en"},
+)
+_BAD = {
+    "400": "A language this site does not summarise in",
+    "404": "Not an arXiv id, or no such paper",
+}
+_RETRY_AFTER = {"Retry_After": "Seconds to wait"}
 
 
 def _summary_operation(
-    operation_id: str, summary: str, ok: dict[str, object], errors: dict[str, str]
+    method: str,
+    operation_id: str,
+    summary: str,
+    ok: dict[str, dict[str, object]],
+    errors: dict[str, str],
+    headers: dict[str, dict[str, str]] | None = None,
+    **more: object,
 ) -> dict[str, object]:
+    headers = headers or {}
+    responses = {status: openapi.error_response(text, **headers.get(status, {}))
+                 for status, text in {**_BAD, **errors}.items()}  # fmt: skip
     return {
-        "get": {
+        method: {
             "operationId": operation_id,
             "summary": summary,
             "parameters": [_ARXIV_ID, _LANG],
-            "responses": {
-                "200": ok,
-                **{status: openapi.error_response(text) for status, text in errors.items()},
-            },
+            "responses": {**ok, **responses},
+            **more,
         }
     }
 
 
-openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary"] = _summary_operation(
-    "getSummary",
-    "The cached FAQ summary of a paper",
-    {
-        "description": "Questions and answers, the version covered, model and status",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-    {"404": "No summary yet (with its status), or no such paper"},
-)
+_OBJECT = {"type": "object"}
 _EVENTS = {
     "description": "Server-sent events",
     "content": {"text/event-stream": {"schema": {"type": "string"}}},
 }
-openapi.EXTRA_PATHS["/api/papers/{arxiv_id}/summary/stream"] = {
-    **_summary_operation(
-        "followSummary",
-        "The summary as server-sent events: the generation in progress, or the cached one",
-        _EVENTS,
-        {"404": "Nothing to follow (no generation in progress, no summary), or no such paper"},
-    ),
-    "post": _summary_operation(
-        "streamSummary",
-        "The summary as server-sent events, starting its generation if need be (from this"
-        " site's pages only: Origin or Sec-Fetch-Site must be this site's)",
-        _EVENTS,
-        {
-            "403": "Not sent from this site",
-            "429": "Too many generations started by this client",
-            "503": "The day's budget of model calls is spent",
+
+OPENAPI = openapi.Description(
+    {
+        "/api/papers/{arxiv_id}/summary": _summary_operation(
+            "get",
+            "getSummary",
+            "The cached FAQ summary of a paper",
+            {
+                "200": openapi.json_response(
+                    "Questions and answers, version, model, status", _OBJECT
+                )
+            },
+            {"404": "No summary yet (with its summary_status), not an arXiv id, or no such paper"},
+        ),
+        "/api/papers/{arxiv_id}/summary/stream": {
+            **_summary_operation(
+                "get",
+                "followSummary",
+                "The summary as server-sent events: the generation in progress, or the cached one"
+                " (never starts a generation)",
+                {"200": _EVENTS},
+                {"404": "Nothing to follow (no generation, no summary), or no such paper"},
+            ),
+            **_summary_operation(
+                "post",
+                "streamSummary",
+                "The summary as server-sent events, starting its generation if need be (from this"
+                " site's pages only: Origin or Sec-Fetch-Site must be this site's)",
+                {"200": _EVENTS},
+                {
+                    "403": "Not sent from this site's pages",
+                    "429": "Too many generations started by this client",
+                    "503": "The day's budget of model calls is spent",
+                },
+                {"429": _RETRY_AFTER, "503": _RETRY_AFTER},
+            ),
         },
-    )["get"],
-}
+        "/api/papers/{arxiv_id}/summary/regenerate": _summary_operation(
+            "post",
+            "regenerateSummary",
+            "Generate a paper's summary again (admin)",
+            {"202": openapi.json_response("The generation started, and its stream", _OBJECT)},
+            {
+                "401": "No or a wrong admin bearer token",
+                "403": "Regeneration is disabled: no ADMIN_TOKEN is configured",
+                "503": "The day's budget of model calls is spent",
+            },
+            {"401": {"WWW_Authenticate": "Bearer"}, "503": _RETRY_AFTER},
+            security=[{"adminToken": []}],
+        ),
+    },
+    security_schemes={"adminToken": {"type": "http", "scheme": "bearer"}},
+)

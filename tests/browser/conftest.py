@@ -1,11 +1,13 @@
 """Browser tests: the site on uvicorn in a thread, over a filled database, driven by Chromium.
 
-They skip only when Debian's Chromium is missing (``make test`` installs it).
+The browser is the one ``make test`` found or installed (``COOLPAPERS_CHROMIUM``), else
+``chromium`` on the PATH; without one the browser tests fail, they never skip.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -19,7 +21,7 @@ from models.settings import Settings
 from tests.web.data import fill
 from web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_VARIABLE = "COOLPAPERS_CHROMIUM"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,13 +34,24 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 START_TIMEOUT = 20.0
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if CHROMIUM.exists():
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (make test installs it)")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
+def chromium() -> Path:
+    """The Chromium to drive: ``$COOLPAPERS_CHROMIUM`` when set, else ``chromium`` on the
+    PATH; a missing browser fails the test that needs it."""
+    configured = os.environ.get(CHROMIUM_VARIABLE)
+    found = configured if configured is not None else shutil.which("chromium")
+    if not found or not os.access(found, os.X_OK) or not Path(found).is_file():
+        pytest.fail(
+            f"no Chromium for the browser tests ({CHROMIUM_VARIABLE}={configured!r}, "
+            f"chromium on the PATH: {shutil.which('chromium')!r}); `make test` installs it",
+            pytrace=False,
+        )
+    return Path(found)
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(
+        executable_path=str(chromium()), args=CHROMIUM_ARGS, headless=True
+    )
 
 
 class ServerThread:
@@ -66,8 +79,7 @@ class ServerThread:
 
 @pytest.fixture(scope="package")
 def site_url(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
+    chromium()  # no site to start without a browser to drive it
     path = tmp_path_factory.mktemp("site") / "site.db"
     shutil.copy(migrated_template, path)
     settings = Settings(DATABASE_URL=f"sqlite+aiosqlite:///{path}")
@@ -81,11 +93,9 @@ def browser(site_url: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()
 
 
 class Console:

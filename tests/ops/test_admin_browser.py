@@ -11,15 +11,12 @@ import pytest
 from pydantic import SecretStr
 
 from cli.serve import site
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ServerThread, screenshot
+from tests.browser.conftest import ServerThread, launch_chromium, screenshot
 from tests.ops.arxiv import CalendarArxiv
 from tests.ops.test_schedule_process import FEED_PATH, WallClock
 from tests.ops.test_week_fakearxiv import CALENDAR, arxiv_settings
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
-]
+pytestmark = pytest.mark.browser
 
 TOKEN = "browser-admin-token-long-enough-to-guess-never"
 
@@ -32,9 +29,7 @@ def test_log_in_and_run_a_crawl_from_the_admin_page(settings, database_path: Pat
             update={"ADMIN_TOKEN": SecretStr(TOKEN)}
         )
         with ServerThread(site(configured)) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
+            browser = launch_chromium(playwright)
             try:
                 context = browser.new_context(base_url=url)
                 context.set_default_timeout(30_000)

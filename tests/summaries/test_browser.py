@@ -8,42 +8,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from crawler.ingest import ingest
 from models.db import create_engine, session_factory
 from models.settings import Settings
+from tests.browser.conftest import launch_chromium
 from tests.summaries.conftest import record, serve_site
 from tests.summaries.fake_llm import Pause, Status
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGE = "/arxiv/2403.00001"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()
 
 
 def open_site(browser, url: str, errors: list[str]):

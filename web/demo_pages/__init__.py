@@ -16,16 +16,25 @@ most `DEMO_WORKERS` at a time, so that a heavy demo never blocks the event loop.
 Modules: `catalogue` (the demos and their parameter specs), `params` (parameter kinds and
 query parsing), `demo` (what a page is made of), `tokenizer_demo` (the site's own demo),
 `figures` (each demo's plots), `compute` (the thread pool), `json_ready`, `forms`,
-`endpoints` (the routes) and `openapi`.
+`endpoints` (the routes) and `openapi` (``OPENAPI``, the endpoints' description).
 """
 
 from web.demo_pages.catalogue import DEMOS, INDEX_ORDER
 from web.demo_pages.demo import Demo
 from web.demo_pages.endpoints import routes
 from web.demo_pages.json_ready import jsonable
-from web.demo_pages.openapi import register_openapi
+from web.demo_pages.openapi import description
 from web.demo_pages.tokenizer_demo import TOKENIZE_MAX_BYTES, tokenize
 
-register_openapi()
+OPENAPI = description()
 
-__all__ = ["DEMOS", "INDEX_ORDER", "TOKENIZE_MAX_BYTES", "Demo", "jsonable", "routes", "tokenize"]
+__all__ = [
+    "DEMOS",
+    "INDEX_ORDER",
+    "OPENAPI",
+    "TOKENIZE_MAX_BYTES",
+    "Demo",
+    "jsonable",
+    "routes",
+    "tokenize",
+]

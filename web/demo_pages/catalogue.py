@@ -85,6 +85,7 @@ TOKENIZER = Demo(
         ),
     ),
     figures=tokenizer_figures,
+    rules=(f"text is at most {TOKENIZE_MAX_BYTES} bytes of UTF-8.",),
     api_path="/api/tokenize",
     keys=("text", "alpha", "seed", "bytes", "tokens", "bytes_per_token", "pieces", "samples"),
 )
@@ -146,6 +147,10 @@ DEMOS: dict[str, Demo] = {
             ),
         ),
         figures=segmentations_figures,
+        rules=(
+            f"text must be 1 to {seg.MAX_TEXT_BYTES} bytes of UTF-8 the vocabulary can segment.",
+            "engine=tokenizer runs only the perfect sampler, on probabilities summing to <= 1.",
+        ),
         keys=("rows", "count", "tv_distance", "log_z_dp", "log_z_brute", "best"),
     ),
     "tied-embeddings": _catalogued(
@@ -176,6 +181,7 @@ DEMOS: dict[str, Demo] = {
             Param("seed", SEED, "Seed"),
         ),
         figures=tied_embeddings_figures,
+        rules=("n·d·batch must be at most 2^31.",),
         keys=("loss", "loss_stderr", "log_n", "formula", "formula_refined", "moments", "sweep"),
     ),
     "attention-scale": _catalogued(
@@ -298,6 +304,7 @@ DEMOS: dict[str, Demo] = {
             ),
         ),
         figures=length_extrapolation_figures,
+        rules=(f"test_len runs from train_len to {le.MAX_STRETCH}× train_len.",),
         keys=(
             "theta",
             "theta_new",
@@ -384,6 +391,7 @@ DEMOS: dict[str, Demo] = {
             Param("seed", SEED, "Seed", advanced=True),
         ),
         figures=lossless_input_figures,
+        rules=("patch and downsample must divide image_size.",),
         keys=(
             "total_bits",
             "bits_per_token",

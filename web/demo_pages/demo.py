@@ -21,6 +21,7 @@ class Demo:
     figures: Callable[[dict], list[Figure]]
     api_path: str
     keys: tuple[str, ...]  # the documented keys of the JSON answer
+    rules: tuple[str, ...] = ()  # how parameters constrain each other, for the API's readers
 
     @property
     def path(self) -> str:

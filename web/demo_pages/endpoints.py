@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -13,6 +12,7 @@ from web.demo_pages.compute import compute
 from web.demo_pages.demo import Demo
 from web.demo_pages.forms import PAGE_ONLY, api_query, form_values
 from web.demo_pages.params import parse_query
+from web.errors import HTTPError
 from web.templating import templates
 
 CACHE_CONTROL = "public, max-age=3600"
@@ -22,12 +22,8 @@ def _demo(request: Request) -> Demo:
     slug = request.path_params.get("slug", "tokenizer")
     demo = DEMOS.get(slug)
     if demo is None:
-        raise HTTPException(404, f"no demo called {slug[:60]!r}")
+        raise HTTPError(404, f"no demo called {slug[:60]!r}")
     return demo
-
-
-def _error(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
 async def index(request: Request) -> Response:
@@ -69,23 +65,26 @@ async def plot_svg(request: Request) -> Response:
         values = parse_query(demo.params, request.query_params, allowed=PAGE_ONLY | {"figure"})
         _, figures = await compute(request, demo, values, with_figures=True)
     except DemoError as failure:
-        return _error(str(failure))
+        raise HTTPError(400, str(failure), page=False) from None
     wanted = request.query_params.get("figure") or figures[0].name
     figure = next((f for f in figures if f.name == wanted), None)
     if figure is None:
         names = ", ".join(f.name for f in figures)
-        return _error(f"figure must be one of {names}; got {wanted[:40]!r}")
+        raise HTTPError(400, f"figure must be one of {names}; got {wanted[:40]!r}", page=False)
     headers = {"cache-control": CACHE_CONTROL}
     return Response(str(figure.svg), media_type="image/svg+xml", headers=headers)
 
 
 async def api(request: Request) -> Response:
+    """A demo's numbers, at its one documented path (the tokenizer's is /api/tokenize)."""
     demo = _demo(request)
+    if "slug" in request.path_params and demo.api_path != f"/api/demos/{demo.slug}":
+        raise HTTPError(404, f"the {demo.slug} demo answers at {demo.api_path}")
     try:
         values = parse_query(demo.params, request.query_params)
         data, _ = await compute(request, demo, values)
     except DemoError as failure:
-        return _error(str(failure))
+        raise HTTPError(400, str(failure)) from None
     return JSONResponse(data, headers={"cache-control": CACHE_CONTROL})
 
 

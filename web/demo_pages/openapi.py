@@ -1,4 +1,8 @@
-"""The demo endpoints in the site's OpenAPI document: parameters and result schemas."""
+"""The demo endpoints in the site's OpenAPI document: parameters and result schemas.
+
+Every parameter may be empty (the function's default applies), every float of a result may be
+null (JSON has no NaN or infinity), and the rules that tie parameters together, which a schema
+cannot state, are in each operation's description and its 400 answer."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from web import openapi
 from web.demo_pages.catalogue import DEMOS
 from web.demo_pages.demo import Demo
 
-_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean"}
+_JSON_TYPES = {int: "integer", float: ["number", "null"], str: "string", bool: "boolean"}
 
 
 def _schema_of(annotation: object) -> dict[str, object]:
@@ -20,7 +24,8 @@ def _schema_of(annotation: object) -> dict[str, object]:
         options = [a for a in typing.get_args(annotation) if a is not NoneType]
         schema = _schema_of(options[0]) if len(options) == 1 else {}
         if NoneType in typing.get_args(annotation) and "type" in schema:
-            schema = {**schema, "type": [schema["type"], "null"]}
+            kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            schema = {**schema, "type": list(dict.fromkeys([*kinds, "null"]))}
         return schema
     if origin in (list, tuple):
         args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
@@ -54,6 +59,8 @@ def _operation(demo: Demo) -> dict[str, object]:
         schema = dict(param.kind.schema())
         if defaults.get(param.name) is not None:
             schema["default"] = defaults[param.name]
+        if getattr(param.kind, "empty_is_default", True):
+            schema = openapi.optional(schema)
         parameters.append(
             {
                 "name": param.name,
@@ -62,13 +69,13 @@ def _operation(demo: Demo) -> dict[str, object]:
                 "schema": schema,
             }
         )
-    error = {"$ref": "#/components/schemas/Error"}
+    rules = "".join(f" {rule}" for rule in demo.rules)
     return {
         "get": {
             "operationId": "demo" + _schema_name(demo).removeprefix("Demo"),
             "summary": demo.title,
             "description": f"{demo.summary} The numbers behind {demo.path}; non-finite "
-            "numbers are null. An empty parameter takes its default.",
+            f"numbers are null. An empty parameter takes its default.{rules}",
             "tags": ["demos"],
             "parameters": parameters,
             "responses": {
@@ -80,17 +87,20 @@ def _operation(demo: Demo) -> dict[str, object]:
                         }
                     },
                 },
-                "400": {
-                    "description": "An unknown, repeated, malformed or out-of-range parameter",
-                    "content": {"application/json": {"schema": error}},
-                },
+                "400": openapi.error_response(
+                    "An unknown, repeated, malformed or out-of-range parameter, or parameters"
+                    " that break the demo's rules" + (f":{rules}" if rules else "")
+                ),
             },
         }
     }
 
 
-def register_openapi() -> None:
+def description() -> openapi.Description:
+    """The demos' operations and their result schemas."""
+    paths, schemas = {}, {}
     for demo in DEMOS.values():
         result = typing.get_type_hints(demo.function)["return"]
-        openapi.EXTRA_SCHEMAS[_schema_name(demo)] = _schema_of(result)
-        openapi.EXTRA_PATHS[demo.api_path] = _operation(demo)
+        schemas[_schema_name(demo)] = _schema_of(result)
+        paths[demo.api_path] = _operation(demo)
+    return openapi.Description(paths, schemas)

@@ -35,7 +35,10 @@ class Integer:
         return OMITTED if not raw.strip() else params.integer(name, raw, self.lo, self.hi)
 
     def schema(self) -> dict[str, object]:
-        return {"type": "integer", "minimum": self.lo, "maximum": self.hi}
+        schema: dict[str, object] = {"type": "integer", "minimum": self.lo, "maximum": self.hi}
+        if self.step > 1:
+            schema["multipleOf"] = self.step
+        return schema
 
 
 @dataclass(frozen=True)
