@@ -12,6 +12,7 @@ from cli.backup import backup
 from cli.crawl import crawl
 from cli.db import db
 from cli.export import export
+from cli.fulltext import fulltext
 from cli.imports import import_command
 from cli.index import index
 from cli.jobs import jobs
@@ -54,6 +55,7 @@ cli.add_command(crawl)
 cli.add_command(summarize)
 cli.add_command(tokenizer)
 cli.add_command(index)
+cli.add_command(fulltext)
 
 
 def main(argv: list[str] | None = None) -> None:

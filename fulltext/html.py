@@ -294,6 +294,17 @@ def _links(article: lxml.etree._Element) -> list[str]:
     return list(links)
 
 
+def _front_links(article: lxml.etree._Element) -> list[str]:
+    """The links before the first section: the title block, the abstract, a teaser figure."""
+    first = article.xpath(".//section[contains(@class, 'ltx_section')]")
+    links = _links(article)
+    if not first:
+        return []
+    after = set(first[0].xpath("following::a/@href | descendant::a/@href"))
+    before = {h.strip() for h in first[0].xpath("preceding::a/@href")}
+    return [link for link in links if link in before and link not in after]
+
+
 def _count(article: lxml.etree._Element, kind: str) -> int:
     """Figures or tables, not counting the panels nested in one."""
     path = f".//figure[contains(concat(' ', @class, ' '), ' {kind} ')]"
@@ -319,4 +330,5 @@ def extract_html(content: bytes) -> FullText:
         abstract="\n\n".join(t for t in (inline_text(p) for p in abstract) if t),
         figures=_count(article, "ltx_figure"),
         tables=_count(article, "ltx_table"),
+        front_links=tuple(_front_links(article)),
     )
