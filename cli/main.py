@@ -55,6 +55,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.tokenizer:tokenizer",
         "BytePiece tokenizer models: train one, tokenize with one.",
     ),
+    "fulltext": (
+        "cli.fulltext:fulltext",
+        "Full texts of papers: arXiv's HTML rendering, else the PDF.",
+    ),
     "index": (
         "cli.index:index",
         "The full-text search index (kept up to date by every import and crawl).",

@@ -20,6 +20,7 @@ log = logging.getLogger("coolpapers.schedule")
 
 SUMMARIES_JOB = "summaries"
 INDEX_JOB = "index-check"
+FULLTEXT_JOB = "fulltext"
 
 
 def summaries_job(settings: Settings) -> Job:
@@ -69,6 +70,36 @@ def summaries_job(settings: Settings) -> Job:
     )
 
 
+def fulltext_job(settings: Settings) -> Job:
+    """With FULLTEXT=daily: the full texts of the latest day's papers of CATEGORIES, one
+    request at a time after the feed crawl (failed ones are tried again the next day)."""
+
+    async def fetch(context: JobContext) -> JobResult:
+        from fulltext.fetch import FetchConfig, fulltext_client
+        from fulltext.service import fetch_day
+
+        async with fulltext_client(settings) as client:
+            result = await fetch_day(
+                context.sessions, client, FetchConfig.from_settings(settings), settings.CATEGORIES
+            )
+        if result.day is None:
+            return JobResult.skipped("no announced papers yet")
+        if not result.fetched:
+            return JobResult.skipped(f"every paper of {result.day} has its full text")
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts().items()))
+        detail = f"full texts of {result.day}: {counts} ({result.already} stored before)"
+        if not result.counts().get("ok"):
+            return JobResult.failed(detail)
+        return JobResult.succeeded(detail)
+
+    return Job(
+        FULLTEXT_JOB,
+        fetch,
+        after=(RSS_JOB,),
+        description="fetch the full texts of the day's papers (FULLTEXT=daily)",
+    )
+
+
 def index_check_job(settings: Settings) -> Job:
     async def check(context: JobContext) -> JobResult:
         from search.indexing import check_index, rebuild_index
@@ -102,6 +133,8 @@ def all_jobs(settings: Settings) -> list[Job]:
     jobs = crawler_jobs(settings)
     if any(job.name == RSS_JOB for job in jobs):
         jobs.append(summaries_job(settings))
+        if settings.FULLTEXT == "daily":
+            jobs.append(fulltext_job(settings))
     if settings.SCHEDULE_INDEX_CHECK != "off":
         jobs.append(index_check_job(settings))
     return jobs

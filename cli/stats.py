@@ -8,6 +8,7 @@ import click
 
 from cli.context import database, load_settings, print_json, print_table, run
 from crawler.reconcile import RecordedGap, recorded_gaps
+from fulltext.report import FullTextCounts, fulltext_counts
 from models.ops import JobRun
 from models.reports import (
     DayCount,
@@ -32,6 +33,7 @@ class Report:
     crawl_runs: list[CrawlRun]
     job_runs: list[JobRun]
     gaps: list[RecordedGap]
+    fulltext: FullTextCounts | None = None
 
 
 def crawl_json(run: CrawlRun) -> dict:
@@ -99,6 +101,7 @@ def report_json(report: Report) -> dict:
         "crawl_runs": [crawl_json(r) for r in report.crawl_runs],
         "job_runs": [job_json(r) for r in report.job_runs],
         "gaps": [gap_json(g) for g in report.gaps],
+        "fulltext": report.fulltext.to_json() if report.fulltext is not None else None,
     }
 
 
@@ -128,6 +131,7 @@ def stats(as_json: bool, days: int, runs: int) -> None:
                 crawl_runs=await recent_crawl_runs(session, runs),
                 job_runs=await recent_job_runs(session, runs),
                 gaps=await recorded_gaps(session),
+                fulltext=await fulltext_counts(session, runs),
             )
 
     report = run(go)
@@ -154,6 +158,12 @@ def print_tables(report: Report) -> None:
     if report.index is not None:
         size = f", {report.index.bytes / 2**20:.1f} MiB" if report.index.bytes is not None else ""
         rows.append(("search index", f"{report.index.documents} papers{size}"))
+    if report.fulltext is not None and report.fulltext.total:
+        counts = report.fulltext
+        rows.append(
+            ("full texts", ", ".join(f"{n} {s}" for s, n in sorted(counts.by_status.items())))
+        )
+        rows.append(("full texts stored", f"{counts.bytes_stored / 2**20:.1f} MiB"))
     last = archive.last_crawl
     if last:
         rows.append(
@@ -209,3 +219,10 @@ def print_tables(report: Report) -> None:
         )  # fmt: skip
     else:
         click.echo("coverage gaps: none recorded")
+    if report.fulltext is not None and report.fulltext.failures:
+        print_table(
+            "latest full-text failures",
+            ["paper", "status", "reason"],
+            [(f"{f.paper_id}v{f.version}", f.status, f.reason or "")
+             for f in report.fulltext.failures],
+        )  # fmt: skip

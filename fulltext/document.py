@@ -71,6 +71,9 @@ class FullText:
     abstract: str = ""
     figures: int = 0
     tables: int = 0
+    # The links of the front matter (title block, abstract, what precedes the first section):
+    # where a paper names its own code.
+    front_links: tuple[str, ...] = ()
 
     @property
     def chars(self) -> int:
@@ -94,6 +97,7 @@ class FullText:
             abstract=data.get("abstract", ""),
             figures=data.get("figures", 0),
             tables=data.get("tables", 0),
+            front_links=tuple(data.get("front_links", ())),
         )
 
 

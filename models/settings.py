@@ -7,7 +7,7 @@ import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -45,6 +45,22 @@ class Settings(BaseSettings):
     )
     ARXIV_OAI_BASE: str = Field(
         "https://oaipmh.arxiv.org/oai", description="URL of arXiv's OAI-PMH endpoint."
+    )
+    ARXIV_HTML_BASE: str = Field(
+        "https://arxiv.org/html",
+        description="Base URL of arXiv's HTML renderings of papers (requested as <base>/<id>v<n>).",
+    )
+    ARXIV_PDF_BASE: str = Field(
+        "https://arxiv.org/pdf", description="Base URL of arXiv's PDFs (<base>/<id>v<n>)."
+    )
+    FULLTEXT: Literal["off", "on-demand", "daily"] = Field(
+        "on-demand",
+        description="When the full text of papers is fetched: off; on-demand (when a summary"
+        " needs it, or by 'coolpapers fulltext fetch'); daily (also after each feed crawl, for"
+        " the day's papers of CATEGORIES).",
+    )
+    FULLTEXT_MAX_MB: float = Field(
+        50, gt=0, description="Largest HTML page or PDF fetched for a full text, in MiB."
     )
     MIN_REQUEST_INTERVAL: float = Field(
         3.0, ge=0, description="Seconds between two requests to one arXiv host."
@@ -214,7 +230,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("ARXIV_RSS_BASE", "ARXIV_API_BASE", "ARXIV_OAI_BASE")
+    @field_validator(
+        "ARXIV_RSS_BASE", "ARXIV_API_BASE", "ARXIV_OAI_BASE", "ARXIV_HTML_BASE", "ARXIV_PDF_BASE"
+    )
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

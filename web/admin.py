@@ -41,6 +41,7 @@ from crawler.schedule.calendar import EASTERN
 from crawler.schedule.logline import kv
 from crawler.schedule.overview import schedule_view
 from crawler.schedule.setup import calendar_of, crawler_jobs, scheduler_options
+from fulltext.report import fulltext_counts
 from models.reports import recent_crawl_runs, recent_job_runs, summary_counts, table_names
 from models.schema import Announcement
 from models.settings import Settings
@@ -349,6 +350,7 @@ async def dashboard(request: Request) -> Response:
         gaps = await recorded_gaps(session, 50)
         queue = await summary_queue(request, session)
         has_search = "search_docs" in await table_names(session)
+        fulltexts = await fulltext_counts(session)
     tonight = calendar.evening_of(now)
     context = {
         "admin": admin,
@@ -359,6 +361,7 @@ async def dashboard(request: Request) -> Response:
         "gaps": gaps,
         "queue": queue,
         "has_search": has_search,
+        "fulltexts": fulltexts,
         "next_announcement": calendar.next(now),
         "quiet_tonight": calendar.quiet_reason(tonight),
         "tonight": tonight,

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper, get_papers
-from web import demo_pages, openapi, pages, summaries
+from web import demo_pages, fulltext, openapi, pages, summaries
 from web import search as search_web
 from web.bibtex import bibtex
 from web.errors import HTTPError
@@ -300,4 +300,11 @@ PATHS: dict[str, dict[str, object]] = {
 }
 
 OPENAPI = openapi.Description(PATHS, SCHEMAS)
-DESCRIBED = (OPENAPI, summaries.OPENAPI, search_web.OPENAPI, demo_pages.OPENAPI, pages.OPENAPI)
+DESCRIBED = (
+    OPENAPI,
+    summaries.OPENAPI,
+    fulltext.OPENAPI,
+    search_web.OPENAPI,
+    demo_pages.OPENAPI,
+    pages.OPENAPI,
+)

@@ -28,6 +28,9 @@ Routes (``FakeArxiv``):
   page). No match gives ``noRecordsMatch``; an unknown or expired token (``expire_tokens()``)
   ``badResumptionToken``.
 
+- ``/html/<id>v<n>`` and ``/pdf/<id>v<n>``: ``html_pages[id]`` / ``pdfs[id]`` (default: the
+  recorded pages and PDFs of tests/fixtures/fulltext, by ``<id>v<n>``); others get 404.
+
 Faults (``inject(fault, path=..., params={...}, skip=n, times=k)``: after ``skip``
 matching requests, answer the next ``times`` ones (None: all) with the fault):
 ``Status(code, retry_after)``, ``Stall(seconds)`` (None: until the server stops; a
@@ -52,6 +55,7 @@ from tests.fakearxiv.arxiv import (
     empty_feed,
     feed_with_day,
     fixture,
+    fulltext_fixtures,
     oai_records,
 )
 from tests.fakearxiv.server import (
@@ -90,5 +94,6 @@ __all__ = [
     "empty_feed",
     "feed_with_day",
     "fixture",
+    "fulltext_fixtures",
     "oai_records",
 ]

@@ -15,6 +15,19 @@ from crawler.ids import is_arxiv_id, parse_arxiv_id
 from tests.fakearxiv.server import FakeServer, Reply, Request
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "arxiv"
+FULLTEXT_FIXTURES = FIXTURES.parent / "fulltext"
+_FULLTEXT_NAME = re.compile(r"^arxiv_(?:html_)?(\d{4}\.\d{4,5}v\d+)")
+
+
+def fulltext_fixtures(kind: str) -> dict[str, bytes]:
+    """The recorded HTML pages (``kind="html"``) or PDFs (``"pdf"``) by ``<id>v<n>``."""
+    found = {}
+    for path in sorted((FULLTEXT_FIXTURES / kind).glob(f"*.{kind}")):
+        match = _FULLTEXT_NAME.match(path.name)
+        if match:
+            found[match.group(1)] = path.read_bytes()
+    return found
+
 
 LAYA_QUERY = "cs.LG+cs.AI+cs.CL+stat.ML"
 AIOARXIV_QUERY = (
@@ -198,6 +211,9 @@ class FakeArxiv(FakeServer):
         self.oai_prefixes = ("arXivRaw",)
         self._oai_lists: dict[str, dict[str, str]] = {}
         self._token_generation = 0
+        # Full texts: /html/<id>v<n> and /pdf/<id>v<n>, by "<id>v<n>"; others get 404.
+        self.html_pages: dict[str, bytes] = fulltext_fixtures("html")
+        self.pdfs: dict[str, bytes] = fulltext_fixtures("pdf")
 
     def route(self, request: Request) -> Reply:
         if request.path.startswith("/rss/"):
@@ -208,7 +224,20 @@ class FakeArxiv(FakeServer):
             return self.api(request)
         if request.path == "/oai":
             return self.oai(request)
+        if request.path.startswith("/html/"):
+            return self.fulltext(request, self.html_pages, "text/html; charset=utf-8")
+        if request.path.startswith("/pdf/"):
+            return self.fulltext(request, self.pdfs, "application/pdf")
         return Reply(404, b"not found", content_type="text/plain")
+
+    # -- full texts --------------------------------------------------------------------
+
+    def fulltext(self, request: Request, files: dict[str, bytes], content_type: str) -> Reply:
+        name = unquote(request.path.split("/", 2)[2]).strip("/")
+        body = files.get(name)
+        if body is None:
+            return Reply(404, b"No such paper version.", content_type="text/plain")
+        return Reply(200, body, content_type=content_type)
 
     # -- feeds -----------------------------------------------------------------------
 

@@ -1,0 +1,218 @@
+"""Full texts for the rest of coolpapers: fetch and store one version, make sure one is there
+before it is read (:func:`ensure`, for the summaries), fetch a day's papers (the daily job).
+
+Each fetch ends with a row (``fulltext.store``), whatever the outcome; ``ok`` and ``too_large``
+rows are final, ``failed`` and ``none`` rows are tried again by later runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crawler.fetch.client import ArxivClient
+from fulltext import store
+from fulltext.code import find_code_links
+from fulltext.document import FullText, FullTextStatus, StoredFullText
+from fulltext.fetch import FetchConfig, Outcome, fetch_fulltext
+from models.fulltext import PaperFullText
+from models.schema import Announcement, Paper
+
+log = logging.getLogger("coolpapers.fulltext")
+
+FINAL = {FullTextStatus.OK, FullTextStatus.TOO_LARGE}
+MODES = ("off", "on-demand", "daily")
+
+
+class UnknownPaper(LookupError):
+    """The paper is not in this archive."""
+
+
+async def _paper(session: AsyncSession, paper_id: str) -> Paper:
+    paper = await session.get(Paper, paper_id)
+    if paper is None:
+        raise UnknownPaper(f"no paper {paper_id} in this archive")
+    return paper
+
+
+async def record(
+    sessions: async_sessionmaker[AsyncSession],
+    paper_id: str,
+    version: int,
+    outcome: Outcome,
+) -> StoredFullText:
+    """Store ``outcome`` with the code links of the paper (its abstract, comments, text)."""
+    async with sessions() as session:
+        paper = await _paper(session, paper_id)
+        links = find_code_links(paper.abstract, paper.comment, outcome.document)
+        row = await store.save(
+            session,
+            paper_id,
+            version,
+            outcome.status,
+            source=outcome.source,
+            reason=outcome.reason,
+            document=outcome.document,
+            code_links=links,
+            bytes_fetched=outcome.bytes_fetched,
+        )
+        await session.commit()
+        result = store.stored(row, with_document=False)
+    return StoredFullText(
+        result.paper_id, result.version, result.status, result.source, result.reason,
+        outcome.document, result.code_links,
+    )  # fmt: skip
+
+
+async def store_document(
+    sessions: async_sessionmaker[AsyncSession],
+    paper_id: str,
+    version: int,
+    document: FullText,
+    size: int,
+) -> StoredFullText:
+    """Store a document read from a recorded page or PDF."""
+    outcome = Outcome(FullTextStatus.OK, document.source, None, document, size)
+    return await record(sessions, paper_id, version, outcome)
+
+
+async def current_version(sessions: async_sessionmaker[AsyncSession], paper_id: str) -> int:
+    async with sessions() as session:
+        return (await _paper(session, paper_id)).version or 1
+
+
+async def fetch_and_store(
+    sessions: async_sessionmaker[AsyncSession],
+    client: ArxivClient,
+    config: FetchConfig,
+    paper_id: str,
+    version: int | None = None,
+) -> StoredFullText:
+    """Fetch the full text of ``paper_id`` (its current version unless ``version``) and store
+    how it ended; raises :class:`UnknownPaper` for a paper not in the archive."""
+    if version is None:
+        version = await current_version(sessions, paper_id)
+    else:
+        await current_version(sessions, paper_id)  # the paper must exist
+    outcome = await fetch_fulltext(client, config, paper_id, version)
+    log.info(
+        "full text of %sv%d: %s%s", paper_id, version, outcome.status,
+        f" ({outcome.reason})" if outcome.reason else "",
+    )  # fmt: skip
+    return await record(sessions, paper_id, version, outcome)
+
+
+_IN_FLIGHT: dict[tuple[str, int], asyncio.Task[StoredFullText]] = {}
+
+
+async def ensure(
+    sessions: async_sessionmaker[AsyncSession],
+    client: ArxivClient,
+    config: FetchConfig,
+    paper_id: str,
+    version: int | None = None,
+    *,
+    mode: str = "on-demand",
+) -> StoredFullText | None:
+    """The stored full text of a paper version, fetched first when there is none yet (or only
+    a failure) unless ``mode`` is ``off``. Concurrent calls for one version share one fetch.
+    None when it was never fetched and ``mode`` is ``off``."""
+    if version is None:
+        version = await current_version(sessions, paper_id)
+    async with sessions() as session:
+        found = await store.load(session, paper_id, version)
+    if found is not None and (found.status in FINAL or mode == "off"):
+        return found
+    if mode == "off":
+        return None
+    key = (paper_id, version)
+    task = _IN_FLIGHT.get(key)
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+        task = asyncio.ensure_future(fetch_and_store(sessions, client, config, paper_id, version))
+        _IN_FLIGHT[key] = task
+        task.add_done_callback(lambda done: _forget(key, done))
+    stored = await asyncio.shield(task)
+    if stored.document is None and stored.status == FullTextStatus.OK:
+        async with sessions() as session:
+            return await store.load(session, paper_id, version)
+    return stored
+
+
+def _forget(key: tuple[str, int], task: asyncio.Task) -> None:
+    if _IN_FLIGHT.get(key) is task:
+        del _IN_FLIGHT[key]
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    day: dt.date | None
+    fetched: tuple[StoredFullText, ...]
+    already: int  # papers whose full text was stored before
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.fetched:
+            counts[str(row.status)] = counts.get(str(row.status), 0) + 1
+        return counts
+
+
+async def papers_of_day(
+    sessions: async_sessionmaker[AsyncSession],
+    categories: Sequence[str],
+    day: dt.date | None = None,
+) -> tuple[dt.date | None, list[tuple[str, int]]]:
+    """The papers announced on ``day`` (default: the latest announcement day) in
+    ``categories``, with their current version, in id order."""
+    async with sessions() as session:
+        if day is None:
+            from sqlalchemy import func
+
+            day = (await session.execute(select(func.max(Announcement.announced_on)))).scalar()
+            if day is None:
+                return None, []
+        statement = (
+            select(Paper.id, Paper.version)
+            .join(Announcement, Announcement.paper_id == Paper.id)
+            .where(Announcement.announced_on == day, Paper.hidden.is_(False))
+            .distinct()
+            .order_by(Paper.id)
+        )
+        if categories:
+            statement = statement.where(Announcement.category.in_(list(categories)))
+        rows = (await session.execute(statement)).all()
+    return day, [(paper_id, version or 1) for paper_id, version in rows]
+
+
+async def fetch_day(
+    sessions: async_sessionmaker[AsyncSession],
+    client: ArxivClient,
+    config: FetchConfig,
+    categories: Sequence[str],
+    day: dt.date | None = None,
+) -> DayResult:
+    """Fetch, one after the other, the full texts of a day's papers that have none stored yet
+    (failed ones are tried again)."""
+    day, papers = await papers_of_day(sessions, categories, day)
+    if not papers:
+        return DayResult(day, (), 0)
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(PaperFullText.paper_id, PaperFullText.version, PaperFullText.status).where(
+                    PaperFullText.paper_id.in_([p for p, _ in papers])
+                )
+            )
+        ).all()
+    done = {(p, v) for p, v, status in rows if status in {str(s) for s in FINAL}}
+    fetched = []
+    for paper_id, version in papers:
+        if (paper_id, version) in done:
+            continue
+        fetched.append(await fetch_and_store(sessions, client, config, paper_id, version))
+    return DayResult(day, tuple(fetched), len(papers) - len(fetched))
