@@ -56,7 +56,11 @@ FILTER_PREFIXES = {"cat", "category", "from", "until"}
 
 _PREFIX = re.compile(r"([A-Za-z]+):(?=\S)")
 # An archive (``cs``, ``hep-th``), then maybe a subject class (``.AI``, ``.mes-hall``) or ``.*``.
-_CATEGORY = re.compile(r"([a-z]+(?:-[a-z]+)?)(\.(?:[a-z]+(?:-[a-z]+)?|\*))?", re.IGNORECASE)
+# A category (cs.CL, cond-mat.mes-hall) or archive (cs, hep-th; cs.* is cs): arXiv's longest
+# names fit these bounds, which keep every one within MAX_CATEGORY_CHARS. The API describes
+# its category parameter with the same pattern.
+CATEGORY_PATTERN = r"([A-Za-z]{1,8}(?:-[A-Za-z]{1,8})?)(\.(?:[A-Za-z]{1,6}(?:-[A-Za-z]{1,6})?|\*))?"
+_CATEGORY = re.compile(CATEGORY_PATTERN)
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 

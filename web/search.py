@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from search import SearchHit, SearchPage, search_papers
 from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
-from search.query import MAX_CATEGORIES, parse_category, parse_date
+from search.query import CATEGORY_PATTERN, MAX_CATEGORIES, parse_category, parse_date
 from web import openapi
 from web.errors import HTTPError
 from web.templating import templates
@@ -232,10 +232,12 @@ routes = [
     Route("/api/search", api_search, name="api_search"),
 ]
 
-_CATEGORY = r"[A-Za-z][A-Za-z-]*(?:\.[A-Za-z][A-Za-z-]*)?"
+_SPACE = r"[ \t\n\r\f\v]*"  # what str.strip() takes off in every regex dialect
 _CATEGORIES = {
     "type": "string",
-    "pattern": rf"^\s*(?:{_CATEGORY})?(?:\s*,\s*(?:{_CATEGORY})?)*\s*$",
+    # At most MAX_CATEGORIES comma-separated items, each empty or a category.
+    "pattern": rf"^{_SPACE}(?:{CATEGORY_PATTERN})?(?:{_SPACE},{_SPACE}(?:{CATEGORY_PATTERN})?)"
+    rf"{{0,{MAX_CATEGORIES - 1}}}{_SPACE}$",
 }
 _DAY = {
     "type": "string",

@@ -189,6 +189,11 @@ async def stream(request: Request) -> Response:
     return _event_response(job)
 
 
+async def follow_or_start(request: Request) -> Response:
+    """One route for both methods, so that a 405 lists them both in its Allow header."""
+    return await (stream(request) if request.method == "POST" else follow(request))
+
+
 async def regenerate(request: Request) -> Response:
     admin = bearer_admin(request)  # raises LockedOut (429) after too many wrong tokens
     if admin is None:
@@ -221,8 +226,12 @@ async def regenerate(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/papers/{arxiv_id:path}/summary/stream", follow, name="summary_stream"),
-    Route("/api/papers/{arxiv_id:path}/summary/stream", stream, methods=["POST"]),
+    Route(
+        "/api/papers/{arxiv_id:path}/summary/stream",
+        follow_or_start,
+        methods=["GET", "POST"],
+        name="summary_stream",
+    ),
     Route(
         "/api/papers/{arxiv_id:path}/summary/regenerate",
         regenerate,
@@ -320,9 +329,10 @@ OPENAPI = openapi.Description(
             {
                 "401": "No or a wrong admin bearer token",
                 "403": "Regeneration is disabled: no ADMIN_TOKEN is configured",
+                "429": "Too many wrong admin tokens from this client",
                 "503": "The day's budget of model calls is spent",
             },
-            {"401": {"WWW_Authenticate": "Bearer"}, "503": _RETRY_AFTER},
+            {"401": {"WWW_Authenticate": "Bearer"}, "429": _RETRY_AFTER, "503": _RETRY_AFTER},
             security=[{"adminToken": []}],
         ),
     },
