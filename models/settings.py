@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     ARXIV_OAI_BASE: str = Field(
         "https://oaipmh.arxiv.org/oai", description="URL of arXiv's OAI-PMH endpoint."
     )
+    ARXIV_HTML_BASE: str = Field(
+        "https://arxiv.org/html",
+        description="Base URL of arXiv's HTML renderings (LaTeXML), requested as <base>/<id>v<n>.",
+    )
     MIN_REQUEST_INTERVAL: float = Field(
         3.0, ge=0, description="Seconds between two requests to one arXiv host."
     )
@@ -74,6 +78,12 @@ class Settings(BaseSettings):
     LLM_MAX_CONCURRENCY: int = Field(2, ge=1, description="Summaries generated at once.")
     LLM_TIMEOUT: float = Field(60.0, gt=0, description="Seconds to wait for the model's output.")
     LLM_DAILY_BUDGET: int = Field(2000, ge=0, description="Model calls allowed per UTC day.")
+    LLM_CONTEXT_CHARS: int = Field(
+        120_000,
+        ge=0,
+        description="Characters of a paper's full text sent to the model, cut at a section"
+        " boundary (the tail sections are left out).",
+    )
     SUMMARY_LANGUAGES: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(SUMMARY_LANGUAGE_CODES),
         description="Languages of the summaries, generated independently (en, zh).",

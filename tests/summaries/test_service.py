@@ -22,7 +22,7 @@ from summaries import (
     PaperNotFound,
     RateLimited,
 )
-from summaries.faq import system_prompt
+from summaries.faq import paper_message, system_prompt
 from summaries.store import load_paper
 from tests.summaries.conftest import NOW, announced, record
 from tests.summaries.fake_llm import Answer, Drop, Malformed, Stall, Status, default_answer
@@ -59,10 +59,13 @@ async def test_six_questions_in_order_in_one_conversation(make_service, paper, l
     assert [c.messages[-1]["content"] for c in llm.calls] == list(QUESTIONS["en"])
     async with sessions() as session:
         text = (await load_paper(session, paper)).text
-    system = {"role": "system", "content": system_prompt(text, "en")}
+    opening = [
+        {"role": "system", "content": system_prompt("en")},
+        {"role": "user", "content": paper_message(text, "en")},
+    ]
     answers = [default_answer(c.messages) for c in llm.calls]
     for n, call in enumerate(llm.calls):
-        expected = [system]
+        expected = list(opening)
         for question, answer in zip(QUESTIONS["en"][:n], answers[:n], strict=True):
             expected += [
                 {"role": "user", "content": question},
@@ -135,7 +138,7 @@ async def test_a_new_version_keeps_the_old_summary_until_its_own_is_made(
 
     events = await collect(await service.start(paper, "en"))
     assert events[-1].data["version"] == 2
-    assert "A better abstract." in llm.calls[-1].messages[0]["content"]
+    assert "A better abstract." in llm.calls[-1].messages[1]["content"]
     lookup = await service.lookup(paper, "en")
     assert lookup.summary.key.version == 2
     assert [(r[1], r[5]) for r in rows(database_path)] == [(1, "complete"), (2, "complete")]
@@ -313,7 +316,7 @@ async def test_priorities_today_then_readers_then_backfill(make_service, session
 
     llm.release()
     await asyncio.gather(*(j.wait() for j in (blocker, backfill, reader, todays)))
-    titles = [c.messages[0]["content"].split("Title: ")[1].split("\n")[0] for c in llm.calls]
+    titles = [c.messages[1]["content"].split("Title: ")[1].split("\n")[0] for c in llm.calls]
     order = list(dict.fromkeys(titles))
     assert order == ["FlashMix: fast mixing for long inputs", "Today", "Reader", "Backfill"]
 

@@ -127,7 +127,7 @@ async def test_a_new_version_shows_the_old_summary_marked_until_the_new_one(
 
     done = parse_sse(stream(client).text)[-1]
     assert done[0] == "done" and (done[1]["version"], done[1]["current"]) == (2, True)
-    assert "Version two." in llm.calls[-1].messages[0]["content"]
+    assert "Version two." in llm.calls[-1].messages[1]["content"]
     new = client.get("/api/papers/2403.00001/summary?lang=en").json()
     assert (new["version"], new["current"]) == (2, True)
 
