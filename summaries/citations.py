@@ -22,7 +22,7 @@ DEFAULT_HTML_BASE = "https://arxiv.org/html"
 
 # "[§3.2]", "[§2, §3.1]", "[§§2-3]", "[§A.1; §B]": a bracket whose items are section numbers.
 _CITATION = re.compile(r"\[(§[^\[\]<>]{1,80})\]")
-_ITEM = re.compile(r"(§*\s*)([A-Za-z]?\d*(?:\.\d+)*|[A-Z])(\s*)$")
+_ITEM = re.compile(r"(§*\s*)([A-Za-z]?\d*(?:\.\d+)*)(\.?\s*)$")
 _SEPARATOR = re.compile(r"(\s*[,;]\s*|\s*(?:and|&)\s+)")
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"^</?\s*([a-zA-Z0-9]+)")

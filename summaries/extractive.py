@@ -197,6 +197,10 @@ FUTURE_CUES = (
     "could be extended", "can be extended", "extend", "plan to", "promising direction",
     "not yet", "does not", "cannot", "restricted to", "only applies",
 )  # fmt: skip
+EXPERIMENT_CUES = (
+    "we evaluate", "we test", "we compare", "we benchmark", "we run", "we conduct",
+    "we measure", "evaluated on", "benchmark", "dataset", "baseline", "ablation",
+)  # fmt: skip
 RELATED_CUES = (
     "prior work", "previous work", "previous studies", "related work", "existing",
     "earlier", "has been", "have been", "proposed by", "et al", "in contrast", "unlike",
@@ -285,17 +289,22 @@ def _quotes(sections: tuple[Section, ...], start: int = 0) -> list[Quote]:
 def _pick(
     quotes: list[Quote], cues: tuple[str, ...], title_words: set[str], n: int = QUOTES_PER_ANSWER
 ) -> list[Quote]:
-    """The ``n`` best quotes: cue phrases first, then words of the title, then the earliest."""
+    """The ``n`` best quotes, in reading order: those with cue phrases if any (the more the
+    better), then by the words of the title they share, then the earliest."""
+
+    def cued(quote: Quote) -> int:
+        lower = quote.text.lower()
+        return sum(1 for cue in cues if cue in lower)
 
     def score(quote: Quote) -> tuple[float, int]:
-        lower = quote.text.lower()
-        value = 2.0 * sum(1 for cue in cues if cue in lower)
+        value = 2.0 * cued(quote)
         words = set(_words(quote.text))
         if title_words and words:
             value += len(words & title_words) / len(title_words)
         return (-value, quote.order)
 
-    best = sorted(quotes, key=score)[:n]
+    pool = [q for q in quotes if cued(q)] or quotes
+    best = sorted(pool, key=score)[:n]
     return sorted(best, key=lambda q: q.order)
 
 
@@ -337,7 +346,7 @@ def extract_full_text(
     problem = _pick(_quotes(intro), PROBLEM_CUES, title_words)
     prior = _pick(_quotes(related), RELATED_CUES, title_words)
     approach = _pick(_quotes(method) or _quotes(intro), METHOD_CUES, title_words)
-    results = _pick(_quotes(experiments), RESULT_CUES, title_words)
+    results = _pick(_quotes(experiments), EXPERIMENT_CUES + RESULT_CUES, title_words)
     further = _pick(_quotes(conclusion), FUTURE_CUES, title_words)
     # The summary: the key sentences of the abstract, then the conclusion's own words.
     ranked = split_sentences(abstract)
