@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
+from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
 from web.bibtex import bibtex
 from web.listing import BadListRequest, ListRequest, fetch_list
@@ -33,9 +34,10 @@ async def paper(request: Request) -> JSONResponse:
         return error(404, f"not an arXiv identifier: {raw[:80]}")
     async with request.app.state.sessions() as session:
         found = await get_paper(session, arxiv_id.id)
-    if found is None or found.hidden:
-        return error(404, f"no paper {arxiv_id.id} in this archive")
-    return JSONResponse(paper_json(found, html=_wants_html(request)))
+        if found is None or found.hidden:
+            return error(404, f"no paper {arxiv_id.id} in this archive")
+        links = (await fulltext_store.code_links(session, [found.id])).get(found.id, ())
+    return JSONResponse(paper_json(found, html=_wants_html(request), code_links=links))
 
 
 async def papers(request: Request) -> JSONResponse:
@@ -45,10 +47,12 @@ async def papers(request: Request) -> JSONResponse:
         return error(400, "ids: give one or more arXiv ids, separated by commas")
     async with request.app.state.sessions() as session:
         found = await get_papers(session, ids[:MAX_IDS])
+        links = await fulltext_store.code_links(session, [p.id for p in found])
     present = {p.id for p in found}
+    html = _wants_html(request)
     return JSONResponse(
         {
-            "papers": [paper_json(p, html=_wants_html(request)) for p in found],
+            "papers": [paper_json(p, html=html, code_links=links.get(p.id, ())) for p in found],
             "missing": [i for i in ids if i not in present],
         }
     )
