@@ -48,6 +48,19 @@ SCHEMAS: dict[str, dict[str, object]] = {
             "abs_url": {"type": "string", "format": "uri"},
             "pdf_url": {"type": "string", "format": "uri"},
             "html_url": {"type": ["string", "null"], "format": "uri"},
+            "code_links": {
+                "type": "array",
+                "description": "Links to code found in the full text (one paper): own is true"
+                " for the paper's own code.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "host": {"type": "string"},
+                        "own": {"type": "boolean"},
+                    },
+                },
+            },
             "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
             "title_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
             "abstract_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
@@ -68,6 +81,7 @@ SCHEMAS: dict[str, dict[str, object]] = {
                         "type": ["string", "null"],
                         "enum": ["new", "cross", "replace", "replace-cross", None],
                     },
+                    "code_url": {"type": ["string", "null"], "format": "uri"},
                     "matches": {
                         "type": ["boolean", "null"],
                         "description": "Whether the paper passes the keywords (null: none).",
@@ -194,6 +208,11 @@ PATHS: dict[str, dict[str, object]] = {
                     "only",
                     "1: only the papers that match the keywords.",
                     {"type": "string", "enum": ["1"]},
+                ),
+                _query(
+                    "has",
+                    "code: only the papers with a link to code.",
+                    {"type": "string", "enum": ["code"]},
                 ),
             ],
             "responses": {

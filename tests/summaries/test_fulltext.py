@@ -217,3 +217,21 @@ async def test_the_offline_summarizer_falls_back_to_the_abstract() -> None:
     paper = PaperText("2403.00001", 1, TITLE, ABSTRACT, full_text=DOCUMENT)
     result = await ExtractiveSummarizer().summarize(paper, "zh", events.append)
     assert result.used_full_text and len(result.faq) == 6
+
+
+def test_offline_the_site_quotes_the_full_text_and_says_so(
+    settings, clock, paper, portal_store
+) -> None:
+    app = make_app(settings, clock)  # no endpoint: the extractive summarizer
+    with TestClient(app) as test_client:
+        zh = test_client.get("/api/papers/2403.00001/summary?lang=zh").json()
+        en = test_client.get("/api/papers/2403.00001/summary?lang=en").json()
+    assert zh["kind"] == "extractive" and zh["used_full_text"] is True
+    assert [item["question"] for item in zh["faq"]] == list(QUESTIONS["zh"])
+    assert "引文为论文的英文原文" in zh["label"] and "v1" in zh["label"]
+    assert en["label"] == (
+        "Extractive summary: sentences quoted from the full text of v1 by coolpapers,"
+        " not written by a language model."
+    )
+    first = en["faq"][0]["html"]
+    assert f'<a class="cite" href="{HTML}#S1" title="Introduction"' in first
