@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         " about 8 characters a token.",
     )
     LLM_DAILY_BUDGET: int = Field(2000, ge=0, description="Model calls allowed per UTC day.")
+    LLM_CONTEXT_CHARS: int = Field(
+        120_000,
+        ge=0,
+        description="Characters of a paper's full text sent to the model, cut at a section"
+        " boundary (the tail sections are left out).",
+    )
     SUMMARY_LANGUAGES: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(SUMMARY_LANGUAGE_CODES),
         description="Languages of the summaries, generated independently (en, zh).",

@@ -1,19 +1,29 @@
-"""The offline summarizer: sentences picked from the abstract, no language model.
+"""The offline summarizer: sentences picked from the paper, no language model.
 
-The abstract is cut into sentences, and three short sections are made of them: the method
-(sentences such as "we propose ..."), the result ("we show ...", "outperforms ...") and,
-first, the key sentences among the others (scored by position, cue phrases and overlap with
-the title and the rest of the abstract). Fast and deterministic: the same abstract always
-gives the same summary.
+With a full text, the six FAQ questions are answered with sentences quoted from the sections
+where papers answer them (the problem from the introduction, related work from its section,
+the method from the sections between, experiments from theirs, further work from the
+conclusion and limitations, and the summary from the abstract and conclusion), each quote
+followed by its section as ``[§3.2]``. The quotes are the paper's own English whatever the
+language of the page; a Chinese FAQ says so.
+
+Without a full text, the abstract is cut into sentences, and three short sections are made
+of them: the method (sentences such as "we propose ..."), the result ("we show ...",
+"outperforms ...") and, first, the key sentences among the others (scored by position, cue
+phrases and overlap with the title and the rest of the abstract).
+
+Fast and deterministic: the same paper always gives the same summary.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from summaries.faq import QA
+from fulltext.document import FullText, Section
+from summaries.faq import QA, questions
 
 MODEL_NAME = "extractive"
 KEY_SENTENCES = 3
@@ -173,3 +183,185 @@ def extract(title: str, abstract: str, language: str = "en") -> list[QA]:
         QA(method_title, _bullets(method, language)),
         QA(result_title, _bullets(result, language)),
     ]
+
+
+# --- From the full text: the six questions, answered with quotes and their sections. ---
+
+QUOTES_PER_ANSWER = 3
+MIN_SENTENCE_CHARS = 40
+MAX_SENTENCE_CHARS = 400
+
+FUTURE_CUES = (
+    "future work", "future research", "in the future", "future direction", "limitation",
+    "leave", "left for", "remains open", "open question", "open problem", "further",
+    "could be extended", "can be extended", "extend", "plan to", "promising direction",
+    "not yet", "does not", "cannot", "restricted to", "only applies",
+)  # fmt: skip
+EXPERIMENT_CUES = (
+    "we evaluate", "we test", "we compare", "we benchmark", "we run", "we conduct",
+    "we measure", "evaluated on", "benchmark", "dataset", "baseline", "ablation",
+)  # fmt: skip
+RELATED_CUES = (
+    "prior work", "previous work", "previous studies", "related work", "existing",
+    "earlier", "has been", "have been", "proposed by", "et al", "in contrast", "unlike",
+    "approaches", "methods such as", "line of work", "literature",
+)  # fmt: skip
+
+INTRODUCTION = re.compile(r"\b(introduction|motivation|overview)\b", re.I)
+RELATED = re.compile(r"\b(related|prior|previous|literature|background)\b", re.I)
+EXPERIMENTS = re.compile(
+    r"\b(experiment\w*|evaluation|results?|empirical|benchmark\w*|numerical|simulations?)\b",
+    re.I,
+)
+CONCLUSION = re.compile(
+    r"\b(conclu\w*|discussion|limitations?|future|outlook|summary|closing)\b", re.I
+)
+BACK_MATTER = re.compile(
+    r"\b(acknowledge?ments?|references|bibliography|appendix|supplementary|"
+    r"contributions?|funding|ethics|reproducibility|checklist)\b",
+    re.I,
+)
+_CAPTION = re.compile(r"^(fig(ure)?|table|algorithm|listing)\s*[\dA-Z.:]", re.I)
+
+NOT_FOUND = {
+    "en": "*The paper has no passage on this that the offline summarizer could find.*",
+    "zh": "*离线摘要器未在论文中找到相关段落。*",
+}
+QUOTES_NOTE = {
+    "en": "",
+    "zh": "*（引文为论文的英文原文。）*",
+}
+FROM_ABSTRACT = {"en": "Abstract", "zh": "摘要"}
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A sentence of a section, with where it stands in the paper."""
+
+    text: str
+    section: Section
+    order: int  # position in the paper, to quote in reading order
+
+
+def _top_level(section: Section) -> str:
+    return section.number.split(".", 1)[0]
+
+
+def _main(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    """The body of the paper: no appendices (sections numbered with a letter), no back matter."""
+    kept = []
+    for s in sections:
+        if s.anchor.startswith("A") or _top_level(s)[:1].isalpha() or BACK_MATTER.search(s.title):
+            continue
+        kept.append(s)
+    return tuple(kept)
+
+
+def _with_subsections(sections: tuple[Section, ...], match: Callable[[Section], bool]):
+    """The sections whose title matches, with their subsections (same top-level number)."""
+    chosen: list[Section] = []
+    tops = {_top_level(s) for s in sections if s.level == 1 and s.number and match(s)}
+    for s in sections:
+        if match(s) or (s.number and _top_level(s) in tops):
+            chosen.append(s)
+    return tuple(dict.fromkeys(chosen))
+
+
+def _quotes(sections: tuple[Section, ...], start: int = 0) -> list[Quote]:
+    quotes: list[Quote] = []
+    order = start
+    for section in sections:
+        for paragraph in section.text.split("\n\n"):
+            paragraph = paragraph.strip()
+            if not paragraph or _CAPTION.match(paragraph):
+                continue
+            for sentence in split_sentences(paragraph):
+                order += 1
+                text = sentence.text
+                if not MIN_SENTENCE_CHARS <= len(text) <= MAX_SENTENCE_CHARS:
+                    continue
+                if text.count("$") > 6 or not (text[:1].isupper() or text[:1] == "$"):
+                    continue
+                quotes.append(Quote(text, section, order))
+    return quotes
+
+
+def _pick(
+    quotes: list[Quote], cues: tuple[str, ...], title_words: set[str], n: int = QUOTES_PER_ANSWER
+) -> list[Quote]:
+    """The ``n`` best quotes, in reading order: those with cue phrases if any (the more the
+    better), then by the words of the title they share, then the earliest."""
+
+    def cued(quote: Quote) -> int:
+        lower = quote.text.lower()
+        return sum(1 for cue in cues if cue in lower)
+
+    def score(quote: Quote) -> tuple[float, int]:
+        value = 2.0 * cued(quote)
+        words = set(_words(quote.text))
+        if title_words and words:
+            value += len(words & title_words) / len(title_words)
+        return (-value, quote.order)
+
+    pool = [q for q in quotes if cued(q)] or quotes
+    best = sorted(pool, key=score)[:n]
+    return sorted(best, key=lambda q: q.order)
+
+
+def _cite(section: Section) -> str:
+    return f" [§{section.number}]" if section.number else ""
+
+
+def _answer(quotes: list[Quote], language: str, lead: list[str] | None = None) -> str:
+    lines = [f"- “{text}” ({FROM_ABSTRACT[language]})" for text in lead or ()]
+    lines += [f"- “{q.text}”{_cite(q.section)}" for q in quotes]
+    if not lines:
+        return NOT_FOUND[language]
+    if QUOTES_NOTE[language]:
+        lines.append("")
+        lines.append(QUOTES_NOTE[language])
+    return "\n".join(lines)
+
+
+def extract_full_text(
+    title: str, abstract: str, document: FullText, language: str = "en"
+) -> list[QA] | None:
+    """The six FAQ questions answered from the sections of ``document``; None when it has
+    no sections to quote (then the abstract is all there is)."""
+    asked = questions(language)
+    sections = tuple(s for s in document.sections if s.text.strip())
+    body = _main(sections) or sections
+    if not _quotes(body):
+        return None
+    title_words = set(_words(title))
+    intro = _with_subsections(body, lambda s: bool(INTRODUCTION.search(s.title)))
+    if not intro:
+        intro = body[:1]
+    related = _with_subsections(body, lambda s: bool(RELATED.search(s.title)))
+    experiments = _with_subsections(body, lambda s: bool(EXPERIMENTS.search(s.title)))
+    conclusion = _with_subsections(body, lambda s: bool(CONCLUSION.search(s.title)))
+    taken = set(intro) | set(related) | set(experiments) | set(conclusion)
+    method = tuple(s for s in body if s not in taken)
+
+    problem = _pick(_quotes(intro), PROBLEM_CUES, title_words)
+    prior = _pick(_quotes(related), RELATED_CUES, title_words)
+    approach = _pick(_quotes(method) or _quotes(intro), METHOD_CUES, title_words)
+    results = _pick(_quotes(experiments), EXPERIMENT_CUES + RESULT_CUES, title_words)
+    further = _pick(_quotes(conclusion), FUTURE_CUES, title_words)
+    # The summary: the key sentences of the abstract, then the conclusion's own words.
+    ranked = split_sentences(abstract)
+    scores = _scores(title, ranked)
+    lead = sorted(ranked, key=lambda s: (-scores[s.position], s.position))[:2]
+    lead_texts = [s.text for s in sorted(lead, key=lambda s: s.position)]
+    closing = _pick(_quotes(conclusion), RESULT_CUES + METHOD_CUES, title_words, n=2)
+    if not lead_texts and not closing:
+        closing = _pick(_quotes(body), METHOD_CUES + RESULT_CUES, title_words)
+    answers = [
+        _answer(problem, language),
+        _answer(prior, language),
+        _answer(approach, language),
+        _answer(results, language),
+        _answer(further, language),
+        _answer(closing, language, lead_texts),
+    ]
+    return [QA(q, a) for q, a in zip(asked, answers, strict=True)]

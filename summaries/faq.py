@@ -4,17 +4,24 @@ Asking question by question, each answer in the context of the previous ones, gi
 answers than asking for everything at once. English and Chinese have their own prompt and
 questions and are generated independently, never translated from each other.
 
-The system message holds only the instructions; the paper (whose text is anyone's) comes
-in the first user message, so that nothing in it speaks with the instructions' authority.
+The system message holds the instructions; the paper (title, abstract and, when stored, its
+full text with numbered ``§3.2 Title`` headings) is the first user message, material to read
+and not instructions to follow. A full text longer than the context allows is cut at a section
+boundary: the tail sections are left out and named, and the model is asked to cite the
+sections it answers from as ``[§3.2]``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypedDict
 
-# How much of a fetched full text goes into the prompt (about 40k tokens of English).
-MAX_FULL_TEXT_CHARS = 160_000
+from fulltext.document import FullText, Section
+
+# How much of a full text goes into the prompt by default (about 30k tokens of English).
+DEFAULT_CONTEXT_CHARS = 120_000
+# Left-out sections named one by one before "and N more".
+MAX_NAMED_LEFT_OUT = 30
 
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "en": (
@@ -52,6 +59,17 @@ INSTRUCTIONS = {
     ),
 }
 
+CITE = {
+    "en": (
+        "The full text below has numbered sections. When an answer draws on a section, cite "
+        "it by its number in square brackets, e.g. [§3.2] or [§2, §4.1]."
+    ),
+    "zh": (
+        "下面的全文按章节编号。回答依据某一章节时，请用方括号注明其编号，"
+        "例如 [§3.2] 或 [§2, §4.1]。"
+    ),
+}
+
 ONLY_ABSTRACT = {
     "en": "Only the title and abstract are available, not the full text.",
     "zh": "只有标题和摘要可用，没有全文。",
@@ -62,6 +80,11 @@ LABELS = {
     "zh": ("标题", "摘要", "全文"),
 }
 
+LEFT_OUT = {
+    "en": ("Left out for length: {names}.", "and {n} more"),
+    "zh": ("因篇幅所限未包含：{names}。", "另有 {n} 节"),
+}
+
 
 class Message(TypedDict):
     role: str
@@ -70,13 +93,60 @@ class Message(TypedDict):
 
 @dataclass(frozen=True, slots=True)
 class PaperText:
-    """What a summary is made from: one version of a paper, and its full text if fetched."""
+    """What a summary is made from: one version of a paper, and its full text if stored."""
 
     paper_id: str
     version: int
     title: str
     abstract: str
-    full_text: str | None = None
+    full_text: FullText | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """The sections of a full text that fit in the prompt, and those left out."""
+
+    included: tuple[Section, ...] = ()
+    left_out: tuple[Section, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return bool(self.included)
+
+
+def heading(section: Section) -> str:
+    """``§3.2 Title`` for a numbered section, the bare title otherwise."""
+    title = " ".join(section.title.split())
+    return f"§{section.number} {title}".rstrip() if section.number else title
+
+
+def _block(section: Section) -> str:
+    return f"{heading(section)}\n{section.text.strip()}".rstrip()
+
+
+def excerpt(document: FullText | None, max_chars: int = DEFAULT_CONTEXT_CHARS) -> Excerpt:
+    """The leading sections of ``document`` whose text fits in ``max_chars``, cut at a
+    section boundary; a section that does not fit and every one after it are left out."""
+    if document is None:
+        return Excerpt()
+    sections = tuple(s for s in document.sections if s.text.strip() or s.title.strip())
+    used = 0
+    for index, section in enumerate(sections):
+        used += len(_block(section)) + 2
+        if used > max_chars:
+            return Excerpt(sections[:index], sections[index:])
+    return Excerpt(sections)
+
+
+def full_text_block(part: Excerpt, language: str) -> str:
+    """The included sections under their headings, then the names of those left out."""
+    text = "\n\n".join(_block(s) for s in part.included)
+    if part.left_out:
+        sentence, more = LEFT_OUT[language]
+        names = [heading(s) or "(untitled)" for s in part.left_out[:MAX_NAMED_LEFT_OUT]]
+        if len(part.left_out) > MAX_NAMED_LEFT_OUT:
+            names.append(more.format(n=len(part.left_out) - MAX_NAMED_LEFT_OUT))
+        text += "\n\n[" + sentence.format(names=", ".join(names)) + "]"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,32 +166,39 @@ def questions(language: str) -> tuple[str, ...]:
 
 
 def system_prompt(language: str) -> str:
-    """The instructions."""
+    """The instructions; the paper itself comes in the first user message."""
     return INSTRUCTIONS[language]
 
 
-def paper_prompt(paper: PaperText, language: str) -> str:
-    """The paper: title, abstract and, if fetched, full text."""
+def paper_message(paper: PaperText, language: str, max_chars: int = DEFAULT_CONTEXT_CHARS) -> str:
+    """The paper: title, abstract and, when stored, as much full text as ``max_chars`` allows."""
     title, abstract, full_text = LABELS[language]
     parts = [
         f"{title}: {paper.title.strip()}",
         f"{abstract}:\n{paper.abstract.strip()}",
     ]
-    if paper.full_text:
-        parts.append(f"{full_text}:\n{paper.full_text[:MAX_FULL_TEXT_CHARS].strip()}")
+    part = excerpt(paper.full_text, max_chars)
+    if part:
+        parts.append(CITE[language])
+        parts.append(f"{full_text}:\n\n{full_text_block(part, language)}")
     else:
         parts.append(ONLY_ABSTRACT[language])
     return "\n\n".join(parts)
 
 
-def conversation(paper: PaperText, language: str, answered: list[QA]) -> list[Message]:
+def conversation(
+    paper: PaperText,
+    language: str,
+    answered: list[QA],
+    max_chars: int = DEFAULT_CONTEXT_CHARS,
+) -> list[Message]:
     """The messages that ask the next question after ``answered``, in one conversation."""
     asked = questions(language)
     if len(answered) >= len(asked):
         raise ValueError("every question has been answered")
     messages: list[Message] = [
         {"role": "system", "content": system_prompt(language)},
-        {"role": "user", "content": paper_prompt(paper, language)},
+        {"role": "user", "content": paper_message(paper, language, max_chars)},
     ]
     for qa in answered:
         messages.append({"role": "user", "content": qa.question})

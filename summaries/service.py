@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fulltext import store as fulltext_store
+from fulltext.document import FullText, FullTextStatus
 from models.settings import Settings
 from models.summary import SummaryStatus
 from retry import SYSTEM_CLOCK, Clock
@@ -39,15 +41,23 @@ from summaries.summarizers import ExtractiveSummarizer, ModelSummarizer, Sleep, 
 
 log = logging.getLogger(__name__)
 
-# The full text of a paper version when it has been fetched, else None.
-FullTextSource = Callable[[AsyncSession, str, int], Awaitable[str | None]]
+# The full text of a paper version when there is one, else None.
+FullTextSource = Callable[[AsyncSession, str, int], Awaitable[FullText | None]]
 
 STOPPED = "The server stopped before the summary was finished; please try again."
 INTERNAL = "The summary could not be made because of an internal error."
 
 
-async def no_full_text(session: AsyncSession, paper_id: str, version: int) -> str | None:
+async def no_full_text(session: AsyncSession, paper_id: str, version: int) -> FullText | None:
     return None
+
+
+async def stored_full_text(session: AsyncSession, paper_id: str, version: int) -> FullText | None:
+    """The full text stored for this version when fetching it succeeded."""
+    row = await fulltext_store.load(session, paper_id, version)
+    if row is None or row.status != FullTextStatus.OK:
+        return None
+    return row.document
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +87,7 @@ class SummaryService:
         budget: DailyBudget | None = None,
         limiter: RateLimiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
-        full_text: FullTextSource = no_full_text,
+        full_text: FullTextSource = stored_full_text,
     ) -> None:
         self.sessions = sessions
         self.summarizer = summarizer
@@ -98,7 +108,7 @@ class SummaryService:
         clock: Clock = SYSTEM_CLOCK,
         sleep: Sleep | None = None,
         http: httpx.AsyncClient | None = None,
-        full_text: FullTextSource = no_full_text,
+        full_text: FullTextSource = stored_full_text,
     ) -> SummaryService:
         """The model of the settings, or the extractive summarizer with no endpoint set."""
         summarizer: Summarizer
@@ -113,8 +123,12 @@ class SummaryService:
                 deadline=settings.LLM_ANSWER_TIMEOUT,
                 max_tokens=settings.LLM_MAX_TOKENS,
             )
-            client = ChatClient(endpoint, http, clock)
-            summarizer = ModelSummarizer(client, sleep=sleep, clock=clock)
+            summarizer = ModelSummarizer(
+                ChatClient(endpoint, http, clock),
+                sleep=sleep,
+                clock=clock,
+                context_chars=settings.LLM_CONTEXT_CHARS,
+            )
         else:
             summarizer = ExtractiveSummarizer()
         return cls(

@@ -32,8 +32,8 @@ from summaries.client import ChatClient, describe_failure, failure_detail
 from summaries.errors import ModelFailed, ModelStreamError
 from summaries.events import Event
 from summaries.extractive import MODEL_NAME as EXTRACTIVE_MODEL
-from summaries.extractive import extract
-from summaries.faq import QA, PaperText, conversation, questions
+from summaries.extractive import extract, extract_full_text
+from summaries.faq import DEFAULT_CONTEXT_CHARS, QA, PaperText, conversation, excerpt, questions
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ async def _free() -> None:
 
 
 class ExtractiveSummarizer:
-    """Key sentences, method and result, picked from the abstract (see summaries.extractive)."""
+    """The six questions answered with sentences quoted from the sections of the full text,
+    or key sentences, method and result picked from the abstract when there is none (see
+    summaries.extractive)."""
 
     model = EXTRACTIVE_MODEL
     kind = SummaryKind.EXTRACTIVE
@@ -88,15 +90,21 @@ class ExtractiveSummarizer:
     async def summarize(
         self, paper: PaperText, language: str, emit: Emit, charge: Charge = _free
     ) -> Result:
-        faq = extract(paper.title, paper.abstract, language)
+        faq = None
+        if paper.full_text is not None:
+            faq = extract_full_text(paper.title, paper.abstract, paper.full_text, language)
+        used_full_text = faq is not None
+        if faq is None:
+            faq = extract(paper.title, paper.abstract, language)
         for index, qa in enumerate(faq):
             emit(events.question(index, qa.question, len(faq)))
             emit(events.answer(index, qa.question, qa.answer))
-        return Result(faq, used_full_text=False)
+        return Result(faq, used_full_text=used_full_text)
 
 
 class ModelSummarizer:
-    """The FAQ from a chat model, question by question, in one conversation."""
+    """The FAQ from a chat model, question by question, in one conversation; ``context_chars``
+    bounds the full text sent with the paper (cut at a section boundary)."""
 
     kind = SummaryKind.MODEL
     instant = False
@@ -108,8 +116,10 @@ class ModelSummarizer:
         policy: Policy = model_policy,
         sleep: Sleep | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        context_chars: int = DEFAULT_CONTEXT_CHARS,
     ) -> None:
         self.client = client
+        self.context_chars = context_chars
         self.model = client.endpoint.model
         self.policy = policy
         self.sleep = sleep
@@ -123,10 +133,12 @@ class ModelSummarizer:
         asked = questions(language)
         for index, question in enumerate(asked):
             emit(events.question(index, question, len(asked)))
-            text = await self._ask(conversation(paper, language, answered), index, emit, charge)
+            messages = conversation(paper, language, answered, self.context_chars)
+            text = await self._ask(messages, index, emit, charge)
             answered.append(QA(question, text))
             emit(events.answer(index, question, text))
-        return Result(answered, used_full_text=bool(paper.full_text))
+        used_full_text = bool(excerpt(paper.full_text, self.context_chars))
+        return Result(answered, used_full_text=used_full_text)
 
     async def _ask(self, messages, index: int, emit: Emit, charge: Charge) -> str:
         def announce_retry(state: tenacity.RetryCallState) -> None:

@@ -12,8 +12,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
+from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import demo_pages, fulltext, openapi, pages, summaries
+from web import demo_pages, openapi, pages, summaries
+from web import fulltext as fulltext_web
 from web import search as search_web
 from web.bibtex import bibtex
 from web.errors import HTTPError
@@ -66,23 +68,25 @@ async def paper(request: Request) -> JSONResponse:
     html = flag(request, "html")
     async with request.app.state.sessions() as session:
         found = await get_paper(session, arxiv_id.id)
-    if found is None or found.hidden:
-        raise HTTPError(404, f"no paper {arxiv_id.id} in this archive")
-    return JSONResponse(paper_json(found, html=html))
+        if found is None or found.hidden:
+            raise HTTPError(404, f"no paper {arxiv_id.id} in this archive")
+        links = (await fulltext_store.code_links(session, [found.id])).get(found.id, ())
+    return JSONResponse(paper_json(found, html=html, code_links=links))
 
 
 async def papers(request: Request) -> JSONResponse:
     """``/api/papers?ids=a,b``: the papers of this archive among ``ids``, in that order."""
     ids = requested_ids(request)
     html = flag(request, "html")
-    found = []
+    found, links = [], {}
     if ids:
         async with request.app.state.sessions() as session:
             found = await get_papers(session, ids[:MAX_IDS])
+            links = await fulltext_store.code_links(session, [p.id for p in found])
     present = {p.id for p in found}
     return JSONResponse(
         {
-            "papers": [paper_json(p, html=html) for p in found],
+            "papers": [paper_json(p, html=html, code_links=links.get(p.id, ())) for p in found],
             "missing": [i for i in ids if i not in present],
         }
     )
@@ -156,6 +160,19 @@ SCHEMAS: dict[str, openapi.Schema] = {
             "abs_url": {"type": "string", "format": "uri"},
             "pdf_url": {"type": "string", "format": "uri"},
             "html_url": {"type": ["string", "null"], "format": "uri"},
+            "code_links": {
+                "type": "array",
+                "description": "Links to code found in the full text (one paper): own is true"
+                " for the paper's own code.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "host": {"type": "string"},
+                        "own": {"type": "boolean"},
+                    },
+                },
+            },
             "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
             "title_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
             "abstract_html": {"type": "string", "description": "With html=1: safe HTML, MathML."},
@@ -176,6 +193,7 @@ SCHEMAS: dict[str, openapi.Schema] = {
                         "type": ["string", "null"],
                         "enum": ["new", "cross", "replace", "replace-cross", None],
                     },
+                    "code_url": {"type": ["string", "null"], "format": "uri"},
                     "matches": {
                         "type": ["boolean", "null"],
                         "description": "Whether the paper passes the keywords (null: none).",
@@ -191,6 +209,7 @@ SCHEMAS: dict[str, openapi.Schema] = {
             "categories": {"type": "array", "items": {"type": "string"}},
             "exclude": {"type": "array", "items": {"type": "string"}},
             "expression": {"type": "string", "examples": ["cs.AI+cs.LG-cs.CY"]},
+            "with_code": {"type": "integer", "description": "Papers of the list with code."},
             "date": _DATE,
             "previous_date": _DATE,
             "next_date": _DATE,
@@ -303,7 +322,7 @@ OPENAPI = openapi.Description(PATHS, SCHEMAS)
 DESCRIBED = (
     OPENAPI,
     summaries.OPENAPI,
-    fulltext.OPENAPI,
+    fulltext_web.OPENAPI,
     search_web.OPENAPI,
     demo_pages.OPENAPI,
     pages.OPENAPI,

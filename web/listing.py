@@ -1,11 +1,13 @@
 """What a list URL asks for: categories, day, announcement types and keywords, and its papers.
 
 The list page, its feed and the JSON list API read the same parameters:
-``/arxiv/<categories>?date=YYYY-MM-DD&types=new|cross|all&include=...&exclude=...&mode=and&only=1``.
+``/arxiv/<categories>?date=YYYY-MM-DD&types=new|cross|all&include=...&exclude=...&mode=and&only=1``
+and ``has=code`` to keep only the papers with a link to code (read from their full texts).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -14,6 +16,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fulltext import store as fulltext_store
+from fulltext.document import CodeLink
 from models.queries import DayListing, ListedPaper, list_day
 from models.schema import AnnounceType
 from web.categories import CategoryExpression, InvalidCategories, parse_categories
@@ -24,9 +28,10 @@ TYPE_CHOICES: dict[str, frozenset[AnnounceType] | None] = {
     "cross": frozenset({AnnounceType.NEW, AnnounceType.CROSS}),
     "new": frozenset({AnnounceType.NEW}),
 }
-CHOICES = {"mode": ("", "or", "and"), "only": ("", "0", "1")}  # empty: the default
+# Parameters with a fixed set of values (empty: the default).
+CHOICES = {"mode": ("", "or", "and"), "only": ("", "0", "1"), "has": ("", "code")}
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-LIST_PARAMETERS = ("date", "types", "include", "exclude", "mode", "only")
+LIST_PARAMETERS = ("date", "types", "include", "exclude", "mode", "only", "has")
 
 
 class BadListRequest(ValueError):
@@ -44,6 +49,7 @@ class ListRequest:
     day: dt.date | None = None
     types: str = "all"
     keywords: KeywordFilter = field(default_factory=KeywordFilter)
+    has: str | None = None  # "code": only the papers with a code link
 
     @classmethod
     def parse(cls, categories: str, params: Mapping[str, str]) -> ListRequest:
@@ -65,13 +71,15 @@ class ListRequest:
         for name, allowed in CHOICES.items():
             if params.get(name, "") not in allowed:
                 raise BadListRequest(400, f"{name} must be one of {', '.join(allowed[1:])}")
-        return cls(expression, day, types, KeywordFilter.from_query(params))
+        has = params.get("has") or None
+        return cls(expression, day, types, KeywordFilter.from_query(params), has)
 
     def query(self, **changes: object) -> str:
         """The query string of this list, with ``changes`` (None drops a parameter)."""
         values: dict[str, object] = {
             "date": self.day.isoformat() if self.day else None,
             "types": None if self.types == "all" else self.types,
+            "has": self.has,
         }
         values.update(changes)
         items = [(k, str(v)) for k, v in values.items() if v is not None]
@@ -91,9 +99,27 @@ class ListResult:
     listing: DayListing
     entries: list[Entry]  # what to show: every paper, or only the matching ones
     matching: int  # papers that pass the keyword filter
+    code: dict[str, CodeLink] = field(default_factory=dict)  # the code link of each paper
+    with_code: int = 0  # papers of the listing with a code link
+
+
+def code_link(links: tuple[CodeLink, ...] | list[CodeLink]) -> CodeLink | None:
+    """The link to show as a paper's code: its own code first, else the first one."""
+    return next((link for link in links if link.own), links[0] if links else None)
 
 
 async def fetch_list(session: AsyncSession, request: ListRequest) -> ListResult:
+    result = await _fetch_list(session, request)
+    ids = [item.paper.id for item in result.listing.papers]
+    links = await fulltext_store.code_links(session, ids)  # one query for the page
+    code = {paper_id: link for paper_id, found in links.items() if (link := code_link(found))}
+    entries = result.entries
+    if request.has == "code":
+        entries = [e for e in entries if e.item.paper.id in code]
+    return dataclasses.replace(result, entries=entries, code=code, with_code=len(code))
+
+
+async def _fetch_list(session: AsyncSession, request: ListRequest) -> ListResult:
     expression = request.expression
     listing = await list_day(
         session,

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import quote
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from crawler.ids import InvalidArxivId, is_arxiv_id, parse_arxiv_id
+from crawler.ids import InvalidArxivId, abs_url, is_arxiv_id, parse_arxiv_id
+from fulltext import store as fulltext_store
+from fulltext.document import CodeLink, FullText, Section
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
+from models.schema import Paper
 from web import feeds, openapi
 from web.cache import PageCache
 from web.categories import archive_of
 from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
-from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, fetch_list
+from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
 from web.templating import templates
 
 MAX_SHARED_IDS = 500
@@ -109,14 +114,71 @@ async def list_page(request: Request, key: str) -> Response:
     return await page_cache(request).page(cached, sessions, render, request.headers)
 
 
+@dataclass(frozen=True, slots=True)
+class ArxivReference:
+    arxiv_id: str
+    text: str
+    url: str  # its page here when the archive holds it, else arxiv.org
+    local: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """What the paper page shows of a stored full text: never the text, only its outline,
+    counts and links (the sections link into arXiv's HTML rendering)."""
+
+    source: str
+    html_url: str
+    sections: tuple[Section, ...]
+    figures: int
+    tables: int
+    references: int
+    arxiv_references: tuple[ArxivReference, ...]
+
+
+async def paper_contents(
+    session, paper_id: str, version: int, document: FullText, html_base: str
+) -> Contents:
+    cited = list(dict.fromkeys(r.arxiv_id for r in document.references if r.arxiv_id))
+    texts = {r.arxiv_id: r.text for r in reversed(document.references) if r.arxiv_id}
+    held: set[str] = set()
+    if cited:
+        statement = select(Paper.id).where(Paper.id.in_(cited), Paper.hidden.is_(False))
+        held = set((await session.scalars(statement)).all())
+    references = tuple(
+        ArxivReference(i, texts[i], arxiv_path(i) if i in held else abs_url(i), i in held)
+        for i in cited
+    )
+    return Contents(
+        source=document.source,
+        html_url=f"{html_base.rstrip('/')}/{paper_id}v{version}",
+        sections=tuple(s for s in document.sections if s.title.strip() or s.number),
+        figures=document.figures,
+        tables=document.tables,
+        references=len(document.references),
+        arxiv_references=references,
+    )
+
+
 async def paper_page(request: Request, arxiv_id: str, version: int | None = None) -> Response:
+    settings = request.app.state.settings
+    contents: Contents | None = None
+    code: CodeLink | None = None
     async with request.app.state.sessions() as session:
         paper = await get_paper(session, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
         related = await related_papers(session, paper)
         announced = await paper_announcements(session, paper.id)
-    context = {"paper": paper, "asked_version": version, "related": related, "announced": announced}
+        stored = await fulltext_store.load(session, paper.id, paper.version)
+        if stored is not None:
+            code = code_link(stored.code_links)
+            if stored.document is not None:
+                contents = await paper_contents(
+                    session, paper.id, paper.version, stored.document, settings.ARXIV_HTML_BASE
+                )
+    context = {"paper": paper, "asked_version": version, "related": related,
+               "announced": announced, "contents": contents, "code": code}  # fmt: skip
     return templates.TemplateResponse(request, "paper.html", context)
 
 
@@ -195,6 +257,11 @@ LIST_QUERY = [
         "only",
         "1: only the papers that match the keywords.",
         openapi.optional({"type": "string", "enum": ["0", "1"], "default": "0"}),
+    ),
+    openapi.query_parameter(
+        "has",
+        "code: only the papers with a link to code.",
+        openapi.optional({"type": "string", "enum": ["code"]}),
     ),
 ]
 _ATOM = {

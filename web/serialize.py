@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from crawler.ids import abs_url, pdf_url
+from fulltext.document import CodeLink
 from models.schema import Paper
 from web.listing import ListResult
 from web.math import render_text, untex_accents
@@ -15,9 +17,20 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def paper_json(paper: Paper, *, html: bool = False, versions: bool = True) -> dict[str, object]:
+def code_links_json(links: Sequence[CodeLink]) -> list[dict[str, object]]:
+    return [{"url": link.url, "host": link.host, "own": link.own} for link in links]
+
+
+def paper_json(
+    paper: Paper,
+    *,
+    html: bool = False,
+    versions: bool = True,
+    code_links: Sequence[CodeLink] | None = None,
+) -> dict[str, object]:
     """A paper as the API gives it; ``html`` adds its title and abstract as safe HTML with
-    MathML (what the site itself shows)."""
+    MathML (what the site itself shows); ``code_links`` (found in its full text: its own
+    code, ``own``, or code it cites) are given when known."""
     data: dict[str, object] = {
         "id": paper.id,
         "version": paper.version,
@@ -35,6 +48,8 @@ def paper_json(paper: Paper, *, html: bool = False, versions: bool = True) -> di
         "pdf_url": pdf_url(paper.id),
         "html_url": html_url(paper.id, paper.version) if has_html(paper) else None,
     }
+    if code_links is not None:
+        data["code_links"] = code_links_json(code_links)
     if versions:
         data["versions"] = [
             {"version": v.version, "submitted": _iso(v.submitted), "size": v.size}
@@ -62,11 +77,14 @@ def list_json(result: ListResult) -> dict[str, object]:
         "type_counts": {str(k): v for k, v in listing.type_counts.items()},
         "total": len(listing.papers),
         "matching": result.matching,
+        "has": wanted.has,
+        "with_code": result.with_code,
         "papers": [
             {
                 **paper_json(entry.item.paper, versions=False),
                 "announce_type": entry.item.announce_type and str(entry.item.announce_type),
                 "matches": entry.verdict.matches if entry.verdict else None,
+                "code_url": code.url if (code := result.code.get(entry.item.paper.id)) else None,
             }
             for entry in result.entries
         ],

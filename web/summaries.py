@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -38,6 +38,7 @@ from summaries import (
     StoredSummary,
     SummaryService,
 )
+from summaries.citations import SectionLinks, link_citations, section_links
 from summaries.markdown import MarkdownRenderer
 from web import openapi
 from web.admin import bearer_admin
@@ -50,6 +51,12 @@ EXTRACTIVE_LABEL = (
     "Extractive summary: sentences picked from the abstract by coolpapers,"
     " not written by a language model."
 )
+EXTRACTIVE_FULL_TEXT_LABEL = {
+    "en": "Extractive summary: sentences quoted from the full text of v{version} by coolpapers,"
+    " not written by a language model.",
+    "zh": "抽取式摘要：coolpapers 从 v{version} 全文中摘录的原句（引文为论文的英文原文），"
+    "不是语言模型写的。",
+}
 
 renderer = MarkdownRenderer(tex_to_mathml)
 
@@ -79,34 +86,51 @@ def _paper_and_language(request: Request, summaries: SummaryService) -> tuple[st
     return arxiv_id, language
 
 
-def faq_json(faq: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [{**item, "html": renderer.render(item["answer"])} for item in faq]
+def render(answer: str, links: SectionLinks | None = None) -> str:
+    """An answer as HTML, its ``[§n]`` citations linked to the paper's sections."""
+    return link_citations(renderer.render(answer), links)
+
+
+async def links_of(request: Request, paper_id: str, version: int) -> SectionLinks | None:
+    """Where the sections of a paper version are, when its full text is stored."""
+    state = request.app.state
+    async with state.sessions() as session:
+        return await section_links(session, paper_id, version, state.settings.ARXIV_HTML_BASE)
+
+
+def faq_json(faq: list[dict[str, str]], links: SectionLinks | None = None) -> list[dict[str, str]]:
+    return [{**item, "html": render(item["answer"], links)} for item in faq]
 
 
 def label(summary: dict[str, Any]) -> str:
     if summary["kind"] == "extractive":
+        if summary.get("used_full_text"):
+            template = EXTRACTIVE_FULL_TEXT_LABEL.get(summary.get("language", "en"))
+            return (template or EXTRACTIVE_FULL_TEXT_LABEL["en"]).format(version=summary["version"])
         return EXTRACTIVE_LABEL
     source = "full text" if summary.get("used_full_text") else "title and abstract"
     return f"Answers by {summary['model']} from the {source} of v{summary['version']}."
 
 
-def summary_json(stored: StoredSummary, paper_version: int, model: str) -> dict[str, Any]:
+def summary_json(
+    stored: StoredSummary, paper_version: int, model: str, links: SectionLinks | None = None
+) -> dict[str, Any]:
     data = stored.as_dict()
-    data["faq"] = faq_json(data["faq"])
+    data["faq"] = faq_json(data["faq"], links)
     data["paper_version"] = paper_version
     data["current"] = stored.key.version == paper_version and stored.key.model == model
     data["label"] = label(data)
     return data
 
 
-def lookup_json(lookup: Lookup) -> dict[str, Any]:
+def lookup_json(lookup: Lookup, links: SectionLinks | None = None) -> dict[str, Any]:
     generation = {
         "status": lookup.generation.state,
         "position": lookup.generation.position,
         "error": lookup.generation.error,
     }
     assert lookup.summary is not None
-    data = summary_json(lookup.summary, lookup.key.version, lookup.key.model)
+    data = summary_json(lookup.summary, lookup.key.version, lookup.key.model, links)
     data["generation"] = generation
     return data
 
@@ -127,28 +151,39 @@ async def summary(request: Request) -> Response:
             position=generation.position,
             paper_version=lookup.key.version,
         )
-    return JSONResponse(lookup_json(lookup))
+    shown = lookup.summary.key
+    links = await links_of(request, shown.paper_id, shown.version)
+    return JSONResponse(lookup_json(lookup, links))
 
 
-def encode(event: Event, job: Job) -> str:
+def encode(event: Event, job: Job, links: SectionLinks | None = None) -> str:
     data = event.data
     if event.type == "answer":
-        data = {**data, "html": renderer.render(data["answer"])}
+        data = {**data, "html": render(data["answer"], links)}
     elif event.type == "done" and job.result is not None:
-        data = summary_json(job.result, job.paper.version, job.key.model)
+        data = summary_json(job.result, job.paper.version, job.key.model, links)
     payload = json.dumps(data, ensure_ascii=False)
     return f"event: {event.type}\ndata: {payload}\n\n"
 
 
-async def _event_stream(job: Job) -> AsyncIterator[str]:
+async def _event_stream(
+    job: Job, find_links: Callable[[], Awaitable[SectionLinks | None]]
+) -> AsyncIterator[str]:
     yield ": coolpapers summary stream\n\n"
+    links: SectionLinks | None = None
     async for event in job.follow(heartbeat=HEARTBEAT_SECONDS):
-        yield ": ping\n\n" if event is None else encode(event, job)
+        if event is None:
+            yield ": ping\n\n"
+            continue
+        if links is None and event.type in ("answer", "done"):
+            links = await find_links()  # once the full text the answers cite is stored
+        yield encode(event, job, links)
 
 
-def _event_response(job: Job) -> Response:
+def _event_response(request: Request, job: Job) -> Response:
+    key = job.key
     return StreamingResponse(
-        _event_stream(job),
+        _event_stream(job, lambda: links_of(request, key.paper_id, key.version)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -168,7 +203,7 @@ async def follow(request: Request) -> Response:
             f"no {language} summary of {arxiv_id} is being made; start one with a POST",
             summary_status="none",
         )
-    return _event_response(job)
+    return _event_response(request, job)
 
 
 async def stream(request: Request) -> Response:
@@ -186,7 +221,7 @@ async def stream(request: Request) -> Response:
         raise HTTPError(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
     except BudgetExhausted as exc:
         raise HTTPError(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
-    return _event_response(job)
+    return _event_response(request, job)
 
 
 async def follow_or_start(request: Request) -> Response:

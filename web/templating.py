@@ -66,15 +66,17 @@ def _entry_macro(lang: str):
     return module.entry
 
 
-def entry_html(paper, announce_type=None, verdict=None, highlight=None, lang: str = "en") -> Markup:
-    """One list entry (``_paper.html``'s ``entry``); kept when nothing is highlighted, since
-    the same entries are rendered for every reader of a list."""
+def entry_html(
+    paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None
+) -> Markup:
+    """One list entry (``_paper.html``'s ``entry``), with its ``code`` link if any; kept when
+    nothing is highlighted, since the same entries are rendered for every reader of a list."""
     if highlight is not None:
-        return _entry_macro(lang)(paper, announce_type, verdict, highlight)
-    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang)
+        return _entry_macro(lang)(paper, announce_type, verdict, highlight, code=code)
+    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code)
     html = _entry_cache.get(key)
     if html is None:
-        html = _entry_cache[key] = _entry_macro(lang)(paper, announce_type, verdict)
+        html = _entry_cache[key] = _entry_macro(lang)(paper, announce_type, verdict, code=code)
         if len(_entry_cache) > ENTRY_CACHE_SIZE:
             _entry_cache.popitem(last=False)
     return html

@@ -84,7 +84,7 @@ class Call:
 
 
 def default_answer(messages: list[dict[str, str]]) -> str:
-    asked = sum(1 for m in messages if m["role"] == "assistant") + 1
+    asked = sum(1 for m in messages if m["role"] == "assistant") + 1  # the question's number
     question = messages[-1]["content"]
     return f"**Answer {asked}** to _{question}_: the loss is $x_{asked}^2 + y$."
 

@@ -22,7 +22,7 @@ from summaries import (
     PaperNotFound,
     RateLimited,
 )
-from summaries.faq import paper_prompt, system_prompt
+from summaries.faq import paper_message, system_prompt
 from summaries.store import load_paper
 from tests.summaries.conftest import NOW, announced, record
 from tests.summaries.fake_llm import Answer, Drop, Malformed, Stall, Status, default_answer
@@ -59,11 +59,13 @@ async def test_six_questions_in_order_in_one_conversation(make_service, paper, l
     assert [c.messages[-1]["content"] for c in llm.calls] == list(QUESTIONS["en"])
     async with sessions() as session:
         text = (await load_paper(session, paper)).text
-    system = {"role": "system", "content": system_prompt("en")}
-    paper_message = {"role": "user", "content": paper_prompt(text, "en")}
+    opening = [
+        {"role": "system", "content": system_prompt("en")},
+        {"role": "user", "content": paper_message(text, "en")},
+    ]
     answers = [default_answer(c.messages) for c in llm.calls]
     for n, call in enumerate(llm.calls):
-        expected = [system, paper_message]
+        expected = list(opening)
         for question, answer in zip(QUESTIONS["en"][:n], answers[:n], strict=True):
             expected += [
                 {"role": "user", "content": question},

@@ -3,8 +3,10 @@
 // The summary comes from GET /api/papers/<id>/summary?lang=; a generation is read from
 // /summary/stream as server-sent events (through fetch, so that an error status and its
 // message reach the page): a GET follows the generation already running, and only the
-// reader's click POSTs to start one (the server refuses a POST from another site). The text of an answer being written is shown as plain text;
-// each finished answer arrives rendered by the server (Markdown, TeX as MathML).
+// reader's click POSTs to start one (the server refuses a POST from another site). The text
+// of an answer being written is shown as plain text; each finished answer arrives rendered by
+// the server (Markdown, TeX as MathML, and [§n] citations as links to the sections of arXiv's
+// HTML rendering).
 (function () {
   "use strict";
 
@@ -75,8 +77,10 @@
 
   function showLabel(summary) {
     const parts = [];
-    // Offline, the panel's note already says that every summary here is extractive.
-    if (!(summary.kind === "extractive" && panel.dataset.extractive === "true")) {
+    // Offline, the panel's note already says that every summary here is extractive; the
+    // label still tells a summary quoted from the full text from one of the abstract.
+    const offline = summary.kind === "extractive" && panel.dataset.extractive === "true";
+    if (!offline || summary.used_full_text) {
       parts.push(summary.label);
     }
     if (summary.version < summary.paper_version) {
@@ -85,6 +89,7 @@
     labelLine.textContent = parts.join(" ");
     labelLine.hidden = parts.length === 0;
     panel.dataset.kind = summary.kind;
+    panel.dataset.source = summary.used_full_text ? "full-text" : "abstract";
   }
 
   function show(summary) {
