@@ -21,7 +21,7 @@ from summaries.faq import PaperText
 from summaries.summarizers import ExtractiveSummarizer
 from tests.summaries.conftest import ABSTRACT, make_app
 from tests.summaries.fulltexts import DOCUMENT, store_full_text
-from tests.summaries.test_web import parse_sse
+from tests.summaries.test_web import parse_sse, stream
 
 TITLE = "FlashMix: fast mixing for long inputs"
 HTML = "https://arxiv.org/html/2403.00001v1"
@@ -121,7 +121,7 @@ def assert_linked(html: str) -> None:
 
 
 def test_citations_are_links_in_the_stream_and_in_the_cached_summary(client) -> None:
-    response = client.get("/api/papers/2403.00001/summary/stream?lang=en")
+    response = stream(client, "2403.00001", "en")
     events = parse_sse(response.text)
     answers = [data for kind, data in events if kind == "answer"]
     assert len(answers) == 6
@@ -143,7 +143,7 @@ def test_the_html_base_is_a_setting(model_settings, clock, paper, llm, portal_st
     settings = model_settings.model_copy(update={"ARXIV_HTML_BASE": "http://mirror.test/html/"})
     app = make_app(settings, clock)
     with TestClient(app) as test_client:
-        events = parse_sse(test_client.get("/api/papers/2403.00001/summary/stream").text)
+        events = parse_sse(stream(test_client, "2403.00001").text)
         html = next(data for kind, data in events if kind == "answer")["html"]
         test_client.portal.call(app.state.summaries.aclose)
     assert 'href="http://mirror.test/html/2403.00001v1#S3.SS1"' in html
