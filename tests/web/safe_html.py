@@ -1,0 +1,97 @@
+"""What rendered text may contain: allow-listed elements and attributes, nothing else.
+
+``offences`` parses HTML as a browser's tokenizer does (lxml on libxml2 2.14+) and names
+every element or attribute outside the allow-list, every comment or processing
+instruction, and every ``javascript:`` URL; the payloads below are the classic ways
+markup has been smuggled through text that a site renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import lxml.html
+
+from web.math import MATHML_ATTRIBUTES, MATHML_ELEMENTS
+
+# What render_text makes: MathML, a fallback span, and the keyword bar's marks.
+TEX_ELEMENTS = MATHML_ELEMENTS | {"span", "mark"}
+TEX_ATTRIBUTES = MATHML_ATTRIBUTES | {"class"}
+# What an answer's Markdown makes (raw HTML and images disabled), with its math.
+MARKDOWN_ELEMENTS = TEX_ELEMENTS | set(
+    """p div em strong code pre ul ol li a blockquote h1 h2 h3 h4 h5 h6 hr br s del
+    table thead tbody tr th td""".split()  # noqa: SIM905
+)
+MARKDOWN_ATTRIBUTES = TEX_ATTRIBUTES | {"href", "rel", "title", "start", "style"}
+
+PAYLOADS = [
+    "<script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=2">',
+    '<a href="javascript:window.__xss=3">click</a>',
+    '<meta http-equiv="refresh" content="0;url=/starred?hacked=1">',
+    '<svg onload="window.__xss=4"><circle r=1></circle></svg>',
+    '<iframe src="javascript:parent.__xss=5"></iframe>',
+    "<style>body{display:none}</style>",
+    '"><img src=x onerror=window.__xss=6>',
+    "'><svg/onload=window.__xss=7>",
+    '<!--><img src=x onerror="window.__xss=8">-->',
+    '<!-- --!><img src=x onerror="window.__xss=9">-->',
+    '<![CDATA[><img src=x onerror="window.__xss=10">]]>',
+    '<?x ><img src=x onerror="window.__xss=11">?>',
+    '&lt;img src=x onerror="window.__xss=12"&gt;',
+    '&#60;img src=x onerror="window.__xss=13"&#62;',
+    '</mtext></math><img src=x onerror="window.__xss=14">',
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss=15">',
+    '<form action="javascript:window.__xss=16"><button>go</button></form>',
+    '<base href="javascript:/">',
+    '<object data="javascript:window.__xss=17"></object>',
+]
+
+
+def tex_wrappings(payload: str) -> list[str]:
+    """``payload`` as plain text and inside each TeX text command and math delimiter."""
+    commands = [r"\text", r"\mbox", r"\textrm", r"\mathrm", r"\textbf", r"\mathtt", r"\hbox"]
+    wrapped = [payload]
+    for command in commands:
+        wrapped.append(f"${command}{{{payload}}}$")
+    wrapped += [
+        f"$$\\text{{{payload}}}$$",
+        f"\\(\\text{{{payload}}}\\)",
+        f"\\[\\mbox{{{payload}}}\\]",
+        f"$x_{{\\text{{{payload}}}}}$",
+        f"$\\frac{{\\text{{{payload}}}}}{{2}}$",
+    ]
+    return wrapped
+
+
+def offences(html: str, elements: Iterable[str], attributes: Iterable[str]) -> list[str]:
+    """Everything in ``html`` outside the allow-lists (empty when it is safe)."""
+    allowed_elements, allowed_attributes = set(elements), set(attributes)
+    if not html.strip():
+        return []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    found: list[str] = []
+    for node in root.iter():
+        if node is root:
+            continue
+        if not isinstance(node.tag, str):
+            found.append(f"{type(node).__name__}: {node.text!r}")
+            continue
+        if node.tag not in allowed_elements:
+            found.append(f"element <{node.tag}>")
+        for name, value in node.attrib.items():
+            if name not in allowed_attributes:
+                found.append(f"attribute {name} on <{node.tag}>")
+            if "javascript:" in "".join(value.split()).lower():
+                found.append(f"javascript: URL in {name} on <{node.tag}>")
+            if name == "style" and not value.startswith("text-align:"):
+                found.append(f"style {value!r} on <{node.tag}>")
+    return found
+
+
+def tex_offences(html: str) -> list[str]:
+    return offences(html, TEX_ELEMENTS, TEX_ATTRIBUTES)
+
+
+def markdown_offences(html: str) -> list[str]:
+    return offences(html, MARKDOWN_ELEMENTS, MARKDOWN_ATTRIBUTES)
