@@ -1,14 +1,16 @@
-"""What rendered text may contain: allow-listed elements and attributes, nothing else.
+"""Hostile text for the renderers: payloads, what the HTML made of them may contain, and
+how rendering time grows with the text.
 
 ``offences`` parses HTML as a browser's tokenizer does (lxml on libxml2 2.14+) and names
 every element or attribute outside the allow-list, every comment or processing
-instruction, and every ``javascript:`` URL; the payloads below are the classic ways
-markup has been smuggled through text that a site renders.
+instruction, and every ``javascript:`` URL; the payloads are the classic ways markup has
+been smuggled through text that a site renders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 import lxml.html
 
@@ -95,3 +97,29 @@ def tex_offences(html: str) -> list[str]:
 
 def markdown_offences(html: str) -> list[str]:
     return offences(html, MARKDOWN_ELEMENTS, MARKDOWN_ATTRIBUTES)
+
+
+def _seconds(function: Callable[[str], object], text: str) -> float:
+    start = time.perf_counter()
+    function(text)
+    return time.perf_counter() - start
+
+
+def growth(function: Callable[[str], object], small: str, large: str) -> tuple[float, float]:
+    """How many times longer ``large`` takes than ``small``, and its time in seconds.
+
+    Timings are interleaved and the best kept, and a burst from a neighbour on a shared
+    machine is measured again: a linear scan stays near 10x for a 10x text, a quadratic
+    one near 100x however often it is measured.
+    """
+    ratio = large_seconds = float("inf")
+    for _ in range(3):
+        small_best = large_best = float("inf")
+        for _ in range(3):
+            small_best = min(small_best, _seconds(function, small))
+            large_best = min(large_best, _seconds(function, large))
+        ratio = min(ratio, large_best / max(small_best, 1e-4))
+        large_seconds = min(large_seconds, large_best)
+        if ratio < 20:
+            break
+    return ratio, large_seconds
