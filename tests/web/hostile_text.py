@@ -68,14 +68,19 @@ def tex_wrappings(payload: str) -> list[str]:
 
 def offences(html: str, elements: Iterable[str], attributes: Iterable[str]) -> list[str]:
     """Everything in ``html`` outside the allow-lists (empty when it is safe)."""
-    allowed_elements, allowed_attributes = set(elements), set(attributes)
     if not html.strip():
         return []
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return element_offences(root, elements, attributes)
+
+
+def element_offences(
+    root: lxml.html.HtmlElement, elements: Iterable[str], attributes: Iterable[str]
+) -> list[str]:
+    """Everything inside ``root`` (not ``root`` itself) outside the allow-lists."""
+    allowed_elements, allowed_attributes = set(elements), set(attributes)
     found: list[str] = []
-    for node in root.iter():
-        if node is root:
-            continue
+    for node in root.iterdescendants():
         if not isinstance(node.tag, str):
             found.append(f"{type(node).__name__}: {node.text!r}")
             continue
