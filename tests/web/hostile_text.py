@@ -9,10 +9,12 @@ been smuggled through text that a site renders.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 
 import lxml.html
+from hypothesis import strategies as st
 
 from web.math import MATHML_ATTRIBUTES, MATHML_ELEMENTS
 
@@ -25,6 +27,8 @@ MARKDOWN_ELEMENTS = TEX_ELEMENTS | set(
     table thead tbody tr th td""".split()  # noqa: SIM905
 )
 MARKDOWN_ATTRIBUTES = TEX_ATTRIBUTES | {"href", "rel", "title", "start", "style"}
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
@@ -50,11 +54,14 @@ PAYLOADS = [
 ]
 
 
+# TeX commands whose argument latex2mathml copies into the MathML as text.
+TEXT_COMMANDS = [r"\text", r"\mbox", r"\textrm", r"\mathrm", r"\textbf", r"\mathtt", r"\hbox"]
+
+
 def tex_wrappings(payload: str) -> list[str]:
     """``payload`` as plain text and inside each TeX text command and math delimiter."""
-    commands = [r"\text", r"\mbox", r"\textrm", r"\mathrm", r"\textbf", r"\mathtt", r"\hbox"]
     wrapped = [payload]
-    for command in commands:
+    for command in TEXT_COMMANDS:
         wrapped.append(f"${command}{{{payload}}}$")
     wrapped += [
         f"$$\\text{{{payload}}}$$",
@@ -70,6 +77,8 @@ def offences(html: str, elements: Iterable[str], attributes: Iterable[str]) -> l
     """Everything in ``html`` outside the allow-lists (empty when it is safe)."""
     if not html.strip():
         return []
+    # lxml takes no control characters; in a page they are only text, shown as U+FFFD.
+    html = _CONTROL.sub("\ufffd", html)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     return element_offences(root, elements, attributes)
 
@@ -128,3 +137,29 @@ def growth(function: Callable[[str], object], small: str, large: str) -> tuple[f
         if ratio < 20:
             break
     return ratio, large_seconds
+
+
+FRAGMENTS = [
+    *PAYLOADS,
+    "<", ">", "&", '"', "'", "<!--", "-->", "--!>", "<![CDATA[", "]]>", "<?", "?>", "</", "/>",
+    "&lt;", "&#60;", "&#x3c;", "&amp;", "&nbsp;", "javascript:", "onerror=", "<img", "<svg",
+    "<math>", "</math>", "<mtext>", "</mtext>", "<mi>", "<a href=", "<style>", "<script>",
+    "$", "$$", "\\$", "\\(", "\\)", "\\[", "\\]", "{", "}", "_", "^", "\\\\", "%", " ", "\n",
+    "\\text{", "\\mbox{", "\\textrm{", "\\mathrm{", "\\hbox{", "\\frac{", "\\sqrt{", "\\log",
+    "\\href{", "\\url{", "\\color{red}", "\\hspace{1em}", "\\begin{array}{c}", "\\end{array}",
+    "\\\"o", "x", "1", "*", "`", "[", "](", ")", "- ", "> ", "|", "#",
+]  # fmt: skip
+
+# Text made of HTML-ish fragments, TeX commands and delimiters, and arbitrary characters.
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=5)), max_size=40
+).map("".join)
+
+# A payload between fragments inside one of the text commands that copy their argument.
+text_command = st.builds(
+    "{}{{{}{}{}}}".format,
+    st.sampled_from(TEXT_COMMANDS),
+    st.sampled_from(["", *FRAGMENTS]),
+    st.sampled_from(PAYLOADS),
+    st.sampled_from(["", *FRAGMENTS]),
+)
