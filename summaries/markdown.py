@@ -7,11 +7,17 @@ paragraph). Dollars follow pandoc's rule, so that prices are not read as math: a
 ``$`` is followed by a non-space, a closing one preceded by a non-space and not followed
 by a digit. A formula is turned into MathML by the ``math`` function given (None if it
 cannot be); without one, or when it fails, the TeX is shown as code.
+
+Delimiters are looked up in tables made in one pass over the text, so that a text of
+many openers that never close costs no more than one pass; an answer longer than
+``MAX_MARKDOWN_LENGTH`` is shown as escaped plain text.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,25 +31,72 @@ from markdown_it.token import Token
 MathRenderer = Callable[[str, bool], str | None]
 
 _INLINE_CLOSERS = {"\\(": "\\)", "\\[": "\\]", "$$": "$$"}
+# Answers are a few thousand characters; a longer text is not parsed but shown escaped.
+MAX_MARKDOWN_LENGTH = 100_000
 
 
-def _closing_dollar(src: str, start: int, end: int) -> int:
-    i = start
-    while True:
-        i = src.find("$", i, end)
-        if i == -1:
-            return -1
-        if src[i - 1] == "\\" or src[i - 1].isspace() or (i + 1 < end and src[i + 1].isdigit()):
-            i += 1
-            continue
+def _closes_inline_math(src: str, i: int, end: int) -> bool:
+    """Whether the ``$`` at ``i`` closes inline math in ``src[:end]`` (pandoc's rule)."""
+    before = src[i - 1]
+    if before == "\\" or before.isspace():
+        return False
+    return not (i + 1 < end and src[i + 1].isdigit())
+
+
+class _Occurrences:
+    """Positions of a needle in one text, found in one pass, then looked up by bisection."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._positions: dict[str, list[int]] = {}
+
+    def positions(self, needle: str) -> list[int]:
+        found = self._positions.get(needle)
+        if found is None:
+            text = self.text
+            if needle == "$":  # the dollars that can close inline math at the text's end
+                candidates = (m.start() for m in re.finditer(r"(?<=.)\$", text, re.S))
+                found = [i for i in candidates if _closes_inline_math(text, i, len(text))]
+            else:  # overlapping, as str.find sees them
+                found = [m.start() for m in re.finditer(f"(?={re.escape(needle)})", text)]
+            self._positions[needle] = found
+        return found
+
+    def find(self, needle: str, start: int, end: int) -> int:
+        """``text.find(needle, start, end)``."""
+        positions = self.positions(needle)
+        k = bisect.bisect_left(positions, start)
+        i = positions[k] if k < len(positions) else -1
+        return i if i != -1 and i + len(needle) <= end else -1
+
+
+def _occurrences(state: StateInline | StateBlock) -> _Occurrences:
+    """The delimiter tables of the text ``state`` parses, made on first use."""
+    table = getattr(state, "math_occurrences", None)
+    if table is None or table.text is not state.src:
+        table = _Occurrences(state.src)
+        state.math_occurrences = table  # type: ignore[union-attr]
+    return table
+
+
+def _closing_dollar(state: StateInline, start: int, end: int) -> int:
+    """The first ``$`` in ``src[start:end]`` that closes inline math, or -1."""
+    src = state.src
+    i = _occurrences(state).find("$", start, end)
+    if i != -1 and i + 1 < end:
         return i
+    # A dollar right before ``end`` may close here though a digit follows it in ``src``.
+    last = end - 1
+    if last >= start and src[last] == "$" and _closes_inline_math(src, last, end):
+        return last
+    return i
 
 
 def _math_inline(state: StateInline, silent: bool) -> bool:
     src, pos, end = state.src, state.pos, state.posMax
     for opener, closer in _INLINE_CLOSERS.items():
         if src.startswith(opener, pos):
-            close = src.find(closer, pos + len(opener), end)
+            close = _occurrences(state).find(closer, pos + len(opener), end)
             body = src[pos + len(opener) : close] if close != -1 else ""
             if close == -1 or not body.strip():
                 return False
@@ -56,8 +109,10 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
             return True
     if src[pos] != "$" or pos + 1 >= end or src[pos + 1].isspace():
         return False
-    close = _closing_dollar(src, pos + 1, end)
-    if close == -1 or "`" in src[pos + 1 : close]:  # "$5 or `$x$`": a price, then code
+    close = _closing_dollar(state, pos + 1, end)
+    if close == -1:
+        return False
+    if _occurrences(state).find("`", pos + 1, close) != -1:  # "$5 or `$x$`": a price, then code
         return False
     if not silent:
         token = state.push("math_inline", "math", 0)
@@ -66,6 +121,26 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
         token.meta = {"display": False}
     state.pos = close + 1
     return True
+
+
+def _line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _closing_line(state: StateBlock, closer: str, start_line: int) -> int:
+    """The first line from ``start_line`` on that holds ``closer``, or -1.
+
+    The lines holding each closer are listed once per text, so that many formulas that
+    never close do not each scan the rest of the answer.
+    """
+    table: dict[str, list[int]] | None = getattr(state, "math_closing_lines", None)
+    if table is None:
+        table = state.math_closing_lines = {}  # type: ignore[attr-defined]
+    lines = table.get(closer)
+    if lines is None:
+        lines = table[closer] = [k for k in range(state.lineMax) if closer in _line(state, k)]
+    k = bisect.bisect_left(lines, start_line)
+    return lines[k] if k < len(lines) else -1
 
 
 def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -87,20 +162,14 @@ def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool)
             return False  # text follows the formula: an inline formula of a paragraph
         last = start_line
     else:
-        lines = [rest]
-        last = start_line + 1
-        while last < end_line:
-            text = state.src[state.bMarks[last] + state.tShift[last] : state.eMarks[last]]
-            if closer in text:
-                inside, after = text.split(closer, 1)
-                if after.strip():
-                    return False
-                lines.append(inside)
-                break
-            lines.append(text)
-            last += 1
-        else:
+        last = _closing_line(state, closer, start_line + 1)
+        if last == -1 or last >= end_line:
             return False  # never closed
+        text = _line(state, last)
+        inside, after = text.split(closer, 1)
+        if after.strip():
+            return False
+        lines = [rest, *(_line(state, k) for k in range(start_line + 1, last)), inside]
         body = "\n".join(lines)
     if not body.strip():
         return False
@@ -141,7 +210,12 @@ class MarkdownRenderer:
         md.add_render_rule("math_block", render_math_block)
         md.add_render_rule("link_open", _render_link_open)
         self.md = md
-        self.render: Callable[[str], str] = functools.lru_cache(maxsize=cache_size)(md.render)
+        self.render: Callable[[str], str] = functools.lru_cache(maxsize=cache_size)(self._render)
+
+    def _render(self, text: str) -> str:
+        if len(text) > MAX_MARKDOWN_LENGTH:
+            return f'<p class="plain">{escapeHtml(text)}</p>\n'
+        return self.md.render(text)
 
     def _formula(self, token: Token, display: bool) -> str:
         mathml = self.math(token.content.strip(), display) if self.math is not None else None

@@ -5,6 +5,13 @@
 MathML from ``latex2mathml``, which browsers render natively. A formula that cannot be
 converted, or whose MathML falls outside a small allowlist, stays as its escaped TeX.
 
+latex2mathml copies the argument of ``\\text{...}`` and its kin into the MathML as it is,
+so its output is never trusted: it is parsed, refused when it holds anything but allowed
+MathML elements and attributes (comments, CDATA, processing instructions, a doctype, other
+elements), and only the checked tree is written out again, escaped by this module. The
+text is cut into math and plain segments in one pass, and a text longer than
+``MAX_TEXT_LENGTH`` is shown as escaped plain text, so no input keeps a worker busy.
+
 Dollar signs follow pandoc's rule so that prices are not taken for math: an opening ``$``
 is followed by a non-space, a closing ``$`` is preceded by a non-space and not followed by a
 digit; ``\\$`` is a literal dollar, and an unmatched ``$`` is plain text.
@@ -12,6 +19,7 @@ digit; ``\\$`` is a literal dollar, and an unmatched ``$`` is plain text.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -35,25 +43,14 @@ MATHML_ATTRIBUTES = frozenset(
     separators scriptlevel largeop form encoding align class""".split()  # noqa: SIM905
 )
 MAX_FORMULA_LENGTH = 2000
+# Titles, abstracts and comments on arXiv are far shorter; a longer text is shown escaped.
+MAX_TEXT_LENGTH = 20_000
 
 # Named functions (\\log n) get TeX's thin space before what they apply to.
 _FUNCTION_NAME = re.compile(
     r"<mi>(?:arccos|arcsin|arctan|arg|cos|cosh|cot|coth|csc|deg|det|dim|exp|gcd|hom|inf|ker|lg"
     r"|lim|liminf|limsup|ln|log|max|min|Pr|sec|sin|sinh|sup|tan|tanh)</mi>(?=<m[ion]|<mrow)"
 )
-_XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'
-# latex2mathml writes every symbol as a numeric entity; characters are a third of the bytes.
-_ENTITY = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
-_KEEP_ESCAPED = frozenset({0x26, 0x3C, 0x3E, 0x22, 0x27})
-
-
-def _character(match: re.Match[str]) -> str:
-    code = int(match.group(1), 16)
-    if code in _KEEP_ESCAPED or code < 0x20 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
-        return match.group(0)
-    return chr(code)
-
-
 _THIN_SPACE = '<mspace width="0.1667em"></mspace>'
 
 
@@ -75,26 +72,49 @@ class Segment:
     source: str = ""  # the TeX as written, with its delimiters
 
 
-def _closing_dollar(text: str, start: int) -> int:
-    """Index of the ``$`` closing inline math opened just before ``start``, or -1."""
-    i = start
-    while True:
-        i = text.find("$", i)
-        if i == -1:
-            return -1
-        if text[i - 1] == "\\":
-            i += 1
-            continue
-        if text[i - 1].isspace() or (i + 1 < len(text) and text[i + 1].isdigit()):
-            i += 1
-            continue
-        return i
+def _closes_inline_math(text: str, i: int) -> bool:
+    """Whether the ``$`` at ``i`` can close inline math (pandoc's rule)."""
+    before = text[i - 1]
+    if before == "\\" or before.isspace():
+        return False
+    return not (i + 1 < len(text) and text[i + 1].isdigit())
+
+
+class _Occurrences:
+    """Where each delimiter occurs in one text, found in one pass per delimiter.
+
+    ``after(needle, start)`` is ``text.find(needle, start)`` (``"$"`` counting only dollars
+    that can close inline math) without scanning again: a text of many openers that never
+    close costs one pass instead of one scan per opener.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._positions: dict[str, list[int]] = {}
+
+    def _find_all(self, needle: str) -> list[int]:
+        text = self.text
+        if needle == "$":
+            candidates = (m.start() for m in re.finditer(r"(?<=.)\$", text, re.S))
+            return [i for i in candidates if _closes_inline_math(text, i)]
+        # Overlapping occurrences, as str.find sees them ("$$$" holds "$$" at 0 and 1).
+        return [m.start() for m in re.finditer(f"(?={re.escape(needle)})", text)]
+
+    def after(self, needle: str, start: int) -> int:
+        positions = self._positions.get(needle)
+        if positions is None:
+            positions = self._positions[needle] = self._find_all(needle)
+        k = bisect.bisect_left(positions, start)
+        return positions[k] if k < len(positions) else -1
 
 
 def split_math(text: str) -> list[Segment]:
     """The text cut into plain and math segments (delimiters removed from math)."""
+    if "$" not in text and "\\" not in text:
+        return [Segment(text)] if text else []
     segments: list[Segment] = []
     plain: list[str] = []
+    occurrences = _Occurrences(text)
     i, n = 0, len(text)
 
     def flush() -> None:
@@ -112,7 +132,7 @@ def split_math(text: str) -> list[Segment]:
                 continue
             if nxt in "([":
                 close = "\\)" if nxt == "(" else "\\]"
-                end = text.find(close, i + 2)
+                end = occurrences.after(close, i + 2)
                 if end != -1 and end > i + 2:
                     flush()
                     body = text[i + 2 : end]
@@ -124,7 +144,7 @@ def split_math(text: str) -> list[Segment]:
             continue
         if ch == "$":
             if text.startswith("$$", i):
-                end = text.find("$$", i + 2)
+                end = occurrences.after("$$", i + 2)
                 if end != -1 and text[i + 2 : end].strip():
                     flush()
                     segments.append(Segment(text[i + 2 : end], True, True, text[i : end + 2]))
@@ -134,7 +154,7 @@ def split_math(text: str) -> list[Segment]:
                 i += 2
                 continue
             if i + 1 < n and not text[i + 1].isspace():
-                end = _closing_dollar(text, i + 1)
+                end = occurrences.after("$", i + 1)
                 if end != -1:
                     flush()
                     segments.append(Segment(text[i + 1 : end], True, False, text[i : end + 1]))
@@ -146,35 +166,77 @@ def split_math(text: str) -> list[Segment]:
     return segments
 
 
-def _allowed(element: ET.Element) -> bool:
-    for node in element.iter():
+def _checked_tree(mathml: str) -> ET.Element | None:
+    """``mathml`` parsed, or None unless it is allowed MathML elements, attributes and text.
+
+    Comments, CDATA sections, processing instructions and doctypes are refused outright:
+    a parser would drop or merge them, and with them whatever markup they hide.
+    """
+    if "<!" in mathml or "<?" in mathml:
+        return None
+    builder = ET.TreeBuilder(insert_comments=True, insert_pis=True)
+    parser = ET.XMLParser(target=builder)
+    try:
+        parser.feed(mathml)
+        root = parser.close()
+    except ET.ParseError:
+        return None
+    for node in root.iter():
         tag = node.tag
         if not isinstance(tag, str) or not tag.startswith(MATHML_NS):
-            return False
+            return None
         if tag[len(MATHML_NS) :] not in MATHML_ELEMENTS:
-            return False
+            return None
         if any(name not in MATHML_ATTRIBUTES for name in node.attrib):
-            return False
+            return None
         if node.text and _UNKNOWN_COMMAND.search(node.text):
-            return False
-    return True
+            return None
+    return root
+
+
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def _serialize(root: ET.Element) -> str:
+    """The checked tree as HTML: MathML names without namespace, all text escaped here."""
+    out: list[str] = []
+    # Iteratively, so that deeply nested formulas cannot exhaust the stack.
+    stack: list[tuple[ET.Element, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        name = node.tag[len(MATHML_NS) :]
+        if closing:
+            out.append(f"</{name}>")
+            if node.tail:
+                out.append(node.tail.translate(_TEXT_ESCAPES))
+            continue
+        out.append(f"<{name}")
+        for key, value in node.attrib.items():
+            out.append(f' {key}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
+        out.append(">")
+        if node.text:
+            out.append(node.text.translate(_TEXT_ESCAPES))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=50_000)
 def tex_to_mathml(tex: str, display: bool = False) -> str | None:
-    """MathML for ``tex``, or None when it cannot be converted safely."""
+    """MathML for ``tex``, or None when it cannot be converted safely.
+
+    The result is written from the checked tree, never copied from latex2mathml's output.
+    """
     if not tex.strip() or len(tex) > MAX_FORMULA_LENGTH:
         return None
     try:
-        mathml = convert(tex, display="block" if display else "inline")
-        root = ET.fromstring(mathml)
+        root = _checked_tree(convert(tex, display="block" if display else "inline"))
     except Exception:  # latex2mathml raises many kinds of errors on bad TeX
         return None
-    if not _allowed(root):
+    if root is None:
         return None
-    # In HTML the parser puts <math> in the MathML namespace: the xmlns attribute is noise.
-    mathml = mathml.replace(_XMLNS, "", 1)
-    return _FUNCTION_NAME.sub(_spaced, _ENTITY.sub(_character, mathml))
+    return _FUNCTION_NAME.sub(_spaced, _serialize(root))
 
 
 Highlighter = Callable[[str], str]
@@ -207,10 +269,13 @@ def render_text(text: str | None, highlight: Highlighter | None = None) -> Marku
     """Safe HTML for ``text`` with its math as MathML; ``highlight`` escapes and marks plain text.
 
     Without a highlighter the result is cached, since the same titles and abstracts are
-    rendered for every reader of a list.
+    rendered for every reader of a list. A text longer than ``MAX_TEXT_LENGTH`` is only
+    escaped.
     """
     if not text:
         return Markup("")
+    if len(text) > MAX_TEXT_LENGTH:
+        return Markup(_escape(text))
     if highlight is None:
         return Markup(_render_plain(text))
     return Markup(_render(text, highlight))

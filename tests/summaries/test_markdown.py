@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from summaries.markdown import MarkdownRenderer
+import pytest
+
+from summaries.markdown import MAX_MARKDOWN_LENGTH, MarkdownRenderer
+from tests.web.hostile_text import PAYLOADS, growth, markdown_offences, tex_wrappings
 from web.math import tex_to_mathml
 
 render = MarkdownRenderer(tex_to_mathml).render
@@ -54,3 +57,52 @@ def test_unconvertible_tex_is_shown_escaped() -> None:
 
 def test_without_a_math_renderer_tex_is_code() -> None:
     assert MarkdownRenderer().render("$x$") == '<p><code class="tex">$x$</code></p>\n'
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_markup_in_answers_renders_as_text(payload: str) -> None:
+    texts = [
+        *tex_wrappings(payload),
+        f"**{payload}**",
+        f"[{payload}](https://example.org)",
+        f"[x](javascript:{payload})",
+        f"`{payload}`",
+        f"- item\n  $\\text{{{payload}}}$",
+        f"> $$\n> \\text{{{payload}}}\n> $$",
+        f"$$\n\\mbox{{{payload}}}\n$$",
+        f"| a |\n|---|\n| $\\text{{{payload}}}$ |",
+    ]
+    for text in texts:
+        html = render(f"Answer: {text}\n\nend")
+        assert markdown_offences(html) == [], text
+
+
+def test_comments_in_tex_text_are_shown_as_tex() -> None:
+    html = render('Look: $\\text{<!--><img src=x onerror="alert(1)">-->}$')
+    assert markdown_offences(html) == []
+    assert '<code class="tex">$\\text{&lt;!--&gt;&lt;img' in html
+
+
+@pytest.mark.parametrize("unit", ["$a ", "\\(a ", "$$a ", "$` ", "[$a ", "\\[\n", "> \\[\n"])
+def test_math_scans_are_linear_in_the_answer(unit: str) -> None:
+    def fresh(text: str) -> str:  # no cache between runs
+        return MarkdownRenderer(tex_to_mathml).md.render(text)
+
+    ratio, seconds = growth(fresh, unit * 1000, unit * 10000)
+    assert ratio < 20, f"10x the answer took {ratio:.0f}x the time"
+    assert seconds < 2.0
+
+
+def test_a_dollar_closing_a_link_label_is_read_as_there() -> None:
+    # The label ends right after the dollar, though a digit follows in the whole line.
+    html = render("[cost $x$](https://example.org)5 and $y$1")
+    assert html.count("<math") == 1 and "<a href" in html
+
+
+def test_oversized_answer_is_escaped_plain_text() -> None:
+    text = "<b>**$x$**</b>\n" * (MAX_MARKDOWN_LENGTH // 10)
+    assert len(text) > MAX_MARKDOWN_LENGTH
+    html = render(text)
+    assert html.startswith('<p class="plain">&lt;b&gt;**$x$**&lt;/b&gt;')
+    assert "<math" not in html and "<strong>" not in html
+    assert markdown_offences(html) == []

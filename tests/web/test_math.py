@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
+import lxml.html
 import pytest
 
-from web.math import render_text, split_math, tex_to_mathml, untex_accents
+from tests.web.hostile_text import PAYLOADS, growth, tex_offences, tex_wrappings
+from web.math import MAX_TEXT_LENGTH, render_text, split_math, tex_to_mathml, untex_accents
 
 
 def test_inline_and_display_math_become_mathml():
@@ -21,7 +24,7 @@ def test_text_outside_math_is_escaped():
     html = str(render_text('<script>alert(1)</script> & "q" $a<b$'))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in html
-    assert "<mo>&#x0003C;</mo>" in html
+    assert "<mo>&lt;</mo>" in html
 
 
 @pytest.mark.parametrize(
@@ -90,3 +93,72 @@ def test_named_functions_get_thin_spaces():
     html = str(render_text(r"$n \log n$"))
     thin = '<mspace width="0.1667em"></mspace>'
     assert f"<mi>n</mi>{thin}<mi>log</mi>{thin}<mi>n</mi>" in html
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_markup_in_and_around_tex_renders_as_text(payload):
+    for text in tex_wrappings(payload):
+        html = str(render_text(f"Title {text} end"))
+        assert tex_offences(html) == [], text
+        # What the hostile text said is still readable, as text.
+        assert "end" in lxml.html.fragment_fromstring(html, create_parent="div").text_content()
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r'\text{<!--><img/src="x"/onerror="alert(1)">-->}',
+        r'\mbox{<!--><a href="javascript:alert(1)">x</a>-->}',
+        r'\textrm{<!--><meta http-equiv="refresh" content="0;url=//example.org">-->}',
+        r"\text{<![CDATA[<img src=x onerror=alert(1)>]]>}",
+        r"\text{<?pi <img src=x onerror=alert(1)>?>}",
+        r'\text{<!DOCTYPE x [<!ENTITY e "<img>">]>}',
+    ],
+)
+def test_comments_cdata_and_instructions_in_tex_are_refused(tex):
+    assert tex_to_mathml(tex) is None
+    html = str(render_text(f"${tex}$"))
+    assert "<math" not in html
+    assert html.startswith('<span class="tex">$') and tex_offences(html) == []
+
+
+def test_mathml_is_written_from_the_checked_tree():
+    # Entities in text commands are decoded by the check and escaped again on the way out.
+    assert tex_to_mathml(r"\text{&lt;img&gt; &#60;b&#62; &amp;lt;}") == (
+        '<math display="inline"><mrow><mtext>&lt;img&gt;\u00a0&lt;b&gt;\u00a0&amp;lt;</mtext>'
+        "</mrow></math>"
+    )
+    # A user-given length cannot leave its attribute.
+    html = tex_to_mathml(r'\hspace{1em"onmouseover="x}')
+    assert html is None or tex_offences(html) == []
+
+
+def test_deeply_nested_formula_does_not_fail():
+    html = str(render_text("$" + "{" * 400 + "x" + "}" * 400 + "$"))
+    assert tex_offences(html) == []
+
+
+@pytest.mark.parametrize("unit", ["$a ", r"\(a ", r"\[a ", "$$a ", "a$ $b ", "$5 $x "])
+def test_splitting_is_linear_in_the_text(unit):
+    small, large = unit * 2000, unit * 20000
+    assert "".join(s.source or s.text for s in split_math(large)) == large
+    ratio, seconds = growth(split_math, small, large)
+    assert ratio < 20, f"10x the text took {ratio:.0f}x the time"  # a quadratic scan: ~100x
+    assert seconds < 1.0
+
+
+def test_rendering_a_hostile_abstract_stays_fast():
+    text = "$a " * 4000
+    start = time.perf_counter()
+    html = str(render_text(text))
+    assert time.perf_counter() - start < 0.5
+    assert "<math" not in html
+
+
+def test_oversized_text_is_escaped_plain_text():
+    text = "<b>$x$</b> " * (MAX_TEXT_LENGTH // 10)
+    assert len(text) > MAX_TEXT_LENGTH
+    html = str(render_text(text))
+    assert "<math" not in html and "<b>" not in html
+    assert html.startswith("&lt;b&gt;$x$&lt;/b&gt;")
+    assert "<math" in str(render_text(text[:40]))

@@ -25,23 +25,80 @@
     return b;
   }
 
+  // What the server makes of a title or an abstract (web/math.py): MathML, a span holding
+  // TeX it could not convert, marks of the keyword bar. Only these are ever built here.
+  var MATHML = "http://www.w3.org/1998/Math/MathML";
+  var XHTML = "http://www.w3.org/1999/xhtml";
+  var MATHML_ELEMENTS = words(
+    "math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac " +
+    "msqrt mroot mstyle merror mpadded mphantom mfenced menclose mtable mtr mtd mlabeledtr " +
+    "semantics annotation mmultiscripts mprescripts none maligngroup malignmark");
+  var MATHML_ATTRIBUTES = words(
+    "display displaystyle mathvariant stretchy fence separator lspace rspace width height " +
+    "depth linethickness columnalign rowalign columnlines rowlines columnspacing rowspacing " +
+    "frame notation accent accentunder movablelimits symmetric minsize maxsize open close " +
+    "separators scriptlevel largeop form encoding align class");
+  var HTML_ELEMENTS = words("span mark");
+
+  function words(text) {
+    var set = Object.create(null);
+    text.split(" ").forEach(function (w) { if (w) set[w] = true; });
+    return set;
+  }
+
+  // The rendered text rebuilt from allowed nodes: an element that is not allowed becomes
+  // its text, comments and processing instructions are dropped, and the parsing happens in
+  // an inert document, so nothing in the text loads, runs or navigates.
+  function safeFragment(html) {
+    var parsed = new DOMParser().parseFromString("<!DOCTYPE html><body>" + (html || ""), "text/html");
+    var fragment = document.createDocumentFragment();
+    copyChildren(parsed.body, fragment);
+    return fragment;
+  }
+
+  function copyChildren(from, to) {
+    for (var node = from.firstChild; node; node = node.nextSibling) {
+      if (node.nodeType === Node.TEXT_NODE) to.appendChild(document.createTextNode(node.data));
+      else if (node.nodeType === Node.ELEMENT_NODE) to.appendChild(copyElement(node));
+    }
+  }
+
+  function copyElement(node) {
+    var name = node.localName, copy, allowed;
+    if (node.namespaceURI === MATHML && MATHML_ELEMENTS[name]) {
+      copy = document.createElementNS(MATHML, name);
+      allowed = MATHML_ATTRIBUTES;
+    } else if (node.namespaceURI === XHTML && HTML_ELEMENTS[name]) {
+      copy = document.createElement(name);
+      allowed = { "class": true };
+    } else {
+      return document.createTextNode(node.textContent);
+    }
+    Array.prototype.forEach.call(node.attributes, function (attribute) {
+      if (!attribute.namespaceURI && allowed[attribute.name]) copy.setAttribute(attribute.name, attribute.value);
+    });
+    copyChildren(node, copy);
+    return copy;
+  }
+
   function paperPath(id) {
     return "/arxiv/" + id.split("/").map(encodeURIComponent).join("/");
   }
 
-  // Titles and abstracts come from the API as HTML that the server escaped (with MathML).
+  // Titles and abstracts come from the API as HTML that the server escaped (with MathML);
+  // they are still rebuilt from allowed nodes, never inserted as markup.
   function entry(paper, list) {
     var article = element("article", "paper");
     article.id = paper.id;
     article.setAttribute("data-id", paper.id);
     var heading = element("h2", "title");
     var title = link(paperPath(paper.id), "");
-    title.innerHTML = paper.title_html;
+    title.appendChild(safeFragment(paper.title_html));
     heading.appendChild(title);
     article.appendChild(heading);
     article.appendChild(element("p", "authors", (paper.authors_display || paper.authors).join(", ")));
     var abstract = element("p", "abstract");
-    abstract.innerHTML = paper.abstract_html;
+    abstract.appendChild(safeFragment(paper.abstract_html));
     article.appendChild(abstract);
     var meta = element("p", "meta");
     paper.categories.forEach(function (c) {
