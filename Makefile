@@ -14,6 +14,7 @@ run: install
 
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:

@@ -6,4 +6,3 @@ import numpy as np
 import numpy.typing as npt
 
 Floats = npt.NDArray[np.float64]
-Complexes = npt.NDArray[np.complex128]
