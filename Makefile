@@ -15,6 +15,9 @@ run: install
 # The browser tests drive the Chromium found here, and fail (never skip) without one.
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	COOLPAPERS_CHROMIUM="$$(command -v chromium)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:

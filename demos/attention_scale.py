@@ -21,6 +21,7 @@ import numpy as np
 from scipy.special import gammaln, hyp0f1, ive
 
 from demos import params
+from demos.arrays import Floats
 from demos.blas import single_blas_thread
 
 KINDS = ("normal", "cosine")
@@ -100,8 +101,8 @@ def attention_scale(
     trials = params.integer("trials", trials, *TRIALS_RANGE)
     seed = params.seed(seed)
 
-    alpha = float(optimal_alpha(np.array([n], dtype=float), kind, d)[0])
-    grid = np.array(FIT_GRID, dtype=float)
+    alpha = float(optimal_alpha(np.array([n], dtype=np.float64), kind, d)[0])
+    grid = np.array(FIT_GRID, dtype=np.float64)
     grid_alpha = optimal_alpha(grid, kind, d)
     basis = np.sqrt(np.log(grid)) if kind == "normal" else np.log(grid)
     coefficient = float(basis @ grid_alpha / (basis @ basis))
@@ -136,7 +137,7 @@ def attention_scale(
     )
 
 
-def optimal_alpha(ns: np.ndarray, kind: str, d: int = ARTICLE_COSINE_D) -> np.ndarray:
+def optimal_alpha(ns: Floats, kind: str, d: int = ARTICLE_COSINE_D) -> Floats:
     """alpha* for each n by bisection on log (alpha g(alpha))' = log n, to machine precision."""
     target = np.log(ns)
     lo = np.zeros_like(target)
@@ -151,13 +152,13 @@ def optimal_alpha(ns: np.ndarray, kind: str, d: int = ARTICLE_COSINE_D) -> np.nd
     return (lo + hi) / 2
 
 
-def log_mgf(alpha: np.ndarray, kind: str, d: int = ARTICLE_COSINE_D) -> np.ndarray:
+def log_mgf(alpha: Floats, kind: str, d: int = ARTICLE_COSINE_D) -> Floats:
     """log E[e^{alpha s}] for the score distribution."""
-    alpha = np.atleast_1d(np.asarray(alpha, dtype=float))
+    alpha = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
     if kind == "normal":
         return alpha * alpha / 2
     with np.errstate(over="ignore"):
-        values = np.log(hyp0f1(d / 2, alpha * alpha / 4))
+        values: Floats = np.log(hyp0f1(d / 2, alpha * alpha / 4))  # scipy is untyped
     # 0F1 overflows for large alpha, where the scaled Bessel form is accurate instead.
     big = ~np.isfinite(values)
     if np.any(big):
@@ -166,13 +167,14 @@ def log_mgf(alpha: np.ndarray, kind: str, d: int = ARTICLE_COSINE_D) -> np.ndarr
     return values
 
 
-def mean_field_objective(alphas: np.ndarray, n: int, kind: str, d: int) -> np.ndarray:
+def mean_field_objective(alphas: Floats, n: int, kind: str, d: int) -> Floats:
     """alpha (1 - g(alpha) / n), the article's approximation of alpha (1 - sum p^2)."""
-    alphas = np.asarray(alphas, dtype=float)
-    return alphas * (1 - np.exp(_log_g(alphas, kind, d) - math.log(n)))
+    alphas = np.asarray(alphas, dtype=np.float64)
+    objective: Floats = alphas * (1 - np.exp(_log_g(alphas, kind, d) - math.log(n)))
+    return objective
 
 
-def exact_objective(scores: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+def exact_objective(scores: Floats, alphas: Floats) -> Floats:
     """alpha (1 - sum p^2) for p = softmax(alpha s), averaged over the rows of `scores`."""
     shifted = scores - scores.max(axis=1, keepdims=True)
     values = np.empty(len(alphas))
@@ -183,7 +185,7 @@ def exact_objective(scores: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     return values
 
 
-def sample_scores(rng: np.random.Generator, trials: int, n: int, kind: str, d: int) -> np.ndarray:
+def sample_scores(rng: np.random.Generator, trials: int, n: int, kind: str, d: int) -> Floats:
     """Scores of `trials` independent queries against n keys."""
     if kind == "normal":
         return rng.standard_normal((trials, n))
@@ -201,9 +203,10 @@ def jacobian_check(
     step = params.real("step", step, 1e-9, 1e-2, open_lo=True)
     scores = np.random.default_rng(seed).standard_normal(n)
 
-    def softmax(s: np.ndarray) -> np.ndarray:
+    def softmax(s: Floats) -> Floats:
         weights = np.exp(alpha * (s - s.max()))
-        return weights / weights.sum()
+        p: Floats = weights / weights.sum()
+        return p
 
     jacobian = np.empty((n, n))
     for j in range(n):
@@ -216,25 +219,25 @@ def jacobian_check(
     return JacobianCheck(n, alpha, finite, closed, abs(finite - closed))
 
 
-def _log_g(alpha: np.ndarray, kind: str, d: int) -> np.ndarray:
+def _log_g(alpha: Floats, kind: str, d: int) -> Floats:
     return log_mgf(2 * alpha, kind, d) - 2 * log_mgf(alpha, kind, d)
 
 
-def _log_h(alpha: np.ndarray, kind: str, d: int) -> np.ndarray:
+def _log_h(alpha: Floats, kind: str, d: int) -> Floats:
     """log (alpha g(alpha))' = log g + log(1 + alpha (log g)')."""
-    alpha = np.asarray(alpha, dtype=float)
+    alpha = np.asarray(alpha, dtype=np.float64)
     if kind == "normal":
         return alpha * alpha + np.log1p(2 * alpha * alpha)
     slope = 2 * _tilted_mean(2 * alpha, d) - 2 * _tilted_mean(alpha, d)
     return _log_g(alpha, kind, d) + np.log1p(alpha * slope)
 
 
-def _tilted_mean(alpha: np.ndarray, d: int) -> np.ndarray:
+def _tilted_mean(alpha: Floats, d: int) -> Floats:
     """d/dalpha log E[e^{alpha s}] for cosine scores, using d/dz 0F1(;b;z) = 0F1(;b+1;z) / b."""
     b = d / 2
     z = alpha * alpha / 4
     with np.errstate(over="ignore", invalid="ignore"):
-        values = alpha / (2 * b) * hyp0f1(b + 1, z) / hyp0f1(b, z)
+        values: Floats = alpha / (2 * b) * hyp0f1(b + 1, z) / hyp0f1(b, z)  # scipy: untyped
     # Where 0F1 overflows the same mean is the Bessel ratio I_b(alpha) / I_{b-1}(alpha).
     big = ~np.isfinite(values)
     if np.any(big):

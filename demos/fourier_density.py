@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 from scipy.optimize import minimize
@@ -94,6 +95,9 @@ class MixtureFit:
     iterations: int
 
 
+Fit = TypeVar("Fit", SeriesFit, MixtureFit)
+
+
 @dataclass(frozen=True)
 class FourierDensityResult:
     target: str
@@ -138,13 +142,13 @@ def fourier_density(
     data = sample_target(components, samples, rng)
     true_kl = target_pdf(components, KL_GRID)
     mixture_size = (2 * (terms + 1) + 1) // 3
+    series = fit_series(data, terms, gamma, rng)
+    gradient = fit_mixture_gradient(data, mixture_size, rng)
+    em = fit_mixture_em(data, mixture_size)
     fbdm, gmm, gmm_em = (
-        replace(fit, kl=kl_divergence(true_kl, _model_pdf(fit, KL_GRID)))
-        for fit in (
-            fit_series(data, terms, gamma, rng),
-            fit_mixture_gradient(data, mixture_size, rng),
-            fit_mixture_em(data, mixture_size),
-        )
+        _with_kl(series, true_kl),
+        _with_kl(gradient, true_kl),
+        _with_kl(em, true_kl),
     )
 
     grid = np.linspace(*VIEW, VIEW_POINTS)
@@ -237,7 +241,8 @@ def series_density(c: np.ndarray, x: np.ndarray) -> np.ndarray:
     """1/2 + sum_{n>=1} Re[(c_n / c_0) e^{i pi n x}]."""
     n = np.arange(1, len(c))
     ratio = c[1:] / c[0].real
-    return 0.5 + (np.exp(1j * np.pi * np.outer(x, n)) @ ratio).real
+    density: np.ndarray = 0.5 + (np.exp(1j * np.pi * np.outer(x, n)) @ ratio).real
+    return density
 
 
 def modulus_density(a: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -246,7 +251,8 @@ def modulus_density(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     amplitude = np.full(z.shape, a[-1], dtype=complex)
     for coefficient in a[-2::-1]:  # Horner's rule in z = e^{-i pi x}
         amplitude = amplitude * z + coefficient
-    return np.abs(amplitude) ** 2 / (2 * np.vdot(a, a).real)
+    density: np.ndarray = np.abs(amplitude) ** 2 / (2 * np.vdot(a, a).real)
+    return density
 
 
 def series_cdf(c: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -254,7 +260,8 @@ def series_cdf(c: np.ndarray, x: np.ndarray) -> np.ndarray:
     n = np.arange(1, len(c))
     ratio = c[1:] / c[0].real / (1j * np.pi * n)
     waves = np.exp(1j * np.pi * np.outer(x, n)) - (-1.0) ** n
-    return (np.asarray(x) + 1) / 2 + (waves @ ratio).real
+    cdf: np.ndarray = (np.asarray(x) + 1) / 2 + (waves @ ratio).real
+    return cdf
 
 
 def sample_series(c: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -436,7 +443,8 @@ def mixture_pdf(
     y: np.ndarray, weights: np.ndarray, means: np.ndarray, scales: np.ndarray
 ) -> np.ndarray:
     joint = _joint_log(np.asarray(y, dtype=float), weights, means, scales)
-    return np.exp(_posterior(joint)[0])
+    density: np.ndarray = np.exp(_posterior(joint)[0])
+    return density
 
 
 def _joint_log(
@@ -445,7 +453,10 @@ def _joint_log(
     """log w_k + log N(y | mu_k, s_k) with components along axis 0."""
     z = (y - means[:, None]) / scales[:, None]
     with np.errstate(divide="ignore"):
-        return (np.log(weights) - np.log(scales) - 0.5 * LOG_2PI)[:, None] - 0.5 * z * z
+        joint: np.ndarray = (np.log(weights) - np.log(scales) - 0.5 * LOG_2PI)[
+            :, None
+        ] - 0.5 * z * z
+        return joint
 
 
 def _posterior(joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -482,7 +493,13 @@ def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray:
     """log sum exp along `axis`; scipy's version costs more than the arithmetic here."""
     peak = np.max(values, axis=axis, keepdims=True)
     total = np.log(np.sum(np.exp(values - peak), axis=axis, keepdims=True)) + peak
-    return total.squeeze(axis) if axis is not None else total.reshape(())
+    result: np.ndarray = total.squeeze(axis) if axis is not None else total.reshape(())
+    return result
+
+
+def _with_kl(fit: Fit, true_pdf: np.ndarray) -> Fit:
+    """The fit with its KL divergence from the true density (on the KL grid)."""
+    return replace(fit, kl=kl_divergence(true_pdf, _model_pdf(fit, KL_GRID)))
 
 
 def _complex(fit: SeriesFit) -> np.ndarray:
@@ -492,7 +509,8 @@ def _complex(fit: SeriesFit) -> np.ndarray:
 def series_pdf_on_line(fit: SeriesFit, y: np.ndarray) -> np.ndarray:
     """q(y) = sech^2(u) p(tanh u) / sigma with u = (y - mu) / sigma."""
     u = (np.asarray(y, dtype=float) - fit.mu) / fit.sigma
-    return modulus_density(_complex(fit), np.tanh(u)) * np.exp(-2 * _log_cosh(u)) / fit.sigma
+    density: np.ndarray = modulus_density(_complex(fit), np.tanh(u)) * np.exp(-2 * _log_cosh(u))
+    return density / fit.sigma
 
 
 def _model_pdf(fit: SeriesFit | MixtureFit, y: np.ndarray) -> np.ndarray:
@@ -503,4 +521,5 @@ def _model_pdf(fit: SeriesFit | MixtureFit, y: np.ndarray) -> np.ndarray:
 
 def _log_cosh(u: np.ndarray) -> np.ndarray:
     magnitude = np.abs(u)
-    return magnitude + np.log1p(np.exp(-2 * magnitude)) - math.log(2)
+    log_cosh: np.ndarray = magnitude + np.log1p(np.exp(-2 * magnitude)) - math.log(2)
+    return log_cosh

@@ -31,6 +31,7 @@ def inject(function: Callable[..., R], **dependencies: object) -> Callable[..., 
         return function(*args, **kwargs, **dependencies)
 
     kept = [p for name, p in signature.parameters.items() if name not in dependencies]
+    # inspect.signature reads __signature__ from any callable; typeshed does not declare it.
     bound.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     annotations = getattr(function, "__annotations__", {})
     bound.__annotations__ = {k: v for k, v in annotations.items() if k not in dependencies}

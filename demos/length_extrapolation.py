@@ -189,7 +189,8 @@ def rope_frequencies(d: int, base: float) -> np.ndarray:
 
 def ntk_kappa(d: int, scale: float) -> float:
     """NTK-aware base multiplier: the lowest frequency is divided by exactly `scale`."""
-    return scale ** (d / (d - 2))
+    kappa: float = scale ** (d / (d - 2))  # float ** float is typed Any (it may be complex)
+    return kappa
 
 
 def yarn_ramp(turns: np.ndarray, tau: float) -> np.ndarray:
@@ -204,7 +205,10 @@ def yarn_lambda(scale: float) -> float:
 
 def log_n_scale(positions: np.ndarray, train_len: int) -> np.ndarray:
     """Per-position logit multiplier max(1, log n / log L_train)."""
-    return np.maximum(1.0, np.log(np.asarray(positions, dtype=float)) / math.log(train_len))
+    scales: np.ndarray = np.maximum(
+        1.0, np.log(np.asarray(positions, dtype=float)) / math.log(train_len)
+    )
+    return scales
 
 
 def dynamic_scale(position: int, train_len: int) -> float:
@@ -217,7 +221,8 @@ def relative_position(
 ) -> np.ndarray:
     """The relative position a method feeds to RoPE for each distance (PI divides by `scale`)."""
     if method == "rerope":
-        return np.minimum(distances, window)
+        capped: np.ndarray = np.minimum(distances, window)
+        return capped
     if method == "leaky-rerope":
         return np.where(distances < window, distances, window + (distances - window) / leak)
     if method == "pi":
@@ -259,7 +264,8 @@ def _method_theta(
     if method == "ntk-aware":
         return rope_frequencies(d, base * ntk_kappa(d, scale))
     if method == "yarn":
-        return (gamma + (1 - gamma) / scale) * theta
+        ramped: np.ndarray = (gamma + (1 - gamma) / scale) * theta
+        return ramped
     return theta
 
 
@@ -267,4 +273,5 @@ def _binned(covered: np.ndarray, edges: np.ndarray) -> list[list[float]]:
     """Share of each distance bin covered, given that pair i covers distances [0, covered_i)."""
     lo, hi = edges[:-1], edges[1:]
     inside = np.clip(covered[:, None] - lo[None, :], 0, hi - lo)
-    return (inside / (hi - lo)).tolist()
+    shares: list[list[float]] = (inside / (hi - lo)).tolist()
+    return shares

@@ -44,6 +44,7 @@ def real(name: str, value: object, lo: float, hi: float, *, open_lo: bool = Fals
     """`value` as a finite float in [lo, hi] (or (lo, hi] with `open_lo`)."""
     raw = _number_text(name, value)
     try:
+        # Any object: float() raises TypeError for those it cannot convert, reported below.
         number = float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise DemoError(f"{name} must be a number, got {value!r}") from None

@@ -201,7 +201,8 @@ def _orthogonal(rng: np.random.Generator, d: int) -> np.ndarray:
 
 
 def _rms_normalise(rows: np.ndarray) -> np.ndarray:
-    return rows / np.sqrt(np.mean(rows * rows, axis=1, keepdims=True))
+    normalised: np.ndarray = rows / np.sqrt(np.mean(rows * rows, axis=1, keepdims=True))
+    return normalised
 
 
 def _unit_logits(
@@ -215,7 +216,8 @@ def _unit_logits(
     d = features.shape[1]
     if scheme == "untied":
         assert untied is not None
-        return features @ untied.T
+        untied_logits: np.ndarray = features @ untied.T
+        return untied_logits
     if scheme == "tied-orthogonal":
         features = features @ projection
     elif scheme == "tied-swap":
@@ -223,7 +225,8 @@ def _unit_logits(
     elif scheme == "tied-shuffle":
         # ShuffleNet channel shuffle with two groups: reshape (2, d/2), transpose, flatten.
         features = features.reshape(len(features), 2, d // 2).transpose(0, 2, 1).reshape(-1, d)
-    return features @ table.T
+    logits: np.ndarray = features @ table.T
+    return logits
 
 
 def _cross_entropy(unit_logits: np.ndarray, targets: np.ndarray, sigma: float) -> np.ndarray:
@@ -233,7 +236,8 @@ def _cross_entropy(unit_logits: np.ndarray, targets: np.ndarray, sigma: float) -
     peak = logits.max(axis=1, keepdims=True)
     np.subtract(logits, peak, out=logits)
     np.exp(logits, out=logits)
-    return np.log(logits.sum(axis=1)) + peak[:, 0] - target_logits
+    losses: np.ndarray = np.log(logits.sum(axis=1)) + peak[:, 0] - target_logits
+    return losses
 
 
 def _sweep(

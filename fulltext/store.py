@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,11 +26,19 @@ def decompress(blob: bytes) -> FullText:
     return FullText.from_json(zlib.decompress(blob))
 
 
-def _links_json(links: Iterable[CodeLink]) -> list[dict]:
+class CodeLinkJSON(TypedDict):
+    """A code link as the ``code_links`` column holds it (``own`` read as False if missing)."""
+
+    url: str
+    host: str
+    own: NotRequired[bool]
+
+
+def _links_json(links: Iterable[CodeLink]) -> list[CodeLinkJSON]:
     return [{"url": link.url, "host": link.host, "own": link.own} for link in links]
 
 
-def _links(rows: Iterable[dict]) -> tuple[CodeLink, ...]:
+def _links(rows: Iterable[CodeLinkJSON]) -> tuple[CodeLink, ...]:
     return tuple(CodeLink(row["url"], row["host"], bool(row.get("own"))) for row in rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar, Unpack, overload
+from typing import Any, TypeVar, Unpack, cast, overload
 
 import tenacity
 
@@ -41,6 +41,9 @@ def retry(policy_or_tries: Any = None, /, **options: Any) -> Any:
         return retry()(policy_or_tries)
     policy, runtime = resolve(policy_or_tries, options)
 
+    # The wrappers take fn's signature (functools.wraps) and carry the policy as ``.policy``;
+    # mypy sees them as ``_Wrapped`` objects without that attribute, and cannot tell that
+    # they are the F they stand for, hence the casts and ignores below.
     def decorate(fn: F) -> F:
         if inspect.iscoroutinefunction(fn):
 
@@ -48,14 +51,14 @@ def retry(policy_or_tries: Any = None, /, **options: Any) -> Any:
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 return await AsyncController(policy, runtime, _last_outcome)(fn, *args, **kwargs)
 
-            run_async.policy = policy  # type: ignore[attr-defined]
-            return run_async  # type: ignore[return-value]
+            run_async.policy = policy  # type: ignore[attr-defined]  # a function's attribute
+            return cast(F, run_async)
 
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             return SyncController(policy, runtime, _last_outcome)(fn, *args, **kwargs)
 
-        run.policy = policy  # type: ignore[attr-defined]
-        return run  # type: ignore[return-value]
+        run.policy = policy  # type: ignore[attr-defined]  # a function's attribute
+        return cast(F, run)
 
     return decorate

@@ -129,8 +129,11 @@ def _controller_kwargs(policy: Policy) -> dict[str, Any]:
     }
 
 
-class _Runs:
-    """What both controllers share: a run starts on the controller's policy and clock."""
+class _Runs(tenacity.BaseRetrying):
+    """What both controllers share: a run starts on the controller's policy and clock.
+
+    Abstract (tenacity's ``__call__`` is left to ``Retrying``/``AsyncRetrying``, which come
+    after this class in each controller's bases)."""
 
     policy: Policy
     clock: Clock
@@ -141,7 +144,7 @@ class _Runs:
         args: tuple[Any, ...] = (),
         kwargs: dict[str, Any] | None = None,
     ) -> RunState:
-        self.begin()  # type: ignore[attr-defined]
+        self.begin()
         return RunState(self, clock=self.clock, policy=self.policy, fn=fn, args=args, kwargs=kwargs)
 
 
@@ -198,15 +201,24 @@ class AsyncController(_Runs, tenacity.AsyncRetrying):
                 raise _gave_up(state) from state.outcome.exception()
             return give_up_quietly(state)
 
+        pause = _async_sleep(runtime.sleep)
         super().__init__(
-            sleep=_async_sleep(runtime.sleep),
+            sleep=pause,
             before_sleep=before_sleep,
             retry_error_callback=give_up,
             **_controller_kwargs(policy),
         )
         self.policy = policy
         self.clock = runtime.clock
+        self._pause = pause
 
+    async def pause(self, seconds: float) -> None:
+        """Sleep between two attempts: ``self.sleep``, which tenacity types as a plain
+        function although ``AsyncRetrying`` awaits it."""
+        await self._pause(seconds)
+
+    # Narrower than tenacity's ``__call__`` (any callable, its result awaited only when it is
+    # a coroutine function): this controller runs coroutine functions only.
     async def __call__(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         state = self.start(fn, args, kwargs)
         while True:
@@ -222,6 +234,6 @@ class AsyncController(_Runs, tenacity.AsyncRetrying):
                     state.set_result(result)
             elif isinstance(do, tenacity.DoSleep):
                 state.prepare_for_next_attempt()
-                await self.sleep(do)  # type: ignore[misc]
+                await self.pause(do)
             else:
                 return do

@@ -177,6 +177,6 @@ class _AsyncAttempts:
                 return Attempt(state)
             if isinstance(do, tenacity.DoSleep):
                 state.prepare_for_next_attempt()
-                await self._controller.sleep(do)  # type: ignore[misc]
+                await self._controller.pause(do)
             else:
                 raise StopAsyncIteration

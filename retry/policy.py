@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import tenacity
 
@@ -40,7 +40,9 @@ def _as_predicate(retry_on: ExceptionFilter) -> Callable[[BaseException], bool]:
         types = retry_on
         return lambda exc: isinstance(exc, types)
     if callable(retry_on):
-        return retry_on
+        # Exception classes were handled above, but mypy does not narrow them away after
+        # ``issubclass``: what is left is the predicate.
+        return cast(Callable[[BaseException], bool], retry_on)
     raise TypeError(f"retry_on must be exception types or a predicate, not {retry_on!r}")
 
 
@@ -130,7 +132,11 @@ class Policy:
             stops.append(self.stop)
         if not stops:
             return tenacity.stop_never
-        return stops[0] if len(stops) == 1 else tenacity.stop_any(*stops)
+        if len(stops) == 1:
+            return stops[0]
+        # tenacity annotates stop_any's stops as ``stop_base`` yet only calls them, like
+        # every other stop it takes (``StopBaseT`` includes plain callables).
+        return tenacity.stop_any(*cast(list[tenacity.stop.stop_base], stops))
 
     def retry_condition(self) -> tenacity.retry_base:
         """The tenacity retry condition of this policy."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Literal, Protocol
 
 from tokenizer.rng import SplitMix64
@@ -28,7 +29,7 @@ class Segmenter(Protocol):
     ) -> tuple[list[int], list[int]]: ...
 
 
-def compiled_module():  # type: ignore[no-untyped-def]
+def compiled_module() -> ModuleType | None:
     """The compiled extension module, or None when it was not built."""
     try:
         from tokenizer import _fast
@@ -57,7 +58,9 @@ def make_segmenter(
     backend: BackendName, ids: Mapping[bytes, int], log_probs: Mapping[bytes, float]
 ) -> Segmenter:
     if backend == "compiled":
-        return compiled_module().Segmenter(ids, log_probs)
+        from tokenizer._fast import Segmenter as CompiledSegmenter
+
+        return CompiledSegmenter(ids, log_probs)
     from tokenizer.pure import PureSegmenter
 
     return PureSegmenter(ids, log_probs)

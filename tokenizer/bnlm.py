@@ -84,7 +84,7 @@ class PureNgramCounter:
             }
             for k, table in enumerate(counts)
         ]
-        log_probs = [{}] + [
+        log_probs: list[dict[bytes, float]] = [{}] + [
             {gram: value - logs[k - 1][gram[:-1]] for gram, value in logs[k].items()}
             for k in range(1, self.order + 1)
         ]

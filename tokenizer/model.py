@@ -15,7 +15,9 @@ from pathlib import Path
 SPECIALS = ("<pad>", "<bos>", "<eos>")
 PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
 
-ModelSource = str | os.PathLike[str] | Mapping[str, Sequence[object]]
+# A piece's entry in a model: ``[id, printable text, count]``.
+ModelEntry = list[int | str]
+ModelSource = str | os.PathLike[str] | Mapping[str, Sequence[int | str]]
 
 
 class NotSegmentable(ValueError):
@@ -38,7 +40,7 @@ class Vocabulary:
         return {piece: math.log(float(count)) - log_total for piece, count in self.counts.items()}
 
 
-def read_model(source: ModelSource) -> dict[str, list[object]]:
+def read_model(source: ModelSource) -> dict[str, ModelEntry]:
     """The raw JSON mapping of a model given as a path (``.gz`` for gzip'd JSON) or a mapping."""
     if isinstance(source, Mapping):
         return {key: list(value) for key, value in source.items()}
@@ -46,7 +48,8 @@ def read_model(source: ModelSource) -> dict[str, list[object]]:
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    return json.loads(raw.decode("utf-8"))
+    model: dict[str, ModelEntry] = json.loads(raw.decode("utf-8"))  # the format, unchecked
+    return model
 
 
 def load_vocabulary(source: ModelSource) -> Vocabulary:
@@ -57,14 +60,14 @@ def load_vocabulary(source: ModelSource) -> Vocabulary:
         piece = base64.b64decode(key)
         if not piece:
             raise ValueError("a model piece may not be empty")
-        ids[piece] = int(value[0])  # type: ignore[call-overload]
-        counts[piece] = int(value[-1])  # type: ignore[call-overload]
+        ids[piece] = int(value[0])
+        counts[piece] = int(value[-1])
     if not ids:
         raise ValueError("the model has no pieces")
     return Vocabulary(ids=ids, counts=counts)
 
 
-def dump_model(counts: Mapping[bytes, int]) -> dict[str, list[object]]:
+def dump_model(counts: Mapping[bytes, int]) -> dict[str, ModelEntry]:
     """The model mapping for piece counts: ids from 3 in (length, bytes) order."""
     ordered = sorted(counts.items(), key=lambda item: (len(item[0]), item[0]))
     return {
@@ -73,7 +76,7 @@ def dump_model(counts: Mapping[bytes, int]) -> dict[str, list[object]]:
     }
 
 
-def save_model(model: Mapping[str, Sequence[object]], path: str | os.PathLike[str]) -> None:
+def save_model(model: Mapping[str, Sequence[int | str]], path: str | os.PathLike[str]) -> None:
     """Write a model as compact JSON, gzip'd when the path ends with ``.gz``."""
     text = json.dumps(model, ensure_ascii=False, separators=(",", ":"))
     data = text.encode("utf-8")

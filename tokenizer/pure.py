@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 from tokenizer.model import NotSegmentable
 from tokenizer.rng import SplitMix64
@@ -41,11 +42,21 @@ class DictMatcher:
                     yield end - 1, value
 
 
+class _Automaton(Protocol):
+    """The part of ``ahocorasick.Automaton`` used here (pyahocorasick ships no types)."""
+
+    def add_word(self, key: str, value: tuple[int, float, int], /) -> bool: ...
+
+    def make_automaton(self) -> None: ...
+
+    def iter(self, string: str, start: int, end: int, /) -> Iterator[Match]: ...
+
+
 class AutomatonMatcher:
     """All pieces in ``text[lo:hi]`` from a pyahocorasick automaton over latin-1 strings."""
 
     def __init__(self, entries: Mapping[str, tuple[int, float, int]]) -> None:
-        self._automaton = ahocorasick.Automaton()
+        self._automaton: _Automaton = ahocorasick.Automaton()
         for key, value in entries.items():
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()

@@ -38,8 +38,9 @@ class Tokenizer:
     ) -> None:
         self.vocabulary = load_vocabulary(model)
         self.backend: BackendName = resolve_backend(backend)
-        self._piece_to_id: dict[bytes | str, int] = dict(self.vocabulary.ids)
-        self._id_to_piece: dict[int, bytes | str] = {i: p for p, i in self.vocabulary.ids.items()}
+        self._piece_to_id: dict[bytes | str, int] = dict(self.vocabulary.ids.items())
+        self._pieces: dict[int, bytes] = {i: p for p, i in self.vocabulary.ids.items()}
+        self._id_to_piece: dict[int, bytes | str] = dict(self._pieces.items())
         for special_id, special in enumerate(SPECIALS):
             self._piece_to_id[special] = special_id
             self._id_to_piece[special_id] = special
@@ -80,8 +81,8 @@ class Tokenizer:
         return self._segmenter.pieces(data, alpha, self._rng, lines=False)
 
     def decode(self, ids: Iterable[int]) -> str:
-        pieces = [self._id_to_piece[i] for i in ids if i > EOS_ID]
-        return b"".join(pieces).decode(errors="ignore")  # type: ignore[arg-type]
+        pieces = [self._pieces[i] for i in ids if i > EOS_ID]
+        return b"".join(pieces).decode(errors="ignore")
 
     def piece_to_id(self, piece: bytes | str) -> int:
         """The id of a piece (bytes) or of ``"<pad>"``, ``"<bos>"``, ``"<eos>"``."""

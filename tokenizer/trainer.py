@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Protocol, Self, TypeVar, cast
 
-from tokenizer.backends import compiled_module, resolve_backend
+from tokenizer.backends import resolve_backend
 from tokenizer.bnlm import PureNgramCounter
-from tokenizer.model import dump_model, save_model
+from tokenizer.model import ModelEntry, dump_model, save_model
 from tokenizer.pruning import prune_pieces
 from tokenizer.text import training_chunks, training_pattern
 
@@ -31,15 +31,37 @@ COMPILED_MAX_ORDER = 15
 # Texts per task when training with several workers.
 BATCH_SIZE = 200
 
+T = TypeVar("T")
+
+
+class PieceCounting(Protocol):
+    """An n-gram tagger (``PureNgramTagger`` or the compiled ``NgramTagger``)."""
+
+    def count_pieces(self, chunks: Iterable[bytes]) -> dict[bytes, int]: ...
+
+
+class NgramCounting(Protocol):
+    """An n-gram counter (``PureNgramCounter`` or the compiled ``NgramCounter``); a run
+    only ever combines counters of one kind."""
+
+    def count_level(self, chunks: Iterable[bytes], k: int, known: Self | None = None) -> None: ...
+
+    def prune(self, min_count: int) -> None: ...
+
+    def merge(self, other: Self) -> None: ...
+
+    def tagger(self, min_count: int, ensure_unicode: bool) -> PieceCounting: ...
+
 
 def _no_progress(stage: str, n: int) -> None:
     pass
 
 
-_batch_task: Callable[[list[str]], Any] | None = None
+# The task of the running ``map_batches``, inherited by its forked workers.
+_batch_task: Callable[[list[str]], object] | None = None
 
 
-def _run_batch(batch: list[str]) -> tuple[int, Any]:
+def _run_batch(batch: list[str]) -> tuple[int, object]:
     assert _batch_task is not None
     return len(batch), _batch_task(batch)
 
@@ -51,12 +73,12 @@ def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def map_batches(
-    task: Callable[[list[str]], Any],
+    task: Callable[[list[str]], T],
     texts: Iterable[str],
     workers: int,
     stage: str,
     progress: Progress,
-) -> Iterator[Any]:
+) -> Iterator[T]:
     """``task`` over batches of texts in forked worker processes (results in any order)."""
     global _batch_task
     _batch_task = task
@@ -65,7 +87,8 @@ def map_batches(
         with context.Pool(workers) as pool:
             for done, result in pool.imap_unordered(_run_batch, _batches(texts, BATCH_SIZE)):
                 progress(stage, done)
-                yield result
+                # What ``task`` returned, through the module global the workers inherit.
+                yield cast(T, result)
     finally:
         _batch_task = None
 
@@ -108,12 +131,14 @@ class Trainer:
             yield from training_chunks(text, pattern)
             progress(stage, 1)
 
-    def _counter(self):  # type: ignore[no-untyped-def]
+    def _counter(self) -> NgramCounting:
         if self.backend == "compiled" and self.order <= COMPILED_MAX_ORDER:
-            return compiled_module().NgramCounter(self.order)
+            from tokenizer._fast import NgramCounter
+
+            return NgramCounter(self.order)
         return PureNgramCounter(self.order)
 
-    def _count_level_batch(self, known: Any, k: int, batch: list[str]) -> Any:
+    def _count_level_batch(self, known: NgramCounting, k: int, batch: list[str]) -> NgramCounting:
         counter = self._counter()
         counter.count_level(self._chunks(batch, "", _no_progress), k, known)
         return counter
@@ -148,8 +173,8 @@ class Trainer:
         del counter
         if parallel:
             pieces: dict[bytes, int] = {}
-            for part in map_batches(self._tag_batch, texts, workers, "count pieces", report):
-                for piece, count in part.items():
+            for counted in map_batches(self._tag_batch, texts, workers, "count pieces", report):
+                for piece, count in counted.items():
                     pieces[piece] = pieces.get(piece, 0) + count
         else:
             pieces = self._tagger.count_pieces(self._chunks(texts, "count pieces", report))
@@ -164,7 +189,7 @@ class Trainer:
         )
         return self.vocabularies
 
-    def model(self, index: int = 0) -> dict[str, list[object]]:
+    def model(self, index: int = 0) -> dict[str, ModelEntry]:
         """The trained model (BytePiece JSON mapping) for the ``index``-th largest size."""
         if not self.vocabularies:
             raise RuntimeError("train() first")
