@@ -42,6 +42,22 @@ class NotLaTeXML(ValueError):
     """The page is not a paper rendered by LaTeXML (arXiv's no-HTML notice, another site)."""
 
 
+def _nodes(node: lxml.etree._Element, path: str) -> list[lxml.etree._Element]:
+    """The elements ``path`` selects from ``node``."""
+    found = node.xpath(path)
+    return (
+        [item for item in found if isinstance(item, lxml.etree._Element)]
+        if isinstance(found, list)
+        else []
+    )
+
+
+def _strings(node: lxml.etree._Element, path: str) -> list[str]:
+    """The strings (text, attribute values) ``path`` selects from ``node``."""
+    found = node.xpath(path)
+    return [str(item) for item in found if isinstance(item, str)] if isinstance(found, list) else []
+
+
 def _classes(element: lxml.etree._Element) -> set[str]:
     return set((element.get("class") or "").split())
 
@@ -69,7 +85,7 @@ def check_page(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     for marker in NO_HTML_MARKERS:
         if marker.lower() in text.lower():
             raise NotLaTeXML(f"arXiv has no HTML rendering of this version ({marker!r})")
-    title = _clean(" ".join(root.xpath("//title//text()")))[:80]
+    title = _clean(" ".join(_strings(root, "//title//text()")))[:80]
     raise NotLaTeXML(
         "the page is not a LaTeXML rendering (no ltx_document)"
         + (f"; its title is {title!r}" if title else "")
@@ -77,15 +93,22 @@ def check_page(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
 
 
 def _first(root: lxml.etree._Element, path: str) -> lxml.html.HtmlElement | None:
-    found = root.xpath(path)
+    found = _nodes(root, path)
     return found[0] if found else None
 
 
 # -- inline text ----------------------------------------------------------------------------
 
 
+def _is_markup(node: lxml.etree._Element) -> bool:
+    """Whether ``node`` is an element, not a comment or processing instruction (whose tag lxml
+    gives as a function, though its stubs say a string)."""
+    tag: object = node.tag
+    return isinstance(tag, str)
+
+
 def _is_skipped(element: lxml.etree._Element) -> bool:
-    if not isinstance(element.tag, str):  # comments, processing instructions
+    if not _is_markup(element):
         return True
     classes = _classes(element)
     return "ltx_ERROR" in classes or "ltx_note_mark" in classes
@@ -108,10 +131,10 @@ def _inline_child(child: lxml.etree._Element, notes: list[str], out: list[str]) 
     if tag == "math":
         tex = child.get("alttext")
         if tex is None:
-            tex = " ".join(child.xpath(".//*[local-name()='annotation']/text()"))
+            tex = " ".join(_strings(child, ".//*[local-name()='annotation']/text()"))
         out.append(f"${_clean(tex)}$" if tex.strip() else "")
     elif "ltx_note" in classes:
-        content = child.xpath(".//*[contains(@class, 'ltx_note_content')]")
+        content = _nodes(child, ".//*[contains(@class, 'ltx_note_content')]")
         note: list[str] = []
         for part in content[:1] or [child]:
             _inline_note(part, notes, note)
@@ -203,10 +226,10 @@ def _heading(section: lxml.etree._Element) -> lxml.etree._Element | None:
 def _number(heading: lxml.etree._Element | None) -> str:
     if heading is None:
         return ""
-    tags = heading.xpath(".//span[contains(@class, 'ltx_tag')]")
+    tags = _nodes(heading, ".//span[contains(@class, 'ltx_tag')]")
     if not tags:
         return ""
-    number = _clean(tags[0].text_content())
+    number = _clean("".join(_strings(tags[0], ".//text()")))
     return number.removeprefix("Appendix").strip().rstrip(".")
 
 
@@ -230,7 +253,7 @@ def _sections(article: lxml.etree._Element) -> list[Section]:
 
     def visit(element: lxml.etree._Element) -> None:
         for child in element:
-            if not isinstance(child.tag, str):
+            if not _is_markup(child):
                 continue
             kind = _section_class(child)
             if kind is None:
@@ -258,12 +281,13 @@ def _sections(article: lxml.etree._Element) -> list[Section]:
 
 def _references(article: lxml.etree._Element) -> list[Reference]:
     references = []
-    for item in article.xpath(
-        ".//section[contains(@class, 'ltx_bibliography')]//li[contains(@class, 'ltx_bibitem')]"
+    for item in _nodes(
+        article,
+        ".//section[contains(@class, 'ltx_bibliography')]//li[contains(@class, 'ltx_bibitem')]",
     ):
         parts = []
         for child in item:
-            if not isinstance(child.tag, str):
+            if not _is_markup(child):
                 continue
             classes = _classes(child)
             if "ltx_bib_cited" in classes:
@@ -274,7 +298,7 @@ def _references(article: lxml.etree._Element) -> list[Reference]:
             if text:
                 parts.append(text)
         text = _clean(" ".join(parts))
-        hrefs = " ".join(item.xpath(".//a/@href"))
+        hrefs = " ".join(_strings(item, ".//a/@href"))
         references.append(
             Reference(
                 text=text,
@@ -287,7 +311,7 @@ def _references(article: lxml.etree._Element) -> list[Reference]:
 
 def _links(article: lxml.etree._Element) -> list[str]:
     links: dict[str, None] = {}
-    for href in article.xpath(".//a/@href"):
+    for href in _strings(article, ".//a/@href"):
         href = href.strip()
         if href.startswith(("http://", "https://")):
             links.setdefault(href, None)
@@ -296,12 +320,12 @@ def _links(article: lxml.etree._Element) -> list[str]:
 
 def _front_links(article: lxml.etree._Element) -> list[str]:
     """The links before the first section: the title block, the abstract, a teaser figure."""
-    first = article.xpath(".//section[contains(@class, 'ltx_section')]")
+    first = _nodes(article, ".//section[contains(@class, 'ltx_section')]")
     links = _links(article)
     if not first:
         return []
-    after = set(first[0].xpath("following::a/@href | descendant::a/@href"))
-    before = {h.strip() for h in first[0].xpath("preceding::a/@href")}
+    after = set(_strings(first[0], "following::a/@href | descendant::a/@href"))
+    before = {h.strip() for h in _strings(first[0], "preceding::a/@href")}
     return [link for link in links if link in before and link not in after]
 
 
@@ -310,7 +334,7 @@ def _count(article: lxml.etree._Element, kind: str) -> int:
     path = f".//figure[contains(concat(' ', @class, ' '), ' {kind} ')]"
     return sum(
         1
-        for figure in article.xpath(path)
+        for figure in _nodes(article, path)
         if not figure.xpath(f"ancestor::figure[contains(concat(' ', @class, ' '), ' {kind} ')]")
     )
 
@@ -320,7 +344,7 @@ def extract_html(content: bytes) -> FullText:
     root = parse(content)
     article = check_page(root)
     title_element = _first(article, ".//h1[contains(@class, 'ltx_title_document')]")
-    abstract = article.xpath(".//div[contains(@class, 'ltx_abstract')]//p")
+    abstract = _nodes(article, ".//div[contains(@class, 'ltx_abstract')]//p")
     return FullText(
         source="html",
         sections=tuple(_sections(article)),

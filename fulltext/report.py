@@ -34,7 +34,7 @@ class FullTextCounts:
     def total(self) -> int:
         return sum(self.by_status.values())
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "by_status": self.by_status,
             "by_source": self.by_source,

@@ -144,7 +144,7 @@ async def ensure(
     return stored
 
 
-def _forget(key: tuple[str, int], task: asyncio.Task) -> None:
+def _forget(key: tuple[str, int], task: asyncio.Task[StoredFullText]) -> None:
     if _IN_FLIGHT.get(key) is task:
         del _IN_FLIGHT[key]
 
