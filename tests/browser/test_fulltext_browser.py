@@ -15,7 +15,8 @@ from models.db import create_engine, session_factory
 from models.settings import Settings
 from tests.summaries.conftest import clock, llm, model_settings, record, serve_site  # noqa: F401
 from tests.summaries.fulltexts import OWN_CODE, store_full_text
-from tests.summaries.test_browser import CHROMIUM, CHROMIUM_ARGS, open_site
+from tests.browser.conftest import launch_chromium
+from tests.summaries.test_browser import open_site
 from tests.summaries.test_fulltext import cited_answer
 
 pytestmark = pytest.mark.browser
@@ -29,9 +30,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.settings import Settings
-from tests.browser.conftest import CHROMIUM_ARGS, ServerThread
+from tests.browser.conftest import ServerThread, launch_chromium
 from tests.web.hostile_text import PAYLOADS
 from tests.web.test_hostile_pages import CATEGORY, fill_hostile, hostile_id
 from web.app import create_app
@@ -53,9 +53,7 @@ def hostile_page(hostile_site: str):
 
     outside: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch_chromium(playwright)
         context = browser.new_context(base_url=hostile_site)
         context.set_default_timeout(10_000)
         context.route(
