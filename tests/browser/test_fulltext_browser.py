@@ -13,9 +13,9 @@ import pytest
 from crawler.ingest import ingest
 from models.db import create_engine, session_factory
 from models.settings import Settings
+from tests.browser.conftest import launch_chromium
 from tests.summaries.conftest import clock, llm, model_settings, record, serve_site  # noqa: F401
 from tests.summaries.fulltexts import OWN_CODE, store_full_text
-from tests.browser.conftest import launch_chromium
 from tests.summaries.test_browser import open_site
 from tests.summaries.test_fulltext import cited_answer
 
