@@ -13,7 +13,6 @@ import pytest
 from crawler.ingest import ingest
 from models.db import create_engine, session_factory
 from models.settings import Settings
-from tests.browser.conftest import launch_chromium
 from tests.summaries.conftest import clock, llm, model_settings, record, serve_site  # noqa: F401
 from tests.summaries.fulltexts import OWN_CODE, store_full_text
 from tests.summaries.test_browser import open_site
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.browser
 
 PAGE = "/arxiv/2403.00001"
 HTML = "https://arxiv.org/html/2403.00001v1"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def add_paper_with_full_text(settings: Settings) -> None:

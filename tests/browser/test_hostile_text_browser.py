@@ -7,12 +7,13 @@ import asyncio
 import json
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from models.settings import Settings
-from tests.browser.conftest import ServerThread, launch_chromium
+from tests.browser.conftest import ServerThread
 from tests.web.hostile_text import PAYLOADS
 from tests.web.test_hostile_pages import CATEGORY, fill_hostile, hostile_id
 from web.app import create_app
@@ -42,34 +43,31 @@ def hostile_site(
     path = tmp_path_factory.mktemp("hostile") / "site.db"
     shutil.copy(migrated_template, path)
     settings = Settings(DATABASE_URL=f"sqlite+aiosqlite:///{path}")
-    asyncio.run(fill_hostile(settings))
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
+        pool.submit(asyncio.run, fill_hostile(settings)).result()
     with ServerThread(create_app(settings)) as url:
         yield url
 
 
 @pytest.fixture
-def hostile_page(hostile_site: str):
-    from playwright.sync_api import sync_playwright
-
+def hostile_page(browser, hostile_site: str):
     outside: list[str] = []
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        context = browser.new_context(base_url=hostile_site)
-        context.set_default_timeout(10_000)
-        context.route(
-            lambda url: not url.startswith(hostile_site),
-            lambda route: (outside.append(route.request.url), route.abort()),
-        )
-        page = context.new_page()
-        page.navigations = []  # type: ignore[attr-defined]
-        page.on(
-            "framenavigated",
-            lambda frame: frame == page.main_frame and page.navigations.append(frame.url),
-        )
-        page.dialogs = []  # type: ignore[attr-defined]
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        yield page
-        browser.close()
+    context = browser.new_context(base_url=hostile_site)
+    context.set_default_timeout(10_000)
+    context.route(
+        lambda url: not url.startswith(hostile_site),
+        lambda route: (outside.append(route.request.url), route.abort()),
+    )
+    page = context.new_page()
+    page.navigations = []  # type: ignore[attr-defined]
+    page.on(
+        "framenavigated",
+        lambda frame: frame == page.main_frame and page.navigations.append(frame.url),
+    )
+    page.dialogs = []  # type: ignore[attr-defined]
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    yield page
+    context.close()
     assert outside == [], f"requests left the site: {outside}"
 
 
