@@ -102,6 +102,9 @@ def phrase(
 ) -> tuple[_Int32s, _UInt8s]:
     """``(docids, frequencies uint8[n, 5])`` of the candidates holding the phrase."""
 
+def heap_size(k: int, candidates: int) -> int:
+    """The room ``top`` takes for the best ``k`` of this many candidates (at least 1)."""
+
 def top(
     candidates: _Int32s,
     scores: _Float64s,

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from summaries import QUESTIONS
 from tests.summaries.conftest import make_app
 from tests.summaries.fake_llm import Answer
-from tests.summaries.test_web import parse_sse
+from tests.summaries.test_web import parse_sse, stream
 from tests.web.hostile_text import PAYLOADS, markdown_offences, tex_wrappings
 
 PAPER = "2403.00001"
@@ -38,7 +38,7 @@ def test_hostile_answers_stream_and_are_stored_as_allowed_html_only(client, llm)
     count = len(QUESTIONS["en"])
     answers = [hostile_answer(PAYLOADS[k::count]) for k in range(count)]
     llm.script.extend(Answer(text) for text in answers)
-    response = client.get(f"/api/papers/{PAPER}/summary/stream?lang=en")
+    response = stream(client, PAPER, "en")
     assert response.status_code == 200
     streamed = [data["html"] for kind, data in parse_sse(response.text) if kind == "answer"]
     assert len(streamed) == count
