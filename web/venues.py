@@ -52,7 +52,7 @@ register_url_convertor("venue_paper_id", VenuePaperIdConvertor())
 
 async def _known(request: Request) -> list[str]:
     async with request.app.state.sessions() as session:
-        return [c.venue for c in await venue_counts(session)]
+        return sorted(c.venue for c in await venue_counts(session))
 
 
 async def _venue(request: Request, text: str) -> str:
