@@ -1,4 +1,5 @@
-"""``coolpapers import``: load recorded arXiv responses from files."""
+"""``coolpapers import``: load recorded arXiv responses from files, and venue proceedings
+(ACL Anthology collection files, PMLR volume folders)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import click
 
 from cli.context import CommandError, database, load_settings, run
 from crawler.imports import ImportFailed, ImportResult, import_files
+from venues.imports import VenueImport, import_venues, is_venue_source
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def import_command(files: tuple[Path, ...]) -> None:
     """Import FILES: arXiv RSS/Atom feeds, search-API responses, OAI-PMH pages or
-    metadata snapshot JSON lines (the format is detected from the content; .gz is fine).
+    metadata snapshot JSON lines (the format is detected from the content; .gz is fine);
+    ACL Anthology collection XML files and PMLR volume folders (_config.yml and _posts/).
 
     Each file is imported in one transaction: a bad file writes nothing. A snapshot (the
     whole archive) is streamed instead, committed in batches as it goes; importing it
@@ -22,12 +25,21 @@ def import_command(files: tuple[Path, ...]) -> None:
     """
     settings = load_settings()
     for path in files:
-        if not path.is_file():
+        if not (path.is_file() or path.is_dir()):
             raise CommandError(f"{path}: no such file")
+    venue_sources = [p for p in files if is_venue_source(p)]
+    arxiv_files = [p for p in files if p not in venue_sources]
+    for path in arxiv_files:
+        if path.is_dir():
+            raise CommandError(f"{path}: a folder that is not a PMLR volume (no _config.yml)")
+    if venue_sources:
+        _import_venues(settings, venue_sources)
+    if not arxiv_files:
+        return
 
     async def go() -> ImportResult:
         async with database(settings) as sessions:
-            return await import_files(sessions, list(files))
+            return await import_files(sessions, arxiv_files)
 
     try:
         result = run(go)
@@ -44,3 +56,28 @@ def import_command(files: tuple[Path, ...]) -> None:
     click.echo(
         f"imported {c.papers} papers: {c.new} new, {c.updated} updated, {c.unchanged} unchanged"
     )
+
+
+def _import_venues(settings, paths: list[Path]) -> None:
+    async def go() -> VenueImport:
+        async with database(settings) as sessions:
+            return await import_venues(sessions, paths)
+
+    result = run(go)
+    for item in result.sources:
+        if item.error:
+            click.echo(f"{item.path}: refused, nothing written: {item.error}", err=True)
+            continue
+        c = item.counts
+        click.echo(
+            f"{item.path}: {item.kind}, {c.new} new, {c.updated} updated, {c.unchanged} unchanged"
+        )
+        for problem in item.problems:
+            click.echo(f"  {problem}", err=True)
+    c = result.counts
+    click.echo(
+        f"imported {c.papers} venue papers: {c.new} new, {c.updated} updated, "
+        f"{c.unchanged} unchanged"
+    )
+    if result.failed:
+        raise CommandError(f"{len(result.failed)} source(s) refused (see above)")

@@ -40,8 +40,10 @@ class CategoryCount:
 
 
 async def categories_with_papers(session: AsyncSession) -> list[CategoryCount]:
+    """arXiv's categories with their number of papers (not the venues' ``venue.*`` codes)."""
     rows = await session.execute(
         select(PaperCategory.category, func.count())
+        .where(PaperCategory.category.not_like("venue.%"))
         .group_by(PaperCategory.category)
         .order_by(PaperCategory.category)
     )

@@ -253,6 +253,58 @@ class CrawlRun(Base):
     __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
 
 
+class VenuePaper(Base):
+    """What a conference's own source tells of one of its papers, beside its ``papers`` row.
+
+    The paper's id is ``<source>:<key>`` (``acl:2024.acl-long.1``, ``pmlr:v247/agrawal24a``);
+    title, abstract and authors live in ``papers`` like any paper's, so that search, stars and
+    the reading tools serve both branches. ``digest`` fingerprints the source's record: a
+    re-crawl rewrites only the papers whose record changed.
+    """
+
+    __tablename__ = "venue_papers"
+
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    venue: Mapped[str] = mapped_column(String(64))
+    track: Mapped[str | None] = mapped_column(String(128))
+    decision: Mapped[str | None] = mapped_column(String(32))
+    pages: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    pdf_url: Mapped[str | None] = mapped_column(Text)
+    landing_url: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    tldr: Mapped[str | None] = mapped_column(Text)
+    code_links: Mapped[list] = mapped_column(JSON, default=list)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    arxiv_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    crawl_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (Index("ix_venue_papers_venue_position", "venue", "position"),)
+
+
+class VenueVolume(Base):
+    """A volume of a venue's proceedings (or a track): its title, editors and front matter.
+
+    Front matter and prefaces are kept here, apart from the papers."""
+
+    __tablename__ = "venue_volumes"
+
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    venue: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text, default="")
+    editors: Mapped[list] = mapped_column(JSON, default=list)
+    front_matter: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # Tables that migrations create outside these models (the search index's, see search.schema);
 # schema comparisons leave them out.
 UNMANAGED_TABLE_PREFIXES = ("search_",)

@@ -10,7 +10,10 @@
 - ``ti:``, ``abs:``, ``au:`` (also ``title:``, ``abstract:``, ``author:``) before a word or a
   phrase: only in that field;
 - ``cat:cs.CL`` (``cat:cs`` or ``cat:cs.*`` for a whole archive; ``-cat:`` leaves one out),
-  ``from:2024-01-01``, ``until:2024-12`` (a year, a month or a day; both ends included).
+  ``from:2024-01-01``, ``until:2024-12`` (a year, a month or a day; both ends included);
+- ``venue:ACL.2017`` (``-venue:`` leaves one out) and
+  ``branch:venue`` or ``branch:arxiv``: a venue paper's one category is ``venue.<NAME>.<YEAR>``,
+  so these are category filters.
 
 Anything else is words: an unclosed quote, a stray ``OR`` or ``-``, index syntax, punctuation.
 A word written with punctuation inside (``GPT-4``, ``self-attention``) is the phrase of its parts.
@@ -52,7 +55,11 @@ FIELD_PREFIXES = {
     "au": Field.AUTHORS,
     "author": Field.AUTHORS,
 }
-FILTER_PREFIXES = {"cat", "category", "from", "until"}
+FILTER_PREFIXES = {"cat", "category", "from", "until", "venue", "branch"}
+# Venue papers' category codes start with this (see ``venues.names``); ``venue`` alone, as an
+# archive, is every venue.
+VENUE_ARCHIVE = "venue"
+_VENUE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,30}\.\d{4}", re.ASCII)
 
 _PREFIX = re.compile(r"([A-Za-z]+):(?=\S)")
 # An archive (``cs``, ``hep-th``), then maybe a subject class (``.AI``, ``.mes-hall``) or ``.*``.
@@ -245,6 +252,10 @@ def _lex(text: str) -> list[_Item]:
 def _filter_value_ok(name: str, value: str, negated: bool) -> bool:
     if name in ("cat", "category"):
         return parse_category(value) is not None
+    if name == "venue":
+        return _VENUE.fullmatch(value) is not None
+    if name == "branch":
+        return value.lower() in ("venue", "arxiv")
     return not negated and parse_date(value) is not None
 
 
@@ -287,6 +298,11 @@ def _positive(item: _Item) -> bool:
 def _apply_filter(built: _Builder, item: _Item) -> None:
     if item.name in ("cat", "category"):
         built.add_category(parse_category(item.value) or item.value, negated=item.negated)
+    elif item.name == "venue":
+        built.add_category(f"{VENUE_ARCHIVE}.{item.value}", negated=item.negated)
+    elif item.name == "branch":
+        arxiv = (item.value.lower() == "arxiv") != item.negated
+        built.add_category(VENUE_ARCHIVE, negated=arxiv)
     elif item.name == "from":
         built.date_from = parse_date(item.value)
     else:

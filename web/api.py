@@ -14,7 +14,7 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import demo_pages, openapi, pages, summaries
+from web import demo_pages, openapi, pages, summaries, venues
 from web import fulltext as fulltext_web
 from web import search as search_web
 from web.bibtex import bibtex
@@ -234,7 +234,10 @@ SCHEMAS: dict[str, openapi.Schema] = {
 }
 
 ARXIV_ID = openapi.path_parameter(
-    "arxiv_id", "New-style (2401.01234) or old-style (hep-th/9901001) id."
+    "arxiv_id",
+    "New-style (2401.01234) or old-style (hep-th/9901001) id, or a venue paper's"
+    " <source>:<key> (acl:2024.acl-long.1, pmlr:v247/agrawal24a): its answer adds the venue's"
+    " fields (venue, track, decision, pages, landing_url, keywords, tldr, arxiv_id).",
 )
 _IDS = openapi.query_parameter(
     "ids",
@@ -326,4 +329,5 @@ DESCRIBED = (
     search_web.OPENAPI,
     demo_pages.OPENAPI,
     pages.OPENAPI,
+    venues.OPENAPI,
 )

@@ -27,6 +27,7 @@ from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
 from web.templating import templates
+from web.venues import arxiv_venues
 
 MAX_SHARED_IDS = 500
 
@@ -170,6 +171,7 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
         related = await related_papers(session, paper)
         announced = await paper_announcements(session, paper.id)
+        venues = await arxiv_venues(session, paper.id)
         stored = await fulltext_store.load(session, paper.id, paper.version)
         if stored is not None:
             code = code_link(stored.code_links)
@@ -178,7 +180,8 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
                     session, paper.id, paper.version, stored.document, settings.ARXIV_HTML_BASE
                 )
     context = {"paper": paper, "asked_version": version, "related": related,
-               "announced": announced, "contents": contents, "code": code}  # fmt: skip
+               "announced": announced, "contents": contents, "code": code,
+               "venues": venues}  # fmt: skip
     return templates.TemplateResponse(request, "paper.html", context)
 
 
