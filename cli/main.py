@@ -14,6 +14,10 @@ import click
 # the first sentence of its help for `coolpapers --help` (a test holds it to the command's own).
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("cli.db:db", "Create and migrate the database schema."),
+    "alerts": (
+        "cli.alerts:alerts",
+        "Alerts by email: send the digests, list the subscriptions, show counts.",
+    ),
     "serve": ("cli.serve:serve", "Serve the site (Starlette on uvicorn)."),
     "import": (
         "cli.imports:import_command",

@@ -21,6 +21,7 @@ log = logging.getLogger("coolpapers.schedule")
 SUMMARIES_JOB = "summaries"
 INDEX_JOB = "index-check"
 FULLTEXT_JOB = "fulltext"
+ALERTS_JOB = "alerts"
 
 
 def summaries_job(settings: Settings) -> Job:
@@ -100,6 +101,32 @@ def fulltext_job(settings: Settings) -> Job:
     )
 
 
+def alerts_job(settings: Settings) -> Job:
+    """With SMTP_HOST set: the day's digests, after the summaries so their FAQ lines show."""
+
+    async def send(context: JobContext) -> JobResult:
+        from alerts import Mailer, send_digests
+        from cli.alerts import digest_settings
+
+        if not settings.BASE_URL:
+            return JobResult.failed("set BASE_URL: the digests' links start with it")
+        config, smtp = digest_settings(settings)
+        async with Mailer(smtp) as mailer:
+            report = await send_digests(context.sessions, mailer, config)
+        if report.day is None:
+            return JobResult.skipped("no announced papers yet")
+        if report.failed and not report.sent:
+            return JobResult.failed(report.describe())
+        return JobResult.succeeded(report.describe())
+
+    return Job(
+        ALERTS_JOB,
+        send,
+        after=(SUMMARIES_JOB,),
+        description="mail the day's alert digests (with SMTP_HOST)",
+    )
+
+
 def index_check_job(settings: Settings) -> Job:
     async def check(context: JobContext) -> JobResult:
         from search.indexing import check_index, rebuild_index
@@ -133,6 +160,8 @@ def all_jobs(settings: Settings) -> list[Job]:
     jobs = crawler_jobs(settings)
     if any(job.name == RSS_JOB for job in jobs):
         jobs.append(summaries_job(settings))
+        if settings.SMTP_HOST:
+            jobs.append(alerts_job(settings))
         if settings.FULLTEXT == "daily":
             jobs.append(fulltext_job(settings))
     if settings.SCHEDULE_INDEX_CHECK != "off":

@@ -6,6 +6,7 @@ papers, their versions, authors, categories, announcements and crawl runs
 (``models.schema``), and the async engine and session factory (``models.db``).
 """
 
+from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscription, AlertToken  # noqa: F401
 from models.db import create_engine, session_factory
 from models.fulltext import PaperFullText  # noqa: F401
 from models.ops import JobRun, JobRunStatus, Lease  # noqa: F401

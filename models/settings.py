@@ -147,6 +147,30 @@ class Settings(BaseSettings):
         description="Addresses or networks of the reverse proxies whose X-Forwarded-For and"
         " X-Forwarded-Proto are believed (comma-separated).",
     )
+    SMTP_HOST: str = Field(
+        "", description="SMTP server that sends the alerts' mail (empty: no mail is sent)."
+    )
+    SMTP_PORT: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    SMTP_USER: str = Field("", description="User name on the SMTP server (empty: no login).")
+    SMTP_PASSWORD: SecretStr = Field(SecretStr(""), description="Password on the SMTP server.")
+    SMTP_STARTTLS: bool = Field(
+        True, description="Whether to upgrade the SMTP connection with STARTTLS."
+    )
+    MAIL_FROM: str = Field(
+        "", description="From address of the alerts' mail, e.g. alerts@papers.example.org."
+    )
+    ALERTS_MAX_PAPERS: int = Field(
+        30, ge=1, description="Papers listed in one digest at most (a link leads to the rest)."
+    )
+    ALERTS_SIGNUP_LIMIT: int = Field(
+        5,
+        ge=1,
+        description="Alert sign-ups one address, and one client, may make per"
+        " ALERTS_SIGNUP_WINDOW.",
+    )
+    ALERTS_SIGNUP_WINDOW: float = Field(
+        3600.0, gt=0, description="Seconds over which alert sign-ups are counted."
+    )
     SCHEDULE_TIMEZONE: str = Field(
         "America/New_York", description="Time zone of the SCHEDULE_* cron expressions."
     )

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import demo_pages, openapi, pages, summaries, venues
+from web import alerts, demo_pages, openapi, pages, summaries, venues
 from web import fulltext as fulltext_web
 from web import search as search_web
 from web.bibtex import bibtex
@@ -330,4 +330,5 @@ DESCRIBED = (
     demo_pages.OPENAPI,
     pages.OPENAPI,
     venues.OPENAPI,
+    alerts.OPENAPI,
 )

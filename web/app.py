@@ -21,7 +21,7 @@ import search
 from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import admin, api, demo_pages, errors, fulltext, pages, summaries, venues
+from web import admin, alerts, api, demo_pages, errors, fulltext, pages, summaries, venues
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *venues.routes,  # /venue..., and /api/papers/<source>:<key> before api's routes
             *summaries.routes,  # before api's /api/papers/{arxiv_id:path}
             *fulltext.routes,  # likewise
+            *alerts.routes,
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,

@@ -1,0 +1,249 @@
+"""The digest job: one mail per subscriber with the day's matching papers, each send recorded.
+
+For each active subscription due that day (daily ones every announcement day, weekly ones
+on Fridays with the week's papers), without a ``sent`` or ``bounced`` record for the day: the
+matches are computed; none, nothing is sent; else the delivery is claimed (``sending``, with
+its Message-ID and a new management link) and committed, the mail goes out, and the outcome
+is committed. A run started again after a crash skips who was served and serves who was not;
+a mail cut off by the crash between the server's acceptance and the record goes again under
+the same Message-ID, which mail systems take as the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from alerts.addresses import masked
+from alerts.compose import Links, digest_message
+from alerts.follows import Follow
+from alerts.mail import Delivery, Mailer, Outcome
+from alerts.matching import DayMatcher, PaperMatch, day_papers, faq_lines
+from alerts.subscriptions import add_token
+from models.alerts import AlertDelivery, AlertRun, AlertSubscription
+from models.schema import Announcement, utcnow
+
+log = logging.getLogger("coolpapers.alerts")
+WEEKLY_WEEKDAY = 4  # Friday: weekly digests carry the papers of the seven days up to it
+
+
+@dataclass(frozen=True, slots=True)
+class DigestConfig:
+    site: str  # the public URL the links start with
+    sender: str
+    max_papers: int = 30
+
+
+@dataclass(slots=True)
+class Preview:
+    address: str  # masked
+    papers: int
+    subject: str
+
+
+@dataclass(slots=True)
+class RunReport:
+    day: dt.date | None
+    dry_run: bool = False
+    sent: int = 0
+    bounced: int = 0
+    failed: int = 0
+    already: int = 0
+    without_matches: int = 0
+    previews: list[Preview] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"digests of {self.day}: {self.sent} sent, {self.bounced} bounced,"
+            f" {self.failed} failed, {self.already} sent before,"
+            f" {self.without_matches} without matches"
+        )
+
+
+async def latest_day(session: AsyncSession) -> dt.date | None:
+    return await session.scalar(select(func.max(Announcement.announced_on)))
+
+
+def follows_of(subscription: AlertSubscription) -> list[Follow]:
+    return [Follow(f.kind, f.value, tuple(f.terms or ())) for f in subscription.follows]
+
+
+def links_for(site: str, token: str, day: dt.date) -> Links:
+    return Links(
+        manage=f"{site}/alerts/manage/{token}",
+        unsubscribe=f"{site}/alerts/unsubscribe/{token}",
+        digest=f"{site}/alerts/manage/{token}?day={day.isoformat()}",
+    )
+
+
+def _message_id(subscription_id: int, day: dt.date, sender: str) -> str:
+    domain = sender.rpartition("@")[2].strip("> ") or "coolpapers.invalid"
+    return f"<alerts.{subscription_id}.{day.isoformat()}.{secrets.token_hex(6)}@{domain}>"
+
+
+async def _due(session: AsyncSession, day: dt.date) -> list[AlertSubscription]:
+    frequencies = ["daily", "weekly"] if day.weekday() == WEEKLY_WEEKDAY else ["daily"]
+    rows = await session.scalars(
+        select(AlertSubscription)
+        .where(AlertSubscription.status == "active", AlertSubscription.frequency.in_(frequencies))
+        .order_by(AlertSubscription.id)
+    )
+    return list(rows)
+
+
+async def _served(session: AsyncSession, day: dt.date) -> dict[int, AlertDelivery]:
+    rows = await session.scalars(select(AlertDelivery).where(AlertDelivery.day == day))
+    return {row.subscription_id: row for row in rows}
+
+
+async def send_digests(
+    sessions: async_sessionmaker[AsyncSession],
+    mailer: Mailer | None,
+    config: DigestConfig,
+    *,
+    day: dt.date | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> RunReport:
+    """Send (or with ``dry_run``, only tell) the digests of ``day`` (default: the latest)."""
+    async with sessions() as session:
+        day = day or await latest_day(session)
+    report = RunReport(day, dry_run)
+    if day is None:
+        return report
+    run_id = None
+    if not dry_run:
+        async with sessions.begin() as session:
+            run = AlertRun(day=day, started_at=now or utcnow())
+            session.add(run)
+            await session.flush()
+            run_id = run.id
+    try:
+        await _send_all(sessions, mailer, config, day, report, dry_run, now)
+    except BaseException as exc:
+        if run_id is not None:
+            await _finish(sessions, run_id, report, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    if run_id is not None:
+        status = "failed" if report.failed and not report.sent else "succeeded"
+        await _finish(sessions, run_id, report, status, None)
+    return report
+
+
+async def _finish(sessions, run_id: int, report: RunReport, status: str, error: str | None) -> None:
+    async with sessions.begin() as session:
+        run = await session.get(AlertRun, run_id)
+        if run is None:
+            return
+        run.status, run.error, run.finished_at = status, error, utcnow()
+        run.n_sent, run.n_failed = report.sent, report.failed + report.bounced
+        run.n_without_matches = report.without_matches
+
+
+async def _send_all(
+    sessions: async_sessionmaker[AsyncSession],
+    mailer: Mailer | None,
+    config: DigestConfig,
+    day: dt.date,
+    report: RunReport,
+    dry_run: bool,
+    now: dt.datetime | None,
+) -> None:
+    async with sessions() as session:
+        subscriptions = await _due(session, day)
+        served = await _served(session, day)
+        week = [day - dt.timedelta(days=n) for n in range(7)]
+        daily = DayMatcher(session, await day_papers(session, [day]))
+        weekly = None
+        if any(s.frequency == "weekly" for s in subscriptions):
+            weekly = DayMatcher(session, await day_papers(session, week))
+        work: list[tuple[AlertSubscription, list[Follow], list[PaperMatch]]] = []
+        for subscription in subscriptions:
+            record = served.get(subscription.id)
+            if record is not None and record.status in ("sent", "bounced"):
+                report.already += 1
+                continue
+            follows = follows_of(subscription)
+            matcher = weekly if subscription.frequency == "weekly" and weekly else daily
+            matches = await matcher.digest_of(follows)
+            if not matches:
+                report.without_matches += 1
+                continue
+            work.append((subscription, follows, matches))
+        shown = {m.paper.id for _, _, ms in work for m in ms[: config.max_papers]}
+        lines = await faq_lines(session, sorted(shown))
+    for subscription, follows, matches in work:
+        for match in matches[: config.max_papers]:
+            match.faq_line = lines.get(match.paper.id)
+        if dry_run:
+            report.previews.append(
+                Preview(masked(subscription.email), len(matches), f"{len(matches)} papers of {day}")
+            )
+            continue
+        assert mailer is not None
+        message = await _claim(sessions, subscription, follows, matches, config, day, served, now)
+        delivery = await mailer.send(message)
+        await _record(sessions, subscription.id, day, delivery)
+        if delivery.outcome is Outcome.SENT:
+            report.sent += 1
+        elif delivery.outcome is Outcome.BOUNCED:
+            report.bounced += 1
+        else:
+            report.failed += 1
+            log.warning("digest to %s failed: %s", masked(subscription.email), delivery.error)
+
+
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession],
+    subscription: AlertSubscription,
+    follows: list[Follow],
+    matches: list[PaperMatch],
+    config: DigestConfig,
+    day: dt.date,
+    served: dict[int, AlertDelivery],
+    now: dt.datetime | None,
+) -> EmailMessage:
+    moment = now or utcnow()
+    async with sessions.begin() as session:
+        record = await session.scalar(
+            select(AlertDelivery).where(
+                AlertDelivery.subscription_id == subscription.id, AlertDelivery.day == day
+            )
+        )
+        if record is None:
+            record = AlertDelivery(
+                subscription_id=subscription.id, day=day, status="sending",
+                message_id=_message_id(subscription.id, day, config.sender), papers=len(matches),
+                attempts=0,
+            )  # fmt: skip
+            session.add(record)
+        record.status, record.updated_at = "sending", moment
+        record.attempts += 1
+        token = await add_token(session, subscription.id, "manage", moment)
+        message_id = record.message_id
+    return digest_message(
+        sender=config.sender, recipient=subscription.email, message_id=message_id, day=day,
+        matches=matches, follows=follows, links=links_for(config.site, token, day),
+        site=config.site, max_papers=config.max_papers, now=moment,
+    )  # fmt: skip
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession], subscription_id: int, day: dt.date,
+    delivery: Delivery,
+) -> None:  # fmt: skip
+    async with sessions.begin() as session:
+        record = await session.scalar(
+            select(AlertDelivery).where(
+                AlertDelivery.subscription_id == subscription_id, AlertDelivery.day == day
+            )
+        )
+        if record is not None:
+            record.status, record.error = delivery.outcome.value, delivery.error
+            record.updated_at = utcnow()
