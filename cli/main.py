@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.export:export",
         "Export the papers as JSON lines (one paper a line) or CSV, in id order.",
     ),
+    "mcp": ("cli.mcp:mcp", "Serve the archive's tools to an agent over stdio (MCP)."),
     "paper": ("cli.paper:paper", "Show, hide or delete one paper (by arXiv id)."),
     "crawl": ("cli.crawl:crawl", "Fetch papers from arXiv: daily feeds, the search API, OAI-PMH."),
     "summarize": (

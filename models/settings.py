@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         " needs it, or by 'coolpapers fulltext fetch'); daily (also after each feed crawl, for"
         " the day's papers of CATEGORIES).",
     )
+    FETCH_ON_DEMAND: bool = Field(
+        True,
+        description="Whether /arxiv/<id> of a paper the archive lacks fetches it from arXiv's API.",
+    )
     FULLTEXT_MAX_MB: float = Field(
         50, gt=0, description="Largest HTML page or PDF fetched for a full text, in MiB."
     )

@@ -39,7 +39,8 @@ def database_path(tmp_path: Path, migrated_template: Path) -> Path:
 def settings(database_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     url = sqlite_url(database_path)
     monkeypatch.setenv("COOLPAPERS_DATABASE_URL", url)
-    return Settings(DATABASE_URL=url, MIN_REQUEST_INTERVAL=0.0)
+    # No test reaches the real arXiv: those that fetch papers on demand say so.
+    return Settings(DATABASE_URL=url, MIN_REQUEST_INTERVAL=0.0, FETCH_ON_DEMAND=False)
 
 
 @pytest.fixture

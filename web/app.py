@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -21,7 +21,18 @@ import search
 from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import admin, alerts, api, demo_pages, errors, fulltext, pages, summaries, venues
+from web import (
+    admin,
+    alerts,
+    api,
+    demo_pages,
+    errors,
+    fulltext,
+    mcp_server,
+    pages,
+    summaries,
+    venues,
+)
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -45,7 +56,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         try:
-            yield
+            async with mcp_server.serving_http(settings, app.state.sessions) as mcp_app:
+                app.state.mcp = mcp_app
+                yield
         finally:
             await engine.dispose()
 
@@ -64,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *admin.routes,
             *search_web.routes,
             *demo_pages.routes,
+            Route("/mcp", mcp_server.Endpoint(), name="mcp"),  # tools for agents (MCP)
         ],
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS),

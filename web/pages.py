@@ -7,7 +7,7 @@ import dataclasses
 import importlib.util
 from dataclasses import dataclass
 from itertools import groupby
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -19,13 +19,14 @@ from fulltext import store as fulltext_store
 from fulltext.document import CodeLink, FullText, Section
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
 from models.schema import Paper
-from web import feeds, openapi
+from web import feeds, ondemand, openapi
 from web.cache import PageCache
 from web.categories import archive_of
 from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
+from web.security import client_address
 from web.templating import templates
 from web.venues import arxiv_venues
 
@@ -167,6 +168,8 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
     code: CodeLink | None = None
     async with request.app.state.sessions() as session:
         paper = await get_paper(session, arxiv_id)
+        if paper is None and settings.FETCH_ON_DEMAND:
+            return await fetching_page(request, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
         related = await related_papers(session, paper)
@@ -185,6 +188,32 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
     return templates.TemplateResponse(request, "paper.html", context)
 
 
+FETCHING_REFRESH = 2  # seconds between two looks of the "fetching from arXiv" page
+
+
+async def fetching_page(request: Request, arxiv_id: str) -> Response:
+    """A paper the archive lacks: its look-up in arXiv's API is started (or joined), and a
+    page that refreshes itself says so until the paper is here (or arXiv has none)."""
+    fetcher = ondemand.fetcher(request.app.state)
+    client = client_address(request, request.app.state.settings)
+    try:
+        outcome = fetcher.request(arxiv_id, client)
+    except ondemand.TooManyFetches as error:
+        wait = str(max(1, round(error.wait)))
+        raise HTTPError(429, str(error), {"Retry-After": wait}) from None
+    if outcome.state == "missing":
+        raise HTTPError(404, f"arXiv has no paper {arxiv_id}")
+    if outcome.state == "failed":
+        retry = str(round(ondemand.RETRY_AFTER))
+        raise HTTPError(503, f"{arxiv_id} could not be fetched from arXiv: {outcome.message}",
+                        {"Retry-After": retry})  # fmt: skip
+    context = {"arxiv_id": arxiv_id, "refresh": FETCHING_REFRESH}
+    response = templates.TemplateResponse(request, "fetching.html", context, status_code=202)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Refresh"] = str(FETCHING_REFRESH)
+    return response
+
+
 async def related_papers(session, paper) -> list:
     """Papers related to ``paper``, from ``web.related.related_papers`` when the site has it."""
     if importlib.util.find_spec("web.related") is None:
@@ -192,6 +221,43 @@ async def related_papers(session, paper) -> list:
     from web import related  # type: ignore[attr-defined]
 
     return list(await related.related_papers(session, paper))
+
+
+async def related_fragment(request: Request) -> Response:
+    """``/fragments/related/<id>``: the related papers of a paper as a piece of HTML, which
+    the lists put in place under an entry."""
+    raw = request.path_params["arxiv_id"]
+    try:
+        arxiv_id = parse_arxiv_id(raw).id
+    except InvalidArxivId:
+        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+    async with request.app.state.sessions() as session:
+        paper = await get_paper(session, arxiv_id)
+        if paper is None or paper.hidden:
+            raise HTTPError(404, f"no paper {arxiv_id} in this archive")
+        related = await related_papers(session, paper)
+    response = templates.TemplateResponse(request, "_related_fragment.html", {"related": related})
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+async def papers_cool_search(request: Request) -> Response:
+    """``/arxiv/search?query=...`` (papers.cool's search address): the search page."""
+    params = request.query_params
+    wanted = [("q", params.get("query") or params.get("q") or "")]
+    wanted += [(name, params[name]) for name in ("sort", "category", "from", "until")
+               if params.get(name)]  # fmt: skip
+    return RedirectResponse("/search?" + urlencode(wanted), status_code=301)
+
+
+async def papers_cool_faq(request: Request) -> Response:
+    """``/arxiv/kimi?paper=<id>`` (papers.cool's FAQ address): the paper's FAQ."""
+    raw = request.query_params.get("paper", "").strip()
+    try:
+        arxiv_id = parse_arxiv_id(raw).id
+    except InvalidArxivId:
+        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]!r}") from None
+    return RedirectResponse(arxiv_path(arxiv_id) + "#faq", status_code=301)
 
 
 def shared_ids(text: str) -> list[str]:
@@ -232,7 +298,11 @@ routes = [
     Route("/starred", starred, name="starred"),
     Route("/prefs", prefs, name="prefs"),
     Route("/arxiv", combine, name="combine"),
+    Route("/fragments/related/{arxiv_id:path}", related_fragment, name="related_fragment"),
     *feeds.routes,
+    # papers.cool's addresses, so that coming from there is a change of host
+    Route("/arxiv/search", papers_cool_search, name="papers_cool_search"),
+    Route("/arxiv/kimi", papers_cool_faq, name="papers_cool_faq"),
     Route("/arxiv/{key:path}", arxiv, name="arxiv"),
 ]
 

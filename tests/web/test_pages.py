@@ -174,6 +174,7 @@ def test_nav_links_and_strict_csp(client):
     assert re.findall(r"<script[^>]*>", html) == [
         '<script src="/static/early.js">',
         '<script src="/static/app.js" defer>',
+        '<script src="/static/summary.js" defer>',  # the FAQ under an entry
     ]
     # no request leaves the site: only links point to arXiv
     assert not re.search(r'(src|href)="https?://(?!arxiv\.org/|doi\.org/)', html)

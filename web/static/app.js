@@ -5,6 +5,9 @@
 
   var STARS = "coolpapers:stars";
   var READ = "coolpapers:read";
+  var SEEN = "coolpapers:seen";
+  var SEEN_VIEW = "coolpapers:seen-view";
+  var FOLLOWS = "coolpapers:follows";
   var KEYWORDS = "coolpapers:keywords";
   var KEYWORD_PARAMS = ["include", "exclude", "mode", "only"];
   var YEAR = 365 * 24 * 3600;
@@ -49,6 +52,7 @@
 
   // List entries carry no buttons in their HTML: they are added here, where they can work.
   function addActions(article) {
+    addReading(article);
     if (article.querySelector("[data-star]")) return;
     var links = article.querySelector(".links");
     if (!links) return;
@@ -61,6 +65,225 @@
       (article.getAttribute("data-title") || titleOf(article)));
     actions.appendChild(copy);
     links.appendChild(actions);
+  }
+
+  // --- reading in place: [FAQ], [Related], the number, the keys, seen papers ------------
+
+  var faqTemplate = null;
+
+  function addReading(article) {
+    var links = article.querySelector(".links");
+    if (!links || article.querySelector("[data-faq-open]") || !document.querySelector("[data-faq-template]")) return;
+    var faq = makeButton("data-faq-open", "inline-faq", "[FAQ]");
+    faq.setAttribute("aria-expanded", "false");
+    var related = makeButton("data-related-open", "inline-related", "[Related]");
+    related.setAttribute("aria-expanded", "false");
+    links.insertBefore(related, links.firstChild);
+    links.insertBefore(document.createTextNode(" "), related);
+    links.insertBefore(faq, links.firstChild);
+    var title = article.querySelector(".title");
+    if (title && !article.querySelector(".entry-number")) {
+      var papers = document.querySelectorAll("article.paper[data-id]");
+      var number = document.createElement("span");
+      number.className = "entry-number";
+      number.textContent = (Array.prototype.indexOf.call(papers, article) + 1) + ". ";
+      title.insertBefore(number, title.firstChild);
+    }
+  }
+
+  function toggleFaq(article) {
+    var open = article.querySelector(":scope > .faq-panel");
+    var button = article.querySelector("[data-faq-open]");
+    if (open) {
+      open.hidden = !open.hidden;
+      if (button) button.setAttribute("aria-expanded", String(!open.hidden));
+      return;
+    }
+    faqTemplate = faqTemplate || document.querySelector("[data-faq-template]");
+    if (!faqTemplate || !window.coolpapersFaq) return;
+    var panel = faqTemplate.content.querySelector("[data-faq]").cloneNode(true);
+    var id = article.getAttribute("data-id");
+    panel.removeAttribute("id");
+    panel.setAttribute("data-paper", id);
+    panel.setAttribute("data-version", article.getAttribute("data-version") || "");
+    panel.setAttribute("data-api", "/api/papers/" + id + "/summary");
+    article.appendChild(panel);
+    if (button) button.setAttribute("aria-expanded", "true");
+    window.coolpapersFaq.setup(panel);
+  }
+
+  function toggleRelated(article) {
+    var open = article.querySelector(":scope > .related-inline");
+    var button = article.querySelector("[data-related-open]");
+    if (open) {
+      open.hidden = !open.hidden;
+      if (button) button.setAttribute("aria-expanded", String(!open.hidden));
+      return;
+    }
+    var box = document.createElement("section");
+    box.className = "related related-inline";
+    box.setAttribute("aria-busy", "true");
+    box.textContent = "…";
+    article.appendChild(box);
+    if (button) button.setAttribute("aria-expanded", "true");
+    fetch("/fragments/related/" + article.getAttribute("data-id"), { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        // The server's own rendering of the related papers (escaped titles, MathML).
+        box.innerHTML = html;
+        box.setAttribute("aria-busy", "false");
+        box.setAttribute("data-loaded", "true");
+      }, function (error) {
+        box.textContent = String(error.message || error);
+        box.setAttribute("aria-busy", "false");
+      });
+  }
+
+  function entries() {
+    return Array.prototype.filter.call(document.querySelectorAll("article.paper[data-id]"), function (a) {
+      return a.offsetParent !== null;
+    });
+  }
+
+  function currentEntry() {
+    return document.querySelector("article.paper.current[data-id]");
+  }
+
+  function moveTo(step) {
+    var all = entries();
+    if (!all.length) return;
+    var current = currentEntry();
+    var index = current ? all.indexOf(current) : -1;
+    var next = all[Math.max(0, Math.min(all.length - 1, index + step))];
+    if (current && current !== next) {
+      current.classList.remove("current");
+      if (step > 0) markSeen(current.getAttribute("data-id"));
+    }
+    next.classList.add("current");
+    next.scrollIntoView({ block: "start" });
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName))) return;
+    if (!document.querySelector("[data-faq-template]")) return;
+    var key = event.key;
+    if (key === "j") moveTo(1);
+    else if (key === "k") moveTo(-1);
+    else {
+      var article = currentEntry();
+      if (!article) return;
+      if (key === "s") toggleStar(article);
+      else if (key === "f") toggleFaq(article);
+      else if (key === "r") toggleRelated(article);
+      else if (key === "x") toggleRead(article);
+      else if (key === "o") {
+        var link = article.querySelector(".title a");
+        if (link) window.location.assign(link.href);
+      } else return;
+    }
+    event.preventDefault();
+  }
+
+  function markSeen(id) {
+    var seen = load(SEEN);
+    if (seen[id]) return;
+    seen[id] = Date.now();
+    save(SEEN, seen);
+    var article = document.querySelector('article.paper[data-id="' + CSS.escape(id) + '"]');
+    if (article) article.classList.add("seen");
+    countUnseen();
+  }
+
+  function countUnseen() {
+    var badge = document.querySelector("[data-unseen-count]");
+    if (!badge) return;
+    var seen = load(SEEN);
+    var all = document.querySelectorAll("article.paper[data-id]");
+    var unseen = 0;
+    for (var i = 0; i < all.length; i++) if (!seen[all[i].getAttribute("data-id")]) unseen++;
+    badge.textContent = unseen + " / " + all.length;
+    badge.setAttribute("data-unseen", String(unseen));
+  }
+
+  // Seen at the page's start: folded or left out by the toggles (the papers seen while
+  // reading stay where they are, so that the page does not jump).
+  function applySeenView() {
+    var view = load(SEEN_VIEW);
+    var root = document.documentElement;
+    root.classList.toggle("hide-seen", !!view["hide-seen"]);
+    root.classList.toggle("unseen-only", !!view["unseen-only"]);
+    document.querySelectorAll("[data-seen-toggle]").forEach(function (box) {
+      box.checked = !!view[box.getAttribute("data-seen-toggle")];
+    });
+  }
+
+  function watchSeen() {
+    var tools = document.querySelector("[data-seen-tools]");
+    if (!tools) return;
+    tools.hidden = false;
+    var seen = load(SEEN);
+    document.querySelectorAll("article.paper[data-id]").forEach(function (article) {
+      var id = article.getAttribute("data-id");
+      article.classList.toggle("seen", !!seen[id]);
+      article.classList.toggle("was-seen", !!seen[id]);
+    });
+    applySeenView();
+    countUnseen();
+    // Scrolled past: the entry's bottom went above the top of the window (looked at once
+    // per frame while the page scrolls).
+    var pending = false;
+    function look() {
+      pending = false;
+      var all = document.querySelectorAll("article.paper[data-id]:not(.seen)");
+      for (var i = 0; i < all.length; i++) {
+        var box = all[i].getBoundingClientRect();
+        if (box.height && box.bottom <= 0) markSeen(all[i].getAttribute("data-id"));
+      }
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(look);
+      }
+    }, { passive: true });
+  }
+
+  // The single categories the reader opens are the ones followed (the home page counts
+  // their unseen papers).
+  function rememberFollowed() {
+    var match = /^\/arxiv\/([a-z-]+(\.[A-Za-z-]+)?)$/.exec(window.location.pathname);
+    if (!match || !document.querySelector("[data-faq-template]")) return;
+    var follows = load(FOLLOWS);
+    follows[match[1]] = Date.now();
+    save(FOLLOWS, follows);
+  }
+
+  function showUnseenOnHome() {
+    var list = document.querySelectorAll(".category-list a[href^='/arxiv/']");
+    if (!list.length) return;
+    var follows = load(FOLLOWS);
+    var seen = load(SEEN);
+    Array.prototype.forEach.call(list, function (link) {
+      var code = link.getAttribute("href").slice("/arxiv/".length);
+      if (!follows[code]) return;
+      fetch("/api/list/" + encodeURIComponent(code), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          var unseen = (data.papers || []).filter(function (p) { return !seen[p.id]; }).length;
+          var badge = document.createElement("span");
+          badge.className = "unseen-count";
+          badge.setAttribute("data-unseen-of", code);
+          badge.textContent = unseen + " unseen";
+          link.parentNode.appendChild(document.createTextNode(" "));
+          link.parentNode.appendChild(badge);
+        }, function () { /* no count, the link still works */ });
+    });
   }
 
   // --- stars and reading history -------------------------------------------------------
@@ -250,6 +473,10 @@
       toggleStar(article);
     } else if (target.hasAttribute("data-read") && article) {
       toggleRead(article);
+    } else if (target.hasAttribute("data-faq-open") && article) {
+      toggleFaq(article);
+    } else if (target.hasAttribute("data-related-open") && article) {
+      toggleRelated(article);
     } else if (target.hasAttribute("data-copy")) {
       copyText(target.getAttribute("data-copy"), target);
     } else if (target.hasAttribute("data-theme-toggle")) {
@@ -270,8 +497,17 @@
     }
   });
 
+  document.addEventListener("keydown", onKey);
+
   document.addEventListener("change", function (event) {
     var input = event.target;
+    if (input.hasAttribute && input.hasAttribute("data-seen-toggle")) {
+      var view = load(SEEN_VIEW);
+      view[input.getAttribute("data-seen-toggle")] = input.checked;
+      save(SEEN_VIEW, view);
+      applySeenView();
+      return;
+    }
     if (input.hasAttribute && input.hasAttribute("data-autosubmit") && input.value && input.form) {
       input.form.submit();
     }
@@ -279,7 +515,7 @@
 
   window.coolpapers = {
     load: load, save: save, starIds: starIds, addStars: addStars, refresh: refresh,
-    copyText: copyText, STARS: STARS, READ: READ
+    copyText: copyText, STARS: STARS, READ: READ, SEEN: SEEN
   };
 
   if (!restoreKeywords()) {
@@ -289,5 +525,8 @@
       Object.keys(given).forEach(function (k) { pageLabels[k] = given[k]; });
     }
     refresh();
+    watchSeen();
+    rememberFollowed();
+    showUnseenOnHome();
   }
 })();

@@ -153,6 +153,9 @@
     }
     var joined = ids.join(",");
     var exportUrl = window.location.origin + "/starred?ids=" + encodeURIComponent(joined).replace(/%2C/g, ",").replace(/%2F/g, "/");
+    // The papers seen in this browser travel in the fragment (never sent to the server).
+    var seenIds = Object.keys(app.load(app.SEEN));
+    if (seenIds.length) exportUrl += "#seen=" + seenIds.join(",");
     var input = document.querySelector("[data-export-url]");
     if (input) input.value = exportUrl;
     var bibtex = document.querySelector("[data-bibtex]");
@@ -183,6 +186,15 @@
         entries.push({ id: article.getAttribute("data-id"), title: title ? title.textContent.trim() : "" });
       });
       app.addStars(entries);
+      var shared = /(?:^#|&)seen=([^&]*)/.exec(window.location.hash);
+      if (shared) {
+        var seen = app.load(app.SEEN);
+        var now = Date.now();
+        decodeURIComponent(shared[1]).split(",").forEach(function (id) {
+          if (id && !seen[id]) seen[id] = now;
+        });
+        app.save(app.SEEN, seen);
+      }
       target.textContent = "★ " + (target.getAttribute("data-done") || "OK");
       target.disabled = true;
     } else if (target.hasAttribute("data-copy-export")) {

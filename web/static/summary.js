@@ -1,4 +1,4 @@
-// The FAQ panel of a paper page: shows the cached summary, or streams one while it is made.
+// The FAQ panel of a paper page (and of a list's entries): shows the cached summary, or streams one while it is made.
 //
 // The summary comes from GET /api/papers/<id>/summary?lang=; a generation is read from
 // /summary/stream as server-sent events (through fetch, so that an error status and its
@@ -10,8 +10,10 @@
 (function () {
   "use strict";
 
-  const panel = document.querySelector("[data-faq]");
-  if (!panel) return;
+  // A panel of the page, or one a list put under an entry (window.coolpapersFaq.setup).
+  function setup(panel) {
+  if (panel.dataset.faqReady) return;
+  panel.dataset.faqReady = "true";
 
   const api = panel.dataset.api;
   const labels = JSON.parse(panel.dataset.labels || "{}");
@@ -301,4 +303,8 @@
     });
   }
   choose(language);
+  }
+
+  document.querySelectorAll("[data-faq]").forEach(setup);
+  window.coolpapersFaq = { setup: setup };
 })();
