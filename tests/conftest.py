@@ -42,7 +42,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite itself")
     choice = config.getoption("--db") or ("both" if databases.server_url() else "sqlite")
     if choice != "sqlite" and not databases.server_url():
         raise pytest.UsageError(
