@@ -58,3 +58,14 @@ def drop(url: str, name: str) -> None:
     """Drops database ``name``, closing the connections a test left open to it."""
     with _connect(url) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def disconnect(url: str) -> int:
+    """Ends every connection to the database of ``url`` (as a restart would); returns how many."""
+    with _connect(url) as connection:
+        row = connection.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (make_url(url).database,),
+        ).fetchone()
+    return int(row[0]) if row else 0
