@@ -5,20 +5,24 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser lint bench clean
+.PHONY: run test install install-dev browser postgresql lint bench clean
 
 run: install
 	$(BIN)/coolpapers db upgrade
 	$(BIN)/coolpapers sample load --if-empty
 	$(BIN)/coolpapers serve --host $(HOST) --port $(PORT)
 
-# The browser tests drive the Chromium found here, and fail (never skip) without one.
-test: install-dev browser
+# The browser tests drive the Chromium found here, and fail (never skip) without one. The tests
+# that touch the database run on SQLite and on a throwaway PostgreSQL cluster that
+# tests/pg/cluster.sh starts for the run and removes afterwards (`--db=sqlite` or
+# `--db=postgresql` in PYTEST_ARGS picks one).
+test: install-dev browser postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	COOLPAPERS_CHROMIUM="$$(command -v chromium)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	COOLPAPERS_CHROMIUM="$$(command -v chromium)" tests/pg/cluster.sh \
+		$(BIN)/python -m pytest --db=both $(PYTEST_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +45,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The tests run on Debian's PostgreSQL too; install it when it is missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal_column,
     select,
     update,
 )
@@ -477,8 +478,11 @@ async def _insert(
             return len(rows)
         from sqlalchemy.dialects.postgresql import insert
 
-        result = await session.execute(insert(table).on_conflict_do_nothing(), rows)
-        return max(result.rowcount, 0)
+        # RETURNING makes SQLAlchemy send many rows per statement and tells which went in
+        # (an executemany's row count is not reliable on PostgreSQL's drivers).
+        statement = insert(table).on_conflict_do_nothing().returning(literal_column("1"))
+        result = await session.execute(statement, rows)
+        return len(result.all())
     names = list(rows[0])
     defaults = {
         c.name: c.default.arg

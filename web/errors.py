@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -74,8 +75,24 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+DATABASE_UNAVAILABLE = "the database is unavailable at the moment: try again in a few seconds"
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A lost or refused database connection is a 503 (the pool reconnects for the next
+    request); any other database error stays a 500."""
+    assert isinstance(exc, DBAPIError)
+    if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
+        raise exc
+    return await http_error(request, HTTPError(503, DATABASE_UNAVAILABLE, {"Retry-After": "5"}))
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     return HTMLResponse("<h1>500</h1><p>Internal error.</p>", status_code=500)
 
 
-exception_handlers = {HTTPException: http_error, 500: server_error}
+exception_handlers = {
+    HTTPException: http_error,
+    DBAPIError: database_error,
+    500: server_error,
+}

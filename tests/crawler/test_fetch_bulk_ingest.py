@@ -25,6 +25,7 @@ UTC = dt.UTC
         dt.datetime(2026, 11, 28, 23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(0))),
     ],
 )
+@pytest.mark.sqlite_only
 async def test_timestamps_are_stored_as_sqlalchemy_stores_them(sessions, value):
     async with sessions() as session:
         connection = await session.connection()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from models.db import SQLITE_BUSY_TIMEOUT_MS
 
 
+@pytest.mark.sqlite_only
 async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sessions) -> None:
     async with sessions() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"

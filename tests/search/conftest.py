@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from crawler.sample import sample_files
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from tests.conftest import sqlite_url
+from tests.pg import databases
 
 
 async def _import_sample(url: str) -> None:
@@ -37,13 +38,29 @@ def sample_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFa
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_sample_template(postgres_template: str) -> Iterator[str]:
+    """The same on PostgreSQL: a database name."""
+    search.install(on_papers_changed)
+    server = databases.server_url()
+    assert server
+    name = databases.new_name("sample")
+    asyncio.run(_import_sample(databases.create(server, name, postgres_template)))
+    yield name
+    databases.drop(server, name)
+
+
 @pytest.fixture
 def sample_settings(
-    sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    path = tmp_path / "sample.db"
-    shutil.copy(sample_template, path)
-    url = sqlite_url(path)
+    if backend == "postgresql":
+        copy = request.getfixturevalue("postgres_copy")
+        url = copy(request.getfixturevalue("postgres_sample_template"))
+    else:
+        path = tmp_path / "sample.db"
+        shutil.copy(request.getfixturevalue("sample_template"), path)
+        url = sqlite_url(path)
     monkeypatch.setenv("COOLPAPERS_DATABASE_URL", url)
     return Settings(DATABASE_URL=url, MIN_REQUEST_INTERVAL=0.0)
 

@@ -137,6 +137,7 @@ def test_empty_archive(empty_client):
     assert not feed.bozo and feed.entries == []
 
 
+@pytest.mark.search_index
 def test_search_feed_lists_what_the_search_finds(filled_settings):
     import asyncio
 

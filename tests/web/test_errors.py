@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests.pg import databases
+
 
 def test_api_errors_are_json_with_their_status(client):
     response = client.get("/api/papers/2401.99999")
@@ -51,3 +55,15 @@ def test_the_tokenizer_demo_has_one_api_path(client):
     assert client.get("/api/tokenize?text=ab").status_code == 200
     moved = client.get("/api/demos/tokenizer?text=ab")
     assert moved.status_code == 404 and "/api/tokenize" in moved.json()["error"]
+
+
+@pytest.mark.postgresql_only
+def test_a_lost_database_connection_is_a_503_and_the_next_request_reconnects(client, settings):
+    assert client.get("/api/papers/2401.99999").status_code == 404  # a pooled connection
+    assert databases.disconnect(settings.DATABASE_URL) >= 1
+    lost = client.get("/api/papers/2401.99999")
+    assert lost.status_code == 503
+    assert lost.headers["retry-after"] == "5"
+    assert lost.json()["error"].startswith("the database is unavailable")
+    page = client.get("/arxiv/2401.99999", headers={"accept": "text/html"})
+    assert page.status_code == 404  # the pool threw the dead connection away
