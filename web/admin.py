@@ -42,10 +42,11 @@ from crawler.schedule.logline import kv
 from crawler.schedule.overview import schedule_view
 from crawler.schedule.setup import calendar_of, crawler_jobs, scheduler_options
 from fulltext.report import fulltext_counts
-from models.reports import recent_crawl_runs, recent_job_runs, summary_counts, table_names
+from models.reports import recent_crawl_runs, recent_job_runs, summary_counts
 from models.schema import Announcement
 from models.settings import Settings
 from retry import SYSTEM_CLOCK
+from search import has_index
 from summaries.limits import RateLimiter
 from web.security import client_address, same_site
 from web.templating import templates
@@ -349,7 +350,7 @@ async def dashboard(request: Request) -> Response:
         job_runs = await recent_job_runs(session, 20)
         gaps = await recorded_gaps(session, 50)
         queue = await summary_queue(request, session)
-        has_search = "search_docs" in await table_names(session)
+        has_search = await has_index(session)
         fulltexts = await fulltext_counts(session)
     tonight = calendar.evening_of(now)
     context = {

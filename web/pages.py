@@ -4,7 +4,6 @@ and the lists' Atom feeds (``OPENAPI`` describes the feeds and the list paramete
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import quote
@@ -26,6 +25,7 @@ from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
+from web.related import related_papers
 from web.templating import templates
 
 MAX_SHARED_IDS = 500
@@ -180,15 +180,6 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
     context = {"paper": paper, "asked_version": version, "related": related,
                "announced": announced, "contents": contents, "code": code}  # fmt: skip
     return templates.TemplateResponse(request, "paper.html", context)
-
-
-async def related_papers(session, paper) -> list:
-    """Papers related to ``paper``, from ``web.related.related_papers`` when the site has it."""
-    if importlib.util.find_spec("web.related") is None:
-        return []
-    from web import related  # type: ignore[attr-defined]
-
-    return list(await related.related_papers(session, paper))
 
 
 def shared_ids(text: str) -> list[str]:
