@@ -35,8 +35,8 @@ def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
     shutdown (uvicorn's SIGTERM) the job in progress gets the stop grace to finish.
     """
     from cli.operations import runner_for
-    from crawler.schedule import Scheduler
-    from crawler.schedule.setup import scheduler_options
+    from schedule import Scheduler
+    from schedule.setup import scheduler_options
 
     inner = app.router.lifespan_context
 

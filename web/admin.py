@@ -36,16 +36,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crawler.reconcile import recorded_gaps
-from crawler.schedule import Job, JobBusy, Runner, UnknownJob, lease
-from crawler.schedule.calendar import EASTERN
-from crawler.schedule.logline import kv
-from crawler.schedule.overview import schedule_view
-from crawler.schedule.setup import calendar_of, crawler_jobs, scheduler_options
 from fulltext.report import fulltext_counts
 from models.reports import recent_crawl_runs, recent_job_runs, summary_counts
 from models.schema import Announcement
 from models.settings import Settings
 from retry import SYSTEM_CLOCK
+from schedule import Job, JobBusy, Runner, UnknownJob, lease
+from schedule.calendar import EASTERN
+from schedule.logline import kv
+from schedule.overview import schedule_view
+from schedule.setup import calendar_of, crawler_jobs, scheduler_options
 from search import has_index
 from summaries.limits import RateLimiter
 from web.security import client_address, same_site
@@ -317,7 +317,7 @@ async def summary_queue(request: Request, session) -> dict | None:
     waiting: dict[str, int] = {}
     try:
         from summaries.selection import papers_to_summarize
-        from web.summaries import service
+        from web.summary_api import service
 
         model = service(request).model
         day = (await session.execute(select(func.max(Announcement.announced_on)))).scalar()

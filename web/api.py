@@ -14,9 +14,8 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import demo_pages, openapi, pages, summaries
+from web import demo_pages, openapi, pages, search_pages, summary_api
 from web import fulltext as fulltext_web
-from web import search as search_web
 from web.bibtex import bibtex
 from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
@@ -321,9 +320,9 @@ PATHS: dict[str, dict[str, object]] = {
 OPENAPI = openapi.Description(PATHS, SCHEMAS)
 DESCRIBED = (
     OPENAPI,
-    summaries.OPENAPI,
+    summary_api.OPENAPI,
     fulltext_web.OPENAPI,
-    search_web.OPENAPI,
+    search_pages.OPENAPI,
     demo_pages.OPENAPI,
     pages.OPENAPI,
 )

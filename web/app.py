@@ -21,8 +21,7 @@ import search
 from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import admin, api, demo_pages, errors, fulltext, pages, summaries
-from web import search as search_web
+from web import admin, api, demo_pages, errors, fulltext, pages, search_pages, summary_api
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.templating import STATIC_DIR
@@ -55,12 +54,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # lists are the most read. They own /, /starred, /prefs and /arxiv..., no other
             # module may route under /arxiv/.
             *pages.routes,
-            *summaries.routes,  # before api's /api/papers/{arxiv_id:path}
+            *summary_api.routes,  # before api's /api/papers/{arxiv_id:path}
             *fulltext.routes,  # likewise
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
-            *search_web.routes,
+            *search_pages.routes,
             *demo_pages.routes,
         ],
         middleware=[

@@ -24,8 +24,8 @@ from search import search_papers
 from search.engine import Sort
 from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
-from web.math import untex_accents
 from web.security import site_url
+from web.tex import untex_accents
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"

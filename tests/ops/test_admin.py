@@ -10,9 +10,9 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from crawler.schedule import Job, JobResult
 from models.settings import Settings
 from retry import FakeClock
+from schedule import Job, JobResult
 from web.admin import COOKIE, new_session, session_of
 from web.app import create_app
 
