@@ -32,10 +32,8 @@ MAX_SHARED_IDS = 500
 
 
 def page_cache(request: Request) -> PageCache:
-    state = request.app.state
-    cache = getattr(state, "page_cache", None)
-    if cache is None:
-        cache = state.page_cache = PageCache()
+    """The app's page cache (made by ``web.app.create_app``)."""
+    cache: PageCache = request.app.state.page_cache
     return cache
 
 

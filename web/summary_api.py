@@ -62,14 +62,9 @@ renderer = MarkdownRenderer(tex_to_mathml)
 
 
 def service(request: Request) -> SummaryService:
-    """The app's summary service, made on first use by ``app.state.summary_factory``
-    (default ``SummaryService.from_settings``)."""
-    state = request.app.state
-    found = getattr(state, "summaries", None)
-    if found is None:
-        factory = getattr(state, "summary_factory", None) or SummaryService.from_settings
-        found = state.summaries = factory(state.settings, state.sessions)
-    return found
+    """The app's summary service (built by ``web.app.create_app``)."""
+    summaries: SummaryService = request.app.state.summaries
+    return summaries
 
 
 def _paper_and_language(request: Request, summaries: SummaryService) -> tuple[str, str]:
