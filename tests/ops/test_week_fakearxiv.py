@@ -14,7 +14,7 @@ from schedule.arxiv import arxiv_crawlers, oai_sets
 from schedule.calendar import EASTERN
 from schedule.setup import crawler_jobs
 from tests.ops.arxiv import LAYA_CATEGORIES, CalendarArxiv
-from tests.ops.test_scheduler import (
+from tests.schedule.test_scheduler import (
     FEED_ASKED_AT,
     FEED_CRAWLS_OF_THE_WEEK,
     NEXT_SUNDAY_NOON,
