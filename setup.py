@@ -11,7 +11,7 @@ from setuptools import Extension, find_packages, setup
 # The project's own root packages (one per capability).
 PACKAGES = [
     "retry", "crawler", "models", "tokenizer", "search", "summaries", "demos", "web", "cli",
-    "fulltext", "venues", "alerts",
+    "fulltext", "venues", "alerts", "schedule",
 ]  # fmt: skip
 
 extensions = [

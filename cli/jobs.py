@@ -8,9 +8,9 @@ import click
 
 from cli.context import CommandError, database, load_settings, print_json, print_table, run
 from cli.operations import all_jobs, runner_for
-from crawler.schedule import InvalidSchedule, JobBusy, RunRecord, UnknownJob
-from crawler.schedule.overview import ScheduleView, schedule_view
 from models.ops import JobRunStatus
+from schedule import InvalidSchedule, JobBusy, RunRecord, UnknownJob
+from schedule.overview import ScheduleView, schedule_view
 
 FAILED = (JobRunStatus.FAILED, JobRunStatus.GAVE_UP, JobRunStatus.INTERRUPTED)
 

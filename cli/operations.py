@@ -10,11 +10,11 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.schedule import SYSTEM_CLOCK, Clock, Cron, Job, JobContext, JobResult, Runner
-from crawler.schedule.daily import RSS_JOB
-from crawler.schedule.setup import calendar_of, crawler_jobs
 from models.schema import Announcement
 from models.settings import Settings
+from schedule import SYSTEM_CLOCK, Cron, Job, JobContext, JobResult, Runner, SleepingClock
+from schedule.daily import RSS_JOB
+from schedule.setup import calendar_of, crawler_jobs
 
 log = logging.getLogger("coolpapers.schedule")
 
@@ -174,9 +174,9 @@ def runner_for(
     sessions: async_sessionmaker[AsyncSession],
     *,
     jobs: list[Job] | None = None,
-    clock: Clock = SYSTEM_CLOCK,
+    clock: SleepingClock = SYSTEM_CLOCK,
 ) -> Runner:
-    from crawler.schedule.setup import scheduler_options
+    from schedule.setup import scheduler_options
 
     return Runner(
         all_jobs(settings) if jobs is None else jobs,

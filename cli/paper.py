@@ -10,7 +10,6 @@ from cli.context import CommandError, database, load_settings, print_json, print
 from cli.export import paper_row
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper, paper_announcements
-from models.reports import table_names
 from models.schema import Paper
 
 
@@ -23,9 +22,10 @@ def _arxiv_id(text: str) -> str:
 
 async def _update_search_index(session: AsyncSession, paper_id: str) -> None:
     """Hidden and deleted papers leave the search index (when the database has one)."""
-    if "search_docs" not in await table_names(session):
+    from search import has_index, index_papers
+
+    if not await has_index(session):
         return
-    from search.indexing import index_papers
 
     await index_papers(session, [paper_id])
 

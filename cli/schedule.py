@@ -11,9 +11,9 @@ import click
 
 from cli.context import CommandError, database, load_settings, run
 from cli.operations import runner_for
-from crawler.schedule import InvalidSchedule, Scheduler, UnknownJob
-from crawler.schedule.logline import kv
-from crawler.schedule.setup import scheduler_options
+from schedule import InvalidSchedule, Scheduler, UnknownJob
+from schedule.logline import kv
+from schedule.setup import scheduler_options
 
 log = logging.getLogger("coolpapers.schedule")
 

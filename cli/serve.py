@@ -23,29 +23,25 @@ def site(settings: Settings | None = None) -> Starlette:
     from web.app import create_app
 
     settings = settings or get_settings()
-    app = create_app(settings)
-    app.state.jobs = all_jobs(settings)
-    return app
+    return create_app(settings, jobs=all_jobs(settings))
 
 
 def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
     """Run the scheduler in ``app``'s process, from its start-up to its shutdown.
 
-    Each web worker starts one; the lease lets one of them run the jobs at a time. At
-    shutdown (uvicorn's SIGTERM) the job in progress gets the stop grace to finish.
+    The scheduler runs the jobs on the app's runner (``web.app.create_app`` made it, on the
+    jobs of ``site``). Each web worker starts one; the lease lets one of them run the jobs at
+    a time. At shutdown (uvicorn's SIGTERM) the job in progress gets the stop grace to finish.
     """
-    from cli.operations import runner_for
-    from crawler.schedule import Scheduler
-    from crawler.schedule.setup import scheduler_options
+    from schedule import Scheduler
+    from schedule.setup import scheduler_options
 
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[object]:
         async with inner(application) as state:
-            runner = runner_for(settings, application.state.sessions,
-                                jobs=getattr(application.state, "jobs", None))  # fmt: skip
-            scheduler = Scheduler(runner, scheduler_options(settings))
+            scheduler = Scheduler(application.state.runner, scheduler_options(settings))
             application.state.scheduler = scheduler
             stop = asyncio.Event()
             task = asyncio.create_task(scheduler.run(stop))

@@ -12,16 +12,15 @@ from fulltext.report import FullTextCounts, fulltext_counts
 from models.ops import JobRun
 from models.reports import (
     DayCount,
-    IndexSize,
     SummaryCounts,
     papers_by_category_and_day,
     recent_crawl_runs,
     recent_job_runs,
-    search_index_size,
     summary_counts,
 )
 from models.schema import CrawlRun
 from models.stats import ArchiveStats, archive_stats
+from search import IndexSize, index_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ def stats(as_json: bool, days: int, runs: int) -> None:
                 archive=archive,
                 by_day=await papers_by_category_and_day(session, days),
                 summaries=await summary_counts(session),
-                index=await search_index_size(session),
+                index=await index_size(session),
                 crawl_runs=await recent_crawl_runs(session, runs),
                 job_runs=await recent_job_runs(session, runs),
                 gaps=await recorded_gaps(session),

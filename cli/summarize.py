@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from cli.context import CommandError, database, load_settings, run
-from summaries import Job, JobState, SummaryError, SummaryService
+from summaries import JobState, SummaryError, SummaryJob, SummaryService
 from summaries.selection import papers_to_summarize
 
 MAX_FAILURES_SHOWN = 5
@@ -114,7 +114,7 @@ async def _run(service: SummaryService, work: list[tuple[str, str]], console: Co
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"summaries by {service.model}", total=len(work), failed=0)
 
-        async def finish(job: Job, language: str) -> None:
+        async def finish(job: SummaryJob, language: str) -> None:
             await job.wait()
             if job.state == JobState.COMPLETE:
                 outcome.made += 1

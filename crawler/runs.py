@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.ingest import IngestCounts, ingest
 from crawler.records import PaperRecord
-from crawler.schedule.clock import SYSTEM_CLOCK, Clock
 from models.liveness import HEARTBEAT_INTERVAL, interrupt_dead_runs, this_host
 from models.schema import CrawlRun, CrawlStatus
 from retry import AsyncRetry, sqlite_policy
+from retry.clock import SYSTEM_CLOCK, SleepingClock
 
 log = logging.getLogger("coolpapers.runs")
 
@@ -142,7 +142,7 @@ class RunRecorder:
         self,
         sessions: async_sessionmaker[AsyncSession],
         run: CrawlRun,
-        clock: Clock = SYSTEM_CLOCK,
+        clock: SleepingClock = SYSTEM_CLOCK,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -227,7 +227,7 @@ async def beat(sessions: async_sessionmaker[AsyncSession], run_id: int, now: dt.
 
 
 async def keep_beating(
-    sessions: async_sessionmaker[AsyncSession], run_id: int, clock: Clock, interval: float
+    sessions: async_sessionmaker[AsyncSession], run_id: int, clock: SleepingClock, interval: float
 ) -> None:
     """Beat every ``interval`` seconds on ``clock`` until cancelled."""
     while True:
@@ -245,7 +245,7 @@ async def recorded_run(
     parameters: dict,
     *,
     resume: int | None = None,
-    clock: Clock = SYSTEM_CLOCK,
+    clock: SleepingClock = SYSTEM_CLOCK,
     heartbeat_interval: float = HEARTBEAT_INTERVAL,
 ) -> AsyncIterator[RunRecorder]:
     """Run a crawl as a recorded run (a new one, or the unfinished run ``resume``).

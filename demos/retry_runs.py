@@ -37,8 +37,9 @@ MAX_SCRIPT = 20
 class FakeClock(Protocol):
     """A clock that stands still until ``sleep`` moves it, listing every wait in ``sleeps``."""
 
-    now: float
     sleeps: list[float]
+
+    def monotonic(self) -> float: ...
 
     def sleep(self, seconds: float) -> None: ...
 
@@ -347,14 +348,14 @@ def _script_of(failures: int, tries: int) -> str:
 
 def _call(outcome: str, clock: FakeClock, events: list[Event]) -> None:
     ok = outcome == "S"
-    events.append(Event(kind="attempt", at=clock.now, ok=ok))
+    events.append(Event(kind="attempt", at=clock.monotonic(), ok=ok))
     if not ok:
         raise FlakyCallError(f"call {sum(e.kind == 'attempt' for e in events)} failed")
 
 
 def _recording(clock: FakeClock, events: list[Event]) -> Callable[[float], None]:
     def sleep(seconds: float) -> None:
-        events.append(Event(kind="sleep", at=clock.now, seconds=float(seconds)))
+        events.append(Event(kind="sleep", at=clock.monotonic(), seconds=float(seconds)))
         clock.sleep(seconds)
 
     return sleep

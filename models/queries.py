@@ -237,13 +237,6 @@ async def list_day(
     return DayListing(categories, day, listed, False, exclude, previous, following)
 
 
-async def category_day(
-    session: AsyncSession, categories: tuple[str, ...], day: dt.date | None = None
-) -> DayListing:
-    """The merged list of ``categories`` on ``day``, every announcement type included."""
-    return await list_day(session, categories, day)
-
-
 async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[Paper]:
     """The visible papers among ``arxiv_ids``, in the order asked, each once."""
     wanted = list(dict.fromkeys(arxiv_ids))

@@ -1,5 +1,6 @@
 """Counts for operators, for ``coolpapers stats`` and the admin page: papers by category
-and day, summaries, the size of the search index, the latest crawl and job runs.
+and day, summaries, the latest crawl and job runs (the search index's size is
+``search.index_size``).
 
 Tables of other packages (summaries, the search index) may be missing from a database
 migrated to an older revision: what reads them says so (``None``) rather than failing.
@@ -85,31 +86,6 @@ async def summary_counts(session: AsyncSession) -> SummaryCounts | None:
             )
         ).scalar_one()
     return SummaryCounts(by_status, by_language, int(calls))
-
-
-@dataclass(frozen=True, slots=True)
-class IndexSize:
-    documents: int
-    bytes: int | None  # pages of the index's tables, when SQLite can tell
-
-
-async def search_index_size(session: AsyncSession) -> IndexSize | None:
-    """Documents in the search index and the bytes its tables take (None: no index)."""
-    names = await table_names(session)
-    if "search_docs" not in names:
-        return None
-    documents = (await session.execute(text("SELECT count(*) FROM search_docs"))).scalar_one()
-    size = None
-    if session.bind.dialect.name == "sqlite":
-        try:
-            size = (
-                await session.execute(
-                    text("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'search%'")
-                )
-            ).scalar_one()
-        except Exception:  # dbstat is a compile-time option of SQLite
-            size = None
-    return IndexSize(int(documents), None if size is None else int(size))
 
 
 async def recent_crawl_runs(session: AsyncSession, limit: int = 20) -> list[CrawlRun]:

@@ -38,7 +38,7 @@ from tenacity import (
     wait_none,
 )
 
-from retry.clock import SYSTEM_CLOCK, Clock, FakeClock, SystemClock
+from retry.clock import SYSTEM_CLOCK, Clock, FakeClock, SleepingClock, SystemClock, VirtualClock
 from retry.decorator import retry
 from retry.errors import GaveUp
 from retry.http import (
@@ -67,7 +67,9 @@ __all__ = [
     "Policy",
     "Retry",
     "RetryOptions",
+    "SleepingClock",
     "SystemClock",
+    "VirtualClock",
     "http_policy",
     "is_retryable_http_error",
     "is_retryable_response",

@@ -14,6 +14,8 @@ another database's backend can reuse it.
 - ``install(on_papers_changed)``: index every ingest batch in its transaction (the site and
   the CLI pass the ingest's hook registry, so that search depends on no crawler code);
 - ``index_papers(session, ids)``, ``rebuild_index(sessions)``, ``check_index(session)``;
+- ``has_index(session)``, ``index_size(session)``: whether the database holds the index, and
+  its size;
 - ``related_paper_ids(session, paper_id, title, abstract)``.
 """
 
@@ -30,12 +32,14 @@ from search.indexing import (
 )
 from search.query import Clause, Field, Query, Term, parse_query
 from search.related import related_paper_ids
+from search.storage import IndexSize, has_index, index_size
 
 __all__ = [
     "Analyzer",
     "Clause",
     "Field",
     "IndexCheck",
+    "IndexSize",
     "IndexedDocument",
     "Query",
     "RebuildReport",
@@ -43,7 +47,9 @@ __all__ = [
     "SearchPage",
     "Term",
     "check_index",
+    "has_index",
     "index_papers",
+    "index_size",
     "install",
     "parse_query",
     "rebuild_index",

@@ -67,22 +67,6 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
     ]
 
 
-async def paper_id_batches(session: AsyncSession, after: str | None, size: int) -> list[str]:
-    """The next ``size`` paper ids after ``after`` in id order (keyset paging)."""
-    statement = select(Paper.id).order_by(Paper.id).limit(size)
-    if after is not None:
-        statement = statement.where(Paper.id > after)
-    return list((await session.execute(statement)).scalars())
-
-
-async def modification_stamps(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, object]:
-    """Each existing paper's ``modified_at`` (what changes whenever its fields do)."""
-    rows = await session.execute(
-        select(Paper.id, Paper.modified_at).where(Paper.id.in_(list(paper_ids)))
-    )
-    return {paper_id: stamp for paper_id, stamp in rows}
-
-
 _PAGE = (
     "SELECT id, title, abstract, hidden, modified_at, published FROM papers "
     "WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"

@@ -20,10 +20,17 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import _kernel
-from search.schema import DELETED_TABLE, DOCS_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
+from search.schema import (
+    DELETED_TABLE,
+    DOCS_TABLE,
+    POSTINGS_TABLE,
+    SEGMENTS_TABLE,
+    TABLE_PREFIX,
+)
 from search.segments import (
     AnalyzedPaper,
     BuiltSegment,
@@ -51,6 +58,39 @@ class Segment:
     @property
     def tier(self) -> int:
         return int(math.log(max(self.docs, MERGE_BASE) / MERGE_BASE, MERGE_FACTOR))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSize:
+    documents: int
+    bytes: int | None  # pages of the index's tables, when SQLite can tell
+
+
+async def has_index(session: AsyncSession) -> bool:
+    """Whether the session's database holds the index's tables (migrated to ``0005``)."""
+    connection = await session.connection()
+    names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    return DOCS_TABLE in names
+
+
+async def index_size(session: AsyncSession) -> IndexSize | None:
+    """Documents in the index and the bytes its tables take (None: no index)."""
+    if not await has_index(session):
+        return None
+    documents = (await session.execute(text(f"SELECT count(*) FROM {DOCS_TABLE}"))).scalar_one()
+    size = None
+    if session.bind.dialect.name == "sqlite":
+        pattern = f"{TABLE_PREFIX}%"
+        try:
+            size = (
+                await session.execute(
+                    text("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE :pattern"),
+                    {"pattern": pattern},
+                )
+            ).scalar_one()
+        except Exception:  # dbstat is a compile-time option of SQLite
+            size = None
+    return IndexSize(int(documents), None if size is None else int(size))
 
 
 async def _connection(session: AsyncSession) -> AsyncConnection:

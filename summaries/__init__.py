@@ -25,7 +25,7 @@ from summaries.errors import (
 )
 from summaries.events import Event
 from summaries.faq import QA, QUESTIONS, PaperText
-from summaries.jobs import Job, JobState, Priority
+from summaries.jobs import JobState, Priority, SummaryJob
 from summaries.service import Generation, Lookup, SummaryService, no_full_text
 from summaries.store import StoredSummary, SummaryKey
 
@@ -35,7 +35,6 @@ __all__ = [
     "BudgetExhausted",
     "Event",
     "Generation",
-    "Job",
     "JobState",
     "Lookup",
     "ModelFailed",
@@ -45,6 +44,7 @@ __all__ = [
     "RateLimited",
     "StoredSummary",
     "SummaryError",
+    "SummaryJob",
     "SummaryKey",
     "SummaryService",
     "no_full_text",

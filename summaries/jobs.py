@@ -1,4 +1,4 @@
-"""Generations in progress: a ``Job`` that any number of readers follow, and the
+"""Generations in progress: a ``SummaryJob`` that any number of readers follow, and the
 ``JobQueue`` that runs jobs by priority with a limit on how many run at once.
 
 A job keeps every event it published, so that a reader who arrives late is replayed the
@@ -37,8 +37,8 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
 
 
-class Job:
-    """One summary being made (or, from ``Job.cached``, one already made)."""
+class SummaryJob:
+    """One summary being made (or, from ``SummaryJob.cached``, one already made)."""
 
     def __init__(self, key: SummaryKey, paper: PaperText, priority: Priority) -> None:
         self.key = key
@@ -49,12 +49,12 @@ class Job:
         self.history: list[Event] = []
         self.result: StoredSummary | None = None
         self.error: str | None = None
-        self.position: Callable[[Job], int | None] = lambda job: None
+        self.position: Callable[[SummaryJob], int | None] = lambda job: None
         self._changed = asyncio.Event()
         self._finished = asyncio.Event()
 
     @classmethod
-    def cached(cls, summary: StoredSummary, paper: PaperText) -> Job:
+    def cached(cls, summary: StoredSummary, paper: PaperText) -> SummaryJob:
         """A job that is already over: following it gives the stored summary at once."""
         job = cls(summary.key, paper, Priority.ON_DEMAND)
         job.succeed(summary)
@@ -128,19 +128,19 @@ class Job:
 class JobQueue:
     """Runs jobs with ``run``, lowest priority value first, at most ``concurrency`` at once."""
 
-    def __init__(self, run: Callable[[Job], Awaitable[None]], concurrency: int) -> None:
+    def __init__(self, run: Callable[[SummaryJob], Awaitable[None]], concurrency: int) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._run = run
         self.concurrency = concurrency
         self._seq = itertools.count(1)
-        self._queue: asyncio.PriorityQueue[tuple[int, int, Job]] | None = None
-        self._waiting: set[Job] = set()
+        self._queue: asyncio.PriorityQueue[tuple[int, int, SummaryJob]] | None = None
+        self._waiting: set[SummaryJob] = set()
         self._workers: list[asyncio.Task[None]] = []
         self._running = 0  # workers busy with a job; the others are about to take one
         self._closed = False
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: SummaryJob) -> None:
         if self._closed:
             raise RuntimeError("the queue is closed")
         if self._queue is None:
@@ -157,7 +157,7 @@ class JobQueue:
             self._workers.append(asyncio.create_task(self._work()))
         self._moved()
 
-    def promote(self, job: Job, priority: Priority) -> None:
+    def promote(self, job: SummaryJob, priority: Priority) -> None:
         """Move a waiting job up to ``priority`` (never down)."""
         if job not in self._waiting or priority >= job.priority or self._queue is None:
             return
@@ -165,7 +165,7 @@ class JobQueue:
         self._queue.put_nowait((int(priority), job.seq, job))  # the old entry is skipped
         self._moved()
 
-    def position(self, job: Job) -> int | None:
+    def position(self, job: SummaryJob) -> int | None:
         """1 for the next job to run, 2 for the one after, ...; None if not waiting."""
         if job not in self._waiting:
             return None

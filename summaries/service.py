@@ -1,7 +1,7 @@
 """The summary service: the cache, the generations in progress, the queue and the limits.
 
 ``lookup`` tells what there is to show for a paper and a language; ``start`` gives the
-``Job`` to follow: a finished one for a cached summary, the one in progress if any (a
+``SummaryJob`` to follow: a finished one for a cached summary, the one in progress if any (a
 reader who arrives late joins it), else a new one, subject to the client's rate limit and
 the day's budget. The site and the CLI each hold one service.
 """
@@ -25,7 +25,7 @@ from models.summary import SummaryStatus
 from retry import SYSTEM_CLOCK, Clock
 from summaries.client import ChatClient, Endpoint
 from summaries.errors import BudgetExhausted, PaperNotFound, RateLimited, SummaryError
-from summaries.jobs import Job, JobQueue, JobState, Priority
+from summaries.jobs import JobQueue, JobState, Priority, SummaryJob
 from summaries.limits import DailyBudget, RateLimiter
 from summaries.store import (
     StoredSummary,
@@ -96,7 +96,7 @@ class SummaryService:
         self.limiter = limiter
         self.clock = clock
         self.full_text = full_text
-        self._jobs: dict[SummaryKey, Job] = {}
+        self._jobs: dict[SummaryKey, SummaryJob] = {}
         self._queue = JobQueue(self._run, concurrency)
 
     @classmethod
@@ -149,7 +149,7 @@ class SummaryService:
     def now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock.time(), dt.UTC)
 
-    def running(self, key: SummaryKey) -> Job | None:
+    def running(self, key: SummaryKey) -> SummaryJob | None:
         return self._jobs.get(key)
 
     def check_language(self, language: str) -> None:
@@ -174,7 +174,7 @@ class SummaryService:
         ):
             job = self._jobs.get(key)
             if job is None:
-                job = self._jobs[key] = Job(key, paper.text, Priority.ON_DEMAND)
+                job = self._jobs[key] = SummaryJob(key, paper.text, Priority.ON_DEMAND)
                 await self._run(job)
             else:
                 await job.wait()
@@ -193,7 +193,7 @@ class SummaryService:
             return Generation(stored.status.value)
         return Generation("none")
 
-    async def join(self, paper_id: str, language: str) -> Job | None:
+    async def join(self, paper_id: str, language: str) -> SummaryJob | None:
         """The job to follow without starting a paid generation: the one in progress, or a
         finished one for a complete cached summary; None when there is neither. (The
         offline summarizer costs nothing: its summary is made on the spot.)"""
@@ -209,7 +209,7 @@ class SummaryService:
                 return job
             stored = await summary_at(session, key)
         if stored is not None and stored.status == SummaryStatus.COMPLETE:
-            return Job.cached(stored, paper.text)
+            return SummaryJob.cached(stored, paper.text)
         return None
 
     async def start(
@@ -220,7 +220,7 @@ class SummaryService:
         client: str | None = None,
         background: bool = False,
         force: bool = False,
-    ) -> Job:
+    ) -> SummaryJob:
         """The job to follow for a paper's summary in ``language``.
 
         A complete cached summary gives a finished job and costs nothing, as does joining
@@ -238,7 +238,7 @@ class SummaryService:
             if not force and key not in self._jobs:
                 stored = await summary_at(session, key)
                 if stored is not None and stored.status == SummaryStatus.COMPLETE:
-                    return Job.cached(stored, paper.text)
+                    return SummaryJob.cached(stored, paper.text)
             today = await announced_on(session, paper_id, self.now().date())
         if today:
             priority = Priority.TODAY
@@ -251,7 +251,7 @@ class SummaryService:
         if (job := self._jobs.get(key)) is not None:  # started while the budget was read
             self._queue.promote(job, priority)
             return job
-        job = Job(key, paper.text, priority)
+        job = SummaryJob(key, paper.text, priority)
         self._jobs[key] = job
         self._queue.submit(job)
         return job
@@ -283,7 +283,7 @@ class SummaryService:
         if self.budget is not None and not await self.budget.take(1):
             raise self._spent()
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: SummaryJob) -> None:
         key = job.key
         job.start()
         try:
@@ -317,7 +317,7 @@ class SummaryService:
             if self._jobs.get(key) is job:
                 del self._jobs[key]
 
-    async def _record_failure(self, job: Job, message: str) -> None:
+    async def _record_failure(self, job: SummaryJob, message: str) -> None:
         log.warning("summary of %s failed: %s", job.key, message)
         try:
             await save(

@@ -11,7 +11,7 @@ header cannot be forged by another site, so it needs neither.
 Wrong tokens are counted per client (``web.security.client_address``): after
 ``ADMIN_LOGIN_ATTEMPTS`` of them in ``ADMIN_LOGIN_WINDOW`` seconds, the client's admin
 requests get 429 with Retry-After until the oldest failure leaves the window. The limiter
-reads ``app.state.clock`` when a test sets one. Forms are parsed with small limits, and
+counts on the clock given to ``web.app.create_app``. Forms are parsed with small limits, and
 only once the client is known not to be locked out.
 """
 
@@ -36,16 +36,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from crawler.reconcile import recorded_gaps
-from crawler.schedule import Job, JobBusy, Runner, UnknownJob, lease
-from crawler.schedule.calendar import EASTERN
-from crawler.schedule.logline import kv
-from crawler.schedule.overview import schedule_view
-from crawler.schedule.setup import calendar_of, crawler_jobs, scheduler_options
 from fulltext.report import fulltext_counts
-from models.reports import recent_crawl_runs, recent_job_runs, summary_counts, table_names
+from models.reports import recent_crawl_runs, recent_job_runs, summary_counts
 from models.schema import Announcement
 from models.settings import Settings
-from retry import SYSTEM_CLOCK
+from schedule import Job, JobBusy, Runner, UnknownJob, lease
+from schedule.calendar import EASTERN
+from schedule.logline import kv
+from schedule.overview import schedule_view
+from schedule.setup import calendar_of
+from search import has_index
 from summaries.limits import RateLimiter
 from web.security import client_address, same_site
 from web.templating import templates
@@ -110,17 +110,9 @@ def bearer_matches(token: str, header: str | None) -> bool:
 
 
 def login_limiter(request: Request) -> RateLimiter:
-    """The app's count of wrong admin tokens per client."""
-    state = request.app.state
-    found = getattr(state, "admin_login_limiter", None)
-    if found is None:
-        settings = state.settings
-        found = state.admin_login_limiter = RateLimiter(
-            settings.ADMIN_LOGIN_ATTEMPTS,
-            settings.ADMIN_LOGIN_WINDOW,
-            getattr(state, "clock", SYSTEM_CLOCK),
-        )
-    return found
+    """The app's count of wrong admin tokens per client (made by ``web.app.create_app``)."""
+    limiter: RateLimiter = request.app.state.admin_login_limiter
+    return limiter
 
 
 class LockedOut(HTTPException):
@@ -210,33 +202,21 @@ async def checked_post(request: Request) -> tuple[Admin, dict]:
 
 
 def jobs_of(request: Request) -> list[Job]:
-    state = request.app.state
-    found = getattr(state, "jobs", None)
-    if found is None:
-        found = state.jobs = crawler_jobs(state.settings)
-    return found
+    """The jobs the admin page shows (given to ``web.app.create_app``)."""
+    jobs: list[Job] = request.app.state.jobs
+    return jobs
 
 
 def runner_of(request: Request) -> Runner:
-    state = request.app.state
-    found = getattr(state, "admin_runner", None)
-    if found is None:
-        settings = state.settings
-        found = state.admin_runner = Runner(
-            jobs_of(request),
-            state.sessions,
-            calendar=calendar_of(settings),
-            lease_ttl=scheduler_options(settings).lease_ttl,
-        )
-    return found
+    """The app's job runner (made by ``web.app.create_app``)."""
+    runner: Runner = request.app.state.runner
+    return runner
 
 
 def _background(request: Request, name: str) -> None:
     runner = runner_of(request)
     state = request.app.state
-    tasks: set[asyncio.Task] | None = getattr(state, "admin_tasks", None)
-    if tasks is None:
-        tasks = state.admin_tasks = set()
+    tasks: set[asyncio.Task] = state.admin_tasks
 
     async def run() -> None:
         try:
@@ -316,7 +296,7 @@ async def summary_queue(request: Request, session) -> dict | None:
     waiting: dict[str, int] = {}
     try:
         from summaries.selection import papers_to_summarize
-        from web.summaries import service
+        from web.summary_api import service
 
         model = service(request).model
         day = (await session.execute(select(func.max(Announcement.announced_on)))).scalar()
@@ -349,7 +329,7 @@ async def dashboard(request: Request) -> Response:
         job_runs = await recent_job_runs(session, 20)
         gaps = await recorded_gaps(session, 50)
         queue = await summary_queue(request, session)
-        has_search = "search_docs" in await table_names(session)
+        has_search = await has_index(session)
         fulltexts = await fulltext_counts(session)
     tonight = calendar.evening_of(now)
     context = {

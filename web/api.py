@@ -14,9 +14,8 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import alerts, demo_pages, openapi, pages, summaries, venues
+from web import alerts, demo_pages, openapi, pages, search_pages, summary_api, venues
 from web import fulltext as fulltext_web
-from web import search as search_web
 from web.bibtex import bibtex
 from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
@@ -324,9 +323,9 @@ PATHS: dict[str, dict[str, object]] = {
 OPENAPI = openapi.Description(PATHS, SCHEMAS)
 DESCRIBED = (
     OPENAPI,
-    summaries.OPENAPI,
+    summary_api.OPENAPI,
     fulltext_web.OPENAPI,
-    search_web.OPENAPI,
+    search_pages.OPENAPI,
     demo_pages.OPENAPI,
     pages.OPENAPI,
     venues.OPENAPI,

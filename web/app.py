@@ -1,4 +1,10 @@
-"""The application factory.
+"""The application factory: the one place that assembles what the site runs on.
+
+``create_app`` builds, at start-up, the engine and its sessions, the summary service (and its
+job queue), the job runner of the admin page (on the jobs it is given, the crawler's by
+default), the limiter of the demos' computations and the page cache, and keeps them on
+``app.state``; at shutdown it closes them. Tests pass their own settings, jobs, clock and
+summary factory.
 
 The middleware, outermost first: the security headers (around Starlette's own error
 handling, so that a 500 page has them too), the allowed hosts, the cap on request bodies,
@@ -8,8 +14,10 @@ the preference cookies.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -21,6 +29,11 @@ import search
 from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
+from retry.clock import SYSTEM_CLOCK, Clock
+from schedule import Job, Runner
+from schedule.setup import calendar_of, crawler_jobs, scheduler_options
+from summaries import SummaryService
+from summaries.limits import RateLimiter
 from web import (
     admin,
     alerts,
@@ -30,10 +43,12 @@ from web import (
     fulltext,
     mcp_server,
     pages,
-    summaries,
+    search_pages,
+    summary_api,
     venues,
 )
-from web import search as search_web
+from web.cache import PageCache
+from web.demo_pages.compute import DEMO_WORKERS
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.templating import STATIC_DIR
@@ -46,20 +61,42 @@ class Site(Starlette):
         return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+SummaryFactory = Callable[[Settings, async_sessionmaker[AsyncSession]], SummaryService]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    jobs: list[Job] | None = None,
+    summary_factory: SummaryFactory = SummaryService.from_settings,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Starlette:
+    """The site on ``settings``; ``jobs`` are the jobs its admin page shows and runs, ``clock``
+    the one that wrong admin tokens are counted on."""
     settings = settings or get_settings()
     search.install(on_papers_changed)
+    jobs = crawler_jobs(settings) if jobs is None else jobs
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings=settings)
-        app.state.engine = engine
-        app.state.sessions = session_factory(engine)
+        sessions = session_factory(engine)
+        state = app.state
+        state.engine, state.sessions = engine, sessions
+        state.summaries = summary_factory(settings, sessions)
+        state.runner = Runner(
+            jobs,
+            sessions,
+            calendar=calendar_of(settings),
+            lease_ttl=scheduler_options(settings).lease_ttl,
+        )
+        state.demo_limiter = anyio.CapacityLimiter(DEMO_WORKERS)
         try:
             async with mcp_server.serving_http(settings, app.state.sessions) as mcp_app:
                 app.state.mcp = mcp_app
                 yield
         finally:
+            await state.summaries.aclose()
             await engine.dispose()
 
     app = Site(
@@ -69,13 +106,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # module may route under /arxiv/.
             *pages.routes,
             *venues.routes,  # /venue..., and /api/papers/<source>:<key> before api's routes
-            *summaries.routes,  # before api's /api/papers/{arxiv_id:path}
+            *summary_api.routes,  # before api's /api/papers/{arxiv_id:path}
             *fulltext.routes,  # likewise
             *alerts.routes,
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
-            *search_web.routes,
+            *search_pages.routes,
             *demo_pages.routes,
             Route("/mcp", mcp_server.Endpoint(), name="mcp"),  # tools for agents (MCP)
         ],
@@ -88,4 +125,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock
+    app.state.jobs = jobs
+    app.state.page_cache = PageCache()
+    app.state.admin_tasks = set()  # jobs started from the admin page, until they end
+    app.state.admin_login_limiter = RateLimiter(
+        settings.ADMIN_LOGIN_ATTEMPTS, settings.ADMIN_LOGIN_WINDOW, clock
+    )
     return app

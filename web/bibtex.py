@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from models.schema import Paper
-from web.math import untex_accents
+from web.tex import untex_accents
 
 _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}"}
 

@@ -80,14 +80,6 @@ def parse_categories(text: str) -> CategoryExpression:
     return CategoryExpression(tuple(include), tuple(exclude))
 
 
-def is_category_expression(text: str) -> bool:
-    try:
-        parse_categories(text)
-    except InvalidCategories:
-        return False
-    return True
-
-
 def archive_of(code: str) -> str:
     """``cs`` for ``cs.AI``, ``hep-th`` for ``hep-th``."""
     return code.split(".", 1)[0]

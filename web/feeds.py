@@ -11,8 +11,7 @@ that ALLOWED_HOSTS does not allow.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from lxml import etree
 from starlette.requests import Request
@@ -20,12 +19,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crawler.ids import abs_url, pdf_url
-from models.queries import get_papers
 from models.schema import Paper
+from search import search_papers
+from search.engine import Sort
 from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
-from web.math import untex_accents
 from web.security import site_url
+from web.tex import untex_accents
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -131,37 +131,12 @@ async def list_feed(request: Request, key: str) -> Response:
     return feed_response(body)
 
 
-async def search_hits(session, query: str, limit: int, sort: str = "date") -> list[Paper]:
-    """The papers the search package finds for ``query`` (newest first for a feed), or none
-    when the site has no search."""
-    try:
-        import search
-    except ImportError:
+async def search_hits(session, query: str, limit: int, sort: Sort = "date") -> list[Paper]:
+    """The papers that ``query`` finds (newest first for a feed); none for a blank query."""
+    if not query.strip():
         return []
-    search_papers = getattr(search, "search_papers", None)
-    if search_papers is None or not query.strip():
-        return []
-    found = search_papers(session, query, limit=limit, sort=sort)
-    if inspect.isawaitable(found):
-        found = await found
-    return await _as_papers(session, getattr(found, "hits", found))
-
-
-async def _as_papers(session, found: Sequence[object]) -> list[Paper]:
-    """Papers from search hits that may be papers, ids, or objects with a paper or an id."""
-    ids: list[str] = []
-    for hit in found:
-        if isinstance(hit, Paper):
-            ids.append(hit.id)
-        elif isinstance(hit, str):
-            ids.append(hit)
-        elif isinstance(getattr(hit, "paper", None), Paper):
-            ids.append(hit.paper.id)
-        elif isinstance(getattr(hit, "id", None), str):
-            ids.append(hit.id)
-        elif isinstance(getattr(hit, "paper_id", None), str):
-            ids.append(hit.paper_id)
-    return await get_papers(session, ids)
+    found = await search_papers(session, query, limit=limit, sort=sort)
+    return [hit.paper for hit in found.hits]
 
 
 async def search_feed(request: Request) -> Response:

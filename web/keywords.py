@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from markupsafe import escape
 
 from models.schema import Paper
-from web.math import untex_accents
+from web.tex import untex_accents
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LENGTH = 100

@@ -4,7 +4,6 @@ and the lists' Atom feeds (``OPENAPI`` describes the feeds and the list paramete
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import quote, urlencode
@@ -26,6 +25,7 @@ from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
+from web.related import related_papers
 from web.security import client_address
 from web.templating import templates
 from web.venues import arxiv_venues
@@ -34,10 +34,8 @@ MAX_SHARED_IDS = 500
 
 
 def page_cache(request: Request) -> PageCache:
-    state = request.app.state
-    cache = getattr(state, "page_cache", None)
-    if cache is None:
-        cache = state.page_cache = PageCache()
+    """The app's page cache (made by ``web.app.create_app``)."""
+    cache: PageCache = request.app.state.page_cache
     return cache
 
 
@@ -212,15 +210,6 @@ async def fetching_page(request: Request, arxiv_id: str) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Refresh"] = str(FETCHING_REFRESH)
     return response
-
-
-async def related_papers(session, paper) -> list:
-    """Papers related to ``paper``, from ``web.related.related_papers`` when the site has it."""
-    if importlib.util.find_spec("web.related") is None:
-        return []
-    from web import related  # type: ignore[attr-defined]
-
-    return list(await related.related_papers(session, paper))
 
 
 async def related_fragment(request: Request) -> Response:

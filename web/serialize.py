@@ -9,8 +9,8 @@ from crawler.ids import abs_url, pdf_url
 from fulltext.document import CodeLink
 from models.schema import Paper
 from web.listing import ListResult
-from web.math import render_text, untex_accents
 from web.templating import has_html, html_url
+from web.tex import render_text, untex_accents
 
 
 def _iso(value: dt.datetime | None) -> str | None:

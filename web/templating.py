@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from crawler.ids import abs_url, pdf_url
 from web.i18n import LANGUAGES, template_context, translator
-from web.math import Highlighter, render_text, untex_accents
+from web.tex import Highlighter, render_text, untex_accents
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from cli.operations import FULLTEXT_JOB, all_jobs, fulltext_job
-from crawler.schedule import JobContext
-from crawler.schedule.daily import RSS_JOB
-from crawler.schedule.setup import calendar_of
 from models.schema import Announcement, AnnounceType, Category
+from schedule import JobContext
+from schedule.daily import RSS_JOB
+from schedule.setup import calendar_of
 from tests.fakearxiv import FakeArxiv
 from tests.fulltext.conftest import DELEGATE, add_paper
 

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from crawler.parse import parse_document
 from crawler.records import PaperRecord
-from crawler.schedule import ArxivCalendar, Clock
+from schedule import ArxivCalendar, SleepingClock
 from tests.fakearxiv import LAYA_QUERY, FakeArxiv, empty_feed, feed_with_day, fixture
 from tests.fakearxiv.arxiv import ApiEntry
 from tests.ops.feeds import shown_day
@@ -45,7 +45,7 @@ class CalendarArxiv(FakeArxiv):
 
     def __init__(
         self,
-        clock: Clock,
+        clock: SleepingClock,
         calendar: ArxivCalendar,
         late: dict[dt.date, dt.timedelta | None] | None = None,
     ) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crawler.ingest import IngestCounts, ingest
 from crawler.records import AnnouncementRecord, PaperRecord
 from crawler.runs import finish_run, start_run
-from crawler.schedule import ArxivCalendar, Clock
-from crawler.schedule.daily import CatchUp, FeedCrawl
+from schedule import ArxivCalendar, SleepingClock
+from schedule.daily import CatchUp, FeedCrawl
 
 
 def paper(arxiv_id: str, day: dt.date, category: str = "cs.CL", kind: str = "new") -> PaperRecord:
@@ -59,7 +59,7 @@ class FakeFeeds:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
+        clock: SleepingClock,
         calendar: ArxivCalendar,
         late: dict[dt.date, dt.timedelta | None] | None = None,
     ) -> None:

@@ -6,8 +6,8 @@ from sqlalchemy import text
 
 from cli.operations import all_jobs, index_check_job
 from crawler.imports import import_files
-from crawler.schedule import Runner
 from models.ops import JobRunStatus
+from schedule import Runner
 from tests.ops.test_cli_ops import FEED
 
 

@@ -22,7 +22,7 @@ from models.schema import CrawlRun, CrawlStatus
 from models.stats import archive_stats
 from tests.fakearxiv import FakeArxiv, Stall
 from tests.fakearxiv.state import count, crawl_runs
-from tests.ops.test_admin import TOKEN, make_app
+from tests.web.test_admin import TOKEN, make_app
 
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 

@@ -9,11 +9,11 @@ from sqlalchemy import delete, select
 
 from crawler.fetch import ArxivClient
 from crawler.reconcile import find_gaps, listing_of, recorded_gaps
-from crawler.schedule import Runner, VirtualClock
-from crawler.schedule.arxiv import arxiv_crawlers
-from crawler.schedule.setup import crawler_jobs
 from models.ops import JobRunStatus
 from models.schema import Announcement, CrawlRun, Paper
+from schedule import Runner, VirtualClock
+from schedule.arxiv import arxiv_crawlers
+from schedule.setup import crawler_jobs
 from tests.ops.arxiv import CalendarArxiv
 from tests.ops.feeds import paper
 from tests.ops.test_week_fakearxiv import CALENDAR, arxiv_settings

@@ -8,13 +8,13 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from crawler.fetch import ArxivClient
-from crawler.schedule import ArxivCalendar, Runner, Scheduler
-from crawler.schedule.arxiv import arxiv_crawlers, oai_sets
-from crawler.schedule.calendar import EASTERN
-from crawler.schedule.setup import crawler_jobs
 from models.schema import Announcement, CrawlRun
+from schedule import ArxivCalendar, Runner, Scheduler
+from schedule.arxiv import arxiv_crawlers, oai_sets
+from schedule.calendar import EASTERN
+from schedule.setup import crawler_jobs
 from tests.ops.arxiv import LAYA_CATEGORIES, CalendarArxiv
-from tests.ops.test_scheduler import (
+from tests.schedule.test_scheduler import (
     FEED_ASKED_AT,
     FEED_CRAWLS_OF_THE_WEEK,
     NEXT_SUNDAY_NOON,

@@ -101,13 +101,11 @@ async def make_service(
 
 def make_app(settings: Settings, clock: FakeClock):
     """The site, whose summary service sleeps between retries on ``clock``."""
-    app = create_app(settings)
 
     def factory(settings: Settings, sessions) -> SummaryService:
         return SummaryService.from_settings(settings, sessions, clock=clock, sleep=clock.asleep)
 
-    app.state.summary_factory = factory
-    return app
+    return create_app(settings, summary_factory=factory)
 
 
 def serve_site(settings: Settings, clock: FakeClock) -> ServedApp:

@@ -136,7 +136,7 @@ class TickingClock(FakeClock):
 
     def monotonic(self) -> float:
         self.advance(1.0)
-        return self.now
+        return self.now_seconds
 
 
 async def test_a_trickling_answer_is_cut_at_its_deadline_on_the_clock(llm) -> None:

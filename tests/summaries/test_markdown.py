@@ -8,7 +8,7 @@ import pytest
 
 from summaries.markdown import MAX_MARKDOWN_LENGTH, MarkdownRenderer
 from tests.web.hostile_text import PAYLOADS, growth, markdown_offences, tex_wrappings
-from web.math import tex_to_mathml
+from web.tex import tex_to_mathml
 
 render = MarkdownRenderer(tex_to_mathml).render
 

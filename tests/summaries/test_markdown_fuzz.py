@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from summaries.markdown import MarkdownRenderer
 from tests.web.hostile_text import hostile_text, markdown_offences, text_command
-from web.math import tex_to_mathml
+from web.tex import tex_to_mathml
 
 render = MarkdownRenderer(tex_to_mathml, cache_size=0).render
 # Answers: fragments, arbitrary characters and payloads in TeX text commands, as lines.

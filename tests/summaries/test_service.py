@@ -17,10 +17,10 @@ from summaries import (
     QUESTIONS,
     BudgetExhausted,
     Event,
-    Job,
     JobState,
     PaperNotFound,
     RateLimited,
+    SummaryJob,
 )
 from summaries.faq import paper_message, system_prompt
 from summaries.store import load_paper
@@ -35,7 +35,7 @@ async def until(predicate, timeout: float = 10.0) -> None:
             await asyncio.sleep(0.01)
 
 
-async def collect(job: Job) -> list[Event]:
+async def collect(job: SummaryJob) -> list[Event]:
     return [event async for event in job.follow() if event is not None]
 
 

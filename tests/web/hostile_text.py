@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import lxml.html
 from hypothesis import strategies as st
 
-from web.math import MATHML_ATTRIBUTES, MATHML_ELEMENTS
+from web.tex import MATHML_ATTRIBUTES, MATHML_ELEMENTS
 
 # What render_text makes: MathML, a fallback span, and the keyword bar's marks.
 TEX_ELEMENTS = MATHML_ELEMENTS | {"span", "mark"}

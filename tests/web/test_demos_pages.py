@@ -291,7 +291,10 @@ async def test_a_computation_does_not_block_other_requests(tmp_path):
     app = create_app(Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
     transport = httpx.ASGITransport(app=app)
     finished: list[str] = []
-    async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://demo") as client,
+    ):
 
         async def get(path: str) -> None:
             response = await client.get(path)

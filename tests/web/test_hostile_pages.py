@@ -25,8 +25,8 @@ from tests.web.hostile_text import (
     tex_wrappings,
 )
 from web.app import create_app
-from web.math import MATHML_ATTRIBUTES, MATHML_ELEMENTS
 from web.templating import STATIC_DIR
+from web.tex import MATHML_ATTRIBUTES, MATHML_ELEMENTS
 
 CATEGORY = "cs.CR"
 # No page of the site has these of its own: any of them came from a paper's text.

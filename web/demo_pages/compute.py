@@ -1,11 +1,11 @@
-"""Running a demo off the event loop: in the thread pool, `DEMO_WORKERS` at a time."""
+"""Running a demo off the event loop: in the thread pool, `DEMO_WORKERS` at a time (the
+app's limiter, made by ``web.app.create_app``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import anyio
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -23,15 +23,9 @@ def run_demo(demo: Demo, values: Mapping[str, object], with_figures: bool = Fals
     return data, (demo.figures(data) if with_figures else [])
 
 
-def _limiter(app: Starlette) -> anyio.CapacityLimiter:
-    limiter = getattr(app.state, "demo_limiter", None)
-    if limiter is None:
-        limiter = app.state.demo_limiter = anyio.CapacityLimiter(DEMO_WORKERS)
-    return limiter
-
-
 async def compute(
     request: Request, demo: Demo, values: Mapping[str, object], with_figures: bool = False
 ) -> tuple[dict, list[Figure]]:
-    async with _limiter(request.app):
+    limiter: anyio.CapacityLimiter = request.app.state.demo_limiter  # see web.app
+    async with limiter:
         return await run_in_threadpool(run_demo, demo, values, with_figures)

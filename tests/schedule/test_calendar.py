@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from crawler.schedule import ArxivCalendar, Cron, InvalidSchedule
-from crawler.schedule.calendar import EASTERN
-from crawler.schedule.daily import evening_for
+from schedule import ArxivCalendar, Cron, InvalidSchedule
+from schedule.calendar import EASTERN
+from schedule.daily import evening_for
 
 CALENDAR = ArxivCalendar()
 

@@ -26,7 +26,7 @@ from crawler.parse import (
 )
 from crawler.records import ParsedDocument
 
-ARXIV = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv"
+ARXIV = Path(__file__).resolve().parents[2] / "fixtures" / "arxiv"
 SMALL_ENOUGH = 300_000  # bytes: the larger OAI recording would make each example slow
 FIXTURES = {
     path.relative_to(ARXIV).as_posix(): path.read_bytes()

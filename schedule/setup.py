@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crawler.schedule.calendar import ArxivCalendar
-from crawler.schedule.daily import Crawlers, DailyConfig, daily_jobs
-from crawler.schedule.jobs import Job, RetryWindow
-from crawler.schedule.scheduler import SchedulerOptions
 from models.settings import Settings
+from schedule.calendar import ArxivCalendar
+from schedule.daily import Crawlers, DailyConfig, daily_jobs
+from schedule.jobs import Job, RetryWindow
+from schedule.scheduler import SchedulerOptions
 
 
 def calendar_of(settings: Settings) -> ArxivCalendar:
@@ -40,7 +40,7 @@ def crawler_jobs(settings: Settings, crawlers: Crawlers | None = None) -> list[J
     """The crawler's jobs (feed crawl, OAI catch-up), crawling arXiv as configured unless
     other ``crawlers`` are given."""
     if crawlers is None:
-        from crawler.schedule.arxiv import arxiv_crawlers
+        from schedule.arxiv import arxiv_crawlers
 
         crawlers = arxiv_crawlers(settings)
     return daily_jobs(daily_config(settings), crawlers)

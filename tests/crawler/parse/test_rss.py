@@ -11,7 +11,7 @@ import pytest
 from crawler.parse import parse_document, parse_rss
 from crawler.records import AuthorRecord, PaperRecord, ParsedDocument
 
-RSS = Path(__file__).parents[1] / "fixtures" / "arxiv" / "rss"
+RSS = Path(__file__).parents[2] / "fixtures" / "arxiv" / "rss"
 BIG = RSS / "aioarxiv_rss_mock_feed.trimmed.xml"
 
 

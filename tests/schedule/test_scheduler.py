@@ -10,7 +10,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from crawler.schedule import (
+from models.ops import JobRun, JobRunStatus
+from models.schema import CrawlRun, CrawlStatus
+from schedule import (
     ArxivCalendar,
     Cron,
     Job,
@@ -22,10 +24,8 @@ from crawler.schedule import (
     VirtualClock,
     lease,
 )
-from crawler.schedule.calendar import EASTERN
-from crawler.schedule.daily import Crawlers, DailyConfig, daily_jobs
-from models.ops import JobRun, JobRunStatus
-from models.schema import CrawlRun, CrawlStatus
+from schedule.calendar import EASTERN
+from schedule.daily import Crawlers, DailyConfig, daily_jobs
 from tests.ops.feeds import FakeFeeds, FakeHarvest
 
 CALENDAR = ArxivCalendar()

@@ -21,8 +21,8 @@ from crawler.fetch import (
 )
 from crawler.fetch.documents import read_document
 from crawler.records import PaperRecord
-from crawler.schedule.daily import CatchUp, Crawlers, FeedCrawl
 from models.settings import Settings
+from schedule.daily import CatchUp, Crawlers, FeedCrawl
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -31,11 +31,11 @@ from crawler.ids import InvalidArxivId, parse_arxiv_id
 from summaries import (
     BudgetExhausted,
     Event,
-    Job,
     Lookup,
     PaperNotFound,
     RateLimited,
     StoredSummary,
+    SummaryJob,
     SummaryService,
 )
 from summaries.citations import SectionLinks, link_citations, section_links
@@ -43,8 +43,8 @@ from summaries.markdown import MarkdownRenderer
 from web import openapi
 from web.admin import bearer_admin
 from web.errors import HTTPError
-from web.math import tex_to_mathml
 from web.security import client_address, same_site, site_url
+from web.tex import tex_to_mathml
 
 HEARTBEAT_SECONDS = 15.0
 EXTRACTIVE_LABEL = (
@@ -62,14 +62,9 @@ renderer = MarkdownRenderer(tex_to_mathml)
 
 
 def service(request: Request) -> SummaryService:
-    """The app's summary service, made on first use by ``app.state.summary_factory``
-    (default ``SummaryService.from_settings``)."""
-    state = request.app.state
-    found = getattr(state, "summaries", None)
-    if found is None:
-        factory = getattr(state, "summary_factory", None) or SummaryService.from_settings
-        found = state.summaries = factory(state.settings, state.sessions)
-    return found
+    """The app's summary service (built by ``web.app.create_app``)."""
+    summaries: SummaryService = request.app.state.summaries
+    return summaries
 
 
 def _paper_and_language(request: Request, summaries: SummaryService) -> tuple[str, str]:
@@ -156,7 +151,7 @@ async def summary(request: Request) -> Response:
     return JSONResponse(lookup_json(lookup, links))
 
 
-def encode(event: Event, job: Job, links: SectionLinks | None = None) -> str:
+def encode(event: Event, job: SummaryJob, links: SectionLinks | None = None) -> str:
     data = event.data
     if event.type == "answer":
         data = {**data, "html": render(data["answer"], links)}
@@ -167,7 +162,7 @@ def encode(event: Event, job: Job, links: SectionLinks | None = None) -> str:
 
 
 async def _event_stream(
-    job: Job, find_links: Callable[[], Awaitable[SectionLinks | None]]
+    job: SummaryJob, find_links: Callable[[], Awaitable[SectionLinks | None]]
 ) -> AsyncIterator[str]:
     yield ": coolpapers summary stream\n\n"
     links: SectionLinks | None = None
@@ -180,7 +175,7 @@ async def _event_stream(
         yield encode(event, job, links)
 
 
-def _event_response(request: Request, job: Job) -> Response:
+def _event_response(request: Request, job: SummaryJob) -> Response:
     key = job.key
     return StreamingResponse(
         _event_stream(job, lambda: links_of(request, key.paper_id, key.version)),

@@ -37,7 +37,7 @@ ANNOUNCING_WEEKDAYS = frozenset({6, 0, 1, 2, 3})
 
 
 @dataclass(frozen=True, slots=True)
-class Announcement:
+class ScheduledAnnouncement:
     """One announcement: the evening (Eastern date), its instant, and the day it lists."""
 
     evening: dt.date
@@ -67,10 +67,10 @@ class ArxivCalendar:
     def announces_on(self, evening: dt.date) -> bool:
         return self.quiet_reason(evening) is None
 
-    def announcement(self, evening: dt.date) -> Announcement:
+    def announcement(self, evening: dt.date) -> ScheduledAnnouncement:
         """The announcement of ``evening`` (whether or not arXiv makes one that day)."""
         at = dt.datetime.combine(evening, self.time, tzinfo=self.zone)
-        return Announcement(evening, at, evening + dt.timedelta(days=1))
+        return ScheduledAnnouncement(evening, at, evening + dt.timedelta(days=1))
 
     def evening_of(self, moment: dt.datetime) -> dt.date:
         """The Eastern date of ``moment`` (an aware datetime)."""
@@ -80,7 +80,7 @@ class ArxivCalendar:
         """Whether the feeds of ``day`` carry an announcement (the evening before was one)."""
         return self.announces_on(day - dt.timedelta(days=1))
 
-    def latest(self, moment: dt.datetime) -> Announcement:
+    def latest(self, moment: dt.datetime) -> ScheduledAnnouncement:
         """The last announcement made at or before ``moment``."""
         evening = self.evening_of(moment)
         for candidate in _days_back(evening):
@@ -90,7 +90,7 @@ class ArxivCalendar:
                     return announcement
         raise AssertionError("unreachable: every week has announcements")
 
-    def next(self, moment: dt.datetime) -> Announcement:
+    def next(self, moment: dt.datetime) -> ScheduledAnnouncement:
         """The first announcement strictly after ``moment``."""
         evening = self.evening_of(moment)
         for candidate in _days_forward(evening):

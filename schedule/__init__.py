@@ -11,9 +11,9 @@ that need other packages (summaries, search) are handed in as plain callables by
 composition layer.
 """
 
-from crawler.schedule.calendar import Announcement, ArxivCalendar
-from crawler.schedule.clock import SYSTEM_CLOCK, Clock, SystemClock, VirtualClock
-from crawler.schedule.jobs import (
+from retry.clock import SYSTEM_CLOCK, SleepingClock, SystemClock, VirtualClock
+from schedule.calendar import ArxivCalendar, ScheduledAnnouncement
+from schedule.jobs import (
     Cron,
     InvalidSchedule,
     Job,
@@ -23,7 +23,7 @@ from crawler.schedule.jobs import (
     Outcome,
     RetryWindow,
 )
-from crawler.schedule.scheduler import (
+from schedule.scheduler import (
     JobBusy,
     Pending,
     Runner,
@@ -36,9 +36,7 @@ from crawler.schedule.scheduler import (
 
 __all__ = [
     "SYSTEM_CLOCK",
-    "Announcement",
     "ArxivCalendar",
-    "Clock",
     "Cron",
     "InvalidSchedule",
     "Job",
@@ -51,8 +49,10 @@ __all__ = [
     "RetryWindow",
     "RunRecord",
     "Runner",
+    "ScheduledAnnouncement",
     "Scheduler",
     "SchedulerOptions",
+    "SleepingClock",
     "SystemClock",
     "UnknownJob",
     "VirtualClock",

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.schedule.calendar import ArxivCalendar
+from schedule.calendar import ArxivCalendar
 
 
 class Trigger(Protocol):

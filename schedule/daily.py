@@ -20,10 +20,10 @@ from crawler.ingest import IngestCounts
 from crawler.reconcile import FetchIds, listing_of, reconcile
 from crawler.records import PaperRecord
 from crawler.runs import finish_run, start_run
-from crawler.schedule.calendar import ArxivCalendar
-from crawler.schedule.jobs import Cron, Job, JobContext, JobResult, RetryWindow
-from crawler.schedule.logline import kv
 from models.schema import Announcement, CrawlRun, CrawlStatus
+from schedule.calendar import ArxivCalendar
+from schedule.jobs import Cron, Job, JobContext, JobResult, RetryWindow
+from schedule.logline import kv
 
 log = logging.getLogger("coolpapers.crawl")
 

@@ -10,7 +10,7 @@ import pytest
 from crawler.parse import OaiStream, ParseError, parse_document, parse_oai
 from crawler.records import AuthorRecord, PaperRecord, ParsedDocument, VersionRecord
 
-OAI = Path(__file__).parents[1] / "fixtures" / "arxiv" / "oai"
+OAI = Path(__file__).parents[2] / "fixtures" / "arxiv" / "oai"
 UTC = dt.UTC
 WITHDRAWN = {"0801.4122", "0801.4138", "0801.4243", "0801.4311", "0801.4644"}
 

@@ -10,9 +10,9 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from crawler.schedule import Job, JobResult
 from models.settings import Settings
 from retry import FakeClock
+from schedule import Job, JobResult
 from web.admin import COOKIE, new_session, session_of
 from web.app import create_app
 
@@ -20,11 +20,9 @@ TOKEN = "s3cret-admin-token-long-enough-to-guess-never"
 SITE = "http://testserver"
 
 
-def make_app(settings, token: str = TOKEN, jobs=None):
-    app = create_app(settings.model_copy(update={"ADMIN_TOKEN": SecretStr(token)}))
-    if jobs is not None:
-        app.state.jobs = jobs
-    return app
+def make_app(settings, token: str = TOKEN, jobs=None, clock=None):
+    configured = settings.model_copy(update={"ADMIN_TOKEN": SecretStr(token)})
+    return create_app(configured, jobs=jobs, clock=clock or FakeClock())
 
 
 def recorded_runs(database_path) -> list[tuple[str, str, str]]:
@@ -178,9 +176,8 @@ def test_logout_ends_the_session(settings) -> None:
 
 
 def test_wrong_tokens_lock_the_client_out_for_a_while(settings) -> None:
-    app = make_app(settings)
     clock = FakeClock()
-    app.state.clock = clock
+    app = make_app(settings, clock=clock)
     with TestClient(app) as client:
         for _ in range(5):
             refused = client.post("/admin/login", data={"token": "guess"},
@@ -205,8 +202,7 @@ def test_wrong_tokens_lock_the_client_out_for_a_while(settings) -> None:
 
 
 def test_wrong_bearer_tokens_on_regeneration_count_too(settings) -> None:
-    app = make_app(settings)
-    app.state.clock = FakeClock()
+    app = make_app(settings, clock=FakeClock())
     url = "/api/papers/2403.00001/summary/regenerate"
     with TestClient(app) as client:
         for _ in range(5):

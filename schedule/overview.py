@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crawler.schedule import lease
-from crawler.schedule.jobs import Job
-from crawler.schedule.scheduler import last_run, last_scheduled_run, plan_next
 from models.ops import JobRun
+from schedule import lease
+from schedule.jobs import Job
+from schedule.scheduler import last_run, last_scheduled_run, plan_next
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,14 @@ from dataclasses import dataclass, replace
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.schedule import lease
-from crawler.schedule.calendar import ArxivCalendar
-from crawler.schedule.clock import SYSTEM_CLOCK, Clock, sleep_or_stop
-from crawler.schedule.jobs import Job, JobContext, JobResult, Outcome, check_jobs
-from crawler.schedule.logline import kv
 from models.ops import JobRun, JobRunStatus, Lease
 from models.schema import CrawlRun, CrawlStatus
+from retry.clock import SYSTEM_CLOCK, SleepingClock
+from schedule import lease
+from schedule.calendar import ArxivCalendar
+from schedule.clock import sleep_or_stop
+from schedule.jobs import Job, JobContext, JobResult, Outcome, check_jobs
+from schedule.logline import kv
 
 log = logging.getLogger("coolpapers.schedule")
 
@@ -174,7 +175,7 @@ class Runner:
         sessions: async_sessionmaker[AsyncSession],
         *,
         calendar: ArxivCalendar | None = None,
-        clock: Clock = SYSTEM_CLOCK,
+        clock: SleepingClock = SYSTEM_CLOCK,
         holder: str | None = None,
         lease_ttl: dt.timedelta = dt.timedelta(minutes=2),
     ) -> None:
@@ -378,7 +379,7 @@ class Scheduler:
         self._announced_standby: str | None = None
 
     @property
-    def clock(self) -> Clock:
+    def clock(self) -> SleepingClock:
         return self.runner.clock
 
     @property

@@ -12,7 +12,7 @@ import pytest
 from crawler.parse import ParseError, iter_snapshot, parse_document, parse_oai
 from crawler.records import AuthorRecord, VersionRecord
 
-ARXIV = Path(__file__).parents[1] / "fixtures" / "arxiv"
+ARXIV = Path(__file__).parents[2] / "fixtures" / "arxiv"
 SAMPLE = ARXIV / "snapshot" / "arxiv-metadata-sample.jsonl"
 UTC = dt.UTC
 

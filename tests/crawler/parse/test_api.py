@@ -8,7 +8,7 @@ from pathlib import Path
 from crawler.parse import parse_api, parse_document
 from crawler.records import AuthorRecord, VersionRecord
 
-API = Path(__file__).parents[1] / "fixtures" / "arxiv" / "atom-api"
+API = Path(__file__).parents[2] / "fixtures" / "arxiv" / "atom-api"
 UTC = dt.UTC
 
 

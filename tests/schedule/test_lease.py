@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from crawler.schedule import lease
 from models.db import create_engine, session_factory
+from schedule import lease
 
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 TTL = dt.timedelta(seconds=60)

@@ -10,7 +10,7 @@ import pytest
 
 from crawler.parse import ParseError, parse_document
 
-ARXIV = Path(__file__).parents[1] / "fixtures" / "arxiv"
+ARXIV = Path(__file__).parents[2] / "fixtures" / "arxiv"
 ALL = sorted(
     p.relative_to(ARXIV).as_posix() for p in ARXIV.rglob("*") if p.suffix in {".xml", ".jsonl"}
 )

@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 
 from tests.web.hostile_text import PAYLOADS, growth, tex_offences, tex_wrappings
-from web.math import MAX_TEXT_LENGTH, render_text, split_math, tex_to_mathml, untex_accents
+from web.tex import MAX_TEXT_LENGTH, render_text, split_math, tex_to_mathml, untex_accents
 
 
 def test_inline_and_display_math_become_mathml():
