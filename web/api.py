@@ -14,7 +14,7 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import demo_pages, openapi, pages, summaries
+from web import demo_pages, openapi, pages, related, summaries
 from web import fulltext as fulltext_web
 from web import search as search_web
 from web.bibtex import bibtex
@@ -326,4 +326,5 @@ DESCRIBED = (
     search_web.OPENAPI,
     demo_pages.OPENAPI,
     pages.OPENAPI,
+    related.OPENAPI,
 )

@@ -21,7 +21,7 @@ import search
 from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
-from web import admin, api, demo_pages, errors, fulltext, pages, summaries
+from web import admin, api, demo_pages, errors, fulltext, pages, related, summaries
 from web import search as search_web
 from web.i18n import PreferenceCookiesMiddleware
 from web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *pages.routes,
             *summaries.routes,  # before api's /api/papers/{arxiv_id:path}
             *fulltext.routes,  # likewise
+            *related.routes,  # likewise
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
@@ -65,7 +66,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_KB * 1024),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.MAX_BODY_KB * 1024,
+                larger={"/api/foryou": related.MAX_BODY_BYTES},
+            ),
             Middleware(PreferenceCookiesMiddleware),
         ],
         exception_handlers=errors.exception_handlers,

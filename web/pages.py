@@ -168,7 +168,7 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
         paper = await get_paper(session, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
-        related = await related_papers(session, paper)
+        related = await related_papers(request, session, paper)
         announced = await paper_announcements(session, paper.id)
         stored = await fulltext_store.load(session, paper.id, paper.version)
         if stored is not None:
@@ -182,13 +182,13 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
     return templates.TemplateResponse(request, "paper.html", context)
 
 
-async def related_papers(session, paper) -> list:
+async def related_papers(request: Request, session, paper) -> list:
     """Papers related to ``paper``, from ``web.related.related_papers`` when the site has it."""
     if importlib.util.find_spec("web.related") is None:
         return []
-    from web import related  # type: ignore[attr-defined]
+    from web import related
 
-    return list(await related.related_papers(session, paper))
+    return list(await related.related_papers(request, session, paper))
 
 
 def shared_ids(text: str) -> list[str]:
