@@ -43,6 +43,7 @@ from web import (
     fulltext,
     mcp_server,
     pages,
+    related,
     search_pages,
     summary_api,
     venues,
@@ -109,6 +110,7 @@ def create_app(
             *summary_api.routes,  # before api's /api/papers/{arxiv_id:path}
             *fulltext.routes,  # likewise
             *alerts.routes,
+            *related.routes,  # likewise
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
@@ -118,7 +120,11 @@ def create_app(
         ],
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_KB * 1024),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.MAX_BODY_KB * 1024,
+                larger={"/api/foryou": related.MAX_BODY_BYTES},
+            ),
             Middleware(PreferenceCookiesMiddleware),
         ],
         exception_handlers=errors.exception_handlers,

@@ -9,6 +9,7 @@ tools over streamable HTTP at ``/mcp`` (``http_app``).
 from __future__ import annotations
 
 import contextlib
+import types
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -57,6 +58,7 @@ def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession])
     """The tools over ``sessions``, the archive's database."""
     server: MCPServer = MCPServer("coolpapers", instructions=INSTRUCTIONS)
     summaries: list[SummaryService] = []
+    cache = types.SimpleNamespace()  # holds the related papers' vectors between calls
 
     def summary_service() -> SummaryService:
         if not summaries:
@@ -139,14 +141,14 @@ def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession])
     @server.tool()
     async def related_papers(arxiv_id: str, limit: int = 5) -> dict[str, object]:
         """Papers related to a paper, best first."""
-        from web.pages import related_papers as related_of
+        from web.related import related_papers as related_of
 
         paper_id = _paper_id(arxiv_id)
         async with sessions() as session:
             paper = await get_paper(session, paper_id)
             if paper is None or paper.hidden:
                 raise ToolError(f"no paper {paper_id} in this archive")
-            found = await related_of(session, paper)
+            found = await related_of(cache, session, paper)
         papers = [r.paper if hasattr(r, "paper") else r for r in found]
         return {"id": paper_id, "related": [brief(p) for p in papers[: max(1, limit)]]}
 

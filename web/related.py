@@ -1,18 +1,297 @@
-"""Papers related to the one a page shows, from the search index."""
+"""Papers alike, on the site: related papers (the paper page and ``/api/papers/<id>/related``),
+"for you" (``POST /api/foryou``) and the topics of a list, from ``search.alike`` vectors of
+every visible paper, built in a thread and kept until the archive changes.
+
+Stars sent to "for you" are used for that answer only and never stored.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+
+import anyio.to_thread
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
+from crawler.ids import InvalidArxivId, parse_arxiv_id
+from fulltext.store import decompress
+from models.fulltext import PaperFullText
 from models.queries import get_papers
-from models.schema import Paper
-from search import related_paper_ids
+from models.schema import Paper, PaperCategory
+from search.alike import Alike, PaperText, Topic
+from web import openapi
+from web.errors import HTTPError
+
+MAX_STARS = 500
+MAX_CANDIDATES = 5000
+MAX_RELATED = 50
+MAX_BODY_BYTES = 512 * 1024  # room for the most ids a "for you" request may send
+RECHECK_SECONDS = 30.0  # how long the vectors serve before the archive is asked if it changed
 
 
-async def related_papers(session: AsyncSession, paper: Paper, limit: int = 5) -> list[Paper]:
-    """Up to ``limit`` other visible papers sharing ``paper``'s most distinctive words, best
-    first, with their authors and categories loaded; [] when the index has none."""
-    ids = await related_paper_ids(
-        session, paper.id, paper.title or "", paper.abstract or "", limit=limit
+class AlikeCache:
+    """The vectors of the archive's visible papers, rebuilt when papers or full texts change
+    (looked at no more often than every ``recheck`` seconds)."""
+
+    def __init__(
+        self, recheck: float = RECHECK_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.recheck = recheck
+        self.clock = clock
+        self.alike: Alike | None = None
+        self.stamp: tuple[object, ...] | None = None
+        self.checked = float("-inf")
+        self.lock = asyncio.Lock()
+
+    async def get(self, session: AsyncSession) -> Alike:
+        if self.alike is not None and self.clock() - self.checked < self.recheck:
+            return self.alike
+        async with self.lock:
+            if self.alike is not None and self.clock() - self.checked < self.recheck:
+                return self.alike
+            stamp = await archive_stamp(session)
+            if self.alike is None or stamp != self.stamp:
+                papers = await archive_texts(session)
+                self.alike = await anyio.to_thread.run_sync(Alike, papers)
+                self.stamp = stamp
+            self.checked = self.clock()
+            return self.alike
+
+
+async def archive_stamp(session: AsyncSession) -> tuple[object, ...]:
+    """What changes when a paper, its visibility or its full text changes."""
+    papers = await session.execute(
+        select(func.count(), func.max(Paper.modified_at), func.sum(Paper.hidden))
     )
-    return await get_papers(session, ids)
+    texts = await session.execute(
+        select(func.count(), func.max(PaperFullText.fetched_at)).where(PaperFullText.status == "ok")
+    )
+    return (*papers.one(), *texts.one())
+
+
+async def archive_texts(session: AsyncSession) -> list[PaperText]:
+    """Every visible paper's title, abstract, categories and stored full text, by id."""
+    rows = await session.execute(
+        select(Paper.id, Paper.title, Paper.abstract).where(Paper.hidden.is_(False))
+    )
+    papers = {i: (t or "", a or "") for i, t, a in rows}
+    categories: dict[str, list[str]] = {}
+    for paper_id, code in await session.execute(
+        select(PaperCategory.paper_id, PaperCategory.category).order_by(
+            PaperCategory.paper_id, PaperCategory.position
+        )
+    ):
+        categories.setdefault(paper_id, []).append(code)
+    bodies: dict[str, str] = {}
+    for paper_id, blob in await session.execute(
+        select(PaperFullText.paper_id, PaperFullText.document)
+        .join(
+            Paper, (Paper.id == PaperFullText.paper_id) & (Paper.version == PaperFullText.version)
+        )
+        .where(PaperFullText.status == "ok", PaperFullText.document.is_not(None))
+    ):
+        document = decompress(blob)
+        bodies[paper_id] = "\n".join(f"{s.title}\n{s.text}" for s in document.sections)
+    return [
+        PaperText(i, t, a, tuple(categories.get(i, ())), bodies.get(i, ""))
+        for i, (t, a) in sorted(papers.items())
+    ]
+
+
+def alike_cache(state: object) -> AlikeCache:
+    """The site's cache (made on first use)."""
+    cache = getattr(state, "alike", None)
+    if cache is None:
+        cache = AlikeCache()
+        state.alike = cache  # type: ignore[attr-defined]
+    return cache
+
+
+async def related_papers(state: object, session: AsyncSession, paper: Paper, limit: int = 5):
+    """Up to ``limit`` other visible papers most like ``paper``, best first, with their
+    authors and categories loaded; ``state`` keeps the cache (the site's ``app.state``)."""
+    alike = await alike_cache(state).get(session)
+    return await get_papers(session, [i for i, _ in alike.related(paper.id, limit)])
+
+
+async def list_topics(request: Request, session: AsyncSession, ids: Sequence[str]) -> list[Topic]:
+    """The papers ``ids`` grouped into topics (`search.alike.Alike.topics`)."""
+    alike = await alike_cache(request.app.state).get(session)
+    return await anyio.to_thread.run_sync(alike.topics, list(ids))
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "") or "5"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RELATED:
+        raise HTTPError(400, f"limit must be a whole number from 1 to {MAX_RELATED}")
+    return int(raw)
+
+
+async def related_api(request: Request) -> JSONResponse:
+    raw = request.path_params["arxiv_id"]
+    limit = _limit(request)
+    try:
+        arxiv_id = parse_arxiv_id(raw).id
+    except InvalidArxivId:
+        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+    async with request.app.state.sessions() as session:
+        paper = await session.get(Paper, arxiv_id)
+        if paper is None or paper.hidden:
+            raise HTTPError(404, f"no paper {arxiv_id} in this archive")
+        alike = await alike_cache(request.app.state).get(session)
+        scored = alike.related(arxiv_id, limit)
+        found = {p.id: p for p in await get_papers(session, [i for i, _ in scored])}
+    related = [{"id": i, "title": found[i].title, "score": s} for i, s in scored if i in found]
+    return JSONResponse({"related": related})
+
+
+def _ids(body: dict[str, object], name: str, most: int) -> list[object]:
+    value = body.get(name, [])
+    if not isinstance(value, list):
+        raise HTTPError(400, f"{name} must be a list of arXiv ids")
+    if len(value) > most:
+        raise HTTPError(400, f"{name}: at most {most} ids, got {len(value)}", limit=most)
+    return value
+
+
+def _known(values: Sequence[object]) -> tuple[list[str], int]:
+    ids, malformed = [], 0
+    for value in values:
+        try:
+            ids.append(parse_arxiv_id(value).id if isinstance(value, str) else "")
+        except InvalidArxivId:
+            ids.append("")
+        malformed += not ids[-1]
+    return [i for i in ids if i], malformed
+
+
+async def for_you_api(request: Request) -> JSONResponse:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPError(
+            400, 'the body must be JSON: {"starred": [ids], "candidates": [ids]}'
+        ) from None
+    if not isinstance(body, dict):
+        raise HTTPError(400, "the body must be a JSON object with starred and candidates")
+    starred, bad_stars = _known(_ids(body, "starred", MAX_STARS))
+    candidates, bad_candidates = _known(_ids(body, "candidates", MAX_CANDIDATES))
+    async with request.app.state.sessions() as session:
+        alike = await alike_cache(request.app.state).get(session)
+    result = await anyio.to_thread.run_sync(alike.for_you, starred, candidates)
+    return JSONResponse(
+        {
+            "ranked": [{"id": i, "score": s} for i, s in result.ranked],
+            "terms": result.terms,
+            "ignored": result.ignored + bad_stars + bad_candidates,
+        }
+    )
+
+
+routes = [
+    Route("/api/papers/{arxiv_id:path}/related", related_api, name="api_related"),
+    Route("/api/foryou", for_you_api, methods=["POST"], name="api_foryou"),
+]
+
+_IDS_LIST = {
+    "type": "array",
+    "items": {"description": "An arXiv id; anything else is ignored and counted."},
+}
+SCHEMAS: dict[str, openapi.Schema] = {
+    "Related": {
+        "type": "object",
+        "required": ["related"],
+        "properties": {
+            "related": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "score"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "score": {"type": "number", "minimum": 0},
+                    },
+                },
+            }
+        },
+    },
+    "ForYou": {
+        "type": "object",
+        "required": ["ranked", "terms", "ignored"],
+        "properties": {
+            "ranked": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "score"],
+                    "properties": {"id": {"type": "string"}, "score": {"type": "number"}},
+                },
+            },
+            "terms": {"type": "array", "items": {"type": "string"}},
+            "ignored": {"type": "integer", "minimum": 0},
+        },
+    },
+}
+PATHS: dict[str, dict[str, object]] = {
+    "/api/papers/{arxiv_id}/related": {
+        "get": {
+            "operationId": "getRelated",
+            "summary": "Papers related to a paper, best first",
+            "description": "Cosine of tf-idf vectors over title, abstract and stored full"
+            " text, blended with shared categories.",
+            "parameters": [
+                openapi.path_parameter("arxiv_id", "New-style or old-style arXiv id."),
+                openapi.query_parameter(
+                    "limit",
+                    f"How many, 1 to {MAX_RELATED} (5 by default).",
+                    openapi.optional({"type": "string", "pattern": "^(?:[1-9]|[1-4][0-9]|50)$"}),
+                ),
+            ],
+            "responses": {
+                "200": openapi.json_response("The related papers", "Related"),
+                "400": openapi.error_response("limit is not 1 to 50"),
+                "404": openapi.error_response("Not an arXiv id, or not in this archive"),
+            },
+        }
+    },
+    "/api/foryou": {
+        "post": {
+            "operationId": "forYou",
+            "summary": "Candidates ranked by a classifier trained on the stars",
+            "description": "A linear SVM over tf-idf, trained per request on the starred"
+            " papers against the candidates; the stars are not stored. Ids not in the archive"
+            " or not arXiv ids are ignored and counted.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "starred": {**_IDS_LIST, "maxItems": MAX_STARS},
+                                "candidates": {**_IDS_LIST, "maxItems": MAX_CANDIDATES},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": openapi.json_response("The candidates, best first", "ForYou"),
+                "400": openapi.error_response(
+                    f"Not JSON, or more than {MAX_STARS} stars or {MAX_CANDIDATES} candidates"
+                ),
+                "413": openapi.error_response(
+                    f"The body is larger than {MAX_BODY_BYTES // 1024} KiB"
+                ),
+            },
+        }
+    },
+}
+OPENAPI = openapi.Description(PATHS, SCHEMAS)

@@ -169,21 +169,9 @@ def test_the_page_pages_through_results(client: TestClient) -> None:
     assert client.get("/search").status_code == 200
 
 
-def test_the_paper_page_can_list_related_papers(client: TestClient, sample_settings) -> None:
-    import asyncio
-
-    from models.queries import get_paper
-    from web.related import related_papers
-
-    async def go() -> list:
-        engine = create_engine(settings=sample_settings)
-        async with session_factory(engine)() as session:
-            paper = await get_paper(session, "0705.0026")
-            found = await related_papers(session, paper, limit=3)
-        await engine.dispose()
-        return found
-
-    found = asyncio.run(go())
-    assert 0 < len(found) <= 3
-    assert "0705.0026" not in [p.id for p in found]
-    assert all(p.authors is not None for p in found)
+def test_the_paper_page_lists_related_papers(client: TestClient) -> None:
+    related = client.get("/api/papers/0705.0026/related", params={"limit": "3"}).json()["related"]
+    assert 0 < len(related) <= 3
+    assert "0705.0026" not in [r["id"] for r in related]
+    page = client.get("/arxiv/0705.0026").text
+    assert all(f'href="/arxiv/{r["id"]}"' in page for r in related)

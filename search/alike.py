@@ -1,0 +1,216 @@
+"""Papers alike (pure): tf-idf vectors of every paper's title, abstract and full text, and what
+they rank: related papers ("more like this"), "for you" (a linear classifier trained on the
+reader's stars, as arxiv-sanity) and the topics of a day (clusters labelled by their terms).
+
+Related papers are scored by the cosine of the paper's strongest terms with every other paper,
+so a word counts by its weight in *both* papers (characteristic of each, not merely rare), plus
+the cosine of their category sets; optional embedding vectors blend in a third score.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+QUERY_TERMS = 40  # a paper's strongest terms that look for related papers
+CATEGORY_WEIGHT = 0.15  # share of the related score given to shared categories
+EMBEDDING_WEIGHT = 0.5  # share of the related score given to embeddings, when stored
+BODY_CHARS = 20_000  # of a full text's sections, at most
+BACKGROUND = 300  # papers of the archive added as negatives to a "for you" request
+FOR_YOU_TERMS = 8
+TOPIC_TERMS = 3
+TOKENS = r"(?u)\b[^\W\d_][^\W\d_\-]+(?:-[^\W\d_]+)*\b"
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """What similarity reads of one paper."""
+
+    id: str
+    title: str
+    abstract: str
+    categories: tuple[str, ...] = ()
+    body: str = ""  # the full text's sections, when stored
+
+
+@dataclass(frozen=True, slots=True)
+class ForYou:
+    ranked: list[tuple[str, float]]  # the known candidates, best first
+    terms: list[str]  # the terms that weigh most for the stars
+    ignored: int  # ids that are not in the archive
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    label: list[str]  # its characteristic terms
+    ids: list[str]  # its papers, in the order given
+
+
+def _document(paper: PaperText) -> str:
+    # The title counts twice: it says what the paper is about in the fewest words.
+    return f"{paper.title}\n{paper.title}\n{paper.abstract}\n{paper.body[:BODY_CHARS]}"
+
+
+def _normalized(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+class Alike:
+    """The vectors of an archive's papers, built once and read by every request."""
+
+    def __init__(
+        self,
+        papers: Sequence[PaperText],
+        *,
+        category_weight: float = CATEGORY_WEIGHT,
+        embeddings: Mapping[str, Sequence[float]] | None = None,
+        embedding_weight: float = EMBEDDING_WEIGHT,
+    ) -> None:
+        self.ids = [p.id for p in papers]
+        self.rows = {paper_id: row for row, paper_id in enumerate(self.ids)}
+        self.category_weight = category_weight
+        vectorizer = TfidfVectorizer(
+            token_pattern=TOKENS,
+            stop_words="english",
+            sublinear_tf=True,
+            min_df=2 if len(papers) > 50 else 1,
+            max_df=0.5 if len(papers) > 50 else 1.0,
+            dtype=np.float32,
+        )
+        try:
+            vectors = vectorizer.fit_transform([_document(p) for p in papers])
+            self.terms = vectorizer.get_feature_names_out()
+        except ValueError:  # no paper, or not one word: nothing is alike
+            vectors = sparse.csr_matrix((len(papers), 0), dtype=np.float32)
+            self.terms = np.array([], dtype=object)
+        self.vectors = sparse.csr_matrix(vectors)
+        self.postings = sparse.csc_matrix(self.vectors)
+        codes = sorted({c for p in papers for c in p.categories})
+        column = {c: i for i, c in enumerate(codes)}
+        cells = [(row, column[c]) for row, p in enumerate(papers) for c in set(p.categories)]
+        categories = sparse.csr_matrix(
+            (np.ones(len(cells), dtype=np.float32), ([r for r, _ in cells], [c for _, c in cells])),
+            shape=(len(papers), len(codes)),
+        )
+        self.categories = _normalized(categories)
+        self.embedding_weight = embedding_weight
+        self.embeddings: np.ndarray | None = None
+        self.embedded = np.zeros(len(papers), dtype=bool)
+        if embeddings:
+            self._set_embeddings(embeddings)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _set_embeddings(self, embeddings: Mapping[str, Sequence[float]]) -> None:
+        width = len(next(iter(embeddings.values())))
+        matrix = np.zeros((len(self.ids), width), dtype=np.float32)
+        for paper_id, vector in embeddings.items():
+            row = self.rows.get(paper_id)
+            if row is not None and len(vector) == width:
+                matrix[row] = vector
+                self.embedded[row] = True
+        norms = np.linalg.norm(matrix, axis=1)
+        norms[norms == 0] = 1.0
+        self.embeddings = matrix / norms[:, None]
+
+    def related(self, paper_id: str, limit: int = 5) -> list[tuple[str, float]]:
+        """Up to ``limit`` other papers most like ``paper_id``, with scores in [0, 1], best
+        first (ties by id); [] for a paper this archive does not know."""
+        row = self.rows.get(paper_id)
+        if row is None or limit <= 0:
+            return []
+        query = self.vectors.getrow(row)
+        if query.nnz > QUERY_TERMS:
+            strongest = np.argpartition(-query.data, QUERY_TERMS)[:QUERY_TERMS]
+            terms, weights = query.indices[strongest], query.data[strongest]
+        else:
+            terms, weights = query.indices, query.data
+        lexical = np.asarray(self.postings[:, terms] @ weights).ravel()
+        shared = np.asarray(self.categories @ self.categories.getrow(row).T.toarray()).ravel()
+        scores = (1 - self.category_weight) * lexical + self.category_weight * shared
+        if self.embeddings is not None and self.embedded[row]:
+            semantic = np.clip(self.embeddings @ self.embeddings[row], 0.0, 1.0)
+            blended = (1 - self.embedding_weight) * scores + self.embedding_weight * semantic
+            scores = np.where(self.embedded, blended, scores)
+        scores[row] = -1.0
+        # Only papers sharing a word or a category (or close by embedding) are related.
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > limit:
+            hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
+        best = sorted(hits.tolist(), key=lambda r: (-scores[r], self.ids[r]))
+        return [(self.ids[r], round(float(scores[r]), 4)) for r in best]
+
+    def for_you(self, starred: Iterable[str], candidates: Sequence[str]) -> ForYou:
+        """The candidates ranked by a linear SVM trained on the starred papers against the
+        candidates and a fixed sample of the archive; ids it does not know are ignored."""
+        known_stars = list(dict.fromkeys(s for s in starred if s in self.rows))
+        ignored = sum(1 for s in starred if s not in self.rows)
+        ignored += sum(1 for c in candidates if c not in self.rows)
+        listed = list(dict.fromkeys(c for c in candidates if c in self.rows))
+        if not known_stars or not listed or self.vectors.shape[1] == 0:
+            return ForYou([(c, 0.0) for c in listed], [], ignored)
+        positive = [self.rows[s] for s in known_stars]
+        stars = set(positive)
+        negative = [self.rows[c] for c in listed if self.rows[c] not in stars]
+        step = max(1, len(self.ids) // BACKGROUND)
+        negative += [r for r in range(0, len(self.ids), step) if r not in stars]
+        negative = list(dict.fromkeys(negative))
+        if not negative:
+            return ForYou([(c, 0.0) for c in listed], [], ignored)
+        train = self.vectors[positive + negative]
+        labels = np.array([1] * len(positive) + [0] * len(negative))
+        model = LinearSVC(C=0.1, class_weight="balanced", tol=1e-4, max_iter=2000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(train, labels)
+        scores = model.decision_function(self.vectors[[self.rows[c] for c in listed]])
+        order = sorted(range(len(listed)), key=lambda i: (-scores[i], i))
+        weights = model.coef_.ravel()
+        present = np.flatnonzero(np.asarray(self.vectors[positive].sum(axis=0)).ravel() > 0)
+        best = present[np.argsort(-weights[present], kind="stable")][:FOR_YOU_TERMS]
+        terms = [str(self.terms[t]) for t in best if weights[t] > 0]
+        ranked = [(listed[i], round(float(scores[i]), 4)) for i in order]
+        return ForYou(ranked, terms, ignored)
+
+    def topics(self, ids: Sequence[str]) -> list[Topic]:
+        """The papers ``ids`` grouped by k-means over their vectors, the largest group first,
+        each labelled by the terms that set it apart; the same papers give the same topics.
+        Papers the archive does not know yet form a last group without label."""
+        known = sorted({i for i in ids if i in self.rows})
+        unknown = [i for i in dict.fromkeys(ids) if i not in self.rows]
+        groups: list[Topic] = []
+        if known:
+            matrix = self.vectors[[self.rows[i] for i in known]]
+            count = max(1, min(10, round(math.sqrt(len(known) / 2))))
+            if count == 1 or matrix.shape[1] == 0:
+                labels = np.zeros(len(known), dtype=int)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    labels = KMeans(n_clusters=count, n_init=4, random_state=0).fit_predict(matrix)
+            overall = np.asarray(matrix.mean(axis=0)).ravel()
+            place = {paper_id: n for n, paper_id in enumerate(dict.fromkeys(ids))}
+            for cluster in sorted(set(labels.tolist())):
+                members = np.flatnonzero(labels == cluster)
+                mean = np.asarray(matrix[members].mean(axis=0)).ravel()
+                lift = mean - overall if count > 1 else mean
+                best = np.argsort(-lift, kind="stable")[:TOPIC_TERMS]
+                label = [str(self.terms[t]) for t in best if mean[t] > 0]
+                members_ids = sorted((known[m] for m in members), key=place.__getitem__)
+                groups.append(Topic(label, members_ids))
+            groups.sort(key=lambda t: (-len(t.ids), t.label))
+        if unknown:
+            groups.append(Topic([], unknown))
+        return groups

@@ -1,0 +1,79 @@
+"""Related papers, "for you" and topics (search.alike) measured on the sample's real papers."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from benchmarks.relevance_bench import auc, category_share, for_you_aucs, real_papers
+from search.alike import Alike, PaperText
+
+
+@pytest.fixture(scope="module")
+def papers() -> list[PaperText]:
+    return real_papers()
+
+
+@pytest.fixture(scope="module")
+def alike(papers: list[PaperText]) -> Alike:
+    return Alike(papers)
+
+
+def test_related_papers_share_a_category(papers: list[PaperText], alike: Alike) -> None:
+    share, total = category_share(papers, lambda i: [r for r, _ in alike.related(i, 5)])
+    assert total > 5 * len(papers) * 0.9
+    assert share >= 0.8
+
+
+def test_related_papers_exclude_the_paper_and_are_ordered(alike: Alike) -> None:
+    found = alike.related("0705.0026", 5)
+    assert len(found) == 5 and "0705.0026" not in [i for i, _ in found]
+    scores = [s for _, s in found]
+    assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
+    assert alike.related("9999.99999", 5) == [] and alike.related("0705.0026", 0) == []
+
+
+def test_shared_words_outweigh_shared_categories() -> None:
+    papers = [
+        PaperText(
+            "1", "ECG anomaly detection", "electrocardiogram heartbeat anomaly", ("eess.SP",)
+        ),
+        PaperText("2", "Heartbeat ECG classification", "electrocardiogram heartbeat", ("cs.LG",)),
+        PaperText("3", "Galactic jets", "x-ray binary jets in the galaxy", ("eess.SP",)),
+    ]
+    assert [i for i, _ in Alike(papers).related("1", 2)] == ["2", "3"]
+
+
+def test_for_you_ranks_a_category_above_the_rest(papers: list[PaperText], alike: Alike) -> None:
+    figures = for_you_aucs(papers, alike, categories=3)
+    assert statistics.mean(figures.values()) >= 0.9
+
+
+def test_for_you_ignores_unknown_ids_and_names_its_terms(alike: Alike) -> None:
+    ids = alike.ids
+    result = alike.for_you([ids[0], ids[1], "nope"], [*ids[2:300], "0000.00000"])
+    assert result.ignored == 2
+    assert sorted(i for i, _ in result.ranked) == sorted(ids[2:300])
+    assert result.terms and all(isinstance(t, str) for t in result.terms)
+    empty = alike.for_you(["nope"], ids[:3])
+    assert [i for i, _ in empty.ranked] == ids[:3] and empty.terms == [] and empty.ignored == 1
+
+
+def test_topics_group_every_paper_the_same_way_each_time(alike: Alike) -> None:
+    day = alike.ids[100:160]
+    topics = alike.topics([*day, "2999.00001"])
+    assert sorted(i for t in topics for i in t.ids) == sorted([*day, "2999.00001"])
+    assert topics[-1].ids == ["2999.00001"] and topics[-1].label == []
+    assert len(topics) > 2 and all(t.label for t in topics[:-1])
+    sizes = [len(t.ids) for t in topics[:-1]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert alike.topics(list(reversed([*day, "2999.00001"])))[:-1] == topics[:-1] or [
+        sorted(t.ids) for t in alike.topics(list(reversed(day)))
+    ] == [sorted(t.ids) for t in topics[:-1]]
+
+
+def test_auc_counts_ties_as_half() -> None:
+    assert auc([3, 2, 1], [True, False, False]) == 1.0
+    assert auc([1, 1], [True, False]) == 0.5
+    assert auc([1, 2], [True, False]) == 0.0
