@@ -57,7 +57,7 @@ _BACKENDS_KEY = pytest.StashKey[tuple[str, ...]]()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" not in metafunc.fixturenames:
+    if "db_backend" not in metafunc.fixturenames:
         return
     backends = metafunc.config.stash[_BACKENDS_KEY]
     if (
@@ -69,7 +69,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         backends = ("sqlite",)
     if metafunc.definition.get_closest_marker("postgresql_only"):
         backends = ("postgresql",)
-    metafunc.parametrize("backend", backends)
+    metafunc.parametrize("db_backend", backends)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,7 +83,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def backend() -> str:
+def db_backend() -> str:
     """The database backend of this test (parametrized by ``pytest_generate_tests``)."""
     return "sqlite"
 
@@ -117,9 +117,9 @@ def postgres_copy(request: pytest.FixtureRequest) -> Iterator[Callable[[str], st
 
 
 @pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+def database_url(db_backend: str, request: pytest.FixtureRequest) -> str:
     """A fresh database at the latest migration, on this test's backend."""
-    if backend == "postgresql":
+    if db_backend == "postgresql":
         copy = request.getfixturevalue("postgres_copy")
         return copy(request.getfixturevalue("postgres_template"))
     return sqlite_url(request.getfixturevalue("sqlite_database"))
@@ -141,9 +141,9 @@ def sqlite_database(tmp_path: Path, migrated_template: Path) -> Path:
 
 
 @pytest.fixture
-def database_path(backend: str, database_url: str, sqlite_database: Path) -> Path:
+def database_path(db_backend: str, database_url: str, sqlite_database: Path) -> Path:
     """The SQLite file of this test's database (such tests run on SQLite alone)."""
-    assert backend == "sqlite"
+    assert db_backend == "sqlite"
     return sqlite_database
 
 

@@ -20,9 +20,9 @@ SEARCH_TABLES = {"search_docs", "search_deleted", "search_segments", "search_pos
 
 
 @pytest.fixture
-def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def empty_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty database (no migration applied) on this test's backend."""
-    if backend == "sqlite":
+    if db_backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
     server = databases.server_url()

@@ -123,12 +123,12 @@ async def test_backup_is_consistent_while_the_site_writes(sessions, database_pat
         assert len(ids) == 20_000 + len(live)
 
 
-def test_backup_command(imported, backend, tmp_path, capsys) -> None:
+def test_backup_command(imported, db_backend, tmp_path, capsys) -> None:
     target = tmp_path / "copy.db"
     code, out, err = run_main(["backup", str(target), "--json"], capsys)
     assert code == 0, err
     assert json.loads(out)["bytes"] == target.stat().st_size
-    if backend == "postgresql":  # pg_dump's archive: restored as SQL, it holds the 4 papers
+    if db_backend == "postgresql":  # pg_dump's archive: restored as SQL, it holds the 4 papers
         script = subprocess.run(
             ["pg_restore", "--data-only", "--table=papers", "--file=-", str(target)],
             capture_output=True, text=True, check=True,

@@ -52,9 +52,9 @@ def postgres_sample_template(postgres_template: str) -> Iterator[str]:
 
 @pytest.fixture
 def sample_settings(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    if backend == "postgresql":
+    if db_backend == "postgresql":
         copy = request.getfixturevalue("postgres_copy")
         url = copy(request.getfixturevalue("postgres_sample_template"))
     else:
