@@ -102,6 +102,7 @@ async def crawl_venue(
     bases: SourceBases = SourceBases(),
     volume: int | None = None,
     resume: bool = False,
+    page_size: int = PAGE_SIZE,
 ) -> VenueCrawl:
     """Crawl ``venue`` from ``source`` (default: ``source_for(venue)``); with ``resume``,
     continue the last unfinished crawl of the same venue and source."""
@@ -117,7 +118,7 @@ async def crawl_venue(
         result = VenueCrawl(run.run_id, venue, source, run.counts, resumed=resumable is not None)
         if source == "openreview":
             checkpoint = run.checkpoint if resumable else None
-            await _openreview(run, client, bases, venue, checkpoint, result)
+            await _openreview(run, client, bases, venue, checkpoint, result, page_size)
         else:
             parsed = await _document(client, bases, venue, source, volume)
             papers = [p for p in parsed.papers if p.venue == venue]
@@ -153,6 +154,7 @@ async def _openreview(
     venue: str,
     checkpoint: str | None,
     result: VenueCrawl,
+    page_size: int,
 ) -> None:
     group = venue_group(venue)
     if checkpoint == "":
@@ -164,7 +166,7 @@ async def _openreview(
         offset = int(number or 0)
     while True:
         base = bases.openreview if api == "v2" else bases.openreview_v1
-        query = notes_request(group, api=api, offset=offset)
+        query = notes_request(group, api=api, offset=offset, limit=page_size)
         fetched = await client.get(f"{base}/notes", params=query)
         if fetched.status != 200:
             raise SourceError(f"OpenReview {api} {group}: HTTP {fetched.status}: "
@@ -179,7 +181,7 @@ async def _openreview(
             api = "v1"
             continue
         offset += page.notes
-        done = page.notes < PAGE_SIZE or (page.count is not None and offset >= page.count)
+        done = page.notes < page_size or (page.count is not None and offset >= page.count)
         parsed = ParsedVenue("openreview", problems=page.problems, skipped=len(page.problems))
         await _commit(run, page.papers, parsed, checkpoint="" if done else f"{api}:{offset}")
         result.pages += 1
@@ -200,8 +202,10 @@ def _message(content: bytes) -> str:
     return str(body)[:200]
 
 
-async def _get(client: ArxivClient, url: str, what: str) -> bytes:
-    fetched = await client.get(url)
+async def _get(
+    client: ArxivClient, url: str, what: str, params: dict[str, str] | None = None
+) -> bytes:
+    fetched = await client.get(url, params=params)
     if fetched.status == 404:
         raise SourceError(f"{what}: not found at {url}")
     if fetched.status != 200:
@@ -214,7 +218,7 @@ async def _document(
 ) -> ParsedVenue:
     if source == "cvf":
         path = listing_path(venue)
-        content = await _get(client, f"{bases.cvf}{path}?day=all", f"CVF {venue}")
+        content = await _get(client, f"{bases.cvf}{path}", f"CVF {venue}", {"day": "all"})
         return _read(lambda: parse_listing(content, venue))
     if source == "acl":
         collection = anthology_collection(venue)

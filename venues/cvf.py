@@ -28,9 +28,7 @@ def listing_path(venue: str) -> str:
     """``CVPR.2024`` → ``/CVPR2024``; ``VenueError`` for a venue CVF does not publish."""
     parsed = parse_venue(venue)
     if parsed is None or parsed[0] not in CONFERENCES:
-        raise VenueError(
-            f"CVF open access publishes {', '.join(CONFERENCES)} only, not {venue!r}"
-        )
+        raise VenueError(f"CVF open access publishes {', '.join(CONFERENCES)} only, not {venue!r}")
     return f"/{parsed[0]}{parsed[1]}"
 
 

@@ -45,7 +45,7 @@ def venue_group(venue: str) -> str:
 
 
 def decision_of(text: str | None) -> str | None:
-    """"ICLR 2024 oral" → ``oral``; "ICLR 2021 Poster" → ``poster``; else None."""
+    """The decision a venue text names: ``ICLR 2024 oral`` → ``oral``; else None."""
     lowered = (text or "").lower()
     return next((d for d in DECISIONS if d in lowered), None)
 
