@@ -15,6 +15,8 @@ Routes:
 - ``/cvf/<CONF><YEAR>?day=all``: ``cvf_pages[<CONF><YEAR>]`` (default: the constructed
   CVPR 2024 listing); others 404.
 - ``/acl/<collection>.xml``: the real ACL 2024 collection file (trimmed) as ``2024.acl``.
+- ``/pmlr/v247/gh-pages/<file>`` and ``/pmlr-index/v247/contents/_posts``: the real COLT 2024
+  volume files and a GitHub-style listing of its posts.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from tests.fakearxiv.server import FakeServer, Reply, Request
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "venues"
+PMLR = FIXTURES / "pmlr" / "v247"
 ICLR_2024 = "ICLR.cc/2024/Conference"
 ICLR_2021 = "ICLR.cc/2021/Conference"
 
@@ -54,6 +57,13 @@ class FakeVenues(FakeServer):
             return Reply(200, page, content_type="text/html; charset=utf-8")
         if path.startswith("/acl/") and (data := self.acl_files.get(path[5:].removesuffix(".xml"))):
             return Reply(200, data)
+        if path == "/pmlr-index/v247/contents/_posts":
+            names = [{"name": p.name} for p in sorted((PMLR / "_posts").glob("*.md"))]
+            return Reply(200, json.dumps(names).encode(), content_type="application/json")
+        if path.startswith("/pmlr/v247/gh-pages/"):
+            file = PMLR / path.removeprefix("/pmlr/v247/gh-pages/")
+            if file.is_file():
+                return Reply(200, file.read_bytes(), content_type="text/plain")
         return Reply(404, b"Not Found", content_type="text/plain")
 
     @staticmethod

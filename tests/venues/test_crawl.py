@@ -40,6 +40,8 @@ def bases(server: FakeVenues) -> SourceBases:
         openreview_v1=server.url + "/v1",
         cvf=server.url + "/cvf",
         acl=server.url + "/acl",
+        pmlr=server.url + "/pmlr",
+        pmlr_index=server.url + "/pmlr-index",
     )
 
 
@@ -204,6 +206,17 @@ async def test_acl_collection_over_http(sessions, venues):
     assert result.source == "acl" and result.papers == 30
     stored = await rows(sessions, "ACL.2024")
     assert "acl:2024.acl-long.2" in stored
+
+
+async def test_pmlr_volume_over_http(sessions, venues):
+    venues.inject(Status(503), path="/pmlr/v247/gh-pages/_posts/2024-06-30-alon24a.md")
+    async with client_for(FakeClock()) as client:
+        result = await crawl_venue(sessions, client, "COLT.2024", bases=bases(venues))
+    assert (result.source, result.papers) == ("pmlr", 20)  # every post, open problems too
+    stored = await rows(sessions, "COLT.2024")
+    paper, venue = stored["pmlr:v247/alon24a"]
+    assert venue.landing_url == "https://proceedings.mlr.press/v247/alon24a.html"
+    assert paper.authors
 
 
 def test_the_command_crawls_and_refuses_bad_names(settings, venues, monkeypatch):
