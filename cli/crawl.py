@@ -1,4 +1,5 @@
-"""``coolpapers crawl``: fetch papers from arXiv's daily feeds, search API and OAI-PMH."""
+"""``coolpapers crawl``: fetch papers from arXiv's daily feeds, search API and OAI-PMH, and
+the accepted papers of venues from their publishers."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from crawler.fetch.progress import progress_for
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from crawler.ingest import IngestCounts
 from models.settings import Settings
+from venues.crawl import SOURCES, SourceBases, crawl_venue, source_for
+from venues.records import VenueError
 
 T = TypeVar("T")
 log = logging.getLogger("coolpapers.crawl")
@@ -48,9 +51,9 @@ def _counts(c: IngestCounts) -> str:
 
 @click.group()
 def crawl() -> None:
-    """Fetch papers from arXiv: daily feeds, the search API, OAI-PMH.
+    """Fetch papers from arXiv (daily feeds, the search API, OAI-PMH) and from venues.
 
-    Requests to each arXiv host go one at a time, COOLPAPERS_MIN_REQUEST_INTERVAL seconds
+    Requests to each host go one at a time, COOLPAPERS_MIN_REQUEST_INTERVAL seconds
     apart, with a User-Agent naming COOLPAPERS_CONTACT_EMAIL. Every crawl is recorded as a
     crawl run with its counts and outcome.
     """
@@ -161,3 +164,57 @@ def oai(
         f"oai {set_spec or 'all'}: {result.papers} records in {result.pages} pages "
         f"({_counts(result.counts)}{resumed}) (run {result.run_id})"
     )
+
+
+def venue_bases(settings: Settings) -> SourceBases:
+    """Where each venue source is fetched from, as the settings say."""
+    return SourceBases(
+        openreview=settings.OPENREVIEW_API_BASE,
+        openreview_v1=settings.OPENREVIEW_API_V1_BASE,
+        cvf=settings.CVF_BASE,
+        acl=settings.ACL_ANTHOLOGY_XML_BASE,
+        pmlr=settings.PMLR_RAW_BASE,
+        pmlr_index=settings.PMLR_INDEX_BASE,
+    )
+
+
+@crawl.command()
+@click.argument("name")
+@click.option(
+    "--source",
+    type=click.Choice(SOURCES),
+    help="Where to fetch from (default by venue: CVPR/ICCV/WACV from cvf, ACL, EMNLP... from "
+    "acl, ICML, COLT... from pmlr, others from openreview).",
+)
+@click.option("--volume", type=click.IntRange(1), help="The PMLR volume number (e.g. 247).")
+@click.option("--resume", is_flag=True, help="Continue the last unfinished crawl of NAME.")
+def venue(name: str, source: str | None, volume: int | None, resume: bool) -> None:
+    """Crawl the accepted papers of the venue NAME (e.g. ICLR.2024, CVPR.2024, ACL.2024)."""
+    try:
+        default = source_for(name)
+    except VenueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    settings = load_settings()
+    try:
+        result = _crawl(
+            settings,
+            lambda sessions, client: crawl_venue(
+                sessions,
+                client,
+                name,
+                source=source or default,
+                bases=venue_bases(settings),
+                volume=volume,
+                resume=resume,
+            ),
+        )
+    except VenueError as exc:
+        raise CommandError(str(exc)) from exc
+    api = f" API {result.api}" if result.api else ""
+    resumed = ", resumed" if result.resumed else ""
+    click.echo(
+        f"venue {result.venue} from {result.source}{api}: {result.papers} papers in "
+        f"{result.pages} pages ({_counts(result.counts)}{resumed}) (run {result.run_id})"
+    )
+    for problem in result.problems[:20]:
+        click.echo(f"  {problem}", err=True)

@@ -22,7 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": (
         "cli.imports:import_command",
         "Import FILES: arXiv RSS/Atom feeds, search-API responses, OAI-PMH pages or metadata"
-        " snapshot JSON lines (the format is detected from the content; .gz is fine).",
+        " snapshot JSON lines (the format is detected from the content; .gz is fine); ACL"
+        " Anthology collection XML files and PMLR volume folders (_config.yml and _posts/).",
     ),
     "stats": (
         "cli.stats:stats",
@@ -51,7 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "mcp": ("cli.mcp:mcp", "Serve the archive's tools to an agent over stdio (MCP)."),
     "paper": ("cli.paper:paper", "Show, hide or delete one paper (by arXiv id)."),
-    "crawl": ("cli.crawl:crawl", "Fetch papers from arXiv: daily feeds, the search API, OAI-PMH."),
+    "crawl": (
+        "cli.crawl:crawl",
+        "Fetch papers from arXiv (daily feeds, the search API, OAI-PMH) and from venues.",
+    ),
     "summarize": (
         "cli.summarize:summarize",
         "Make the FAQ summaries of papers that have none for their current version.",

@@ -1,6 +1,6 @@
 """The schedule as the application runs it: the crawler's jobs, plus the jobs that need
 other packages, composed here as plain callables (summary pre-generation after each feed
-crawl, the nightly search-index check)."""
+crawl, the nightly search-index check, the weekly venue re-crawl)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ SUMMARIES_JOB = "summaries"
 INDEX_JOB = "index-check"
 FULLTEXT_JOB = "fulltext"
 ALERTS_JOB = "alerts"
+VENUES_JOB = "crawl-venues"
 
 
 def summaries_job(settings: Settings) -> Job:
@@ -155,6 +156,44 @@ def index_check_job(settings: Settings) -> Job:
     )
 
 
+def venues_job(settings: Settings, *, client_options: dict | None = None) -> Job:
+    """With VENUES set: re-crawl each venue from its source every week, so that late
+    decisions and camera-ready changes arrive; one failing venue does not stop the others."""
+
+    async def recrawl(context: JobContext) -> JobResult:
+        from cli.crawl import venue_bases
+        from crawler.fetch import ArxivClient, CrawlError
+        from venues.crawl import crawl_venue
+        from venues.records import VenueError
+
+        done, failed = [], []
+        last_run = None
+        async with ArxivClient.from_settings(settings, **(client_options or {})) as client:
+            for venue in settings.VENUES:
+                try:
+                    result = await crawl_venue(
+                        context.sessions, client, venue, bases=venue_bases(settings)
+                    )
+                except (CrawlError, VenueError) as exc:
+                    log.warning("venue %s: %s", venue, exc)
+                    failed.append(f"{venue}: {exc}")
+                    continue
+                last_run = result.run_id
+                c = result.counts
+                done.append(f"{venue} {result.papers} ({c.new} new, {c.updated} updated)")
+        detail = "; ".join(done + failed)
+        if failed and not done:
+            return JobResult.failed(detail, last_run)
+        return JobResult.succeeded(detail, last_run)
+
+    return Job(
+        VENUES_JOB,
+        recrawl,
+        trigger=Cron.parse(settings.SCHEDULE_VENUES, settings.SCHEDULE_TIMEZONE),
+        description="re-crawl the venues of VENUES from their sources",
+    )
+
+
 def all_jobs(settings: Settings) -> list[Job]:
     """Every job of the schedule, as the settings configure it."""
     jobs = crawler_jobs(settings)
@@ -166,6 +205,8 @@ def all_jobs(settings: Settings) -> list[Job]:
             jobs.append(fulltext_job(settings))
     if settings.SCHEDULE_INDEX_CHECK != "off":
         jobs.append(index_check_job(settings))
+    if settings.VENUES and settings.SCHEDULE_VENUES != "off":
+        jobs.append(venues_job(settings))
     return jobs
 
 

@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -163,10 +163,25 @@ class RunRecorder:
         run's count of papers that could not be read.
         """
         records = list(records)
+
+        async def write(session: AsyncSession) -> IngestCounts:
+            return await ingest(session, records, crawl_run_id=self.run_id)
+
+        return await self.commit_with(write, checkpoint=checkpoint, failed=failed)
+
+    async def commit_with(
+        self,
+        write: Callable[[AsyncSession], Awaitable[IngestCounts]],
+        *,
+        checkpoint: str | None = _KEEP,
+        failed: int = 0,
+    ) -> IngestCounts:
+        """Like ``commit``, for a source that writes its page itself (``write`` runs in the
+        transaction that moves the counts and the checkpoint, and returns its counts)."""
         async for attempt in AsyncRetry(sqlite_policy):
             with attempt:
                 async with self.sessions.begin() as session:
-                    page = await ingest(session, records, crawl_run_id=self.run_id)
+                    page = await write(session)
                     page.failed += failed
                     total = dataclasses.replace(self.counts)
                     total.add(page)

@@ -46,6 +46,33 @@ class Settings(BaseSettings):
     ARXIV_OAI_BASE: str = Field(
         "https://oaipmh.arxiv.org/oai", description="URL of arXiv's OAI-PMH endpoint."
     )
+    OPENREVIEW_API_BASE: str = Field(
+        "https://api2.openreview.net", description="Base URL of OpenReview's API v2."
+    )
+    OPENREVIEW_API_V1_BASE: str = Field(
+        "https://api.openreview.net",
+        description="Base URL of OpenReview's API v1 (venues before 2023).",
+    )
+    CVF_BASE: str = Field(
+        "https://openaccess.thecvf.com",
+        description="Base URL of CVF open access (listings <base>/<CONF><YEAR>?day=all).",
+    )
+    ACL_ANTHOLOGY_XML_BASE: str = Field(
+        "https://raw.githubusercontent.com/acl-org/acl-anthology/master/data/xml",
+        description="Base URL of the ACL Anthology's collection files (<base>/<collection>.xml).",
+    )
+    PMLR_RAW_BASE: str = Field(
+        "https://raw.githubusercontent.com/mlresearch",
+        description="Base URL of PMLR volume files (<base>/v<N>/gh-pages/_config.yml, _posts/).",
+    )
+    PMLR_INDEX_BASE: str = Field(
+        "https://api.github.com/repos/mlresearch",
+        description="Base URL listing a PMLR volume's posts (<base>/v<N>/contents/_posts).",
+    )
+    VENUES: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Venues re-crawled every week (e.g. ICLR.2024,ACL.2024; comma-separated).",
+    )
     ARXIV_HTML_BASE: str = Field(
         "https://arxiv.org/html",
         description="Base URL of arXiv's HTML renderings of papers (requested as <base>/<id>v<n>).",
@@ -193,6 +220,9 @@ class Settings(BaseSettings):
     SCHEDULE_INDEX_CHECK: str = Field(
         "15 3 * * *", description="Cron of the nightly search-index check."
     )
+    SCHEDULE_VENUES: str = Field(
+        "0 4 * * 6", description="Cron of the weekly re-crawl of the VENUES."
+    )
     SCHEDULE_HOLIDAYS: Annotated[list[dt.date], NoDecode] = Field(
         default_factory=list,
         description="More evenings (Eastern dates) without arXiv announcement, comma-separated.",
@@ -221,7 +251,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "CATEGORIES", "SUMMARY_LANGUAGES", "ALLOWED_HOSTS", "FORWARDED_ALLOW_IPS", mode="before"
+        "CATEGORIES",
+        "SUMMARY_LANGUAGES",
+        "ALLOWED_HOSTS",
+        "FORWARDED_ALLOW_IPS",
+        "VENUES",
+        mode="before",
     )
     @classmethod
     def _split_categories(cls, value: object) -> object:
@@ -238,7 +273,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("SCHEDULE_RSS", "SCHEDULE_OAI", "SCHEDULE_INDEX_CHECK")
+    @field_validator("SCHEDULE_RSS", "SCHEDULE_OAI", "SCHEDULE_INDEX_CHECK", "SCHEDULE_VENUES")
     @classmethod
     def _cron(cls, value: str) -> str:
         from croniter import croniter
@@ -265,7 +300,17 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "ARXIV_RSS_BASE", "ARXIV_API_BASE", "ARXIV_OAI_BASE", "ARXIV_HTML_BASE", "ARXIV_PDF_BASE"
+        "ARXIV_RSS_BASE",
+        "ARXIV_API_BASE",
+        "ARXIV_OAI_BASE",
+        "ARXIV_HTML_BASE",
+        "ARXIV_PDF_BASE",
+        "OPENREVIEW_API_BASE",
+        "OPENREVIEW_API_V1_BASE",
+        "CVF_BASE",
+        "ACL_ANTHOLOGY_XML_BASE",
+        "PMLR_RAW_BASE",
+        "PMLR_INDEX_BASE",
     )
     @classmethod
     def _http_url(cls, value: str) -> str:

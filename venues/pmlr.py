@@ -9,6 +9,7 @@ named; a folder without ``_config.yml`` is refused.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -69,52 +70,78 @@ def _author(item: object) -> VenueAuthor | None:
     return VenueAuthor(name) if name else None
 
 
+@dataclass(slots=True)
+class VolumeReader:
+    """A volume read post by post: from a folder (``parse_volume``) or over HTTP."""
+
+    venue: str
+    volume: str  # v247
+    title: str
+    editors: tuple[str, ...]
+    parsed: ParsedVenue = field(default_factory=lambda: ParsedVenue("pmlr"))
+    front: list[FrontMatter] = field(default_factory=list)
+
+    def add(self, data: dict, origin: str) -> None:
+        """One post's front matter; ``VenueError`` when it has no id or title."""
+        record = _paper(data, self.venue, self.volume, origin)
+        if (record.track or "").lower() in PREFACE_SECTIONS:
+            self.front.append(FrontMatter(record.title, record.landing_url, record.pdf_url))
+            return
+        if not record.abstract:
+            self.parsed.problems.append(f"{origin} ({record.id}): no abstract")
+        self.parsed.papers.append(record)
+
+    def finish(self) -> ParsedVenue:
+        papers = sorted(
+            self.parsed.papers, key=lambda r: (int(r.extra.get("order", 0) or 0), r.key)
+        )
+        self.parsed.papers = [replace(r, position=i) for i, r in enumerate(papers, start=1)]
+        self.parsed.volumes = [
+            VolumeRecord(
+                f"pmlr:{self.volume}", self.venue, "pmlr", self.title, self.editors,
+                tuple(self.front),
+            )
+        ]  # fmt: skip
+        return self.parsed
+
+
+def read_config(text: str, origin: str) -> VolumeReader:
+    """A volume's ``_config.yml``; ``VenueError`` when it is malformed or incomplete."""
+    config = _load(text, origin)
+    short, year, number = config.get("shortname"), config.get("year"), config.get("volume")
+    if not short or not str(year or "").isdigit() or not number:
+        raise VenueError(f"{origin}: shortname, year and volume are required")
+    editors = tuple(a.name for e in config.get("editor") or [] if (a := _author(e)))
+    return VolumeReader(
+        venue_name(str(short), str(year)),
+        f"v{number}",
+        squeeze(str(config.get("booktitle") or "")),
+        editors,
+    )
+
+
 def parse_volume(folder: Path) -> ParsedVenue:
     """The papers of a volume folder; ``VenueError`` when its ``_config.yml`` is missing or
     unreadable. Bad posts are left out, each named in ``problems``."""
     config_path = folder / "_config.yml"
     if not config_path.is_file():
         raise VenueError(f"{folder}: no _config.yml (not a PMLR volume folder)")
-    config = _load(config_path.read_text(encoding="utf-8", errors="replace"), str(config_path))
-    short, year, number = config.get("shortname"), config.get("year"), config.get("volume")
-    if not short or not str(year or "").isdigit() or not number:
-        raise VenueError(f"{config_path}: shortname, year and volume are required")
-    venue = venue_name(str(short), str(year))
-    volume = f"v{number}"
-    booktitle = squeeze(str(config.get("booktitle") or ""))
-    editors = tuple(a.name for e in config.get("editor") or [] if (a := _author(e)))
-    parsed = ParsedVenue("pmlr")
-    front: list[FrontMatter] = []
+    reader = read_config(
+        config_path.read_text(encoding="utf-8", errors="replace"), str(config_path)
+    )
     posts = sorted((folder / "_posts").glob("*.md")) if (folder / "_posts").is_dir() else []
     if not posts:
-        parsed.problems.append(f"{folder}: no posts in _posts/")
-    papers = []
+        reader.parsed.problems.append(f"{folder}: no posts in _posts/")
     for post in posts:
         try:
-            data = front_matter(post.read_text(encoding="utf-8", errors="replace"), str(post))
-            record = _paper(data, venue, volume, str(post))
+            reader.add(
+                front_matter(post.read_text(encoding="utf-8", errors="replace"), str(post)),
+                str(post),
+            )
         except VenueError as exc:
-            parsed.problems.append(f"{exc}; skipped")
-            parsed.skipped += 1
-            continue
-        if (record.track or "").lower() in PREFACE_SECTIONS:
-            front.append(FrontMatter(record.title, record.landing_url, record.pdf_url))
-            continue
-        if not record.abstract:
-            parsed.problems.append(f"{post} ({record.id}): no abstract")
-        papers.append(record)
-    papers.sort(key=lambda r: (int(r.extra.get("order", 0) or 0), r.key))
-    parsed.papers = [_at(r, i) for i, r in enumerate(papers, start=1)]
-    parsed.volumes.append(
-        VolumeRecord(f"pmlr:{volume}", venue, "pmlr", booktitle, editors, tuple(front))
-    )
-    return parsed
-
-
-def _at(record: VenuePaperRecord, position: int) -> VenuePaperRecord:
-    from dataclasses import replace
-
-    return replace(record, position=position)
+            reader.parsed.problems.append(f"{exc}; skipped")
+            reader.parsed.skipped += 1
+    return reader.finish()
 
 
 def _paper(data: dict, venue: str, volume: str, origin: str) -> VenuePaperRecord:

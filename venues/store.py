@@ -71,6 +71,8 @@ def venue_row(record: VenuePaperRecord, stamp: str, run_id: int | None) -> dict[
         "extra": extra,
         "digest": stamp,
         "crawl_run_id": run_id,
+        # The source's own arXiv link (CVF gives one); otherwise matched by ``link_arxiv``.
+        "arxiv_id": str(record.extra["arxiv"]) if record.extra.get("arxiv") else None,
     }
 
 
