@@ -8,13 +8,13 @@ import asyncio
 import logging
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crawler.ingest import NO_HOOKS, IngestHooks
 from models.schema import Announcement
 from models.settings import Settings
-from schedule import SYSTEM_CLOCK, Cron, Job, JobContext, JobResult, Runner, SleepingClock
+from schedule import Cron, Job, JobContext, JobResult
 from schedule.daily import RSS_JOB
-from schedule.setup import calendar_of, crawler_jobs
+from schedule.setup import crawler_jobs
 
 log = logging.getLogger("coolpapers.schedule")
 
@@ -155,9 +155,10 @@ def index_check_job(settings: Settings) -> Job:
     )
 
 
-def all_jobs(settings: Settings) -> list[Job]:
-    """Every job of the schedule, as the settings configure it."""
-    jobs = crawler_jobs(settings)
+def all_jobs(settings: Settings, *, hooks: IngestHooks = NO_HOOKS) -> list[Job]:
+    """Every job of the schedule, as the settings configure it; the crawls ingest with
+    ``hooks``."""
+    jobs = crawler_jobs(settings, hooks=hooks)
     if any(job.name == RSS_JOB for job in jobs):
         jobs.append(summaries_job(settings))
         if settings.SMTP_HOST:
@@ -167,21 +168,3 @@ def all_jobs(settings: Settings) -> list[Job]:
     if settings.SCHEDULE_INDEX_CHECK != "off":
         jobs.append(index_check_job(settings))
     return jobs
-
-
-def runner_for(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    jobs: list[Job] | None = None,
-    clock: SleepingClock = SYSTEM_CLOCK,
-) -> Runner:
-    from schedule.setup import scheduler_options
-
-    return Runner(
-        all_jobs(settings) if jobs is None else jobs,
-        sessions,
-        calendar=calendar_of(settings),
-        clock=clock,
-        lease_ttl=scheduler_options(settings).lease_ttl,
-    )
