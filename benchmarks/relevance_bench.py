@@ -134,7 +134,7 @@ def before(papers: Sequence[PaperText]) -> dict[str, list[str]]:
     import search
     from cli.db import upgrade_database
     from crawler.imports import import_files
-    from crawler.ingest import on_papers_changed
+    from crawler.ingest import IngestHooks
     from models.db import create_engine, session_factory
     from models.settings import Settings
 
@@ -142,13 +142,14 @@ def before(papers: Sequence[PaperText]) -> dict[str, list[str]]:
     with tempfile.TemporaryDirectory() as workdir:
         url = f"sqlite+aiosqlite:///{workdir}/before.db"
         upgrade_database(url)
-        search.install(on_papers_changed)
 
         async def go() -> dict[str, list[str]]:
             engine = create_engine(url, settings=Settings(DATABASE_URL=url))
             sessions = session_factory(engine)
             try:
-                await import_files(sessions, files)
+                await import_files(
+                    sessions, files, hooks=IngestHooks(papers_changed=search.index_papers)
+                )
                 found = {}
                 async with sessions() as session:
                     for p in papers:

@@ -123,12 +123,21 @@ SITE = "cli.serve:served_site"
 
 def uncached_app():
     """The site with its page cache off: every request queries and renders."""
-    from cli.serve import served_site
+    from cli.context import ingest_hooks
+    from cli.operations import all_jobs
+    from cli.serve import freeze_after_startup
+    from models.settings import get_settings
+    from web.app import create_app
     from web.cache import PageCache
 
-    app = served_site()
-    app.state.page_cache = PageCache(max_bytes=0)
-    return app
+    settings = get_settings()
+    return freeze_after_startup(
+        create_app(
+            settings,
+            jobs=all_jobs(settings, hooks=ingest_hooks()),
+            page_cache=PageCache(max_bytes=0),
+        )
+    )
 
 
 def static_app():
@@ -287,8 +296,7 @@ def render_time(database_url: str, repeats: int = 20) -> float:
     warnings.simplefilter("ignore", DeprecationWarning)
     from starlette.testclient import TestClient
 
-    app = create_app(Settings(DATABASE_URL=database_url))
-    app.state.page_cache = PageCache(max_bytes=0)
+    app = create_app(Settings(DATABASE_URL=database_url), page_cache=PageCache(max_bytes=0))
     times = []
     with TestClient(app) as client:
         client.get(LIST_PATH)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from cli.context import CommandError, database, load_settings, print_table, run
+from cli.context import CommandError, load_settings, print_table, run, services
 
 
 def digest_settings(settings):
@@ -37,7 +37,8 @@ def send(day: dt.datetime | None, dry_run: bool) -> None:
         raise CommandError("set COOLPAPERS_BASE_URL: the digests' links start with it")
 
     async def go():
-        async with database(settings) as sessions:
+        async with services(settings) as built:
+            sessions = built.sessions
             if dry_run:
                 return await send_digests(sessions, None, config, day=day and day.date(),
                                           dry_run=True)  # fmt: skip
@@ -66,7 +67,7 @@ def list_command() -> None:
     settings = load_settings()
 
     async def go():
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             return await subscriptions(session)
 
     rows = run(go)
@@ -82,7 +83,7 @@ def stats() -> None:
     settings = load_settings()
 
     async def go():
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             return await overview(session)
 
     found = run(go)

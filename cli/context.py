@@ -1,4 +1,5 @@
-"""What commands share: the settings, a database opened for one command, output helpers."""
+"""What commands share: the settings, what a command runs on (``services``: the command
+line's composition root, as ``web.app.create_app`` is the site's), output helpers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -16,8 +18,13 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crawler.ingest import IngestHooks
 from models.db import create_engine, session_factory
 from models.settings import Settings
+
+if TYPE_CHECKING:
+    from schedule import Job, Runner, SleepingClock
+    from summaries import SummaryService
 
 T = TypeVar("T")
 
@@ -40,11 +47,60 @@ def run(coroutine_function: Callable[..., Awaitable[T]], *args: Any) -> T:
     return asyncio.run(coroutine_function(*args))
 
 
+def ingest_hooks() -> IngestHooks:
+    """What every ingest of the command line also does: index the papers it changed."""
+    import search
+
+    return IngestHooks(papers_changed=search.index_papers)
+
+
+@dataclass
+class Services:
+    """What a command runs on: its settings, the database's sessions, the ingest's hooks, and
+    when asked for, the summary service and the job runner (closed with the command)."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    hooks: IngestHooks
+    _summaries: SummaryService | None = field(default=None, init=False)
+
+    def summaries(self) -> SummaryService:
+        """The summary service, made on the first call of the command."""
+        if self._summaries is None:
+            from summaries import SummaryService
+
+            self._summaries = SummaryService.from_settings(self.settings, self.sessions)
+        return self._summaries
+
+    def runner(
+        self, *, jobs: list[Job] | None = None, clock: SleepingClock | None = None
+    ) -> Runner:
+        """The job runner on ``jobs`` (default: every job of the schedule, ingesting with the
+        command's hooks)."""
+        from cli.operations import all_jobs
+        from schedule import SYSTEM_CLOCK, Runner
+        from schedule.setup import calendar_of, scheduler_options
+
+        return Runner(
+            all_jobs(self.settings, hooks=self.hooks) if jobs is None else jobs,
+            self.sessions,
+            calendar=calendar_of(self.settings),
+            clock=clock or SYSTEM_CLOCK,
+            lease_ttl=scheduler_options(self.settings).lease_ttl,
+        )
+
+    async def aclose(self) -> None:
+        if self._summaries is not None:
+            await self._summaries.aclose()
+
+
 @asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """Everything a command runs on, built once here for every command, closed after it."""
     engine = create_engine(settings=settings)
+    built = Services(settings, session_factory(engine), ingest_hooks())
     try:
-        yield session_factory(engine)
+        yield built
     except OperationalError as exc:
         if "no such table" in str(exc):
             raise CommandError(
@@ -52,7 +108,10 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
             ) from exc
         raise
     finally:
-        await engine.dispose()
+        try:
+            await built.aclose()
+        finally:
+            await engine.dispose()
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

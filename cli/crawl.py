@@ -10,9 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, Services, load_settings, run, services
 from crawler.fetch import ArxivClient, CrawlError, crawl_papers, crawl_query, crawl_rss, harvest
 from crawler.fetch.progress import progress_for
 from crawler.ids import InvalidArxivId, parse_arxiv_id
@@ -23,7 +22,7 @@ from venues.records import VenueError
 
 T = TypeVar("T")
 log = logging.getLogger("coolpapers.crawl")
-Work = Callable[[async_sessionmaker[AsyncSession], ArxivClient], Awaitable[T]]
+Work = Callable[[Services, ArxivClient], Awaitable[T]]
 
 
 def _crawl(settings: Settings, work: Work[T]) -> T:
@@ -34,8 +33,8 @@ def _crawl(settings: Settings, work: Work[T]) -> T:
         )
 
     async def go() -> T:
-        async with database(settings) as sessions, ArxivClient.from_settings(settings) as client:
-            return await work(sessions, client)
+        async with services(settings) as built, ArxivClient.from_settings(settings) as client:
+            return await work(built, client)
 
     try:
         return run(go)
@@ -71,8 +70,13 @@ def rss(categories: tuple[str, ...], force: bool) -> None:
         raise click.UsageError("no category given and COOLPAPERS_CATEGORIES is empty")
     result = _crawl(
         settings,
-        lambda sessions, client: crawl_rss(
-            sessions, client, wanted, rss_base=settings.ARXIV_RSS_BASE, conditional=not force
+        lambda built, client: crawl_rss(
+            built.sessions,
+            client,
+            wanted,
+            rss_base=settings.ARXIV_RSS_BASE,
+            conditional=not force,
+            hooks=built.hooks,
         ),
     )
     name = "+".join(wanted) if len(wanted) <= 4 else f"{len(wanted)} categories"
@@ -98,13 +102,14 @@ def api(query: str, max_results: int | None) -> None:
     settings = load_settings()
     result = _crawl(
         settings,
-        lambda sessions, client: crawl_query(
-            sessions,
+        lambda built, client: crawl_query(
+            built.sessions,
             client,
             query,
             api_base=settings.ARXIV_API_BASE,
             max_results=max_results,
             progress=progress_for(sys.stderr),
+            hooks=built.hooks,
         ),
     )
     click.echo(
@@ -126,8 +131,13 @@ def paper(ids: tuple[str, ...]) -> None:
     settings = load_settings()
     result = _crawl(
         settings,
-        lambda sessions, client: crawl_papers(
-            sessions, client, ids, api_base=settings.ARXIV_API_BASE, progress=progress_for()
+        lambda built, client: crawl_papers(
+            built.sessions,
+            client,
+            ids,
+            api_base=settings.ARXIV_API_BASE,
+            progress=progress_for(),
+            hooks=built.hooks,
         ),
     )
     missing = f"; not found: {', '.join(result.missing)}" if result.missing else ""
@@ -148,8 +158,8 @@ def oai(
     settings = load_settings()
     result = _crawl(
         settings,
-        lambda sessions, client: harvest(
-            sessions,
+        lambda built, client: harvest(
+            built.sessions,
             client,
             oai_base=settings.ARXIV_OAI_BASE,
             set_spec=set_spec,
@@ -157,6 +167,7 @@ def oai(
             until=until.date() if until else None,
             resume=resume,
             progress=progress_for(sys.stderr),
+            hooks=built.hooks,
         ),
     )
     resumed = ", resumed" if result.resumed else ""
@@ -198,14 +209,15 @@ def venue(name: str, source: str | None, volume: int | None, resume: bool) -> No
     try:
         result = _crawl(
             settings,
-            lambda sessions, client: crawl_venue(
-                sessions,
+            lambda built, client: crawl_venue(
+                built.sessions,
                 client,
                 name,
                 source=source or default,
                 bases=venue_bases(settings),
                 volume=volume,
                 resume=resume,
+                hooks=built.hooks,
             ),
         )
     except VenueError as exc:

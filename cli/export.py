@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, load_settings, run, services
 from crawler.ids import abs_url
 from models.schema import Paper, PaperAuthor, PaperCategory
 
@@ -140,7 +140,7 @@ def export(
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS) if fmt == "csv" else None
         if writer:
             writer.writeheader()
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             async for paper in exported_papers(
                 session,
                 category=category,

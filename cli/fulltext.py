@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.context import CommandError, database, load_settings, print_json, print_table, run
+from cli.context import CommandError, load_settings, print_json, print_table, run, services
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext.document import FullTextStatus, StoredFullText
 from fulltext.html import NotLaTeXML
@@ -62,7 +62,8 @@ def fetch_command(ids: tuple[str, ...], categories: tuple[str, ...], day: dt.dat
 
     async def go() -> int:
         unknown = 0
-        async with database(settings) as sessions, fulltext_client(settings) as client:
+        async with services(settings) as built, fulltext_client(settings) as client:
+            sessions = built.sessions
             if categories or day is not None:
                 chosen = categories or tuple(settings.CATEGORIES)
                 found_day, papers = await papers_of_day(
@@ -104,7 +105,8 @@ def import_command(file: Path, paper: str) -> None:
     settings = load_settings()
 
     async def go() -> StoredFullText:
-        async with database(settings) as sessions:
+        async with services(settings) as built:
+            sessions = built.sessions
             version = arxiv_id.version or await current_version(sessions, arxiv_id.id)
             return await store_document(sessions, arxiv_id.id, version, document, len(content))
 
@@ -125,7 +127,7 @@ def status_command(as_json: bool, failures: int) -> None:
     settings = load_settings()
 
     async def go() -> FullTextCounts | None:
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             return await fulltext_counts(session, failures)
 
     counts = run(go)

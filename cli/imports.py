@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, load_settings, run, services
 from crawler.imports import ImportFailed, ImportResult, import_files
 from venues.imports import VenueImport, import_venues, is_venue_source
 
@@ -38,8 +38,8 @@ def import_command(files: tuple[Path, ...]) -> None:
         return
 
     async def go() -> ImportResult:
-        async with database(settings) as sessions:
-            return await import_files(sessions, arxiv_files)
+        async with services(settings) as built:
+            return await import_files(built.sessions, arxiv_files, hooks=built.hooks)
 
     try:
         result = run(go)
@@ -60,8 +60,8 @@ def import_command(files: tuple[Path, ...]) -> None:
 
 def _import_venues(settings, paths: list[Path]) -> None:
     async def go() -> VenueImport:
-        async with database(settings) as sessions:
-            return await import_venues(sessions, paths)
+        async with services(settings) as built:
+            return await import_venues(built.sessions, paths, hooks=built.hooks)
 
     result = run(go)
     for item in result.sources:

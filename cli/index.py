@@ -6,7 +6,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import func, select
 
-from cli.context import CommandError, database, load_settings, print_json, print_table, run
+from cli.context import CommandError, load_settings, print_json, print_table, run, services
 from models.schema import Paper
 from search import IndexCheck, RebuildReport, check_index, rebuild_index
 from search.indexing import REBUILD_BATCH, supports_index
@@ -26,7 +26,8 @@ def rebuild(batch_size: int, no_compact: bool, quiet: bool) -> None:
     settings = load_settings()
 
     async def go() -> RebuildReport:
-        async with database(settings) as sessions:
+        async with services(settings) as built:
+            sessions = built.sessions
             async with sessions() as session:
                 total = (await session.execute(select(func.count()).select_from(Paper))).scalar()
             with Progress(
@@ -57,7 +58,8 @@ def fill_if_empty(settings) -> int:
     returns how many were indexed."""
 
     async def go() -> int:
-        async with database(settings) as sessions:
+        async with services(settings) as built:
+            sessions = built.sessions
             async with sessions() as session:
                 if not supports_index(session):
                     return 0
@@ -78,7 +80,7 @@ def check(compare_all: bool, sample_size: int, as_json: bool) -> None:
     settings = load_settings()
 
     async def go() -> IndexCheck:
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             return await check_index(session, sample=None if compare_all else sample_size)
 
     result = run(go)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import click
 
-from cli.context import CommandError, database, load_settings, print_json, print_table, run
-from cli.operations import all_jobs, runner_for
+from cli.context import CommandError, load_settings, print_json, print_table, run, services
+from cli.operations import all_jobs
 from models.ops import JobRunStatus
 from schedule import InvalidSchedule, JobBusy, RunRecord, UnknownJob
 from schedule.overview import ScheduleView, schedule_view
@@ -39,7 +39,7 @@ def list_jobs(as_json: bool) -> None:
         raise CommandError(str(exc)) from exc
 
     async def go() -> ScheduleView:
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             return await schedule_view(session, configured, dt.datetime.now(dt.UTC))
 
     view = run(go)
@@ -82,8 +82,8 @@ def run_job(name: str, no_followers: bool, as_json: bool) -> None:
     settings = load_settings()
 
     async def go() -> list[RunRecord]:
-        async with database(settings) as sessions:
-            runner = runner_for(settings, sessions)
+        async with services(settings) as built:
+            runner = built.runner()
             return await runner.run_now(name, followers=not no_followers)
 
     try:

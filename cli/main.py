@@ -109,14 +109,10 @@ def cli(verbose: bool) -> None:
     Settings come from COOLPAPERS_* environment variables or a .env file
     (for example COOLPAPERS_DATABASE_URL).
     """
-    import search
-    from crawler.ingest import on_papers_changed
-
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    search.install(on_papers_changed)
 
 
 def main(argv: list[str] | None = None) -> None:

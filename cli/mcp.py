@@ -6,7 +6,8 @@ import asyncio
 
 import click
 
-from cli.context import load_settings
+from cli.context import load_settings, services
+from models.settings import Settings
 
 
 @click.command("mcp")
@@ -14,6 +15,13 @@ def mcp() -> None:
     """Serve the archive's tools to an agent over stdio (MCP).
 
     The tools: search, a day's list, a paper, its stored summary, its related papers."""
-    from web.mcp_server import run_stdio
+    asyncio.run(_serve(load_settings()))
 
-    asyncio.run(run_stdio(load_settings()))
+
+async def _serve(settings: Settings) -> None:
+    from web.mcp_server import build_server
+    from web.related import AlikeCache
+
+    async with services(settings) as built:
+        server = build_server(built.sessions, built.summaries(), AlikeCache())
+        await server.run_stdio_async()

@@ -8,13 +8,13 @@ import asyncio
 import logging
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crawler.ingest import NO_HOOKS, IngestHooks
 from models.schema import Announcement
 from models.settings import Settings
-from schedule import SYSTEM_CLOCK, Cron, Job, JobContext, JobResult, Runner, SleepingClock
+from schedule import Cron, Job, JobContext, JobResult
 from schedule.daily import RSS_JOB
-from schedule.setup import calendar_of, crawler_jobs
+from schedule.setup import crawler_jobs
 
 log = logging.getLogger("coolpapers.schedule")
 
@@ -156,7 +156,9 @@ def index_check_job(settings: Settings) -> Job:
     )
 
 
-def venues_job(settings: Settings, *, client_options: dict | None = None) -> Job:
+def venues_job(
+    settings: Settings, *, client_options: dict | None = None, hooks: IngestHooks = NO_HOOKS
+) -> Job:
     """With VENUES set: re-crawl each venue from its source every week, so that late
     decisions and camera-ready changes arrive; one failing venue does not stop the others."""
 
@@ -172,7 +174,7 @@ def venues_job(settings: Settings, *, client_options: dict | None = None) -> Job
             for venue in settings.VENUES:
                 try:
                     result = await crawl_venue(
-                        context.sessions, client, venue, bases=venue_bases(settings)
+                        context.sessions, client, venue, bases=venue_bases(settings), hooks=hooks
                     )
                 except (CrawlError, VenueError) as exc:
                     log.warning("venue %s: %s", venue, exc)
@@ -194,9 +196,10 @@ def venues_job(settings: Settings, *, client_options: dict | None = None) -> Job
     )
 
 
-def all_jobs(settings: Settings) -> list[Job]:
-    """Every job of the schedule, as the settings configure it."""
-    jobs = crawler_jobs(settings)
+def all_jobs(settings: Settings, *, hooks: IngestHooks = NO_HOOKS) -> list[Job]:
+    """Every job of the schedule, as the settings configure it; the crawls ingest with
+    ``hooks``."""
+    jobs = crawler_jobs(settings, hooks=hooks)
     if any(job.name == RSS_JOB for job in jobs):
         jobs.append(summaries_job(settings))
         if settings.SMTP_HOST:
@@ -206,23 +209,5 @@ def all_jobs(settings: Settings) -> list[Job]:
     if settings.SCHEDULE_INDEX_CHECK != "off":
         jobs.append(index_check_job(settings))
     if settings.VENUES and settings.SCHEDULE_VENUES != "off":
-        jobs.append(venues_job(settings))
+        jobs.append(venues_job(settings, hooks=hooks))
     return jobs
-
-
-def runner_for(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    jobs: list[Job] | None = None,
-    clock: SleepingClock = SYSTEM_CLOCK,
-) -> Runner:
-    from schedule.setup import scheduler_options
-
-    return Runner(
-        all_jobs(settings) if jobs is None else jobs,
-        sessions,
-        calendar=calendar_of(settings),
-        clock=clock,
-        lease_ttl=scheduler_options(settings).lease_ttl,
-    )

@@ -6,7 +6,7 @@ import click
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cli.context import CommandError, database, load_settings, print_json, print_table, run
+from cli.context import CommandError, load_settings, print_json, print_table, run, services
 from cli.export import paper_row
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper, paper_announcements
@@ -44,7 +44,7 @@ def show(arxiv_id: str, as_json: bool) -> None:
     settings = load_settings()
 
     async def go() -> dict | None:
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             found = await get_paper(session, paper_id)
             if found is None:
                 return None
@@ -98,7 +98,7 @@ def hide(arxiv_id: str, undo: bool, as_json: bool) -> None:
     settings = load_settings()
 
     async def go() -> int:
-        async with database(settings) as sessions, sessions.begin() as session:
+        async with services(settings) as built, built.sessions.begin() as session:
             result = await session.execute(
                 update(Paper).where(Paper.id == paper_id).values(hidden=not undo)
             )
@@ -129,7 +129,7 @@ def delete_paper(arxiv_id: str, yes: bool, as_json: bool) -> None:
         click.confirm(f"delete {paper_id} and everything stored about it?", abort=True)
 
     async def go() -> int:
-        async with database(settings) as sessions, sessions.begin() as session:
+        async with services(settings) as built, built.sessions.begin() as session:
             result = await session.execute(delete(Paper).where(Paper.id == paper_id))
             if result.rowcount:
                 await _update_search_index(session, paper_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, load_settings, run, services
 from crawler.imports import ImportFailed, import_files
 from crawler.sample import sample_files
 from models.schema import Paper
@@ -23,13 +23,14 @@ def load(if_empty: bool) -> None:
     settings = load_settings()
 
     async def go() -> str:
-        async with database(settings) as sessions:
+        async with services(settings) as built:
+            sessions = built.sessions
             if if_empty:
                 async with sessions() as session:
                     count = await session.execute(select(func.count()).select_from(Paper))
                     if count.scalar_one():
                         return "the database already holds papers: sample not loaded"
-            result = await import_files(sessions, sample_files())
+            result = await import_files(sessions, sample_files(), hooks=built.hooks)
             c = result.counts
             return f"sample loaded: {c.new} new, {c.updated} updated, {c.unchanged} unchanged"
 

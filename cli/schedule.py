@@ -9,8 +9,7 @@ import signal
 
 import click
 
-from cli.context import CommandError, database, load_settings, run
-from cli.operations import runner_for
+from cli.context import CommandError, load_settings, run, services
 from schedule import InvalidSchedule, Scheduler, UnknownJob
 from schedule.logline import kv
 from schedule.setup import scheduler_options
@@ -38,9 +37,9 @@ def schedule(run_now: tuple[str, ...]) -> None:
     settings = load_settings()
 
     async def go() -> None:
-        async with database(settings) as sessions:
+        async with services(settings) as built:
             try:
-                runner = runner_for(settings, sessions)
+                runner = built.runner()
                 scheduler = Scheduler(
                     runner, scheduler_options(settings), run_at_start=tuple(run_now)
                 )

@@ -19,11 +19,12 @@ log = logging.getLogger("coolpapers.schedule")
 
 def site(settings: Settings | None = None) -> Starlette:
     """The site, with the jobs of the schedule known to its admin page."""
+    from cli.context import ingest_hooks
     from cli.operations import all_jobs
     from web.app import create_app
 
     settings = settings or get_settings()
-    return create_app(settings, jobs=all_jobs(settings))
+    return create_app(settings, jobs=all_jobs(settings, hooks=ingest_hooks()))
 
 
 def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import click
 
-from cli.context import database, load_settings, print_json, print_table, run
+from cli.context import load_settings, print_json, print_table, run, services
 from crawler.reconcile import RecordedGap, recorded_gaps
 from fulltext.report import FullTextCounts, fulltext_counts
 from models.ops import JobRun
@@ -120,7 +120,7 @@ def stats(as_json: bool, days: int, runs: int) -> None:
     settings = load_settings()
 
     async def go() -> Report:
-        async with database(settings) as sessions, sessions() as session:
+        async with services(settings) as built, built.sessions() as session:
             archive = await archive_stats(session)
             return Report(
                 archive=archive,

@@ -17,7 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, load_settings, run, services
 from summaries import JobState, SummaryError, SummaryJob, SummaryService
 from summaries.selection import papers_to_summarize
 
@@ -66,27 +66,24 @@ def summarize(
     console = Console(stderr=True)
 
     async def go() -> tuple[str, int, Outcome]:
-        async with database(settings) as sessions:
+        async with services(settings) as built:
             try:
-                service = SummaryService.from_settings(settings, sessions)
+                service = built.summaries()
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            try:
-                work: list[tuple[str, str]] = []
-                async with sessions() as session:
-                    for language in chosen:
-                        ids = await papers_to_summarize(
-                            session,
-                            language=language,
-                            model=service.model,
-                            day=day.date() if day else None,
-                            category=category,
-                            limit=limit,
-                        )
-                        work += [(paper_id, language) for paper_id in ids]
-                return service.model, len(work), await _run(service, work, console)
-            finally:
-                await service.aclose()
+            work: list[tuple[str, str]] = []
+            async with built.sessions() as session:
+                for language in chosen:
+                    ids = await papers_to_summarize(
+                        session,
+                        language=language,
+                        model=service.model,
+                        day=day.date() if day else None,
+                        category=category,
+                        limit=limit,
+                    )
+                    work += [(paper_id, language) for paper_id in ids]
+            return service.model, len(work), await _run(service, work, console)
 
     model, total, outcome = run(go)
     if total == 0:

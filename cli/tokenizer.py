@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from sqlalchemy import select
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, load_settings, run, services
 from models.schema import Paper
 from tokenizer import Tokenizer, Trainer, default_model_path
 from tokenizer.default import DEFAULT_TRAINING
@@ -24,7 +24,7 @@ def paper_text(title: str, abstract: str) -> str:
 
 
 async def database_texts(limit: int | None) -> list[str]:
-    async with database(load_settings()) as sessions, sessions() as session:
+    async with services(load_settings()) as built, built.sessions() as session:
         query = select(Paper.title, Paper.abstract).where(Paper.abstract != "").order_by(Paper.id)
         if limit:
             query = query.limit(limit)

@@ -25,7 +25,7 @@ from typing import IO, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.fetch.progress import Progress, progress_for
-from crawler.ingest import BATCH_SIZE, IngestCounts
+from crawler.ingest import BATCH_SIZE, NO_HOOKS, IngestCounts, IngestHooks
 from crawler.parse import ParseError, iter_snapshot, parse_document
 from crawler.parse.detect import first_byte
 from crawler.records import PaperRecord
@@ -101,12 +101,13 @@ async def import_files(
     paths: list[Path],
     *,
     progress: Progress | None = None,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> ImportResult:
     """Import every file, each in its own transaction (a snapshot in batches); stops at the
     first bad file. ``progress`` (default: a bar on a terminal) follows snapshots."""
     parameters = {"files": [str(p) for p in paths]}
     try:
-        async with recorded_run(sessions, "import", parameters) as run:
+        async with recorded_run(sessions, "import", parameters, hooks=hooks) as run:
             result = ImportResult(run_id=run.run_id)
             for path in paths:
                 before = IngestCounts(**{f: getattr(run.counts, f) for f in _COUNT_FIELDS})

@@ -51,16 +51,24 @@ ROWS_PER_STATEMENT = 100
 SQLITE_MAX_PARAMETERS = 32_000
 
 # Called after each batch, in the batch's transaction, with the ids of the papers whose stored
-# fields changed (new, replaced or filled in). The composition layer (cli, web) registers the
-# search index here, since the crawler must not depend on search.
+# fields changed (new, replaced or filled in).
 PapersChanged = Callable[[AsyncSession, list[str]], Awaitable[None]]
-_after_write: list[PapersChanged] = []
 
 
-def on_papers_changed(hook: PapersChanged) -> None:
-    """Register ``hook`` to run after every batch that changed papers (once per hook)."""
-    if hook not in _after_write:
-        _after_write.append(hook)
+@dataclass(frozen=True, slots=True)
+class IngestHooks:
+    """What else an ingest does with the papers it changed, handed in by the composition roots
+    (the site's ``create_app``, the command line's ``cli.context.services``): the search index
+    registers there, since the crawler must not depend on search."""
+
+    papers_changed: PapersChanged | None = None
+
+    async def changed(self, session: AsyncSession, paper_ids: list[str]) -> None:
+        if paper_ids and self.papers_changed is not None:
+            await self.papers_changed(session, paper_ids)
+
+
+NO_HOOKS = IngestHooks()
 
 
 # Paper columns that a record of the same version may fill in when the stored paper lacks them.
@@ -231,11 +239,14 @@ async def ingest(
     *,
     crawl_run_id: int | None = None,
     batch_size: int = BATCH_SIZE,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> IngestCounts:
-    """Upsert ``records`` in batches inside the caller's transaction; returns the counts."""
+    """Upsert ``records`` in batches inside the caller's transaction; returns the counts.
+
+    ``hooks`` run after each batch that changed papers, in the same transaction."""
     counts = IngestCounts()
     for batch in _batches(records, batch_size):
-        counts.add(await _ingest_batch(session, batch, crawl_run_id))
+        counts.add(await _ingest_batch(session, batch, crawl_run_id, hooks))
     return counts
 
 
@@ -303,7 +314,7 @@ async def _load_stored(session: AsyncSession, ids: list[str]) -> dict[str, Store
 
 
 async def _ingest_batch(
-    session: AsyncSession, batch: list[PaperRecord], crawl_run_id: int | None
+    session: AsyncSession, batch: list[PaperRecord], crawl_run_id: int | None, hooks: IngestHooks
 ) -> IngestCounts:
     counts = IngestCounts()
     stored = await _load_stored(session, [r.arxiv_id for r in batch])
@@ -358,10 +369,7 @@ async def _ingest_batch(
         for row in announcements:
             row["crawl_run_id"] = crawl_run_id
         counts.announcements = await _insert_ignore(session, Announcement.__table__, announcements)
-    changed = [record.arxiv_id for record, p in plans if p.kind != "unchanged"]
-    if changed:
-        for hook in _after_write:
-            await hook(session, changed)
+    await hooks.changed(session, [record.arxiv_id for record, p in plans if p.kind != "unchanged"])
     return counts
 
 

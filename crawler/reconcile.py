@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.ingest import IngestCounts, ingest
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks, ingest
 from crawler.records import PaperRecord
 from models.schema import Announcement, CrawlRun
 
@@ -149,6 +149,7 @@ async def reconcile(
     *,
     fetch_ids: FetchIds | None = None,
     crawl_run_id: int | None = None,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> Reconciliation:
     """Compare ``listing`` with the database, re-fetch the missing papers (when
     ``fetch_ids`` is given) and record the outcome in the crawl run ``crawl_run_id``."""
@@ -161,7 +162,7 @@ async def reconcile(
         fetched = await fetch_ids(missing)
         announced = [_announced_as_in_feed(r, listing) for r in fetched if r.arxiv_id in missing]
         async with sessions.begin() as session:
-            result.counts = await ingest(session, announced, crawl_run_id=crawl_run_id)
+            result.counts = await ingest(session, announced, crawl_run_id=crawl_run_id, hooks=hooks)
         result.refetched = len({r.arxiv_id for r in announced})
         async with sessions() as session:
             stored = await stored_listing(session, listing.day, categories)

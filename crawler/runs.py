@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.ingest import IngestCounts, ingest
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks, ingest
 from crawler.records import PaperRecord
 from models.liveness import HEARTBEAT_INTERVAL, interrupt_dead_runs, this_host
 from models.schema import CrawlRun, CrawlStatus
@@ -143,9 +143,11 @@ class RunRecorder:
         sessions: async_sessionmaker[AsyncSession],
         run: CrawlRun,
         clock: SleepingClock = SYSTEM_CLOCK,
+        hooks: IngestHooks = NO_HOOKS,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.hooks = hooks
         self.run_id: int = run.id
         self.parameters: dict = dict(run.parameters or {})
         self.checkpoint: str | None = run.checkpoint
@@ -165,7 +167,7 @@ class RunRecorder:
         records = list(records)
 
         async def write(session: AsyncSession) -> IngestCounts:
-            return await ingest(session, records, crawl_run_id=self.run_id)
+            return await ingest(session, records, crawl_run_id=self.run_id, hooks=self.hooks)
 
         return await self.commit_with(write, checkpoint=checkpoint, failed=failed)
 
@@ -262,8 +264,10 @@ async def recorded_run(
     resume: int | None = None,
     clock: SleepingClock = SYSTEM_CLOCK,
     heartbeat_interval: float = HEARTBEAT_INTERVAL,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> AsyncIterator[RunRecorder]:
-    """Run a crawl as a recorded run (a new one, or the unfinished run ``resume``).
+    """Run a crawl as a recorded run (a new one, or the unfinished run ``resume``), whose pages
+    are ingested with ``hooks``.
 
     Runs left running by a process that is gone are first marked interrupted. While the
     crawl runs, its heartbeat moves every ``heartbeat_interval`` seconds on ``clock``.
@@ -284,7 +288,7 @@ async def recorded_run(
                 host=this_host(), pid=os.getpid(), heartbeat_at=now,
             )  # fmt: skip
             session.add(run)
-    recorder = RunRecorder(sessions, run, clock)
+    recorder = RunRecorder(sessions, run, clock, hooks)
     heart = asyncio.create_task(keep_beating(sessions, run.id, clock, heartbeat_interval))
     try:
         try:

@@ -20,6 +20,7 @@ from crawler.fetch import (
     harvest,
 )
 from crawler.fetch.documents import read_document
+from crawler.ingest import NO_HOOKS, IngestHooks
 from crawler.records import PaperRecord
 from models.settings import Settings
 from schedule.daily import CatchUp, Crawlers, FeedCrawl
@@ -44,9 +45,12 @@ def oai_sets(categories: Sequence[str]) -> list[str]:
     return sets
 
 
-def arxiv_crawlers(settings: Settings, client: ArxivClient | None = None) -> Crawlers:
+def arxiv_crawlers(
+    settings: Settings, client: ArxivClient | None = None, *, hooks: IngestHooks = NO_HOOKS
+) -> Crawlers:
     """Crawlers that ask arXiv (or whatever the ARXIV_* settings point at), each crawl with
-    a client of its own unless ``client`` is given (then kept open: its owner closes it)."""
+    a client of its own unless ``client`` is given (then kept open: its owner closes it);
+    what they store is ingested with ``hooks``."""
 
     @contextlib.asynccontextmanager
     async def connected() -> AsyncIterator[ArxivClient]:
@@ -63,7 +67,7 @@ def arxiv_crawlers(settings: Settings, client: ArxivClient | None = None) -> Cra
             try:
                 result = await crawl_rss(
                     sessions, http, categories, rss_base=settings.ARXIV_RSS_BASE,
-                    conditional=conditional,
+                    conditional=conditional, hooks=hooks,
                 )  # fmt: skip
             except CrawlError as exc:
                 return FeedCrawl(exc.run_id, [], error=str(exc))
@@ -90,7 +94,7 @@ def arxiv_crawlers(settings: Settings, client: ArxivClient | None = None) -> Cra
                 try:
                     result = await harvest(
                         sessions, http, oai_base=settings.ARXIV_OAI_BASE, set_spec=set_spec,
-                        from_=since,
+                        from_=since, hooks=hooks,
                     )  # fmt: skip
                 except CrawlError as exc:
                     return CatchUp(exc.run_id or run_id, new, updated, error=str(exc))
@@ -111,5 +115,6 @@ def arxiv_crawlers(settings: Settings, client: ArxivClient | None = None) -> Cra
         return document.papers
 
     return Crawlers(
-        feeds=feeds, fetch_ids=fetch_ids, harvest_since=harvest_since, read_feed=read_feed
-    )
+        feeds=feeds, fetch_ids=fetch_ids, harvest_since=harvest_since, read_feed=read_feed,
+        hooks=hooks,
+    )  # fmt: skip

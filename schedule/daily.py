@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.ingest import IngestCounts
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.reconcile import FetchIds, listing_of, reconcile
 from crawler.records import PaperRecord
 from crawler.runs import finish_run, start_run
@@ -65,12 +65,14 @@ ReadFeed = Callable[[tuple[str, ...]], Awaitable[list[PaperRecord]]]
 @dataclass(frozen=True, slots=True)
 class Crawlers:
     """The crawl functions the jobs call: the feeds, the API by ids, OAI-PMH since a day,
-    and the feed read without storing it (for a reconciliation by hand)."""
+    and the feed read without storing it (for a reconciliation by hand); ``hooks`` go with
+    the papers a reconciliation re-fetches."""
 
     feeds: CrawlFeeds
     fetch_ids: FetchIds | None = None
     harvest_since: HarvestSince | None = None
     read_feed: ReadFeed | None = None
+    hooks: IngestHooks = NO_HOOKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,7 @@ def rss_job_function(config: DailyConfig, crawlers: Crawlers):
             listing,
             fetch_ids=crawlers.fetch_ids,
             crawl_run_id=crawl.crawl_run_id,
+            hooks=crawlers.hooks,
         )
         log.info(
             kv(reconcile=day, run=crawl.crawl_run_id, gaps=len(result.gaps),
@@ -212,8 +215,9 @@ def reconcile_job_function(config: DailyConfig, crawlers: Crawlers):
         )  # fmt: skip
         try:
             result = await reconcile(
-                context.sessions, listing, fetch_ids=crawlers.fetch_ids, crawl_run_id=run_id
-            )
+                context.sessions, listing, fetch_ids=crawlers.fetch_ids, crawl_run_id=run_id,
+                hooks=crawlers.hooks,
+            )  # fmt: skip
         except BaseException as exc:
             status = (
                 CrawlStatus.INTERRUPTED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crawler.ingest import NO_HOOKS, IngestHooks
 from models.settings import Settings
 from schedule.calendar import ArxivCalendar
 from schedule.daily import Crawlers, DailyConfig, daily_jobs
@@ -36,11 +37,13 @@ def scheduler_options(settings: Settings) -> SchedulerOptions:
     )
 
 
-def crawler_jobs(settings: Settings, crawlers: Crawlers | None = None) -> list[Job]:
+def crawler_jobs(
+    settings: Settings, crawlers: Crawlers | None = None, *, hooks: IngestHooks = NO_HOOKS
+) -> list[Job]:
     """The crawler's jobs (feed crawl, OAI catch-up), crawling arXiv as configured unless
-    other ``crawlers`` are given."""
+    other ``crawlers`` are given; arXiv's crawls ingest with ``hooks``."""
     if crawlers is None:
         from schedule.arxiv import arxiv_crawlers
 
-        crawlers = arxiv_crawlers(settings)
+        crawlers = arxiv_crawlers(settings, hooks=hooks)
     return daily_jobs(daily_config(settings), crawlers)

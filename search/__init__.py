@@ -11,9 +11,9 @@ another database's backend can reuse it.
 
 - ``search_papers(session, query, ...)``: one page of ranked papers with highlight spans;
 - ``parse_query(text)``: the plan of a query string (never fails);
-- ``install(on_papers_changed)``: index every ingest batch in its transaction (the site and
-  the CLI pass the ingest's hook registry, so that search depends on no crawler code);
 - ``index_papers(session, ids)``, ``rebuild_index(sessions)``, ``check_index(session)``;
+  ``index_papers`` is the ingest's ``papers_changed`` hook: the site and the command line
+  hand it to every ingest, so that each batch is indexed in its transaction;
 - ``has_index(session)``, ``index_size(session)``: whether the database holds the index, and
   its size;
 - ``related_paper_ids(session, paper_id, title, abstract)``.
@@ -26,7 +26,6 @@ from search.indexing import (
     RebuildReport,
     check_index,
     index_papers,
-    install,
     rebuild_index,
     shared_analyzer,
 )
@@ -50,7 +49,6 @@ __all__ = [
     "has_index",
     "index_papers",
     "index_size",
-    "install",
     "parse_query",
     "rebuild_index",
     "related_paper_ids",

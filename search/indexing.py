@@ -90,26 +90,6 @@ async def index_papers(
     )
 
 
-_installed: list[Callable[..., object]] = []
-
-
-async def _on_papers_changed(session: AsyncSession, paper_ids: list[str]) -> None:
-    await index_papers(session, paper_ids)
-
-
-def install(register: Callable[[Callable[..., object]], None]) -> None:
-    """Index the papers of every ingest batch in its transaction (idempotent).
-
-    ``register`` is the ingest's ``crawler.ingest.on_papers_changed``: the composition layer
-    (the site, the command line) passes it once at start-up, so that search depends on no
-    crawler code.
-    """
-    if register in _installed:
-        return
-    register(_on_papers_changed)
-    _installed.append(register)
-
-
 @dataclass(slots=True)
 class RebuildReport:
     papers: int = 0

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.fetch.client import ArxivClient
 from crawler.fetch.errors import FetchError, SourceError
-from crawler.ingest import IngestCounts
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.runs import RunRecorder, find_resumable_run, recorded_run
 from venues.acl import parse_anthology
 from venues.cvf import CONFERENCES, listing_path, parse_listing
@@ -103,6 +103,7 @@ async def crawl_venue(
     volume: int | None = None,
     resume: bool = False,
     page_size: int = PAGE_SIZE,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> VenueCrawl:
     """Crawl ``venue`` from ``source`` (default: ``source_for(venue)``); with ``resume``,
     continue the last unfinished crawl of the same venue and source."""
@@ -113,7 +114,7 @@ async def crawl_venue(
     parameters = {"venue": venue, "source": source}
     resumable = await find_resumable_run(sessions, RUN_SOURCE, parameters) if resume else None
     async with recorded_run(
-        sessions, RUN_SOURCE, parameters, resume=resumable.id if resumable else None
+        sessions, RUN_SOURCE, parameters, resume=resumable.id if resumable else None, hooks=hooks
     ) as run:
         result = VenueCrawl(run.run_id, venue, source, run.counts, resumed=resumable is not None)
         if source == "openreview":
@@ -142,7 +143,7 @@ async def _commit(
     checkpoint: str,
 ) -> None:
     async def write(session: AsyncSession) -> IngestCounts:
-        return await store(session, papers, parsed.volumes, run_id=run.run_id)
+        return await store(session, papers, parsed.volumes, run_id=run.run_id, hooks=run.hooks)
 
     await run.commit_with(write, checkpoint=checkpoint, failed=parsed.skipped)
 

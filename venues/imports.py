@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crawler.imports import ImportFailed, read_file
-from crawler.ingest import IngestCounts
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.runs import recorded_run
 from venues.acl import looks_like_anthology, parse_anthology
 from venues.pmlr import is_pmlr_volume, parse_volume
@@ -65,12 +65,12 @@ class VenueImport:
 
 
 async def import_venues(
-    sessions: async_sessionmaker[AsyncSession], paths: list[Path]
+    sessions: async_sessionmaker[AsyncSession], paths: list[Path], *, hooks: IngestHooks = NO_HOOKS
 ) -> VenueImport:
     """Import every source, each in its own transaction, recorded as one crawl run."""
     parameters = {"sources": [str(p) for p in paths]}
     seen: set[str] = set()
-    async with recorded_run(sessions, "venue-import", parameters) as run:
+    async with recorded_run(sessions, "venue-import", parameters, hooks=hooks) as run:
         result = VenueImport(run.run_id)
         for path in paths:
             try:
@@ -90,7 +90,9 @@ async def import_venues(
                 seen.add(paper.id)
                 unique.append(paper)
             async with sessions.begin() as session:
-                counts = await store(session, unique, parsed.volumes, run_id=run.run_id)
+                counts = await store(
+                    session, unique, parsed.volumes, run_id=run.run_id, hooks=hooks
+                )
             counts.failed += parsed.skipped
             run.counts.add(counts)
             result.sources.append(

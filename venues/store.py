@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from crawler.ingest import IngestCounts, ingest
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks, ingest
 from crawler.records import AuthorRecord, PaperRecord
 from models.schema import Author, Paper, PaperAuthor, VenuePaper, VenueVolume
 from venues.names import category_of, field_of
@@ -82,6 +82,7 @@ async def store(
     volumes: Sequence[VolumeRecord] = (),
     *,
     run_id: int | None = None,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> IngestCounts:
     """Write ``papers`` and ``volumes`` in the caller's transaction; returns the counts."""
     counts = IngestCounts()
@@ -107,7 +108,7 @@ async def store(
             counts.unchanged += 1
     if changed:
         written = await ingest(
-            session, [paper_record(r, v) for r, _, v in changed], crawl_run_id=run_id
+            session, [paper_record(r, v) for r, _, v in changed], crawl_run_id=run_id, hooks=hooks
         )
         counts.new += written.new
         counts.updated += written.updated

@@ -1,10 +1,11 @@
 """The application factory: the one place that assembles what the site runs on.
 
-``create_app`` builds, at start-up, the engine and its sessions, the summary service (and its
-job queue), the job runner of the admin page (on the jobs it is given, the crawler's by
-default), the limiter of the demos' computations and the page cache, and keeps them on
-``app.state``; at shutdown it closes them. Tests pass their own settings, jobs, clock and
-summary factory.
+``create_app`` builds, at start-up, the engine and its sessions, the ingest's hooks (the
+search index), the summary service (and its job queue), the job runner of the admin page (on
+the jobs it is given, the crawler's by default), the on-demand fetcher of papers, the related
+papers' cache, the MCP server (on the same service and cache), the limiter of the demos'
+computations and the page cache, and keeps them on ``app.state``; at shutdown it closes them.
+Tests and benchmarks pass their own settings, jobs, clock, summary factory and page cache.
 
 The middleware, outermost first: the security headers (around Starlette's own error
 handling, so that a 500 page has them too), the allowed hosts, the cap on request bodies,
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 import search
-from crawler.ingest import on_papers_changed
+from crawler.ingest import IngestHooks
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from retry.clock import SYSTEM_CLOCK, Clock
@@ -42,6 +44,7 @@ from web import (
     errors,
     fulltext,
     mcp_server,
+    ondemand,
     pages,
     related,
     search_pages,
@@ -71,12 +74,16 @@ def create_app(
     jobs: list[Job] | None = None,
     summary_factory: SummaryFactory = SummaryService.from_settings,
     clock: Clock = SYSTEM_CLOCK,
+    page_cache: PageCache | None = None,
+    arxiv_options: dict[str, Any] | None = None,
 ) -> Starlette:
     """The site on ``settings``; ``jobs`` are the jobs its admin page shows and runs, ``clock``
-    the one that wrong admin tokens are counted on."""
+    the one that wrong admin tokens and on-demand look-ups are counted on; ``arxiv_options``
+    go to the arXiv client of the on-demand look-ups (tests: a fake clock to wait on)."""
     settings = settings or get_settings()
-    search.install(on_papers_changed)
-    jobs = crawler_jobs(settings) if jobs is None else jobs
+    hooks = IngestHooks(papers_changed=search.index_papers)
+    jobs = crawler_jobs(settings, hooks=hooks) if jobs is None else jobs
+    alike = related.AlikeCache()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -91,9 +98,12 @@ def create_app(
             calendar=calendar_of(settings),
             lease_ttl=scheduler_options(settings).lease_ttl,
         )
+        state.on_demand = ondemand.OnDemandFetcher(
+            sessions, settings, clock=clock, client_options=arxiv_options or {}, hooks=hooks
+        )
         state.demo_limiter = anyio.CapacityLimiter(DEMO_WORKERS)
         try:
-            async with mcp_server.serving_http(settings, app.state.sessions) as mcp_app:
+            async with mcp_server.serving_http(sessions, state.summaries, alike) as mcp_app:
                 app.state.mcp = mcp_app
                 yield
         finally:
@@ -133,7 +143,9 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.jobs = jobs
-    app.state.page_cache = PageCache()
+    app.state.hooks = hooks
+    app.state.alike = alike
+    app.state.page_cache = PageCache() if page_cache is None else page_cache
     app.state.admin_tasks = set()  # jobs started from the admin page, until they end
     app.state.admin_login_limiter = RateLimiter(
         settings.ADMIN_LOGIN_ATTEMPTS, settings.ADMIN_LOGIN_WINDOW, clock

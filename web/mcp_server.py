@@ -9,7 +9,6 @@ tools over streamable HTTP at ``/mcp`` (``http_app``).
 from __future__ import annotations
 
 import contextlib
-import types
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,10 +20,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper
-from models.settings import Settings
 from search import search_papers
 from summaries import SummaryService
 from web.listing import BadListRequest, ListRequest, fetch_list
+from web.related import AlikeCache
+from web.related import related_papers as related_of
 from web.serialize import paper_json
 
 MAX_RESULTS = 50
@@ -54,16 +54,12 @@ def brief(paper: Any) -> dict[str, object]:
     }
 
 
-def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> MCPServer:
-    """The tools over ``sessions``, the archive's database."""
+def build_server(
+    sessions: async_sessionmaker[AsyncSession], summaries: SummaryService, alike: AlikeCache
+) -> MCPServer:
+    """The tools over ``sessions``, the archive's database, with the site's (or the command's)
+    summary service and related papers' cache."""
     server: MCPServer = MCPServer("coolpapers", instructions=INSTRUCTIONS)
-    summaries: list[SummaryService] = []
-    cache = types.SimpleNamespace()  # holds the related papers' vectors between calls
-
-    def summary_service() -> SummaryService:
-        if not summaries:
-            summaries.append(SummaryService.from_settings(settings, sessions))
-        return summaries[0]
 
     @server.tool()
     async def search(query: str, limit: int = 10, sort: str = "relevance") -> dict[str, object]:
@@ -118,7 +114,7 @@ def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession])
         """The FAQ summary of a paper (questions and Markdown answers), when one was made.
         Never starts a generation: without one, says so."""
         paper_id = _paper_id(arxiv_id)
-        service = summary_service()
+        service = summaries
         try:
             service.check_language(language)
         except ValueError as error:
@@ -141,14 +137,12 @@ def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession])
     @server.tool()
     async def related_papers(arxiv_id: str, limit: int = 5) -> dict[str, object]:
         """Papers related to a paper, best first."""
-        from web.related import related_papers as related_of
-
         paper_id = _paper_id(arxiv_id)
         async with sessions() as session:
             paper = await get_paper(session, paper_id)
             if paper is None or paper.hidden:
                 raise ToolError(f"no paper {paper_id} in this archive")
-            found = await related_of(cache, session, paper)
+            found = await related_of(alike, session, paper)
         papers = [r.paper if hasattr(r, "paper") else r for r in found]
         return {"id": paper_id, "related": [brief(p) for p in papers[: max(1, limit)]]}
 
@@ -157,11 +151,11 @@ def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession])
 
 @contextlib.asynccontextmanager
 async def serving_http(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    sessions: async_sessionmaker[AsyncSession], summaries: SummaryService, alike: AlikeCache
 ) -> AsyncIterator[ASGIApp]:
     """The tools over streamable HTTP at ``/mcp``, for the site's lifespan: stateless, one
     JSON answer per request."""
-    server = build_server(settings, sessions)
+    server = build_server(sessions, summaries, alike)
     app = server.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
@@ -179,20 +173,3 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app: ASGIApp = scope["app"].state.mcp
         await app(scope, receive, send)
-
-
-@contextlib.asynccontextmanager
-async def stdio_sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    from models.db import create_engine, session_factory
-
-    engine = create_engine(settings=settings)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
-
-
-async def run_stdio(settings: Settings) -> None:
-    """Serve the tools over stdin and stdout until the client closes them."""
-    async with stdio_sessions(settings) as sessions:
-        await build_server(settings, sessions).run_stdio_async()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crawler.fetch.api import crawl_papers
 from crawler.fetch.client import ArxivClient
 from crawler.fetch.errors import CrawlError
+from crawler.ingest import NO_HOOKS, IngestHooks
 from models.settings import Settings
 from retry import SYSTEM_CLOCK, Clock
 from summaries.limits import RateLimiter
@@ -58,6 +59,7 @@ class OnDemandFetcher:
     settings: Settings
     clock: Clock = SYSTEM_CLOCK
     client_options: dict[str, Any] = field(default_factory=dict)  # ArxivClient's (tests: a clock)
+    hooks: IngestHooks = NO_HOOKS  # what the ingest of a fetched paper also does
     limiter: RateLimiter = field(init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
     _outcomes: dict[str, Outcome] = field(default_factory=dict, init=False)
@@ -113,7 +115,11 @@ class OnDemandFetcher:
         try:
             async with ArxivClient.from_settings(settings, **self.client_options) as client:
                 result = await crawl_papers(
-                    self.sessions, client, [paper_id], api_base=settings.ARXIV_API_BASE
+                    self.sessions,
+                    client,
+                    [paper_id],
+                    api_base=settings.ARXIV_API_BASE,
+                    hooks=self.hooks,
                 )
         except CrawlError as error:
             log.warning("fetching %s from arXiv failed: %s", paper_id, error)
@@ -128,9 +134,6 @@ class OnDemandFetcher:
 
 
 def fetcher(state: object) -> OnDemandFetcher:
-    """The site's fetcher (``app.state``), made on first use."""
-    found = getattr(state, "on_demand", None)
-    if found is None:
-        found = OnDemandFetcher(state.sessions, state.settings)  # type: ignore[attr-defined]
-        state.on_demand = found  # type: ignore[attr-defined]
+    """The site's fetcher (``app.state``), built by ``create_app``."""
+    found: OnDemandFetcher = state.on_demand  # type: ignore[attr-defined]
     return found

@@ -170,7 +170,7 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
             return await fetching_page(request, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
-        related = await related_papers(request.app.state, session, paper)
+        related = await related_papers(request.app.state.alike, session, paper)
         announced = await paper_announcements(session, paper.id)
         venues = await arxiv_venues(session, paper.id)
         stored = await fulltext_store.load(session, paper.id, paper.version)
@@ -224,7 +224,7 @@ async def related_fragment(request: Request) -> Response:
         paper = await get_paper(session, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
-        related = await related_papers(request.app.state, session, paper)
+        related = await related_papers(request.app.state.alike, session, paper)
     response = templates.TemplateResponse(request, "_related_fragment.html", {"related": related})
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

@@ -105,18 +105,15 @@ async def archive_texts(session: AsyncSession) -> list[PaperText]:
 
 
 def alike_cache(state: object) -> AlikeCache:
-    """The site's cache (made on first use)."""
-    cache = getattr(state, "alike", None)
-    if cache is None:
-        cache = AlikeCache()
-        state.alike = cache  # type: ignore[attr-defined]
+    """The site's cache, built by ``create_app``."""
+    cache: AlikeCache = state.alike  # type: ignore[attr-defined]
     return cache
 
 
-async def related_papers(state: object, session: AsyncSession, paper: Paper, limit: int = 5):
+async def related_papers(cache: AlikeCache, session: AsyncSession, paper: Paper, limit: int = 5):
     """Up to ``limit`` other visible papers most like ``paper``, best first, with their
-    authors and categories loaded; ``state`` keeps the cache (the site's ``app.state``)."""
-    alike = await alike_cache(state).get(session)
+    authors and categories loaded, from ``cache`` (the site's, or the MCP server's)."""
+    alike = await cache.get(session)
     return await get_papers(session, [i for i, _ in alike.related(paper.id, limit)])
 
 

@@ -21,7 +21,7 @@ from crawler.fetch.documents import fetch_document
 from crawler.fetch.errors import CrawlError, FetchError, SourceError
 from crawler.fetch.progress import NoProgress, Progress
 from crawler.ids import ArxivId, parse_arxiv_id
-from crawler.ingest import IngestCounts
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.records import PaperRecord, ParsedDocument
 from crawler.runs import recorded_run
 from retry import AsyncRetry, Policy
@@ -105,6 +105,7 @@ async def crawl_query(
     sort_by: str = "submittedDate",
     sort_order: str = "descending",
     progress: Progress | None = None,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> ApiResult:
     """Crawl the results of a search, page by page, each page in its own transaction.
 
@@ -115,7 +116,7 @@ async def crawl_query(
     limit = min(max_results or RESULT_LIMIT, RESULT_LIMIT)
     parameters = {"query": query, "max": max_results, "sort_by": sort_by, "order": sort_order}
     seen: set[str] = set()
-    async with recorded_run(sessions, "api", parameters) as run:
+    async with recorded_run(sessions, "api", parameters, hooks=hooks) as run:
         result = ApiResult(run.run_id, run.counts)
         progress.start(f"api {query}", total=None)
         start = 0
@@ -188,6 +189,7 @@ async def crawl_papers(
     *,
     api_base: str,
     progress: Progress | None = None,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> ApiResult:
     """Fetch papers by id and upsert them, one transaction per batch of ``ID_BATCH``.
 
@@ -196,7 +198,7 @@ async def crawl_papers(
     progress = progress or NoProgress()
     wanted = unique_ids(ids)
     parameters = {"ids": [str(i) for i in wanted]}
-    async with recorded_run(sessions, "api-ids", parameters) as run:
+    async with recorded_run(sessions, "api-ids", parameters, hooks=hooks) as run:
         result = ApiResult(run.run_id, run.counts)
         progress.start("api ids", total=len(wanted))
         try:

@@ -30,7 +30,7 @@ from crawler.fetch.client import ArxivClient
 from crawler.fetch.documents import fetch_document
 from crawler.fetch.errors import SourceError
 from crawler.fetch.progress import NoProgress, Progress
-from crawler.ingest import IngestCounts
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.runs import find_resumable_run, recorded_run
 
 log = logging.getLogger("coolpapers.crawl")
@@ -83,6 +83,7 @@ async def harvest(
     metadata_prefix: str = METADATA_PREFIX,
     resume: bool = False,
     progress: Progress | None = None,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> HarvestResult:
     """Harvest ListRecords; with ``resume``, continue the last unfinished same harvest."""
     progress = progress or NoProgress()
@@ -91,7 +92,7 @@ async def harvest(
     if resume and resumable is None:
         log.info("no unfinished harvest with these parameters: starting a new one")
     async with recorded_run(
-        sessions, SOURCE, parameters, resume=resumable.id if resumable else None
+        sessions, SOURCE, parameters, resume=resumable.id if resumable else None, hooks=hooks
     ) as run:
         # The checkpoint is the token of the next page: None before the first page is
         # stored, "" once the last one is.

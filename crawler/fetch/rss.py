@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crawler.fetch.client import ArxivClient
 from crawler.fetch.documents import read_document
 from crawler.fetch.errors import FetchError, SourceError
-from crawler.ingest import IngestCounts
+from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.records import PaperRecord
 from crawler.runs import latest_run, recorded_run
 from models.schema import CrawlStatus
@@ -70,12 +70,13 @@ async def crawl_rss(
     *,
     rss_base: str,
     conditional: bool = True,
+    hooks: IngestHooks = NO_HOOKS,
 ) -> RssResult:
     """Crawl the feed of ``categories`` once; raises ``CrawlError`` if it cannot."""
     url = feed_url(rss_base, categories)
     validators = await stored_validators(sessions, url) if conditional else {}
     parameters = {"categories": list(categories), "url": url}
-    async with recorded_run(sessions, SOURCE, parameters) as run:
+    async with recorded_run(sessions, SOURCE, parameters, hooks=hooks) as run:
         fetched = await client.get(url, headers=validators)
         result = RssResult(run.run_id, url, run.counts)
         if fetched.not_modified:

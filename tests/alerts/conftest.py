@@ -9,10 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import search
 from alerts.mail import Mailer, SmtpConfig
 from alerts.subscriptions import SignupLimits, confirm, sign_up
-from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from tests.alerts.smtp import SmtpServer
@@ -25,7 +23,6 @@ SENDER = "coolpapers <alerts@papers.test>"
 
 @pytest.fixture
 def filled_settings(settings: Settings) -> Settings:
-    search.install(on_papers_changed)
     fill_sync(settings)
     return settings
 

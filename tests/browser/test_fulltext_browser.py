@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from crawler.ingest import ingest
 from models.db import create_engine, session_factory
 from models.settings import Settings
+from tests.indexed import ingest
 from tests.summaries.conftest import clock, llm, model_settings, record, serve_site  # noqa: F401
 from tests.summaries.fulltexts import OWN_CODE, store_full_text
 from tests.summaries.test_browser import open_site

@@ -169,7 +169,7 @@ async def test_announcements_are_recorded_once(sessions):
 
 
 async def test_hooks_see_the_changed_papers_inside_the_transaction(sessions, monkeypatch):
-    from crawler import ingest as ingest_module
+    from crawler.ingest import IngestHooks
 
     seen: list[list[str]] = []
 
@@ -177,13 +177,13 @@ async def test_hooks_see_the_changed_papers_inside_the_transaction(sessions, mon
         assert session.in_transaction()
         seen.append(paper_ids)
 
-    monkeypatch.setattr(ingest_module, "_after_write", [])
-    ingest_module.on_papers_changed(hook)
-    ingest_module.on_papers_changed(hook)  # registering twice runs it once
+    hooks = IngestHooks(papers_changed=hook)
     async with sessions.begin() as session:
-        await ingest(session, [record(1), record(1, arxiv_id="2401.00002")])
+        await ingest(session, [record(1), record(1, arxiv_id="2401.00002")], hooks=hooks)
     async with sessions.begin() as session:
-        await ingest(session, [record(1), record(2)])  # unchanged, then replaced
+        await ingest(session, [record(1), record(2)], hooks=hooks)  # unchanged, then replaced
+    async with sessions.begin() as session:
+        await ingest(session, [record(3)])  # no hooks given: none run
     assert seen == [["2401.01234", "2401.00002"], ["2401.01234"]]
 
 

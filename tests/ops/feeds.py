@@ -8,11 +8,12 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.ingest import IngestCounts, ingest
+from crawler.ingest import IngestCounts
 from crawler.records import AnnouncementRecord, PaperRecord
 from crawler.runs import finish_run, start_run
 from schedule import ArxivCalendar, SleepingClock
 from schedule.daily import CatchUp, FeedCrawl
+from tests.indexed import ingest
 
 
 def paper(arxiv_id: str, day: dt.date, category: str = "cs.CL", kind: str = "new") -> PaperRecord:

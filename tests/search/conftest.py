@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import search
-from crawler.imports import import_files
-from crawler.ingest import on_papers_changed
 from crawler.sample import sample_files
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from tests.conftest import sqlite_url
+from tests.indexed import import_files
 from tests.pg import databases
 
 
@@ -31,7 +29,6 @@ async def _import_sample(url: str) -> None:
 @pytest.fixture(scope="session")
 def sample_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample archive imported with the search index installed, made once."""
-    search.install(on_papers_changed)
     path = tmp_path_factory.mktemp("sample") / "sample.db"
     shutil.copy(migrated_template, path)
     asyncio.run(_import_sample(sqlite_url(path)))
@@ -41,7 +38,6 @@ def sample_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def postgres_sample_template(postgres_template: str) -> Iterator[str]:
     """The same on PostgreSQL: a database name."""
-    search.install(on_papers_changed)
     server = databases.server_url()
     assert server
     name = databases.new_name("sample")
@@ -69,7 +65,6 @@ def sample_settings(
 async def sample_sessions(
     sample_settings: Settings,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    search.install(on_papers_changed)
     engine = create_engine(settings=sample_settings)
     try:
         yield session_factory(engine)

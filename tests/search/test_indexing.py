@@ -11,9 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text, update
 
-import search
 from crawler import ingest as ingest_module
-from crawler.ingest import ingest, on_papers_changed
 from crawler.records import AuthorRecord, PaperRecord, VersionRecord
 from models.db import create_engine, session_factory
 from models.schema import Paper
@@ -21,6 +19,7 @@ from search import Analyzer, check_index, index_papers, rebuild_index, search_pa
 from search.documents import PaperText
 from search.segments import Vocabulary, analyze
 from search.storage import write_papers
+from tests.indexed import ingest
 
 UTC = dt.UTC
 
@@ -52,15 +51,16 @@ def index_rows(path) -> tuple[int, int]:
     return docs, rows
 
 
-def test_install_registers_one_hook_however_often_it_is_called() -> None:
-    search.install(on_papers_changed)
-    search.install(on_papers_changed)
-    hooks = [h for h in ingest_module._after_write if h.__module__ == "search.indexing"]
-    assert len(hooks) == 1
+async def test_an_ingest_indexes_only_with_the_hook_it_is_given(sessions, database_path) -> None:
+    async with sessions.begin() as session:
+        await ingest_module.ingest(session, [record()])
+    assert index_rows(database_path) == (0, 0)
+    async with sessions.begin() as session:
+        await ingest(session, [record(2)])
+    assert index_rows(database_path)[0] == 1
 
 
 async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions) -> None:
-    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
         assert await ids(session, "zebrafish") == ["2501.00001"]
@@ -69,7 +69,6 @@ async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions)
 
 
 async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_path) -> None:
-    search.install(on_papers_changed)
     try:
         async with sessions.begin() as session:
             await ingest(session, [record()])
@@ -82,7 +81,6 @@ async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_pat
 
 
 async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) -> None:
-    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions.begin() as session:
@@ -95,7 +93,6 @@ async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) 
 
 
 async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> None:
-    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     before = sqlite3.connect(database_path).execute("SELECT docid FROM search_docs").fetchall()
@@ -109,7 +106,6 @@ async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> N
 
 
 async def test_hidden_and_deleted_papers_leave_the_index(sessions, database_path) -> None:
-    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
         await session.execute(update(Paper).values(hidden=True))
@@ -201,7 +197,6 @@ async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> N
     from search.documents import paper_texts
     from search.indexing import _build, _write_segment, shared_analyzer
 
-    search.install(on_papers_changed)
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions() as session:  # the rebuild reads the paper...
@@ -218,7 +213,6 @@ async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> N
 async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_path) -> None:
     from search.storage import MERGE_FACTOR, merge_all
 
-    search.install(on_papers_changed)
     for n in range(MERGE_FACTOR + 1):
         async with sessions.begin() as session:
             paper = record(title=f"Holographic zebrafish number{n}")

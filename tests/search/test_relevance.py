@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from crawler.ingest import ingest
 from crawler.records import AuthorRecord, PaperRecord
 from models.queries import get_papers
 from models.schema import Paper
 from search import Analyzer, search_papers
 from search.text import words
+from tests.indexed import ingest
 from tokenizer import default_tokenizer
 
 UTC = dt.UTC

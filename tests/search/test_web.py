@@ -9,11 +9,11 @@ import pytest
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from crawler.ingest import ingest
 from crawler.records import AuthorRecord, PaperRecord
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from search.query import MAX_CATEGORIES, MAX_TERMS
+from tests.indexed import ingest
 from tests.search.test_query import letters
 from web.app import create_app
 

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from crawler.ingest import ingest
 from crawler.records import AnnouncementRecord, AuthorRecord, PaperRecord, VersionRecord
 from models.settings import Settings
 from retry import FakeClock
 from summaries import SummaryService
+from tests.indexed import ingest
 from tests.summaries.fake_llm import FakeLLM
 from tests.summaries.servers import ServedApp, serve
 from web.app import create_app

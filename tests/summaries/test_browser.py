@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from crawler.ingest import ingest
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from tests.browser.conftest import launch_chromium
+from tests.indexed import ingest
 from tests.summaries.conftest import record, serve_site
 from tests.summaries.fake_llm import Pause, Status
 

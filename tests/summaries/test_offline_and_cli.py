@@ -14,14 +14,13 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from cli.summarize import summarize
-from crawler.imports import import_files
-from crawler.ingest import ingest
 from crawler.sample import sample_files
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from summaries import SummaryService
 from summaries.selection import papers_to_summarize
 from tests.conftest import sqlite_url
+from tests.indexed import import_files, ingest
 from tests.summaries.conftest import announced, record
 from tests.summaries.fake_llm import Status
 from web.app import create_app

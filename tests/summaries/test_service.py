@@ -11,7 +11,6 @@ import sqlite3
 import pytest
 from sqlalchemy import update
 
-from crawler.ingest import ingest
 from models.schema import Paper
 from summaries import (
     QUESTIONS,
@@ -24,6 +23,7 @@ from summaries import (
 )
 from summaries.faq import paper_message, system_prompt
 from summaries.store import load_paper
+from tests.indexed import ingest
 from tests.summaries.conftest import NOW, announced, record
 from tests.summaries.fake_llm import Answer, Drop, Malformed, Stall, Status, default_answer
 

@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from crawler.ingest import ingest
 from models.settings import Settings
 from summaries import QUESTIONS
+from tests.indexed import ingest
 from tests.summaries.conftest import make_app, record, serve_site
 from tests.summaries.fake_llm import Status
 

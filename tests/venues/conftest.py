@@ -11,12 +11,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-import search
-from crawler.ingest import ingest, on_papers_changed
 from crawler.records import AuthorRecord, PaperRecord
 from models.db import create_engine, session_factory
 from models.settings import Settings
-from venues.imports import import_venues
+from tests.indexed import import_venues, ingest
 from web.app import create_app
 
 VENUES = Path(__file__).parent.parent / "fixtures" / "venues"
@@ -46,7 +44,6 @@ def pmlr_copy(tmp_path: Path) -> Path:
 
 
 async def _fill(settings: Settings) -> None:
-    search.install(on_papers_changed)
     engine = create_engine(settings=settings)
     sessions = session_factory(engine)
     try:

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from models.db import create_engine, session_factory
 from models.schema import Paper, VenuePaper
 from models.settings import Settings
+from tests.indexed import import_venues
 from tests.venues.conftest import ACL, CCL
-from venues.imports import import_venues
 
 
 def test_venues_index_groups_by_field_with_counts(client: TestClient) -> None:

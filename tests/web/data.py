@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from crawler.ingest import ingest
 from crawler.records import AnnouncementRecord, AuthorRecord, PaperRecord, VersionRecord
 from models.db import create_engine, session_factory
 from models.settings import Settings
+from tests.indexed import ingest
 
 UTC = dt.UTC
 DAY1, DAY2, DAY3 = dt.date(2024, 11, 26), dt.date(2024, 11, 27), dt.date(2024, 11, 28)

@@ -11,10 +11,10 @@ import lxml.html
 import pytest
 from starlette.testclient import TestClient
 
-from crawler.ingest import ingest
 from crawler.records import PaperRecord
 from models.db import create_engine, session_factory
 from models.settings import Settings
+from tests.indexed import ingest
 from tests.web.data import DAY3, paper, records
 from tests.web.hostile_text import (
     PAYLOADS,

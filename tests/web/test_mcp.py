@@ -17,8 +17,6 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-import search
-from crawler.ingest import on_papers_changed
 from models.settings import Settings
 from tests.web.data import MATH_ID, fill_sync
 from web.app import create_app
@@ -30,7 +28,6 @@ TOOLS = {"search", "list_day", "get_paper", "get_summary", "related_papers"}
 @pytest.fixture
 def indexed_settings(settings: Settings) -> Settings:
     """The test papers, indexed for search as they are stored."""
-    search.install(on_papers_changed)
     fill_sync(settings)
     return settings
 

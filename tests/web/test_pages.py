@@ -221,8 +221,8 @@ def test_starred_page_and_shared_link(client):
 def test_list_pages_are_cached_until_the_data_changes(client, filled_settings):
     import asyncio
 
-    from crawler.ingest import ingest
     from models.db import create_engine, session_factory
+    from tests.indexed import ingest
     from tests.web.data import DAY3, paper
 
     first = client.get("/arxiv/cs.AI").text

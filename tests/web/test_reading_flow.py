@@ -31,13 +31,9 @@ def on_demand_client(
 ) -> TestClient:
     settings.ARXIV_API_BASE = arxiv.url + "/api"
     settings.FETCH_ON_DEMAND = settings.FETCH_ON_DEMAND or not off
-    app = create_app(settings)
+    app = create_app(settings, clock=clock, arxiv_options={"clock": clock, "sleep": clock.asleep})
     client = TestClient(app)
     client.__enter__()
-    app.state.on_demand = ondemand.OnDemandFetcher(
-        app.state.sessions, settings, clock=clock,
-        client_options={"clock": clock, "sleep": clock.asleep},
-    )  # fmt: skip
     return client
 
 
