@@ -41,7 +41,9 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
                 Paper.hidden,
                 Paper.modified_at,
                 Paper.published,
-            ).where(Paper.id.in_(ids))
+            )
+            .where(Paper.id.in_(ids))
+            .order_by(Paper.id)  # docids follow ids, on every database
         )
     ).all()
     authors: dict[str, list[str]] = {}
