@@ -4,7 +4,6 @@ rebuild, as plain rows."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.schema import Author, Paper, PaperAuthor
+from search.dialect import IDS, ids_parameter
 from search.loaded import read_rows
 
 
@@ -41,7 +41,9 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
                 Paper.hidden,
                 Paper.modified_at,
                 Paper.published,
-            ).where(Paper.id.in_(ids))
+            )
+            .where(Paper.id.in_(ids))
+            .order_by(Paper.id)  # docids follow ids, on every database
         )
     ).all()
     authors: dict[str, list[str]] = {}
@@ -127,7 +129,7 @@ async def modification_texts(session: AsyncSession, paper_ids: Sequence[str]) ->
     """Each existing paper's ``modified_at`` as the database's text (``paper_text_page``'s)."""
     rows = await read_rows(
         session,
-        "SELECT id, modified_at FROM papers WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(list(paper_ids)),),
+        f"SELECT id, modified_at FROM papers WHERE id IN {IDS}",
+        (ids_parameter(list(paper_ids)),),
     )
     return dict(rows)

@@ -1,7 +1,7 @@
 """Keeping the index in step with the papers: on every ingest, by rebuild, and checking it.
 
-The index exists on SQLite only (see ``search.storage``); on other databases these functions do
-nothing and searches find nothing, until a backend for them is written.
+The index lives on SQLite and PostgreSQL (see ``search.storage``); on other databases these
+functions do nothing and searches find nothing.
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ def shared_analyzer() -> Analyzer:
 
 
 def supports_index(session: AsyncSession) -> bool:
-    """Whether the session's database holds a search index (SQLite, for now)."""
+    """Whether the session's database holds a search index (SQLite or PostgreSQL)."""
     dialect = session.bind.dialect.name
-    if dialect == "sqlite":
+    if dialect in ("sqlite", "postgresql"):
         return True
     if dialect not in _warned_dialects:
         _warned_dialects.add(dialect)
@@ -137,6 +137,9 @@ def _build_range(database: str, after: str, last: str) -> _Built:
 
 
 def _database_file(session: AsyncSession) -> str | None:
+    """The SQLite file that worker processes read themselves (None: no such file)."""
+    if session.bind.dialect.name != "sqlite":
+        return None
     database = session.bind.url.database
     return database if database and database != ":memory:" else None
 

@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -27,12 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.settings import get_settings
 from search import _kernel
+from search.dialect import Params, to_postgresql
 from search.evaluate import Collection, TermList
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
 _IDS = "(SELECT value FROM json_each(?))"
 
-Params = Sequence[object] | Mapping[str, object]
 # A statement and its parameters to its rows; callable from a search's worker thread.
 Reader = Callable[[str, Params], list[tuple]]
 
@@ -190,6 +190,8 @@ async def read_rows(session: AsyncSession, statement: str, params: Params = ()) 
     if direct is not None:
         return direct.execute(statement, params).fetchall()
     connection = await session.connection()
+    if session.bind.dialect.name == "postgresql":
+        statement, params = to_postgresql(statement, params)
     return list((await connection.exec_driver_sql(statement, params)).fetchall())
 
 

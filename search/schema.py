@@ -1,6 +1,6 @@
 """The names of the search index's tables; all start with ``TABLE_PREFIX``.
 
-They are created by the migration ``0005`` on SQLite only and are not SQLAlchemy models:
+They are created by the migration ``0005`` (on SQLite and PostgreSQL) and are not SQLAlchemy models:
 ``models.schema.is_managed_table`` leaves them out of schema comparisons.
 
 - ``search_docs``: one row per indexed paper: its ``docid`` (never reused), a digest of its

@@ -1,4 +1,5 @@
-"""Searching the index on SQLite: a parsed query to the number of matches and one page.
+"""Searching the index: a parsed query to the number of matches and one page (SQLite and
+PostgreSQL alike).
 
 The query's plan (``search.plan``) is evaluated over the posting lists of its terms
 (``search.loaded``, ``search.evaluate``); categories are the one filter read from the papers'
@@ -18,17 +19,16 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.analysis import Analyzer
+from search.dialect import ids_parameter
 from search.evaluate import evaluate
-from search.loaded import Reader, loaded_index, term_lists, thread_reader
+from search.loaded import Reader, loaded_index, read_rows, term_lists, thread_reader
 from search.plan import Alternative, Plan, alternatives, plan_query
 from search.query import Query
 from search.schema import DOCS_TABLE, POSTINGS_TABLE
 from search.segments import day_number
-from search.storage import ids_parameter
 
 _IDS = "(SELECT value FROM json_each(:ids))"
 
@@ -47,41 +47,57 @@ class Filters:
             self.categories or self.excluded_categories or self.date_from or self.date_until
         )
 
-    def clauses(self) -> tuple[list[str], dict[str, object]]:
-        """SQL conditions on ``papers p`` and their parameters."""
+    def clauses(self, dialect: str = "sqlite") -> tuple[list[str], dict[str, object]]:
+        """SQL conditions on ``papers p`` and their parameters, for the driver's SQL of
+        ``dialect`` (``search.dialect``)."""
         conditions: list[str] = ["NOT p.hidden"]
         params: dict[str, object] = {}
         if self.categories:
-            conditions.append(f"p.id IN ({_category_papers(self.categories, 'c', params)})")
+            papers = _category_papers(self.categories, "c", params, dialect)
+            conditions.append(f"p.id IN ({papers})")
         if self.excluded_categories:
-            papers = _category_papers(self.excluded_categories, "x", params)
+            papers = _category_papers(self.excluded_categories, "x", params, dialect)
             conditions.append(f"p.id NOT IN ({papers})")
         if self.date_from is not None:
             conditions.append("p.published >= :date_from")
-            params["date_from"] = _sqlite_datetime(self.date_from)
+            params["date_from"] = _day_start(self.date_from, dialect)
         if self.date_until is not None:
             conditions.append("p.published < :date_until")
-            params["date_until"] = _sqlite_datetime(self.date_until + dt.timedelta(days=1))
+            params["date_until"] = _day_start(self.date_until + dt.timedelta(days=1), dialect)
         return conditions, params
 
 
-def _sqlite_datetime(day: dt.date) -> str:
+def _day_start(day: dt.date, dialect: str) -> object:
+    if dialect == "postgresql":
+        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     # How SQLAlchemy stores a UTC datetime on SQLite; comparable as text.
     return f"{day.isoformat()} 00:00:00.000000"
 
 
-def _category_papers(categories: Sequence[str], name: str, params: dict[str, object]) -> str:
+def _category_papers(
+    categories: Sequence[str], name: str, params: dict[str, object], dialect: str = "sqlite"
+) -> str:
     """The papers in any of the categories or archives (case aside), as one ``IN`` over the
     categories' codes that the category index serves: the codes named, and for an archive
     the range of its subject classes (``>= 'cs.' AND < 'cs/'``). The statement is the same
     whatever the number of categories, which come as two JSON parameters."""
     folded = [c.lower() for c in categories]
     params[f"{name}_codes"] = ids_parameter(folded)
-    params[f"{name}_archives"] = ids_parameter([c for c in folded if "." not in c])
+    archives = [c for c in folded if "." not in c]
+    if dialect == "postgresql":
+        params[f"{name}_archives"] = archives
+        return (
+            "SELECT pc.paper_id FROM paper_categories pc WHERE pc.category IN ("
+            f"SELECT code FROM categories WHERE lower(code) IN {_ids(name + '_codes')}"
+            f" UNION SELECT code FROM categories, unnest(CAST(:{name}_archives AS text[]))"
+            " AS archive(value) WHERE lower(code) COLLATE \"C\" >= archive.value || '.'"
+            " AND lower(code) COLLATE \"C\" < archive.value || '/')"
+        )
+    params[f"{name}_archives"] = ids_parameter(archives)
     return (
         "SELECT pc.paper_id FROM paper_categories pc WHERE pc.category IN ("
         "SELECT code FROM categories WHERE lower(code) IN "
-        f"(SELECT value FROM json_each(:{name}_codes))"
+        f"{_ids(name + '_codes')}"
         f" UNION SELECT code FROM categories, json_each(:{name}_archives) archive"
         " WHERE lower(code) >= archive.value || '.' AND lower(code) < archive.value || '/')"
     )
@@ -94,24 +110,28 @@ class Found:
     exact: bool = True
 
 
-def _category_docids(read: Reader, categories: Sequence[str]) -> np.ndarray:
+def _ids(name: str) -> str:
+    return f"(SELECT value FROM json_each(:{name}))"
+
+
+def _category_docids(read: Reader, categories: Sequence[str], dialect: str) -> np.ndarray:
     params: dict[str, object] = {}
-    papers = _category_papers(categories, "c", params)
+    papers = _category_papers(categories, "c", params, dialect)
     rows = read(f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({papers})", params)
     return np.fromiter((docid for (docid,) in rows), dtype=np.int64)
 
 
-def _allowed(read: Reader, alive: np.ndarray, filters: Filters) -> np.ndarray:
+def _allowed(read: Reader, alive: np.ndarray, filters: Filters, dialect: str) -> np.ndarray:
     if not (filters.categories or filters.excluded_categories):
         return alive
     allowed = alive.copy()
     if filters.categories:
-        chosen = _category_docids(read, filters.categories)
+        chosen = _category_docids(read, filters.categories, dialect)
         mask = np.zeros(len(alive), dtype=np.uint8)
         mask[chosen[chosen < len(alive)]] = 1
         allowed &= mask
     if filters.excluded_categories:
-        left_out = _category_docids(read, filters.excluded_categories)
+        left_out = _category_docids(read, filters.excluded_categories, dialect)
         allowed[left_out[left_out < len(alive)]] = 0
     return allowed
 
@@ -130,8 +150,9 @@ async def document_frequencies(session: AsyncSession, terms: Sequence[str]) -> d
     """How many indexed papers hold each term (in any field)."""
     if not terms:
         return {}
-    rows = await session.execute(
-        text(f"SELECT term, sum(df) FROM {POSTINGS_TABLE} WHERE term IN {_IDS} GROUP BY term"),
+    rows = await read_rows(
+        session,
+        f"SELECT term, sum(df) FROM {POSTINGS_TABLE} WHERE term IN {_IDS} GROUP BY term",
         {"ids": ids_parameter(terms)},
     )
     return {term: int(df) for term, df in rows}
@@ -155,6 +176,7 @@ async def run_search(
         return await _filtered_only(session, query, filters, analyzer, limit=limit, offset=offset)
     read = await thread_reader(session)
     database = str(session.bind.url)
+    dialect = session.bind.dialect.name
 
     def ranked() -> Found:
         index = loaded_index(read, database)
@@ -165,7 +187,7 @@ async def run_search(
             lists,
             collection,
             k=offset + limit,
-            allowed=_allowed(read, collection.alive, filters),
+            allowed=_allowed(read, collection.alive, filters, dialect),
             day_from=day_number(filters.date_from) if filters.date_from else -(2**31),
             day_until=day_number(filters.date_until) if filters.date_until else 2**31 - 1,
             by_date=sort == "date",
@@ -197,21 +219,21 @@ async def _filtered_only(
     limit: int,
     offset: int,
 ) -> Found:
-    conditions, params = filters.clauses()
+    conditions, params = filters.clauses(session.bind.dialect.name)
     if query.excluded:
         excluded = [a for t in query.excluded for a in alternatives(t, analyzer, partial=False)]
         read = await thread_reader(session)
         database = str(session.bind.url)
         docids = await anyio.to_thread.run_sync(matching_docids, read, database, excluded)
         conditions.append(
-            f"p.id NOT IN (SELECT paper_id FROM {DOCS_TABLE} WHERE docid IN "
-            "(SELECT value FROM json_each(:excluded)))"
+            f"p.id NOT IN (SELECT paper_id FROM {DOCS_TABLE} WHERE docid IN {_ids('excluded')})"
         )
         params["excluded"] = ids_parameter(docids)
     source = f"FROM papers p WHERE {' AND '.join(conditions)}"
-    total = (await session.execute(text(f"SELECT count(*) {source}"), params)).scalar_one()
-    rows = await session.execute(
-        text(f"SELECT p.id {source} ORDER BY p.published DESC, p.id LIMIT :limit OFFSET :offset"),
+    ((total,),) = await read_rows(session, f"SELECT count(*) {source}", params)
+    rows = await read_rows(
+        session,
+        f"SELECT p.id {source} ORDER BY p.published DESC, p.id LIMIT :limit OFFSET :offset",
         {**params, "limit": limit, "offset": offset},
     )
     return Found(int(total), [(paper_id, 0.0) for (paper_id,) in rows])

@@ -11,7 +11,6 @@ everything into one segment.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections import defaultdict
@@ -24,6 +23,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import _kernel
+from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
 from search.schema import (
     DELETED_TABLE,
     DOCS_TABLE,
@@ -45,7 +45,10 @@ MERGE_FACTOR = 8
 MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
 AUTO_MERGE_LIMIT = 200_000  # papers: larger merges wait for merge_all
 MERGE_TERMS_PER_READ = 2000
-_IDS = "(SELECT value FROM json_each(?))"
+_IDS = IDS
+# Index writers take this lock on PostgreSQL (until their transaction ends), as SQLite's one
+# writer at a time does: docids follow each other, and ``search_deleted`` grows in order.
+WRITE_LOCK = 0x5EA4C4
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,16 @@ async def index_size(session: AsyncSession) -> IndexSize | None:
             ).scalar_one()
         except Exception:  # dbstat is a compile-time option of SQLite
             size = None
+    elif session.bind.dialect.name == "postgresql":
+        size = (
+            await session.execute(
+                text(
+                    "SELECT coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class "
+                    "WHERE relkind = 'r' AND relname LIKE :pattern"
+                ),
+                {"pattern": f"{TABLE_PREFIX}%"},
+            )
+        ).scalar_one()
     return IndexSize(int(documents), None if size is None else int(size))
 
 
@@ -97,8 +110,14 @@ async def _connection(session: AsyncSession) -> AsyncConnection:
     return await session.connection()
 
 
+def _postgresql(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
 async def _rows(session: AsyncSession, statement: str, params: tuple = ()) -> list[tuple]:
     connection = await _connection(session)
+    if _postgresql(session):
+        statement, params = to_postgresql(statement, params)
     return list((await connection.exec_driver_sql(statement, params)).fetchall())
 
 
@@ -106,11 +125,18 @@ async def _run(session: AsyncSession, statement: str, params: tuple | list = ())
     if isinstance(params, list) and not params:
         return
     connection = await _connection(session)
+    if _postgresql(session):
+        if isinstance(params, list):
+            statement, params = to_postgresql_many(statement, params)
+        else:
+            statement, params = to_postgresql(statement, params)
     await connection.exec_driver_sql(statement, params)
 
 
-def ids_parameter(values: Sequence[object]) -> str:
-    return json.dumps(list(values))
+async def _lock_writes(session: AsyncSession) -> None:
+    """On PostgreSQL, wait for the index's other writers (see ``WRITE_LOCK``)."""
+    if _postgresql(session):
+        await _rows(session, f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, tuple]:
@@ -126,6 +152,7 @@ async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dic
 async def _forget(session: AsyncSession, docids: Sequence[int]) -> None:
     if not docids:
         return
+    await _lock_writes(session)
     await _run(session, f"DELETE FROM {DOCS_TABLE} WHERE docid IN {_IDS}", (ids_parameter(docids),))
     await _run(session, f"INSERT INTO {DELETED_TABLE} (docid) VALUES (?)", [(d,) for d in docids])
 
@@ -159,6 +186,14 @@ async def write_papers(
 
 
 async def _next_docid(session: AsyncSession) -> int:
+    if _postgresql(session):
+        rows = await _rows(
+            session,
+            "SELECT greatest(coalesce(pg_sequence_last_value("
+            f"CAST(pg_get_serial_sequence('{DOCS_TABLE}', 'docid') AS regclass)), 0), "
+            f"coalesce((SELECT max(docid) FROM {DOCS_TABLE}), 0))",
+        )
+        return int(rows[0][0]) + 1
     rows = await _rows(
         session,
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
@@ -188,6 +223,14 @@ async def write_segment(
     ]
     if not written:
         return 0
+    await _lock_writes(session)
+    if _postgresql(session):  # read again behind the lock: another writer may have gone first
+        stored = await stored_digests(session, [p.paper_id for _, p in written])
+        written = [
+            (n, p)
+            for n, p in written
+            if p.paper_id not in stored or stored[p.paper_id][1] != p.digest
+        ]
     await _forget(session, [stored[p.paper_id][0] for _, p in written if p.paper_id in stored])
     first = await _next_docid(session)
     last = first + len(built.papers) - 1
@@ -197,13 +240,15 @@ async def write_segment(
         [(first + n, p.paper_id, p.digest, p.length, p.day) for n, p in written],
     )
     # Docids are never reused, those of papers left out included.
-    await _run(session, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (last, DOCS_TABLE))
-    connection = await _connection(session)
-    result = await connection.exec_driver_sql(
-        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) VALUES (?, ?, ?, ?)",
-        (first, last, len(written), pack_terms(built.terms)),
-    )
-    segment = int(result.lastrowid)
+    if _postgresql(session):
+        await _rows(
+            session,
+            f"SELECT setval(pg_get_serial_sequence('{DOCS_TABLE}', 'docid'), ?)",
+            (last,),
+        )
+    else:
+        await _run(session, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (last, DOCS_TABLE))
+    segment = await _new_segment(session, first, last, len(written), pack_terms(built.terms))
     await _run(
         session,
         f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
@@ -227,6 +272,7 @@ async def merge_tiers(session: AsyncSession) -> int:
     """Merge the newest segments while ``MERGE_FACTOR`` of them share a tier; returns the
     number of merges."""
     merges = 0
+    await _lock_writes(session)
     while True:
         found = await segments(session)
         if not found:
@@ -246,6 +292,7 @@ async def merge_tiers(session: AsyncSession) -> int:
 
 async def merge_all(session: AsyncSession) -> bool:
     """Merge every segment into one (False: there was at most one, with no paper gone)."""
+    await _lock_writes(session)
     found = await segments(session)
     if len(found) == 1:
         gone = await _rows(
@@ -287,7 +334,8 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
     bases = {s.segment: s.first_docid for s in found}
     new_table = f"{POSTINGS_TABLE}_merged"
     await _run(session, f"DROP TABLE IF EXISTS {new_table}")
-    await _run(session, _POSTINGS_SCHEMA.format(table=new_table))
+    schema = _POSTINGS_SCHEMA_POSTGRESQL if _postgresql(session) else _POSTINGS_SCHEMA
+    await _run(session, schema.format(table=new_table))
     terms: list[str] = []
     segment: int | None = None
     after = ""
@@ -296,7 +344,7 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
             session,
             f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} WHERE term > ? "
             "AND term <= (SELECT max(term) FROM (SELECT term FROM "
-            f"{POSTINGS_TABLE} WHERE term > ? ORDER BY term LIMIT ?)) ORDER BY term",
+            f"{POSTINGS_TABLE} WHERE term > ? ORDER BY term LIMIT ?) AS chunk) ORDER BY term",
             (after, after, MERGE_ROWS_PER_READ),
         )
         if not rows:
@@ -332,6 +380,11 @@ _POSTINGS_SCHEMA = (
     "term TEXT NOT NULL, segment INTEGER NOT NULL, df INTEGER NOT NULL, "
     "last_docid INTEGER NOT NULL, docs BLOB NOT NULL, positions BLOB NOT NULL)"
 )
+_POSTINGS_SCHEMA_POSTGRESQL = (
+    "CREATE TABLE {table} ("
+    'term TEXT COLLATE "C" NOT NULL, segment BIGINT NOT NULL, df INTEGER NOT NULL, '
+    "last_docid BIGINT NOT NULL, docs BYTEA NOT NULL, positions BYTEA NOT NULL)"
+)
 _POSTINGS_INDEX = (
     f"CREATE UNIQUE INDEX {POSTINGS_TABLE}_term ON {POSTINGS_TABLE} (term, segment, df)"
 )
@@ -340,12 +393,13 @@ _POSTINGS_INDEX = (
 async def _new_segment(
     session: AsyncSession, first: int, last: int, docs: int, terms: bytes
 ) -> int:
-    connection = await _connection(session)
-    result = await connection.exec_driver_sql(
-        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) VALUES (?, ?, ?, ?)",
+    rows = await _rows(
+        session,
+        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) "
+        "VALUES (?, ?, ?, ?) RETURNING segment",
         (first, last, docs, terms),
     )
-    return int(result.lastrowid)
+    return int(rows[0][0])
 
 
 async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None:
@@ -420,7 +474,9 @@ async def integrity_problem(session: AsyncSession) -> str | None:
     for before, after in pairwise(found):
         if after.first_docid <= before.last_docid:
             return f"segments {before.segment} and {after.segment} overlap"
-    covered = " OR ".join(f"docid BETWEEN {s.first_docid} AND {s.last_docid}" for s in found) or "0"
+    covered = (
+        " OR ".join(f"docid BETWEEN {s.first_docid} AND {s.last_docid}" for s in found) or "FALSE"
+    )
     outside = await _rows(session, f"SELECT count(*) FROM {DOCS_TABLE} WHERE NOT ({covered})")
     if outside[0][0]:
         return f"{outside[0][0]} indexed papers are in no segment"
@@ -457,12 +513,8 @@ async def integrity_problem(session: AsyncSession) -> str | None:
 async def _merged_segment(session: AsyncSession, live: list[int], terms: list[str]) -> Segment:
     # The merged segment holds every term of the run, unless all its papers are gone: it is
     # only read to merge it again, when a term without a list is skipped.
-    connection = await _connection(session)
-    result = await connection.exec_driver_sql(
-        f"INSERT INTO {SEGMENTS_TABLE} (first_docid, last_docid, docs, terms) VALUES (?, ?, ?, ?)",
-        (live[0], live[-1], len(live), pack_terms(terms)),
-    )
-    return Segment(int(result.lastrowid), live[0], live[-1], len(live))
+    segment = await _new_segment(session, live[0], live[-1], len(live), pack_terms(terms))
+    return Segment(segment, live[0], live[-1], len(live))
 
 
 async def _merge_lists(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.schema import Announcement, Paper, PaperCategory
@@ -39,13 +39,14 @@ async def papers_to_summarize(
             Paper.id.in_(select(PaperCategory.paper_id).where(PaperCategory.category == category))
         )
     if day is not None:
+        start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)  # published is UTC
         announced = select(Announcement.paper_id).where(Announcement.announced_on == day)
         if category is not None:
             announced = announced.where(Announcement.category == category)
         statement = statement.where(
             or_(
                 Paper.id.in_(announced),
-                and_(Paper.published.is_not(None), func.date(Paper.published) == day.isoformat()),
+                and_(Paper.published >= start, Paper.published < start + dt.timedelta(days=1)),
             )
         )
     statement = statement.order_by(Paper.published.desc().nulls_last(), Paper.id)

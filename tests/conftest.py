@@ -4,9 +4,7 @@ Tests that touch the database run once per backend: on SQLite, and on PostgreSQL
 suite runs beside a cluster (``tests/pg/cluster.sh``, as ``make test`` does). ``--db=sqlite``,
 ``--db=postgresql`` or ``--db=both`` picks them; the default is both when a cluster is there,
 SQLite alone otherwise. A test that asks for ``database_path`` (the SQLite file itself) or
-is marked ``sqlite_only`` runs on SQLite alone, and so do the tests of the full-text search
-index (``tests/search/`` and tests marked ``search_index``): the index is stored on PostgreSQL
-too, but is searched and filled on SQLite only so far.
+is marked ``sqlite_only`` runs on SQLite alone.
 """
 
 from __future__ import annotations
@@ -60,12 +58,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_backend" not in metafunc.fixturenames:
         return
     backends = metafunc.config.stash[_BACKENDS_KEY]
-    if (
-        "database_path" in metafunc.fixturenames
-        or metafunc.definition.get_closest_marker("sqlite_only")
-        or metafunc.definition.get_closest_marker("search_index")
-        or Path(metafunc.definition.path).parent.name == "search"
-    ):
+    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only")
+    if "database_path" in metafunc.fixturenames or sqlite_only:
         backends = ("sqlite",)
     if metafunc.definition.get_closest_marker("postgresql_only"):
         backends = ("postgresql",)

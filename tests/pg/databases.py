@@ -69,3 +69,23 @@ def disconnect(url: str) -> int:
             (make_url(url).database,),
         ).fetchone()
     return int(row[0]) if row else 0
+
+
+def query(url: str, statement: str) -> list[tuple]:
+    """The rows of ``statement`` (no parameters) run on the test database of ``url``, SQLite
+    or PostgreSQL, in a connection of its own that commits at the end."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(parsed.database or "") as connection:
+            return connection.execute(statement).fetchall()
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
+    ) as connection:
+        cursor = connection.execute(statement)
+        return cursor.fetchall() if cursor.description else []

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from click.testing import CliRunner
 
 from cli.index import index
+from tests.pg.databases import query
 
 
 def test_rebuild_then_check(sample_settings) -> None:
-    path = sample_settings.DATABASE_URL.split("///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        connection.execute("DELETE FROM search_docs")
-        connection.execute("DELETE FROM search_postings")
-        connection.execute("DELETE FROM search_segments")
+    url = sample_settings.DATABASE_URL
+    for table in ("search_docs", "search_postings", "search_segments"):
+        query(url, f"DELETE FROM {table}")
     runner = CliRunner()
     failing = runner.invoke(index, ["check", "--json"])
     assert failing.exit_code == 1
@@ -36,15 +34,13 @@ def test_rebuild_then_check(sample_settings) -> None:
 def test_upgrading_the_database_fills_an_empty_index(sample_settings) -> None:
     from cli.db import db
 
-    path = sample_settings.DATABASE_URL.split("///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        for table in ("search_docs", "search_postings", "search_segments"):
-            connection.execute(f"DELETE FROM {table}")
-        papers = connection.execute("SELECT count(*) FROM papers").fetchone()[0]
+    url = sample_settings.DATABASE_URL
+    for table in ("search_docs", "search_postings", "search_segments"):
+        query(url, f"DELETE FROM {table}")
+    papers = query(url, "SELECT count(*) FROM papers")[0][0]
     result = CliRunner().invoke(db, ["upgrade"])
     assert result.exit_code == 0, result.output
     assert f"search index built: {papers} papers" in result.output
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT count(*) FROM search_docs").fetchone()[0] == papers
+    assert query(url, "SELECT count(*) FROM search_docs")[0][0] == papers
     again = CliRunner().invoke(db, ["upgrade"])
     assert "search index built" not in again.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from search.documents import PaperText
 from search.segments import Vocabulary, analyze
 from search.storage import write_papers
 from tests.indexed import ingest
+from tests.pg.databases import query
 
 UTC = dt.UTC
 
@@ -43,21 +43,30 @@ async def ids(session, query: str) -> list[str]:
     return [hit.paper.id for hit in (await search_papers(session, query)).hits]
 
 
-def index_rows(path) -> tuple[int, int]:
+def index_rows(url: str) -> tuple[int, int]:
     """The papers indexed, and the posting lists written."""
-    with sqlite3.connect(path) as connection:
-        docs = connection.execute("SELECT count(*) FROM search_docs").fetchone()[0]
-        rows = connection.execute("SELECT count(*) FROM search_postings").fetchone()[0]
+    docs = query(url, "SELECT count(*) FROM search_docs")[0][0]
+    rows = query(url, "SELECT count(*) FROM search_postings")[0][0]
     return docs, rows
 
 
-async def test_an_ingest_indexes_only_with_the_hook_it_is_given(sessions, database_path) -> None:
+async def test_an_ingest_indexes_only_with_the_hook_it_is_given(sessions, database_url) -> None:
     async with sessions.begin() as session:
         await ingest_module.ingest(session, [record()])
-    assert index_rows(database_path) == (0, 0)
+    assert index_rows(database_url) == (0, 0)
     async with sessions.begin() as session:
         await ingest(session, [record(2)])
-    assert index_rows(database_path)[0] == 1
+    assert index_rows(database_url)[0] == 1
+
+
+def changes(db_backend: str) -> text:
+    """The rows this transaction changed, so far."""
+    if db_backend == "postgresql":
+        return text(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
+            "FROM pg_stat_xact_user_tables"
+        )
+    return text("SELECT total_changes()")
 
 
 async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions) -> None:
@@ -68,19 +77,19 @@ async def test_a_paper_is_searchable_in_the_transaction_that_stores_it(sessions)
         assert await ids(session, "holographic") == ["2501.00001"]
 
 
-async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_path) -> None:
+async def test_a_failed_ingest_leaves_the_index_as_it_was(sessions, database_url) -> None:
     try:
         async with sessions.begin() as session:
             await ingest(session, [record()])
             raise RuntimeError("the import fails after the batch")
     except RuntimeError:
         pass
-    assert index_rows(database_path) == (0, 0)
+    assert index_rows(database_url) == (0, 0)
     async with sessions() as session:
         assert await ids(session, "zebrafish") == []
 
 
-async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) -> None:
+async def test_a_new_version_replaces_the_indexed_text(sessions, database_url) -> None:
     async with sessions.begin() as session:
         await ingest(session, [record()])
     async with sessions.begin() as session:
@@ -89,36 +98,36 @@ async def test_a_new_version_replaces_the_indexed_text(sessions, database_path) 
         assert await ids(session, "zebrafish") == []
         assert await ids(session, "axolotls") == ["2501.00001"]
         assert (await check_index(session)).ok
-    assert index_rows(database_path)[0] == 1
+    assert index_rows(database_url)[0] == 1
 
 
-async def test_an_unchanged_paper_is_not_reindexed(sessions, database_path) -> None:
+async def test_an_unchanged_paper_is_not_reindexed(sessions, database_url, db_backend) -> None:
     async with sessions.begin() as session:
         await ingest(session, [record()])
-    before = sqlite3.connect(database_path).execute("SELECT docid FROM search_docs").fetchall()
+    before = query(database_url, "SELECT docid FROM search_docs")
     async with sessions.begin() as session:
-        total_changes = text("SELECT total_changes()")
+        total_changes = changes(db_backend)
         before_changes = (await session.execute(total_changes)).scalar_one()
         await index_papers(session, ["2501.00001"])
         assert (await session.execute(total_changes)).scalar_one() == before_changes
-    after = sqlite3.connect(database_path).execute("SELECT docid FROM search_docs").fetchall()
+    after = query(database_url, "SELECT docid FROM search_docs")
     assert before == after
 
 
-async def test_hidden_and_deleted_papers_leave_the_index(sessions, database_path) -> None:
+async def test_hidden_and_deleted_papers_leave_the_index(sessions, database_url) -> None:
     async with sessions.begin() as session:
         await ingest(session, [record()])
         await session.execute(update(Paper).values(hidden=True))
         await index_papers(session, ["2501.00001"])
         assert await ids(session, "zebrafish") == []
-    assert index_rows(database_path)[0] == 0
+    assert index_rows(database_url)[0] == 0
     async with sessions.begin() as session:
         await session.execute(update(Paper).values(hidden=False))
         await index_papers(session, ["2501.00001"])
         assert await ids(session, "zebrafish") == ["2501.00001"]
         await session.execute(text("DELETE FROM papers"))
         await index_papers(session, ["2501.00001"])
-    assert index_rows(database_path)[0] == 0
+    assert index_rows(database_url)[0] == 0
 
 
 async def test_rebuild_indexes_what_was_stored_without_the_hook(sample_sessions) -> None:
@@ -210,7 +219,7 @@ async def test_a_rebuild_batch_does_not_write_over_a_newer_ingest(sessions) -> N
         assert (await check_index(session, sample=None)).ok
 
 
-async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_path) -> None:
+async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_url) -> None:
     from search.storage import MERGE_FACTOR, merge_all
 
     for n in range(MERGE_FACTOR + 1):
@@ -219,10 +228,10 @@ async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_p
             await ingest(session, [replace(paper, arxiv_id=f"2501.{n:05d}")])
 
     def segments() -> list[tuple[int, int, int]]:
-        with sqlite3.connect(database_path) as connection:
-            return connection.execute(
-                "SELECT first_docid, last_docid, docs FROM search_segments ORDER BY first_docid"
-            ).fetchall()
+        return query(
+            database_url,
+            "SELECT first_docid, last_docid, docs FROM search_segments ORDER BY first_docid",
+        )
 
     # The first MERGE_FACTOR one-paper segments became one; the last is on its own.
     assert [docs for *_, docs in segments()] == [MERGE_FACTOR, 1]
@@ -238,9 +247,8 @@ async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_p
         assert await ids(session, '"number1"') == []
         assert await ids(session, '"number2"') == ["2501.00002"]
         assert (await check_index(session, sample=None)).ok
-    with sqlite3.connect(database_path) as connection:
-        df = connection.execute("SELECT df FROM search_postings WHERE term = 'zebrafish'")
-        assert df.fetchall() == [(MERGE_FACTOR,)]  # the old version of 2501.00001 is gone
+    df = query(database_url, "SELECT df FROM search_postings WHERE term = 'zebrafish'")
+    assert df == [(MERGE_FACTOR,)]  # the old version of 2501.00001 is gone
 
 
 async def test_a_large_rebuild_builds_segments_in_worker_processes(
