@@ -2,7 +2,9 @@
 before it is read (:func:`ensure`, for the summaries), fetch a day's papers (the daily job).
 
 Each fetch ends with a row (``fulltext.store``), whatever the outcome; ``ok`` and ``too_large``
-rows are final, ``failed`` and ``none`` rows are tried again by later runs.
+rows are final, ``failed`` and ``none`` rows are tried again by later runs. Whatever was
+registered with :func:`on_fulltext_stored` runs in the transaction that stores a row (the
+search index, which reads the bodies, registers itself there).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -28,6 +30,17 @@ log = logging.getLogger("coolpapers.fulltext")
 
 FINAL = {FullTextStatus.OK, FullTextStatus.TOO_LARGE}
 MODES = ("off", "on-demand", "daily")
+
+
+StoredHook = Callable[[AsyncSession, list[str]], Awaitable[object]]
+_stored_hooks: list[StoredHook] = []
+
+
+def on_fulltext_stored(hook: StoredHook) -> None:
+    """Run ``hook(session, [paper_id])`` whenever a full-text row of the paper is stored, in
+    the storing transaction, after the row is flushed (idempotent)."""
+    if hook not in _stored_hooks:
+        _stored_hooks.append(hook)
 
 
 class UnknownPaper(LookupError):
@@ -62,6 +75,9 @@ async def record(
             code_links=links,
             bytes_fetched=outcome.bytes_fetched,
         )
+        await session.flush()
+        for hook in _stored_hooks:
+            await hook(session, [paper_id])
         await session.commit()
         result = store.stored(row, with_document=False)
     return StoredFullText(

@@ -10,7 +10,9 @@
 - ``ti:``, ``abs:``, ``au:`` (also ``title:``, ``abstract:``, ``author:``) before a word or a
   phrase: only in that field;
 - ``cat:cs.CL`` (``cat:cs`` or ``cat:cs.*`` for a whole archive; ``-cat:`` leaves one out),
-  ``from:2024-01-01``, ``until:2024-12`` (a year, a month or a day; both ends included).
+  ``from:2024-01-01``, ``until:2024-12`` (a year, a month or a day; both ends included);
+- ``has:code``: only papers with a link to their code or artefacts stored (found in their
+  abstract, comments or full text).
 
 Anything else is words: an unclosed quote, a stray ``OR`` or ``-``, index syntax, punctuation.
 A word written with punctuation inside (``GPT-4``, ``self-attention``) is the phrase of its parts.
@@ -52,7 +54,8 @@ FIELD_PREFIXES = {
     "au": Field.AUTHORS,
     "author": Field.AUTHORS,
 }
-FILTER_PREFIXES = {"cat", "category", "from", "until"}
+FILTER_PREFIXES = {"cat", "category", "from", "until", "has"}
+HAS_VALUES = {"code"}
 
 _PREFIX = re.compile(r"([A-Za-z]+):(?=\S)")
 # An archive (``cs``, ``hep-th``), then maybe a subject class (``.AI``, ``.mes-hall``) or ``.*``.
@@ -94,6 +97,7 @@ class Query:
     excluded_categories: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_until: dt.date | None = None
+    has_code: bool = False
 
     @property
     def has_text(self) -> bool:
@@ -106,6 +110,7 @@ class Query:
             or self.categories
             or self.date_from is not None
             or self.date_until is not None
+            or self.has_code
         )
 
     @property
@@ -163,6 +168,7 @@ class _Builder:
     excluded_categories: list[str] = field(default_factory=list)
     date_from: dt.date | None = None
     date_until: dt.date | None = None
+    has_code: bool = False
     terms: int = 0
 
     def add_category(self, category: str, *, negated: bool) -> None:
@@ -192,6 +198,7 @@ class _Builder:
             excluded_categories=tuple(dict.fromkeys(self.excluded_categories)),
             date_from=self.date_from,
             date_until=self.date_until,
+            has_code=self.has_code,
         )
 
 
@@ -245,6 +252,8 @@ def _lex(text: str) -> list[_Item]:
 def _filter_value_ok(name: str, value: str, negated: bool) -> bool:
     if name in ("cat", "category"):
         return parse_category(value) is not None
+    if name == "has":
+        return not negated and value.lower() in HAS_VALUES
     return not negated and parse_date(value) is not None
 
 
@@ -287,6 +296,8 @@ def _positive(item: _Item) -> bool:
 def _apply_filter(built: _Builder, item: _Item) -> None:
     if item.name in ("cat", "category"):
         built.add_category(parse_category(item.value) or item.value, negated=item.negated)
+    elif item.name == "has":
+        built.has_code = True
     elif item.name == "from":
         built.date_from = parse_date(item.value)
     else:
