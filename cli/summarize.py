@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 from cli.context import CommandError, database, load_settings, run
+from fulltext import service as fulltext_service
 from summaries import Job, JobState, SummaryError, SummaryService
 from summaries.selection import papers_to_summarize
 
@@ -68,7 +69,9 @@ def summarize(
     async def go() -> tuple[str, int, Outcome]:
         async with database(settings) as sessions:
             try:
-                service = SummaryService.from_settings(settings, sessions)
+                service = SummaryService.from_settings(
+                    settings, sessions, full_text=fulltext_service.on_demand(sessions, settings)
+                )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             try:

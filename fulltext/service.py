@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,9 +23,10 @@ from crawler.fetch.client import ArxivClient
 from fulltext import store
 from fulltext.code import find_code_links
 from fulltext.document import FullText, FullTextStatus, StoredFullText
-from fulltext.fetch import FetchConfig, Outcome, fetch_fulltext
+from fulltext.fetch import FetchConfig, Outcome, fetch_fulltext, fulltext_client
 from models.fulltext import PaperFullText
 from models.schema import Announcement, Paper
+from models.settings import Settings
 
 log = logging.getLogger("coolpapers.fulltext")
 
@@ -163,6 +165,33 @@ async def ensure(
 def _forget(key: tuple[str, int], task: asyncio.Task[StoredFullText]) -> None:
     if _IN_FLIGHT.get(key) is task:
         del _IN_FLIGHT[key]
+
+
+FullTextReader = Callable[[AsyncSession, str, int], Awaitable[FullText | None]]
+
+
+def on_demand(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, **client_options: Any
+) -> FullTextReader:
+    """What the summaries read a paper version's full text with: the stored one, fetched
+    first (through :func:`ensure`, with the FULLTEXT mode of ``settings``) when there is none
+    yet. None when there is none to be had (``off`` and none stored, arXiv has none, or
+    fetching failed): the summary is then made from the abstract, and says so."""
+    config = FetchConfig.from_settings(settings)
+    mode = settings.FULLTEXT
+
+    async def full_text(session: AsyncSession, paper_id: str, version: int) -> FullText | None:
+        try:
+            async with fulltext_client(settings, **client_options) as client:
+                found = await ensure(sessions, client, config, paper_id, version, mode=mode)
+        except Exception:  # whatever went wrong, the abstract is still there
+            log.exception("full text of %sv%d for a summary", paper_id, version)
+            return None
+        if found is None or found.status != FullTextStatus.OK:
+            return None
+        return found.document
+
+    return full_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,14 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
+from fulltext import service as fulltext_service
+from models.settings import Settings
 from summaries import (
     BudgetExhausted,
     Event,
@@ -61,13 +64,23 @@ EXTRACTIVE_FULL_TEXT_LABEL = {
 renderer = MarkdownRenderer(tex_to_mathml)
 
 
+def default_service(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> SummaryService:
+    """The service of the settings, whose summaries fetch a paper's full text when none is
+    stored yet (FULLTEXT ``on-demand`` or ``daily``)."""
+    return SummaryService.from_settings(
+        settings, sessions, full_text=fulltext_service.on_demand(sessions, settings)
+    )
+
+
 def service(request: Request) -> SummaryService:
     """The app's summary service, made on first use by ``app.state.summary_factory``
-    (default ``SummaryService.from_settings``)."""
+    (default ``default_service``)."""
     state = request.app.state
     found = getattr(state, "summaries", None)
     if found is None:
-        factory = getattr(state, "summary_factory", None) or SummaryService.from_settings
+        factory = getattr(state, "summary_factory", None) or default_service
         found = state.summaries = factory(state.settings, state.sessions)
     return found
 
