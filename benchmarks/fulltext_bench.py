@@ -110,7 +110,7 @@ def search_with_bodies(papers: int) -> None:
     documents = fixture_documents()
     body_queries = body_only_words(documents, corpus.titles + corpus.abstracts)
     print(f"\n{papers:,} papers, {len(documents)} recorded full texts given in turn;"
-          f" {len(queries)} queries and {len(body_queries)} words found in the bodies only")  # fmt: skip
+          f" {len(queries)} queries, {len(body_queries)} words of the bodies only")  # fmt: skip
     print(f"{'index':16} {'MiB':>8} {'papers/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
           f" {'body p50':>9} {'body p99':>9} {'body hits':>9}")  # fmt: skip
     with tempfile.TemporaryDirectory() as workdir:

@@ -17,7 +17,7 @@ from models.schema import Paper, PaperAuthor
 from search import sqlite
 from search.analysis import Analyzer
 from search.documents import paper_documents
-from search.highlight import highlight_spans, snippet
+from search.highlight import highlight_spans, prefilter, snippet
 from search.indexing import bodies_indexed, shared_analyzer, supports_index
 from search.query import MAX_CATEGORIES, Field, Query, parse_category, parse_query
 
@@ -169,12 +169,19 @@ async def search_papers(
 
 
 def _body_match(document: FullText, query: Query, analyzer: Analyzer) -> BodySnippet | None:
-    """A snippet of the first section of ``document`` that the query matches in."""
+    """A snippet of the first paragraph of ``document`` that the query matches in, with its
+    section. Paragraphs without a word that may match are skipped unread."""
+    likely = prefilter(query, analyzer)
     for section in document.sections:
-        spans = highlight_spans(section.text, query, Field.ANY, analyzer)
-        if spans:
-            text, inside = snippet(section.text, spans)
-            return BodySnippet(section.anchor, section.number, section.title, text, inside)
+        if likely is not None and likely.search(section.text) is None:
+            continue
+        for paragraph in section.text.split("\n\n"):
+            if likely is not None and likely.search(paragraph) is None:
+                continue
+            spans = highlight_spans(paragraph, query, Field.ANY, analyzer)
+            if spans:
+                text, inside = snippet(paragraph, spans)
+                return BodySnippet(section.anchor, section.number, section.title, text, inside)
     return None
 
 

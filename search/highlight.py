@@ -138,3 +138,14 @@ def snippet(
         (max(s, begin) + shift, min(e, stop) + shift) for s, e in spans if s < stop and e > begin
     ]
     return head + piece + tail, inside
+
+
+def prefilter(query: Query, analyzer: Analyzer) -> re.Pattern[str] | None:
+    """An expression that every text the query's any-field terms may mark holds (a word
+    starting with one of their words or stems), to skip the paragraphs of a long text that
+    cannot match without reading their words; None when the words are not all ASCII."""
+    found = {w for t in query.positive_terms() if t.field is Field.ANY for w in t.words}
+    found |= {analyzer.stem(w) for w in found if analyzer.may_be_stem(w)} - {""}
+    if not found or not all(w.isascii() for w in found):
+        return None
+    return _ascii_starting(tuple(sorted(found)))
