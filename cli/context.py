@@ -50,7 +50,9 @@ def run(coroutine_function: Callable[..., Awaitable[T]], *args: Any) -> T:
 def ingest_hooks() -> IngestHooks:
     """What every ingest of the command line also does: index the papers it changed."""
     import search
+    from fulltext import service as fulltext_service
 
+    fulltext_service.on_fulltext_stored(search.index_papers)  # bodies are indexed too
     return IngestHooks(papers_changed=search.index_papers)
 
 

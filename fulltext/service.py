@@ -2,7 +2,9 @@
 before it is read (:func:`ensure`, for the summaries), fetch a day's papers (the daily job).
 
 Each fetch ends with a row (``fulltext.store``), whatever the outcome; ``ok`` and ``too_large``
-rows are final, ``failed`` and ``none`` rows are tried again by later runs.
+rows are final, ``failed`` and ``none`` rows are tried again by later runs. Whatever was
+registered with :func:`on_fulltext_stored` runs in the transaction that stores a row (the
+search index, which reads the bodies, registers itself there).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,14 +23,26 @@ from crawler.fetch.client import ArxivClient
 from fulltext import store
 from fulltext.code import find_code_links
 from fulltext.document import FullText, FullTextStatus, StoredFullText
-from fulltext.fetch import FetchConfig, Outcome, fetch_fulltext
+from fulltext.fetch import FetchConfig, Outcome, fetch_fulltext, fulltext_client
 from models.fulltext import PaperFullText
 from models.schema import Announcement, Paper
+from models.settings import Settings
 
 log = logging.getLogger("coolpapers.fulltext")
 
 FINAL = {FullTextStatus.OK, FullTextStatus.TOO_LARGE}
 MODES = ("off", "on-demand", "daily")
+
+
+StoredHook = Callable[[AsyncSession, list[str]], Awaitable[object]]
+_stored_hooks: list[StoredHook] = []
+
+
+def on_fulltext_stored(hook: StoredHook) -> None:
+    """Run ``hook(session, [paper_id])`` whenever a full-text row of the paper is stored, in
+    the storing transaction, after the row is flushed (idempotent)."""
+    if hook not in _stored_hooks:
+        _stored_hooks.append(hook)
 
 
 class UnknownPaper(LookupError):
@@ -62,6 +77,9 @@ async def record(
             code_links=links,
             bytes_fetched=outcome.bytes_fetched,
         )
+        await session.flush()
+        for hook in _stored_hooks:
+            await hook(session, [paper_id])
         await session.commit()
         result = store.stored(row, with_document=False)
     return StoredFullText(
@@ -147,6 +165,33 @@ async def ensure(
 def _forget(key: tuple[str, int], task: asyncio.Task[StoredFullText]) -> None:
     if _IN_FLIGHT.get(key) is task:
         del _IN_FLIGHT[key]
+
+
+FullTextReader = Callable[[AsyncSession, str, int], Awaitable[FullText | None]]
+
+
+def on_demand(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, **client_options: Any
+) -> FullTextReader:
+    """What the summaries read a paper version's full text with: the stored one, fetched
+    first (through :func:`ensure`, with the FULLTEXT mode of ``settings``) when there is none
+    yet. None when there is none to be had (``off`` and none stored, arXiv has none, or
+    fetching failed): the summary is then made from the abstract, and says so."""
+    config = FetchConfig.from_settings(settings)
+    mode = settings.FULLTEXT
+
+    async def full_text(session: AsyncSession, paper_id: str, version: int) -> FullText | None:
+        try:
+            async with fulltext_client(settings, **client_options) as client:
+                found = await ensure(sessions, client, config, paper_id, version, mode=mode)
+        except Exception:  # whatever went wrong, the abstract is still there
+            log.exception("full text of %sv%d for a summary", paper_id, version)
+            return None
+        if found is None or found.status != FullTextStatus.OK:
+            return None
+        return found.document
+
+    return full_text
 
 
 @dataclass(frozen=True, slots=True)

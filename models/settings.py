@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         " with (empty: the shipped model trained on arXiv abstracts; after a change, run"
         " 'coolpapers index rebuild').",
     )
+    SEARCH_FULL_TEXT: bool = Field(
+        True,
+        description="Index the body of papers whose full text is stored, so that search finds"
+        " words inside papers (weighted below title and abstract); after changing it, run"
+        " 'coolpapers index rebuild'.",
+    )
     SEARCH_CACHE_MB: int = Field(
         1024,
         ge=0,

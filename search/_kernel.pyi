@@ -2,7 +2,7 @@
 
 Posting lists travel as ``bytes``; arrays are numpy arrays of the dtype the kernel reads or
 writes (the ``int32_t[:]``-style views of the source): ``docids`` int32, term frequencies
-uint8 ``[n, 5]`` (title, abstract, authors, title stems, abstract stems), scores float64,
+uint8 ``[n, 6]`` (title, abstract, authors, title stems, abstract stems, body), scores float64,
 paper lengths float32, flags uint8 (0 or 1), position offsets uint32.
 """
 
@@ -20,7 +20,7 @@ _Float32s: TypeAlias = npt.NDArray[np.float32]
 _Float64s: TypeAlias = npt.NDArray[np.float64]
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 
-# The five fields' weights: title, abstract, authors, title stems, abstract stems.
+# The six fields' weights: title, abstract, authors, title stems, abstract stems, body.
 _Weights: TypeAlias = Sequence[float]
 # ``(term, first docid of the segment, docs, positions)``
 _SegmentRow: TypeAlias = tuple[str, int, bytes, bytes]
@@ -53,7 +53,7 @@ def concatenate(
 # reading
 
 def decode(data: bytes, df: int, base: int = 0) -> tuple[_Int32s, _UInt8s]:
-    """``(docids int32[df], frequencies uint8[df, 5])`` of a posting list's bytes."""
+    """``(docids int32[df], frequencies uint8[df, 6])`` of a posting list's bytes."""
 
 def position_offsets(data: bytes, df: int) -> tuple[_UInt32s, _UInt32s]:
     """Where each paper's positions start and end in a positions list."""
@@ -100,10 +100,10 @@ def intersect(a: _Int32s, b: _Int32s) -> _Int32s: ...
 def phrase(
     words: list[_PhraseWord], candidates: _Int32s, field_mask: int
 ) -> tuple[_Int32s, _UInt8s]:
-    """``(docids, frequencies uint8[n, 5])`` of the candidates holding the phrase."""
+    """``(docids, frequencies uint8[n, 6])`` of the candidates holding the phrase."""
 
 def heap_size(k: int, candidates: int) -> int:
-    """The room ``top`` takes for the best ``k`` of this many candidates (at least 1)."""
+    """How many places the top-k heap needs for ``k`` of ``candidates``."""
 
 def top(
     candidates: _Int32s,
@@ -127,8 +127,9 @@ def number_paper(
     title: list[str],
     abstract: list[str],
     authors: list[str],
-) -> tuple[_Int32s, tuple[int, int, int, int, int]]:
-    """A paper's terms as numbers and the ends of its five fields."""
+    body: list[str] | None = None,
+) -> tuple[_Int32s, tuple[int, int, int, int, int, int]]:
+    """A paper's terms as numbers and the ends of its six fields."""
 
 def merge_rows(rows: list[_SegmentRow], alive: _UInt8s, base: int) -> list[_MergedRow]:
     """``(term, df, last docid, docs, positions)`` of each term still holding a paper."""

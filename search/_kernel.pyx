@@ -2,10 +2,13 @@
 """The compiled core of the index: posting lists to and from bytes, and query evaluation.
 
 A posting list holds, for one term in one segment, each paper (``docid``, ascending) with the
-term's frequency in five fields: title, abstract, authors (the words) and title and abstract
-stems (0 or 1). Bytes: per paper, the docid's difference to the previous one (varint; the
-first one's to the segment's first docid), a byte with a bit per field present, then the
-frequency of each present word field (varint). Its positions list holds, per paper, the byte length of what follows,
+term's frequency in six fields: title, abstract, authors (the words), title and abstract
+stems (0 or 1), and the body (the words of the stored full text, without positions). Bytes:
+per paper, the docid's difference to the previous one (varint; the first one's to the
+segment's first docid), a byte with a bit per field present, then the frequency of each
+present word field and of the body (varint). Read back, the body's frequency is damped to
+``1 + log2(count)``, so that a word repeated through a long paper never outweighs it in the
+title or abstract. Its positions list holds, per paper, the byte length of what follows,
 then the positions of the term in the word fields (``field << 16 | index``), each as the
 difference to the previous one (varint).
 
@@ -20,8 +23,9 @@ from libc.string cimport memcpy
 import numpy as np
 
 cdef enum:
-    FIELDS = 5
+    FIELDS = 6
     WORD_FIELDS = 3
+    BODY = 5
     POSITION_SHIFT = 16
     MAX_POSITION = 65535
 
@@ -101,8 +105,9 @@ def invert(
     """Posting lists of a batch of papers.
 
     ``tokens`` holds term numbers (0..n_terms-1), paper after paper and field after field;
-    ``field_ends[d * 5 + f]`` is where field ``f`` of paper ``d`` ends in it (the fields in
-    order: title, abstract, authors words, then title and abstract stems, distinct). Returns
+    ``field_ends[d * 6 + f]`` is where field ``f`` of paper ``d`` ends in it (the fields in
+    order: title, abstract, authors words, then title and abstract stems, distinct, then
+    the body's words). Returns
     ``(docs, positions, doc_offsets, position_offsets, df, last)``: the bytes of every term's
     lists one after the other, where each starts (n_terms + 1 offsets), how many papers hold
     each term and the last of them.
@@ -182,6 +187,8 @@ def invert(
             for f in range(WORD_FIELDS):
                 if tf[f]:
                     docs.varint(tf[f])
+            if tf[BODY]:
+                docs.varint(tf[BODY])
             positions.varint(<uint32_t> scratch.size)
             positions.raw(<uint8_t*> (<char*> scratch.data), scratch.size)
             previous = doc
@@ -231,6 +238,8 @@ def concatenate(list parts, const uint8_t[:] alive=None, Py_ssize_t base=0):
             for f in range(WORD_FIELDS):
                 if mask & (1 << f):
                     _read_varint(&d_bytes[0], &at)
+            if mask & (1 << BODY):
+                _read_varint(&d_bytes[0], &at)
             n_bytes = _read_varint(&p_bytes[0], &pat)
             if alive is None or (doc < alive_n and alive[doc]):
                 if doc < previous:
@@ -249,8 +258,8 @@ def concatenate(list parts, const uint8_t[:] alive=None, Py_ssize_t base=0):
 # ------------------------------------------------------------------ reading
 
 def decode(const uint8_t[:] data, Py_ssize_t df, int32_t base=0):
-    """``(docids int32[df], frequencies uint8[df, 5])`` of a posting list's bytes, its docids
-    relative to ``base``."""
+    """``(docids int32[df], frequencies uint8[df, 6])`` of a posting list's bytes, its docids
+    relative to ``base`` (the body's frequency damped: ``1 + floor(log2(count))``)."""
     docids_array = np.empty(df, dtype=np.int32)
     tf_array = np.zeros((df, FIELDS), dtype=np.uint8)
     cdef int32_t[:] docids = docids_array
@@ -270,9 +279,15 @@ def decode(const uint8_t[:] data, Py_ssize_t df, int32_t base=0):
                 if mask & (1 << f):
                     value = _read_varint(&data[0], &at)
                     tf[i, f] = <uint8_t> (value if value < 255 else 255)
-            for f in range(WORD_FIELDS, FIELDS):
+            for f in range(WORD_FIELDS, BODY):
                 if mask & (1 << f):
                     tf[i, f] = 1
+            if mask & (1 << BODY):
+                value = _read_varint(&data[0], &at)
+                tf[i, BODY] = 1
+                while value > 1:
+                    value >>= 1
+                    tf[i, BODY] += 1
             i += 1
     if i != df:
         raise ValueError(f"posting list holds {i} papers, {df} expected")
@@ -718,20 +733,22 @@ def _grown(array, Py_ssize_t size, fill):
 
 
 def number_paper(
-    vocabulary, object stem_terms, list title, list abstract, list authors,
+    vocabulary, object stem_terms, list title, list abstract, list authors, list body=None,
 ):
     """A paper's terms as numbers, numbering new terms in the vocabulary (``numbers``,
     ``terms``) as they come: its title, abstract and authors words, then the stem terms of
     its title words and of its abstract words (``stem_terms(word)``: up to two terms, kept by
-    word number in the vocabulary's ``stems``), each once. Returns ``(int32 array, ends of
-    the five fields)``."""
+    word number in the vocabulary's ``stems``), each once, then its body's words. Returns
+    ``(int32 array, ends of the six fields)``."""
     cdef dict numbers = vocabulary.numbers
     cdef list terms = vocabulary.terms
     cdef Py_ssize_t n = len(title) + len(abstract) + len(authors), k = 0, i, f, start, end
     cdef Py_ssize_t word, size
     cdef int32_t s, stamp
     cdef int j
-    out_array = np.empty(3 * n + 4, dtype=np.int32)
+    if body is None:
+        body = []
+    out_array = np.empty(3 * n + 4 + len(body), dtype=np.int32)
     cdef int32_t[:] out = out_array
     ends = []
     for words in (title, abstract, authors):
@@ -771,6 +788,10 @@ def number_paper(
                     out[k] = s
                     k += 1
         ends.append(k)
+    for w in body:
+        out[k] = <int32_t> _number(numbers, terms, w)
+        k += 1
+    ends.append(k)
     return out_array[:k], tuple(ends)
 
 

@@ -1,16 +1,20 @@
 """The text of papers as the index needs it: read with portable SQLAlchemy, or, for a
-rebuild, as plain rows."""
+rebuild, as plain rows; with ``bodies``, also the body of each paper whose current version has
+a stored full text (``fulltext.store``): its sections' titles and text."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fulltext.document import FullText
+from fulltext.store import decompress
 from models.schema import Author, Paper, PaperAuthor
 from search.dialect import IDS, ids_parameter
 from search.loaded import read_rows
@@ -25,10 +29,61 @@ class PaperText:
     hidden: bool = False
     modified_at: object = None  # the paper's modified_at when it was read
     published: dt.datetime | str | None = None  # text when read as plain rows
+    body: str = ""  # the stored full text's sections ("" when none, or bodies are not read)
 
 
-async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[PaperText]:
-    """The title, abstract and authors of the papers among ``paper_ids`` that exist."""
+def body_text(document: FullText) -> str:
+    """What the index reads of a full text: each section's title and text."""
+    return "\n\n".join(f"{s.title}\n\n{s.text}" if s.title else s.text for s in document.sections)
+
+
+# The stored documents of the papers' current versions among a JSON list of ids.
+_BODIES = (
+    "SELECT f.paper_id, f.document FROM paper_fulltexts f JOIN papers p ON p.id = f.paper_id "
+    "AND f.version = coalesce(p.version, 1) WHERE f.status = 'ok' AND f.document IS NOT NULL "
+    "AND f.paper_id IN (SELECT value FROM json_each(?))"
+)
+
+
+def _bodies(rows: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    found = {}
+    for paper_id, blob in rows:
+        try:
+            found[paper_id] = body_text(decompress(blob))
+        except (ValueError, TypeError, KeyError, zlib.error):  # a damaged row: no body
+            continue
+    return found
+
+
+async def paper_documents(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, FullText]:
+    """The stored full text of each paper among ``paper_ids`` whose current version has one."""
+    if not paper_ids:
+        return {}
+    found = {}
+    for paper_id, blob in await read_rows(session, _BODIES, (ids_parameter(list(paper_ids)),)):
+        try:
+            found[paper_id] = decompress(blob)
+        except (ValueError, TypeError, KeyError, zlib.error):  # a damaged row: no body
+            continue
+    return found
+
+
+async def paper_bodies(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, str]:
+    """The body of each paper among ``paper_ids`` whose current version has a full text."""
+    if not paper_ids:
+        return {}
+    return _bodies(await read_rows(session, _BODIES, (ids_parameter(list(paper_ids)),)))
+
+
+def _with_bodies(texts: list[PaperText], bodies: dict[str, str]) -> list[PaperText]:
+    return [replace(t, body=bodies[t.id]) if t.id in bodies else t for t in texts]
+
+
+async def paper_texts(
+    session: AsyncSession, paper_ids: Sequence[str], *, bodies: bool = False
+) -> list[PaperText]:
+    """The title, abstract and authors (and, with ``bodies``, the body) of the papers among
+    ``paper_ids`` that exist."""
     if not paper_ids:
         return []
     ids = list(dict.fromkeys(paper_ids))
@@ -55,7 +110,7 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
     )
     for paper_id, name in names:
         authors.setdefault(paper_id, []).append(name)
-    return [
+    texts = [
         PaperText(
             row.id,
             row.title or "",
@@ -67,6 +122,9 @@ async def paper_texts(session: AsyncSession, paper_ids: Sequence[str]) -> list[P
         )
         for row in rows
     ]
+    if not bodies:
+        return texts
+    return _with_bodies(texts, await paper_bodies(session, [t.id for t in texts if not t.hidden]))
 
 
 _PAGE = (
@@ -98,21 +156,33 @@ def _page_texts(rows: list[tuple], author_rows: Iterable[tuple]) -> list[PaperTe
     ]
 
 
-async def paper_text_page(session: AsyncSession, after: str | None, size: int) -> list[PaperText]:
+async def paper_text_page(
+    session: AsyncSession, after: str | None, size: int, *, bodies: bool = False
+) -> list[PaperText]:
     """The next ``size`` papers after ``after`` in id order, read as plain rows with two
-    queries (what a rebuild reads; the stamps and dates stay as the database's text)."""
+    queries, and a third for the bodies (what a rebuild reads; the stamps and dates stay as
+    the database's text)."""
     rows = await read_rows(session, _PAGE, (after or "", _LAST_ID, size))
     if not rows:
         return []
     authors = await read_rows(session, _PAGE_AUTHORS, (after or "", rows[-1][0]))
-    return _page_texts(rows, authors)
+    texts = _page_texts(rows, authors)
+    if not bodies:
+        return texts
+    return _with_bodies(texts, await paper_bodies(session, [t.id for t in texts if not t.hidden]))
 
 
-def read_paper_texts(connection: sqlite3.Connection, after: str, last: str) -> list[PaperText]:
+def read_paper_texts(
+    connection: sqlite3.Connection, after: str, last: str, *, bodies: bool = False
+) -> list[PaperText]:
     """``paper_text_page`` on a connection of one's own: the papers after ``after`` up to
     ``last`` (included)."""
     rows = connection.execute(_PAGE, (after, last, -1)).fetchall()
-    return _page_texts(rows, connection.execute(_PAGE_AUTHORS, (after, last)))
+    texts = _page_texts(rows, connection.execute(_PAGE_AUTHORS, (after, last)))
+    if not bodies:
+        return texts
+    ids = ids_parameter([t.id for t in texts if not t.hidden])
+    return _with_bodies(texts, _bodies(connection.execute(_BODIES, (ids,))))
 
 
 async def page_boundary(session: AsyncSession, after: str | None, size: int) -> str | None:

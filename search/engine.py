@@ -1,4 +1,5 @@
-"""``search_papers``: a query string to one page of ranked papers with highlight spans."""
+"""``search_papers``: a query string to one page of ranked papers with highlight spans, the
+fields each one matched in, and, for a paper found through its body only, a snippet of it."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from fulltext.document import FullText
 from models.schema import Paper, PaperAuthor
 from search import sqlite
 from search.analysis import Analyzer
-from search.highlight import highlight_spans
-from search.indexing import shared_analyzer, supports_index
+from search.documents import paper_documents
+from search.highlight import highlight_spans, prefilter, snippet
+from search.indexing import bodies_indexed, shared_analyzer, supports_index
 from search.query import MAX_CATEGORIES, Field, Query, parse_category, parse_query
 
 Sort = Literal["relevance", "date"]
@@ -24,17 +27,34 @@ MAX_LIMIT = 200
 MAX_OFFSET = 10_000
 
 Span = tuple[int, int]
+FIELDS = ("title", "abstract", "authors", "body")
+
+
+@dataclass(frozen=True, slots=True)
+class BodySnippet:
+    """A few lines of a paper's body around a match (``search.highlight.snippet``), the spans
+    that match in them, and the section they are in (its arXiv anchor, number and title)."""
+
+    anchor: str
+    number: str
+    section: str
+    text: str
+    spans: list[Span]
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """A found paper, its score (higher is better; 0 when sorted by date without words), and
-    the spans of its title and abstract that the query matches (code point offsets)."""
+    """A found paper, its score (higher is better; 0 when sorted by date without words), the
+    spans of its title and abstract that the query matches (code point offsets), the fields
+    it matched in (of ``FIELDS``), and, when neither its title nor its abstract matched but
+    its body did, a snippet of the body."""
 
     paper: Paper
     score: float
     title_spans: list[Span]
     abstract_spans: list[Span]
+    matched: tuple[str, ...] = ()
+    body: BodySnippet | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +95,7 @@ def filters_of(
         excluded_categories=query.excluded_categories,
         date_from=_latest(query.date_from, date_from),
         date_until=_earliest(query.date_until, date_until),
+        has_code=query.has_code,
     )
 
 
@@ -107,6 +128,7 @@ async def search_papers(
     limit: int = 20,
     offset: int = 0,
     analyzer: Analyzer | None = None,
+    bodies: bool | None = None,
 ) -> SearchPage:
     """One page of the visible papers matching ``query`` (see ``search.query`` for the
     language), best first or newest first; never raises on any query text.
@@ -114,7 +136,8 @@ async def search_papers(
     ``categories`` (any of them, the first ``MAX_CATEGORIES``; ``cs`` means every ``cs.*``),
     ``date_from`` and ``date_until`` (publication day, both included) add to the filters
     written in the query. ``limit`` is clamped to 1..``MAX_LIMIT`` and ``offset`` to
-    0..``MAX_OFFSET``.
+    0..``MAX_OFFSET``. ``bodies``: whether papers' bodies are indexed and shown (default: the
+    SEARCH_FULL_TEXT setting).
     """
     parsed = query if isinstance(query, Query) else parse_query(query)
     sort = sort if sort in SORTS else "relevance"
@@ -134,13 +157,49 @@ async def search_papers(
     )
     scores = dict(found.ranked)
     papers = await _visible_papers(session, [paper_id for paper_id, _ in found.ranked])
+    if bodies is None:
+        bodies = bodies_indexed()
+    documents = (
+        await paper_documents(session, [p.id for p in papers]) if bodies and parsed.has_text else {}
+    )
     hits = [
-        SearchHit(
-            paper=paper,
-            score=scores[paper.id],
-            title_spans=highlight_spans(paper.title or "", parsed, Field.TITLE, analyzer),
-            abstract_spans=highlight_spans(paper.abstract or "", parsed, Field.ABSTRACT, analyzer),
-        )
-        for paper in papers
+        _hit(paper, scores[paper.id], parsed, analyzer, documents.get(paper.id)) for paper in papers
     ]
     return SearchPage(parsed, found.total, hits, sort, limit, offset, found.exact)
+
+
+def _body_match(document: FullText, query: Query, analyzer: Analyzer) -> BodySnippet | None:
+    """A snippet of the first paragraph of ``document`` that the query matches in, with its
+    section. Paragraphs without a word that may match are skipped unread."""
+    likely = prefilter(query, analyzer)
+    for section in document.sections:
+        if likely is not None and likely.search(section.text) is None:
+            continue
+        for paragraph in section.text.split("\n\n"):
+            if likely is not None and likely.search(paragraph) is None:
+                continue
+            spans = highlight_spans(paragraph, query, Field.ANY, analyzer)
+            if spans:
+                text, inside = snippet(paragraph, spans)
+                return BodySnippet(section.anchor, section.number, section.title, text, inside)
+    return None
+
+
+def _hit(
+    paper: Paper, score: float, query: Query, analyzer: Analyzer, document: FullText | None
+) -> SearchHit:
+    title = highlight_spans(paper.title or "", query, Field.TITLE, analyzer)
+    abstract = highlight_spans(paper.abstract or "", query, Field.ABSTRACT, analyzer)
+    names = ", ".join(a.name for a in paper.authors)
+    authors = highlight_spans(names, query, Field.AUTHORS, analyzer)
+    body = _body_match(document, query, analyzer) if document is not None else None
+    found = (title, abstract, authors, body)
+    matched = tuple(name for name, spans in zip(FIELDS, found, strict=True) if spans)
+    return SearchHit(
+        paper=paper,
+        score=score,
+        title_spans=title,
+        abstract_spans=abstract,
+        matched=matched,
+        body=body if body is not None and not (title or abstract) else None,
+    )

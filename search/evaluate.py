@@ -18,7 +18,7 @@ from search import _kernel
 from search.plan import Alternative, Plan
 
 _NO_DOCS = np.empty(0, dtype=np.int32)
-_NO_TF = np.empty((0, 5), dtype=np.uint8)
+_NO_TF = np.empty((0, 6), dtype=np.uint8)
 _NO_SCORES = np.empty(0, dtype=np.float64)
 
 

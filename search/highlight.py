@@ -3,7 +3,9 @@
 Spans are ``(start, end)`` offsets in characters (Unicode code points) into the text as stored,
 end exclusive, sorted and not overlapping. A word is marked when it is a query word, when its
 stem is one, or when it shares a query word's stem or is that stem (``search.analysis``); a
-phrase is marked from its first word to its last.
+phrase is marked from its first word to its last. ``snippet`` cuts a few lines of a long text
+around its first span (what search shows of a paper's body: never more, the text is the
+authors').
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from functools import lru_cache
 from search.analysis import Analyzer
 from search.query import Field, Query, Term
 from search.text import Word, words_with_spans
+
+SNIPPET_CHARS = 240
+ELLIPSIS = "…"
 
 
 def _applies(term: Term, field: Field) -> bool:
@@ -102,3 +107,45 @@ def _ascii_candidates(text: str, prefixes: tuple[str, ...]) -> list[Word]:
 def _ascii_phrase(phrase: tuple[str, ...]) -> re.Pattern[str]:
     inner = "[^A-Za-z0-9]+".join(re.escape(w) for w in phrase)
     return re.compile(f"{_WORD_START}{inner}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def snippet(
+    text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """At most about ``width`` characters of ``text`` around its first span, within its
+    paragraph, cut between words, lines joined, with ``…`` where it is cut; and the spans that
+    lie in it, as offsets into the snippet."""
+    if not spans:
+        return "", []
+    start, end = spans[0]
+    paragraph_start = text.rfind("\n\n", 0, start)
+    paragraph_start = 0 if paragraph_start < 0 else paragraph_start + 2
+    paragraph_end = text.find("\n\n", end)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    begin = max(paragraph_start, start - width // 3)
+    if begin > paragraph_start:
+        space = text.find(" ", begin, start)
+        begin = space + 1 if space >= 0 else start
+    stop = min(paragraph_end, max(end, begin + width))
+    if stop < paragraph_end:
+        space = text.rfind(" ", end, stop)
+        stop = space if space >= 0 else stop
+    head = ELLIPSIS if begin > paragraph_start else ""
+    tail = ELLIPSIS if stop < paragraph_end else ""
+    piece = text[begin:stop].replace("\n", " ")
+    shift = len(head) - begin
+    inside = [
+        (max(s, begin) + shift, min(e, stop) + shift) for s, e in spans if s < stop and e > begin
+    ]
+    return head + piece + tail, inside
+
+
+def prefilter(query: Query, analyzer: Analyzer) -> re.Pattern[str] | None:
+    """An expression that every text the query's any-field terms may mark holds (a word
+    starting with one of their words or stems), to skip the paragraphs of a long text that
+    cannot match without reading their words; None when the words are not all ASCII."""
+    found = {w for t in query.positive_terms() if t.field is Field.ANY for w in t.words}
+    found |= {analyzer.stem(w) for w in found if analyzer.may_be_stem(w)} - {""}
+    if not found or not all(w.isascii() for w in found):
+        return None
+    return _ascii_starting(tuple(sorted(found)))

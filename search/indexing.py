@@ -1,7 +1,10 @@
 """Keeping the index in step with the papers: on every ingest, by rebuild, and checking it.
 
 The index lives on SQLite and PostgreSQL (see ``search.storage``); on other databases these
-functions do nothing and searches find nothing.
+functions do nothing and searches find nothing. With the SEARCH_FULL_TEXT setting on, a paper's
+body (its stored full text) is indexed with it; the composition roots register
+``index_papers`` with ``fulltext.service.on_fulltext_stored`` so that a paper is indexed again
+whenever its full text is stored.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ def shared_analyzer() -> Analyzer:
     return _shared_analyzer
 
 
+def bodies_indexed() -> bool:
+    """Whether papers' bodies are indexed (the SEARCH_FULL_TEXT setting)."""
+    return get_settings().SEARCH_FULL_TEXT
+
+
 def supports_index(session: AsyncSession) -> bool:
     """Whether the session's database holds a search index (SQLite or PostgreSQL)."""
     dialect = session.bind.dialect.name
@@ -71,16 +79,23 @@ def supports_index(session: AsyncSession) -> bool:
 
 
 async def index_papers(
-    session: AsyncSession, paper_ids: Sequence[str], analyzer: Analyzer | None = None
+    session: AsyncSession,
+    paper_ids: Sequence[str],
+    analyzer: Analyzer | None = None,
+    *,
+    bodies: bool | None = None,
 ) -> None:
     """Bring the index up to date for these papers, in the session's transaction.
 
     Visible papers are (re)indexed, hidden or deleted ones leave the index; call it after
-    hiding a paper as well.
+    hiding a paper, or storing its full text, as well. ``bodies``: whether to index their
+    bodies (default: the SEARCH_FULL_TEXT setting).
     """
     if not paper_ids or not supports_index(session):
         return
-    texts = await paper_texts(session, paper_ids)
+    if bodies is None:
+        bodies = bodies_indexed()
+    texts = await paper_texts(session, paper_ids, bodies=bodies)
     gone = set(paper_ids) - {t.id for t in texts}
     await storage.remove_papers(session, sorted(gone | {t.id for t in texts if t.hidden}))
     vocabulary = Vocabulary()
@@ -125,12 +140,12 @@ def _start_worker(model: str) -> None:
     _worker_analyzer = Analyzer(Tokenizer(model) if model else default_tokenizer())
 
 
-def _build_range(database: str, after: str, last: str) -> _Built:
+def _build_range(database: str, after: str, last: str, bodies: bool = False) -> _Built:
     """In a worker process: read the papers after ``after`` up to ``last`` and build them."""
     assert _worker_analyzer is not None
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        texts = read_paper_texts(connection, after, last)
+        texts = read_paper_texts(connection, after, last, bodies=bodies)
     finally:
         connection.close()
     return _build(_worker_analyzer, texts)
@@ -152,6 +167,7 @@ async def rebuild_index(
     progress: Callable[[int], None] | None = None,
     analyzer: Analyzer | None = None,
     compact: bool = True,
+    bodies: bool | None = None,
 ) -> RebuildReport:
     """Reindex every paper while the site keeps serving.
 
@@ -161,9 +177,12 @@ async def rebuild_index(
     the configured tokenizer is built by worker processes (one per core, up to
     ``MAX_WORKERS``), each reading its papers itself, while this process writes; otherwise
     papers are read here in batches of ``batch_size`` and built in a thread. ``progress`` is
-    told the number of papers read, batch by batch or segment by segment.
+    told the number of papers read, batch by batch or segment by segment. ``bodies``: whether
+    to index the papers' bodies (default: the SEARCH_FULL_TEXT setting).
     """
     report = RebuildReport()
+    if bodies is None:
+        bodies = bodies_indexed()
     started = time.perf_counter()
     async with sessions() as session:
         if not supports_index(session):
@@ -180,10 +199,10 @@ async def rebuild_index(
     if analyzer is None and database and total >= POOL_MIN_PAPERS and workers > 1:
         # Segments small enough that every worker has one.
         size = min(segment_size, max(REBUILD_BATCH, -(-total // workers)))
-        await _rebuild_in_workers(sessions, database, workers, size, counted)
+        await _rebuild_in_workers(sessions, database, workers, size, counted, bodies)
     else:
         chosen = analyzer or _shared_analyzer
-        await _rebuild_here(sessions, chosen, batch_size, segment_size, counted)
+        await _rebuild_here(sessions, chosen, batch_size, segment_size, counted, bodies)
     async with sessions.begin() as session:
         orphans = await storage.orphan_ids(session)
         await storage.remove_papers(session, orphans)
@@ -201,6 +220,7 @@ async def _rebuild_in_workers(
     workers: int,
     segment_size: int,
     counted: Callable[[int], None],
+    bodies: bool,
 ) -> None:
     loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(
@@ -213,7 +233,7 @@ async def _rebuild_in_workers(
 
     async def write_oldest() -> None:
         built = await building.popleft()
-        await _write_segment(sessions, built, None)
+        await _write_segment(sessions, built, None, bodies)
         counted(len(built.stamps))
 
     try:
@@ -223,7 +243,7 @@ async def _rebuild_in_workers(
                 last = await page_boundary(session, after, segment_size)
             if last is None:
                 break
-            building.append(loop.run_in_executor(pool, _build_range, database, after, last))
+            building.append(loop.run_in_executor(pool, _build_range, database, after, last, bodies))
             after = last
             if len(building) > workers:
                 await write_oldest()
@@ -239,6 +259,7 @@ async def _rebuild_here(
     batch_size: int,
     segment_size: int,
     counted: Callable[[int], None],
+    bodies: bool,
 ) -> None:
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(1) as executor:
@@ -247,7 +268,7 @@ async def _rebuild_here(
         texts: list[PaperText] = []
         while True:
             async with sessions() as reader:
-                batch = await paper_text_page(reader, after, batch_size)
+                batch = await paper_text_page(reader, after, batch_size, bodies=bodies)
             if batch:
                 after = batch[-1].id
                 texts.extend(batch)
@@ -257,7 +278,7 @@ async def _rebuild_here(
                 texts = []
                 if writing is not None:
                     await writing
-                writing = asyncio.create_task(_write_segment(sessions, built, analyzer))
+                writing = asyncio.create_task(_write_segment(sessions, built, analyzer, bodies))
             if not batch:
                 break
         if writing is not None:
@@ -265,7 +286,10 @@ async def _rebuild_here(
 
 
 async def _write_segment(
-    sessions: async_sessionmaker[AsyncSession], built: _Built, analyzer: Analyzer | None
+    sessions: async_sessionmaker[AsyncSession],
+    built: _Built,
+    analyzer: Analyzer | None,
+    bodies: bool | None = None,
 ) -> int:
     async with sessions.begin() as session:
         # A paper changed since it was read (an ingest between the read and this write) is
@@ -274,7 +298,7 @@ async def _write_segment(
         moved = {i for i, stamp in built.stamps.items() if stamps.get(i) != stamp}
         await storage.remove_papers(session, [i for i in built.hidden if i not in moved])
         written = await storage.write_segment(session, built.segment, skip=moved, merge=False)
-        await index_papers(session, sorted(moved), analyzer)
+        await index_papers(session, sorted(moved), analyzer, bodies=bodies)
         return written
 
 
@@ -304,11 +328,14 @@ async def check_index(
     sample: int | None = 1000,
     analyzer: Analyzer | None = None,
     seed: int = 0,
+    bodies: bool | None = None,
 ) -> IndexCheck:
     """Compare the index with the papers: counts, the index's structure, and the terms of
     ``sample`` indexed papers (all of them when None) against freshly analyzed text."""
     if not supports_index(session):
         return IndexCheck(supported=False)
+    if bodies is None:
+        bodies = bodies_indexed()
     analyzer = analyzer or _shared_analyzer
     result = IndexCheck()
     result.papers = (await session.execute(select(func.count()).select_from(Paper))).scalar_one()
@@ -323,7 +350,7 @@ async def check_index(
     for start in range(0, len(ids), REBUILD_BATCH):
         chunk = ids[start : start + REBUILD_BATCH]
         stored = await storage.stored_digests(session, chunk)
-        for text in await paper_texts(session, chunk):
+        for text in await paper_texts(session, chunk, bodies=bodies):
             fresh = None if text.hidden else analyze(analyzer, vocabulary, text).digest
             if stored.get(text.id, (None, None))[1] != fresh:
                 result.stale.append(text.id)

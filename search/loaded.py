@@ -246,7 +246,7 @@ def _joined(
     parts.sort(key=lambda part: part[0])
     decoded = [_kernel.decode(docs, df, first) for first, docs, df, _ in parts]
     docids = np.concatenate([d for d, _ in decoded]) if decoded else np.empty(0, np.int32)
-    tf = np.concatenate([t for _, t in decoded]) if decoded else np.empty((0, 5), np.uint8)
+    tf = np.concatenate([t for _, t in decoded]) if decoded else np.empty((0, 6), np.uint8)
     found_positions = None
     if positions:
         data = b"".join(p or b"" for *_, p in parts)

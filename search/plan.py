@@ -2,7 +2,7 @@
 
 Each term of the query becomes one or more ``Alternative``s, any of which matches: a term's
 posting list read with weights per field (title, abstract, authors, title stems, abstract
-stems; a field outside the term's field weighs 0), or a phrase of words in order. A plain
+stems, body; a field outside the term's field weighs 0), or a phrase of words in order. A plain
 word of at least four characters is looked for as a word and among the stems, and its own
 stem among the stems, so that its variants are found and rank below it (``search.analysis``).
 """
@@ -14,23 +14,26 @@ from dataclasses import dataclass
 from search.analysis import Analyzer
 from search.query import Field, Query, Term
 
-Weights = tuple[float, float, float, float, float]
+Weights = tuple[float, float, float, float, float, float]
 
 # BM25 weight of each field: title above abstract above authors; the stems add a little to
-# the words they repeat and rank the longer variants of a word below it.
+# the words they repeat and rank the longer variants of a word below it. The body (the full
+# text, its frequency damped to 1 + log2(count) by the kernel) weighs least: a word all
+# through a paper scores below that word once in its abstract.
 TITLE, ABSTRACT, AUTHORS, TITLE_STEMS, ABSTRACT_STEMS = 10.0, 4.0, 2.0, 1.0, 0.5
+BODY = 0.5
 
 _WORDS: dict[Field, Weights] = {
-    Field.ANY: (TITLE, ABSTRACT, AUTHORS, 0.0, 0.0),
-    Field.TITLE: (TITLE, 0.0, 0.0, 0.0, 0.0),
-    Field.ABSTRACT: (0.0, ABSTRACT, 0.0, 0.0, 0.0),
-    Field.AUTHORS: (0.0, 0.0, AUTHORS, 0.0, 0.0),
+    Field.ANY: (TITLE, ABSTRACT, AUTHORS, 0.0, 0.0, BODY),
+    Field.TITLE: (TITLE, 0.0, 0.0, 0.0, 0.0, 0.0),
+    Field.ABSTRACT: (0.0, ABSTRACT, 0.0, 0.0, 0.0, 0.0),
+    Field.AUTHORS: (0.0, 0.0, AUTHORS, 0.0, 0.0, 0.0),
 }
 _STEMS: dict[Field, Weights] = {
-    Field.ANY: (0.0, 0.0, 0.0, TITLE_STEMS, ABSTRACT_STEMS),
-    Field.TITLE: (0.0, 0.0, 0.0, TITLE_STEMS, 0.0),
-    Field.ABSTRACT: (0.0, 0.0, 0.0, 0.0, ABSTRACT_STEMS),
-    Field.AUTHORS: (0.0, 0.0, 0.0, 0.0, 0.0),
+    Field.ANY: (0.0, 0.0, 0.0, TITLE_STEMS, ABSTRACT_STEMS, 0.0),
+    Field.TITLE: (0.0, 0.0, 0.0, TITLE_STEMS, 0.0, 0.0),
+    Field.ABSTRACT: (0.0, 0.0, 0.0, 0.0, ABSTRACT_STEMS, 0.0),
+    Field.AUTHORS: (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
 }
 # The word fields a phrase may lie in, as bits (title 1, abstract 2, authors 4).
 _PHRASE_FIELDS = {Field.ANY: 0b111, Field.TITLE: 0b001, Field.ABSTRACT: 0b010, Field.AUTHORS: 0b100}
@@ -71,8 +74,8 @@ class Plan:
 
 
 def _add(weights: Weights, other: Weights) -> Weights:
-    a, b, c, d, e = (x + y for x, y in zip(weights, other, strict=True))
-    return (a, b, c, d, e)
+    a, b, c, d, e, f = (x + y for x, y in zip(weights, other, strict=True))
+    return (a, b, c, d, e, f)
 
 
 def alternatives(term: Term, analyzer: Analyzer, *, partial: bool = True) -> list[Alternative]:

@@ -14,6 +14,8 @@
 - ``venue:ACL.2017`` (``-venue:`` leaves one out) and
   ``branch:venue`` or ``branch:arxiv``: a venue paper's one category is ``venue.<NAME>.<YEAR>``,
   so these are category filters.
+- ``has:code``: only papers with a link to their code or artefacts stored (found in their
+  abstract, comments or full text).
 
 Anything else is words: an unclosed quote, a stray ``OR`` or ``-``, index syntax, punctuation.
 A word written with punctuation inside (``GPT-4``, ``self-attention``) is the phrase of its parts.
@@ -55,7 +57,8 @@ FIELD_PREFIXES = {
     "au": Field.AUTHORS,
     "author": Field.AUTHORS,
 }
-FILTER_PREFIXES = {"cat", "category", "from", "until", "venue", "branch"}
+FILTER_PREFIXES = {"cat", "category", "from", "until", "venue", "branch", "has"}
+HAS_VALUES = {"code"}
 # Venue papers' category codes start with this (see ``venues.names``); ``venue`` alone, as an
 # archive, is every venue.
 VENUE_ARCHIVE = "venue"
@@ -101,6 +104,7 @@ class Query:
     excluded_categories: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_until: dt.date | None = None
+    has_code: bool = False
 
     @property
     def has_text(self) -> bool:
@@ -113,6 +117,7 @@ class Query:
             or self.categories
             or self.date_from is not None
             or self.date_until is not None
+            or self.has_code
         )
 
     @property
@@ -170,6 +175,7 @@ class _Builder:
     excluded_categories: list[str] = field(default_factory=list)
     date_from: dt.date | None = None
     date_until: dt.date | None = None
+    has_code: bool = False
     terms: int = 0
 
     def add_category(self, category: str, *, negated: bool) -> None:
@@ -199,6 +205,7 @@ class _Builder:
             excluded_categories=tuple(dict.fromkeys(self.excluded_categories)),
             date_from=self.date_from,
             date_until=self.date_until,
+            has_code=self.has_code,
         )
 
 
@@ -256,6 +263,8 @@ def _filter_value_ok(name: str, value: str, negated: bool) -> bool:
         return _VENUE.fullmatch(value) is not None
     if name == "branch":
         return value.lower() in ("venue", "arxiv")
+    if name == "has":
+        return not negated and value.lower() in HAS_VALUES
     return not negated and parse_date(value) is not None
 
 
@@ -303,6 +312,8 @@ def _apply_filter(built: _Builder, item: _Item) -> None:
     elif item.name == "branch":
         arxiv = (item.value.lower() == "arxiv") != item.negated
         built.add_category(VENUE_ARCHIVE, negated=arxiv)
+    elif item.name == "has":
+        built.has_code = True
     elif item.name == "from":
         built.date_from = parse_date(item.value)
     else:

@@ -56,16 +56,17 @@ class Vocabulary:
 @dataclass(frozen=True, slots=True)
 class AnalyzedPaper:
     """A paper ready to index: its terms as numbers, field after field (title, abstract,
-    authors words, then title and abstract stems), where each field ends, a digest of its
-    terms and day (a paper whose digest is unchanged is left as it is), its length in words
-    and its publication day."""
+    authors words, then title and abstract stems, then the body's words), where each field
+    ends, a digest of its terms and day (a paper whose digest is unchanged is left as it is),
+    its length in words (title, abstract and authors: the body is scored apart, see
+    ``search._kernel``) and its publication day."""
 
     paper_id: str
     digest: bytes
     length: int
     day: int
     tokens: np.ndarray  # int32
-    ends: tuple[int, int, int, int, int]
+    ends: tuple[int, int, int, int, int, int]
 
 
 def _digest(parts: Sequence[Sequence[str]], day: int) -> bytes:
@@ -79,15 +80,18 @@ def _digest(parts: Sequence[Sequence[str]], day: int) -> bytes:
 
 def analyze(analyzer: Analyzer, vocabulary: Vocabulary, text: PaperText) -> AnalyzedPaper:
     """A paper's terms (``search.analysis``) numbered in the vocabulary. The digest covers
-    its words and day: the stems follow from the words, for one tokenizer model."""
+    its words and day: the stems follow from the words, for one tokenizer model. A paper
+    without a body keeps the digest it had before bodies were indexed."""
     title = words(text.title or "")
     abstract = words(text.abstract or "")
     authors = [w for name in text.authors for w in words(name)]
+    body = words(text.body) if text.body else []
     day = day_number(text.published)
-    numbers, ends = _kernel.number_paper(vocabulary, analyzer.stem_terms, title, abstract, authors)
-    return AnalyzedPaper(
-        text.id, _digest((title, abstract, authors), day), ends[2], day, numbers, ends
+    numbers, ends = _kernel.number_paper(
+        vocabulary, analyzer.stem_terms, title, abstract, authors, body
     )
+    parts = (title, abstract, authors, body) if body else (title, abstract, authors)
+    return AnalyzedPaper(text.id, _digest(parts, day), ends[2], day, numbers, ends)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 PostgreSQL alike).
 
 The query's plan (``search.plan``) is evaluated over the posting lists of its terms
-(``search.loaded``, ``search.evaluate``); categories are the one filter read from the papers'
-tables (as the set of matching docids), dates are held by the index. A query without words
-but with filters is a plain query of the papers, newest first.
+(``search.loaded``, ``search.evaluate``); categories and ``has:code`` are the filters read from
+the papers' tables (as the set of matching docids), dates are held by the index. A query
+without words but with filters is a plain query of the papers, newest first.
 
 Reading posting lists and scoring them is a search's heavy part: it runs in a worker thread
 (the kernel lets go of the GIL in its loops), so that the event loop goes on serving other
@@ -41,10 +41,15 @@ class Filters:
     excluded_categories: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_until: dt.date | None = None
+    has_code: bool = False
 
     def is_empty(self) -> bool:
         return not (
-            self.categories or self.excluded_categories or self.date_from or self.date_until
+            self.categories
+            or self.excluded_categories
+            or self.date_from
+            or self.date_until
+            or self.has_code
         )
 
     def clauses(self, dialect: str = "sqlite") -> tuple[list[str], dict[str, object]]:
@@ -58,6 +63,8 @@ class Filters:
         if self.excluded_categories:
             papers = _category_papers(self.excluded_categories, "x", params, dialect)
             conditions.append(f"p.id NOT IN ({papers})")
+        if self.has_code:
+            conditions.append(f"p.id IN ({_CODE_PAPERS})")
         if self.date_from is not None:
             conditions.append("p.published >= :date_from")
             params["date_from"] = _day_start(self.date_from, dialect)
@@ -103,6 +110,14 @@ def _category_papers(
     )
 
 
+# The papers whose current version has code links stored (``fulltext.store``).
+_CODE_PAPERS = (
+    "SELECT f.paper_id FROM paper_fulltexts f JOIN papers q ON q.id = f.paper_id"
+    " AND f.version = coalesce(q.version, 1)"
+    " WHERE f.code_links IS NOT NULL AND json_array_length(f.code_links) > 0"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     total: int  # the number of matches
@@ -121,10 +136,20 @@ def _category_docids(read: Reader, categories: Sequence[str], dialect: str) -> n
     return np.fromiter((docid for (docid,) in rows), dtype=np.int64)
 
 
+def _code_docids(read: Reader) -> np.ndarray:
+    rows = read(f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({_CODE_PAPERS})", {})
+    return np.fromiter((docid for (docid,) in rows), dtype=np.int64)
+
+
 def _allowed(read: Reader, alive: np.ndarray, filters: Filters, dialect: str) -> np.ndarray:
-    if not (filters.categories or filters.excluded_categories):
+    if not (filters.categories or filters.excluded_categories or filters.has_code):
         return alive
     allowed = alive.copy()
+    if filters.has_code:
+        with_code = _code_docids(read)
+        mask = np.zeros(len(alive), dtype=np.uint8)
+        mask[with_code[with_code < len(alive)]] = 1
+        allowed &= mask
     if filters.categories:
         chosen = _category_docids(read, filters.categories, dialect)
         mask = np.zeros(len(alive), dtype=np.uint8)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fulltext import service as fulltext_service
 from fulltext import store as fulltext_store
 from fulltext.document import FullText, FullTextStatus
 from models.settings import Settings
@@ -108,9 +109,13 @@ class SummaryService:
         clock: Clock = SYSTEM_CLOCK,
         sleep: Sleep | None = None,
         http: httpx.AsyncClient | None = None,
-        full_text: FullTextSource = stored_full_text,
+        full_text: FullTextSource | None = None,
     ) -> SummaryService:
-        """The model of the settings, or the extractive summarizer with no endpoint set."""
+        """The model of the settings, or the extractive summarizer with no endpoint set; the
+        paper's full text as the FULLTEXT setting says (fetched first when none is stored yet,
+        unless it is ``off``), unless ``full_text`` says otherwise."""
+        if full_text is None:
+            full_text = fulltext_service.on_demand(sessions, settings)
         summarizer: Summarizer
         if settings.llm_configured:
             if not settings.LLM_MODEL:

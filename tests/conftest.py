@@ -146,7 +146,9 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     url = database_url
     monkeypatch.setenv("COOLPAPERS_DATABASE_URL", url)
     # No test reaches the real arXiv: those that fetch papers on demand say so.
-    return Settings(DATABASE_URL=url, MIN_REQUEST_INTERVAL=0.0, FETCH_ON_DEMAND=False)
+    return Settings(
+        DATABASE_URL=url, MIN_REQUEST_INTERVAL=0.0, FETCH_ON_DEMAND=False, FULLTEXT="off"
+    )
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp
 
 import search
 from crawler.ingest import IngestHooks
+from fulltext import service as fulltext_service
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from retry.clock import SYSTEM_CLOCK, Clock
@@ -82,6 +83,7 @@ def create_app(
     go to the arXiv client of the on-demand look-ups (tests: a fake clock to wait on)."""
     settings = settings or get_settings()
     hooks = IngestHooks(papers_changed=search.index_papers)
+    fulltext_service.on_fulltext_stored(search.index_papers)  # bodies are indexed too
     jobs = crawler_jobs(settings, hooks=hooks) if jobs is None else jobs
     alike = related.AlikeCache()
 

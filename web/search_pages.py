@@ -4,9 +4,13 @@
 ``{"query", "total", "total_exact", "sort", "limit", "offset", "spans", "results": [...]}``
 (``total_exact`` false: at least ``total`` papers match, a broad query's count stops there);
 each result has ``id``, ``title``, ``abstract``, ``authors``, ``categories``, ``date`` (first
-version, ISO day), ``score`` (higher is better) and ``highlights``: ``{"title": [[start, end],
+version, ISO day), ``score`` (higher is better), ``highlights``: ``{"title": [[start, end],
 ...], "abstract": [...]}``, offsets in characters (Unicode code points, as Python counts them;
-not UTF-16 units) into ``title`` and ``abstract``, end exclusive. ``q`` may hold anything: it is
+not UTF-16 units) into ``title`` and ``abstract``, end exclusive, ``matched``: the fields the
+query matched in (``title``, ``abstract``, ``authors``, ``body``: the paper's full text), and
+``body``: for a paper whose title and abstract do not match, a few lines of its body around the
+match, ``{"section": {"anchor", "number", "title"}, "snippet", "highlights"}`` (null
+otherwise). ``q`` may hold anything: it is
 never an error. ``category`` may be repeated or comma-separated, up to ``MAX_CATEGORIES``
 categories (``cs.AI``) or archives (``cs``, ``cs.*``, ``hep-th``); ``from`` and ``until`` take
 ``2024``, ``2024-03`` or ``2024-03-09``. A malformed parameter other than ``q`` is a 400; on
@@ -27,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from search import SearchHit, SearchPage, search_papers
-from search.engine import MAX_LIMIT, MAX_OFFSET, SORTS
+from search.engine import FIELDS, MAX_LIMIT, MAX_OFFSET, SORTS, BodySnippet
 from search.query import CATEGORY_PATTERN, MAX_CATEGORIES, parse_category, parse_date
 from web import openapi
 from web.errors import HTTPError
@@ -159,6 +163,18 @@ def result_json(hit: SearchHit) -> dict[str, object]:
             "title": [list(span) for span in hit.title_spans],
             "abstract": [list(span) for span in hit.abstract_spans],
         },
+        "matched": list(hit.matched),
+        "body": _body_json(hit.body),
+    }
+
+
+def _body_json(body: BodySnippet | None) -> dict[str, object] | None:
+    if body is None:
+        return None
+    return {
+        "section": {"anchor": body.anchor, "number": body.number, "title": body.section},
+        "snippet": body.text,
+        "highlights": [list(span) for span in body.spans],
     }
 
 
@@ -213,6 +229,7 @@ async def search_page(request: Request) -> Response:
                 "hit": hit,
                 "title": marked(hit.paper.title or "", hit.title_spans),
                 "abstract": marked(hit.paper.abstract or "", hit.abstract_spans),
+                "body": marked(hit.body.text, hit.body.spans) if hit.body else None,
                 "date": _day(hit),
             }
             for hit in (page.hits if page else [])
@@ -243,15 +260,63 @@ _DAY = {
     "type": "string",
     "pattern": r"^\s*(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|1\d|2[0-8]))?)?)?\s*$",
 }
+_SPANS = {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}
+_BODY = {
+    "type": ["object", "null"],
+    "description": "A few lines of the paper's body around the match and the section they are"
+    " in: for a paper whose title and abstract do not match (null otherwise)",
+    "required": ["section", "snippet", "highlights"],
+    "properties": {
+        "section": {
+            "type": "object",
+            "required": ["anchor", "number", "title"],
+            "properties": {
+                "anchor": {"type": "string"},
+                "number": {"type": "string"},
+                "title": {"type": "string"},
+            },
+        },
+        "snippet": {"type": "string"},
+        "highlights": _SPANS,
+    },
+}
+_RESULT = {
+    "type": "object",
+    "required": ["id", "title", "abstract", "score", "highlights", "matched", "body"],
+    "properties": {
+        "id": {"type": "string"},
+        "score": {"type": "number"},
+        "highlights": {
+            "type": "object",
+            "properties": {"title": _SPANS, "abstract": _SPANS},
+        },
+        "matched": {
+            "type": "array",
+            "description": "The fields the query matched in (body: the paper's full text)",
+            "items": {"type": "string", "enum": list(FIELDS)},
+        },
+        "body": _BODY,
+    },
+}
+_RESULTS = {
+    "type": "object",
+    "required": ["query", "total", "total_exact", "results"],
+    "properties": {
+        "total": {"type": "integer"},
+        "total_exact": {"type": "boolean"},
+        "results": {"type": "array", "items": _RESULT},
+    },
+}
 _SEARCH = {
     "get": {
         "operationId": "search",
-        "summary": "Ranked full-text search over titles, abstracts and authors",
+        "summary": "Ranked full-text search over titles, abstracts, authors and papers' bodies",
         "parameters": [
             openapi.query_parameter(
                 "q",
                 'The query: words (all must match), "phrases", -exclusions, OR, the fields'
-                " ti:, abs:, au:, cat: and the dates from: and until:.",
+                " ti:, abs:, au:, cat:, the dates from: and until:, and has:code (papers with"
+                " a code link).",
                 {"type": "string"},
             ),
             openapi.query_parameter(
@@ -285,8 +350,10 @@ _SEARCH = {
         "responses": {
             "200": {
                 "description": "total (exact when total_exact), and the results with their"
-                " highlight spans in characters of the title and abstract",
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                " highlight spans in characters of the title and abstract, the fields each"
+                " matched in, and for a paper found through its body only, a snippet of it"
+                " with its section",
+                "content": {"application/json": {"schema": _RESULTS}},
             },
             "400": openapi.error_response(
                 "A malformed parameter other than q, or too many categories"

@@ -52,6 +52,7 @@ def offline_settings(
     for name in ("LLM_BASE_URL", "LLM_MODEL", "ADMIN_TOKEN"):
         monkeypatch.delenv(f"COOLPAPERS_{name}", raising=False)
     monkeypatch.setenv("COOLPAPERS_DATABASE_URL", sqlite_url(path))
+    monkeypatch.setenv("COOLPAPERS_FULLTEXT", "off")  # no arXiv here: summaries from abstracts
     return Settings(_env_file=None, DATABASE_URL=sqlite_url(path))
 
 
@@ -130,6 +131,7 @@ def test_the_cli_rejects_an_unknown_language(offline_settings) -> None:
 
 @pytest.fixture
 def cli_model_env(model_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("COOLPAPERS_FULLTEXT", "off")  # no arXiv here: summaries from abstracts
     monkeypatch.setenv("COOLPAPERS_LLM_BASE_URL", model_settings.LLM_BASE_URL)
     monkeypatch.setenv("COOLPAPERS_LLM_MODEL", "fake-model")
     monkeypatch.setenv("COOLPAPERS_LLM_TIMEOUT", "5")
