@@ -18,10 +18,11 @@ from crawler.records import AuthorRecord, PaperRecord, VersionRecord
 from fulltext import store
 from fulltext.document import FullTextStatus
 from fulltext.service import on_demand
+from summaries import SummaryService
 from tests.fakearxiv import FakeArxiv
 from tests.fulltext.conftest import recorded
 from tests.summaries.fake_llm import FakeLLM
-from web.summaries import default_service, label
+from web.summary_api import label
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPER = "2604.15597"  # html/arxiv_html_2604.15597v1.html
@@ -68,6 +69,7 @@ def site_settings(settings, llm, arxiv):
             "ARXIV_HTML_BASE": arxiv.url + "/html",
             "ARXIV_PDF_BASE": arxiv.url + "/pdf",
             "MIN_REQUEST_INTERVAL": 0.0,
+            "FULLTEXT": "on-demand",
         }
     )
 
@@ -75,7 +77,7 @@ def site_settings(settings, llm, arxiv):
 async def summarize(settings, sessions, paper_id: str):
     async with sessions.begin() as session:
         await ingest(session, [record(paper_id)])
-    service = default_service(settings, sessions)
+    service = SummaryService.from_settings(settings, sessions)
     try:
         job = await service.start(paper_id, "en")
         await job.wait()
