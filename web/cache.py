@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.responses import Response
 
 from models.schema import Announcement, Paper
@@ -178,3 +179,12 @@ class PageCache:
             return entry.plain.response(entry.status, None)
         variant = entry.gzipped if accepts_gzip(request_headers) else entry.plain
         return variant.response(entry.status, request_headers.get("if-none-match"))
+
+
+def page_cache(request: Request) -> PageCache:
+    """The site's page cache (``app.state.page_cache``), made on first use."""
+    state = request.app.state
+    cache = getattr(state, "page_cache", None)
+    if cache is None:
+        cache = state.page_cache = PageCache()
+    return cache

@@ -20,7 +20,7 @@ from fulltext.document import CodeLink, FullText, Section
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
 from models.schema import Paper
 from web import feeds, openapi
-from web.cache import PageCache
+from web.cache import page_cache
 from web.categories import archive_of
 from web.errors import HTTPError
 from web.i18n import preferences
@@ -29,14 +29,6 @@ from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link,
 from web.templating import templates
 
 MAX_SHARED_IDS = 500
-
-
-def page_cache(request: Request) -> PageCache:
-    state = request.app.state
-    cache = getattr(state, "page_cache", None)
-    if cache is None:
-        cache = state.page_cache = PageCache()
-    return cache
 
 
 def cache_key(request: Request, kind: str, names: tuple[str, ...]) -> tuple[object, ...]:
