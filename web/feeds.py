@@ -166,7 +166,7 @@ async def _as_papers(session, found: Sequence[object]) -> list[Paper]:
             ids.append(hit.id)
         elif isinstance(hit, str):
             ids.append(hit)
-        elif isinstance(getattr(hit, "paper", None), Paper):
+        elif isinstance(getattr(getattr(hit, "paper", None), "id", None), str):
             ids.append(hit.paper.id)
         elif isinstance(getattr(hit, "id", None), str):
             ids.append(hit.id)
