@@ -95,3 +95,16 @@ def test_feeds_differ_by_query_and_bad_ones_are_not_kept(client):
     assert kept != whole
     assert client.get("/arxiv/cs.AI/feed?date=yesterday-ish").status_code == 400
     assert client.get("/arxiv/cs.AI/feed?date=yesterday-ish").status_code == 400
+
+
+def test_the_list_api_is_cached_like_the_list_page(client):
+    first = client.get("/api/list/cs.AI", headers={"accept-encoding": "identity"})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    held = client.get(
+        "/api/list/cs.AI",
+        headers={"accept-encoding": "identity", "if-none-match": first.headers["etag"]},
+    )
+    assert held.status_code == 304
+    again = client.get("/api/list/cs.AI", headers={"accept-encoding": "gzip"})
+    assert again.json() == first.json() and again.headers["content-encoding"] == "gzip"
+    assert client.get("/api/list/cs.AI?date=never").status_code == 400
