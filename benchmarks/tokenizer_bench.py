@@ -190,6 +190,7 @@ def run(repeats: int, skip_pure_training: bool) -> dict:
     from tokenizer import Tokenizer
 
     train, held_out = split_corpus()
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     print(
         f"corpus: {len(train)} abstracts to train on, {len(held_out)} held out "
         f"({sum(len(t.encode()) for t in held_out) / 1e3:.0f} kB)",
@@ -332,7 +333,7 @@ def report(results: dict) -> None:
             ("reference-settings training peak memory no more than pure Python",
              fast["peak_rss_mb"] <= slow["peak_rss_mb"])
         )  # fmt: skip
-    print()
+    print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for name, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}: {name}")
 
