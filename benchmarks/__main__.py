@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 QUICK = {
     "fulltext_bench": ["--repeat", "1"],
     "ingest_bench": ["--papers", "5000"],
+    "mixed_bench": ["--duration", "5"],
     "search_bench": ["--sizes", "10000", "--skip", "unicode61"],
     "tokenizer_bench": ["--repeats", "2", "--skip-pure-training"],
     "web_bench": ["--duration", "5", "--uncached-duration", "3"],
