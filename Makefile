@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser postgresql lint bench clean
+.PHONY: run test install install-dev browser postgresql lint bench bench-install bench-quick clean
 
 run: install
 	$(BIN)/coolpapers db upgrade
@@ -56,11 +56,20 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install-dev
+# `make bench` runs every benchmark at the sizes of the README's figures; `make bench-quick`
+# at sizes small enough for a quick look. The original BytePiece's source distribution needs
+# Cython (from the dev extra) at build time, hence --no-build-isolation.
+bench-install: install-dev
+	$(BIN)/python -m pip install --quiet --no-build-isolation 'bytepiece>=0.6'
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@command -v wrk >/dev/null 2>&1 || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: bench-install
 	$(BIN)/python -m benchmarks
+
+bench-quick: bench-install
+	$(BIN)/python -m benchmarks --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,33 +1,41 @@
-"""Ingest: parse + upsert of OAI-PMH pages into SQLite, against bare parsing measured in the
-same run.
+"""Ingest as users run it: parse, upsert and index OAI-PMH pages into SQLite, beside parsing
+alone and upserting alone, measured in the same run.
 
     .venv/bin/python -m benchmarks.ingest_bench [--papers 100000]
 
 The recorded 1000-record ``arXivRaw`` page (tests/fixtures/arxiv/oai/arxivsync_47001.xml) is
 replicated into distinct papers: copy k has every ``0801.NNNN`` id rewritten to another
 year and month (``1001.NNNN``, ``1002.NNNN``, ...), so each copy is 1000 new papers with the
-recorded authors, versions and categories. Three runs over the same pages:
+recorded authors, versions and categories. Runs over the same pages:
 
-- baseline: ``parse_document`` of every page, no database;
-- sequential: each page parsed, then ingested in its own transaction (as the OAI harvester
-  commits a page);
-- pipelined: the next page parsed in a worker thread while the current one is written
-  (``crawler.imports.prefetch``, as the snapshot import does).
+- parse only: ``parse_document`` of every page, no database (the baseline);
+- upsert only: the pages parsed beforehand (not timed), each ingested in its own
+  transaction without the search index;
+- parse + upsert: each page parsed, then ingested, without the search index;
+- full, as ``coolpapers import`` and the crawls run: the search index's ingest hook installed
+  (``search.install``, as the command line and the site do), the next page parsed in a worker
+  thread while the current one is written and indexed (``crawler.imports.prefetch``).
 
-Each database run starts from an empty migrated database (WAL, the project's pragmas).
-Reported: papers per second (wall clock) and per CPU second of the process, and the ratio
-to the baseline. The target is at least 3,000 papers/s.
+Each database run starts from an empty migrated database (WAL, the project's pragmas), in a
+fresh child process, so that the first page of every run is cold (the tokenizer, the
+statements and the caches are loaded by it). Reported: the first page alone (cold) and the
+rest (warm), papers per second of wall clock and per CPU second of the process (all
+threads), the ratio to the baseline, and the load average before and after. The targets:
+the full path at least 3,000 papers/s wall; a daily crawl's 2,000 papers indexed within 2 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,13 +43,21 @@ sys.path.insert(0, str(ROOT))
 
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import prefetch  # noqa: E402
-from crawler.ingest import ingest  # noqa: E402
+from crawler.ingest import ingest, on_papers_changed  # noqa: E402
 from crawler.parse import parse_document  # noqa: E402
 from models.db import create_engine, session_factory  # noqa: E402
 from models.settings import Settings  # noqa: E402
 
 PAGE = ROOT / "tests" / "fixtures" / "arxiv" / "oai" / "arxivsync_47001.xml"
 TARGET = 3000.0
+DAILY_PAPERS = 2000
+DAILY_SECONDS = 2.0
+RUNS = {
+    "parse": "parse only (baseline)",
+    "upsert": "upsert only, no index (parsed beforehand)",
+    "parse+upsert": "parse + upsert, no index",
+    "full": "full: parse + upsert + index, pipelined (import)",
+}
 
 
 def pages(papers: int) -> list[bytes]:
@@ -54,78 +70,132 @@ def pages(papers: int) -> list[bytes]:
     return copies
 
 
-def timed(work) -> tuple[object, float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = work()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+class Clock:
+    """Wall and process CPU time of each page, the first (cold) apart from the rest."""
+
+    def __init__(self) -> None:
+        self.pages: list[tuple[int, float, float]] = []
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def tick(self, papers: int) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.pages.append((papers, wall - self._wall, cpu - self._cpu))
+        self._wall, self._cpu = wall, cpu
+
+    def restart(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
 
 
-def baseline(copies: list[bytes]) -> int:
-    return sum(len(parse_document(page).papers) for page in copies)
-
-
-def fresh_database(directory: Path, name: str) -> str:
-    url = f"sqlite+aiosqlite:///{directory / name}"
-    upgrade_database(url)
-    return url
-
-
-async def _store(url: str, batches: AsyncIterator[list]) -> int:
+async def _store(url: str, batches: AsyncIterator[list], clock: Clock) -> int:
     """Ingest each batch of papers in its own transaction; returns how many were new."""
     engine = create_engine(url, settings=Settings(DATABASE_URL=url))
     sessions = session_factory(engine)
     stored = 0
     try:
+        clock.restart()
         async for papers in batches:
             async with sessions.begin() as session:
                 counts = await ingest(session, papers)
             stored += counts.new
+            clock.tick(len(papers))
     finally:
         await engine.dispose()
     return stored
 
 
-async def _parsed_in_turn(copies: list[bytes]) -> AsyncIterator[list]:
-    for page in copies:
-        yield parse_document(page).papers
+async def _in_turn(items: Iterable[list]) -> AsyncIterator[list]:
+    for item in items:
+        yield item
 
 
-async def sequential(url: str, copies: list[bytes]) -> int:
-    return await _store(url, _parsed_in_turn(copies))
+def run_one(kind: str, papers: int, database: str) -> dict[str, object]:
+    """One run in this process: its per-page times."""
+    copies = pages(papers)
+    clock = Clock()
+    if kind == "parse":
+        clock.restart()
+        for page in copies:
+            clock.tick(len(parse_document(page).papers))
+        stored = sum(p for p, _, _ in clock.pages)
+    else:
+        url = f"sqlite+aiosqlite:///{database}"
+        upgrade_database(url)
+        if kind == "upsert":
+            parsed = [parse_document(page).papers for page in copies]
+            batches = _in_turn(parsed)
+        elif kind == "parse+upsert":
+            batches = _in_turn(parse_document(page).papers for page in copies)
+        else:
+            import search
+
+            search.install(on_papers_changed)
+            batches = prefetch(parse_document(page).papers for page in copies)
+        stored = asyncio.run(_store(url, batches, clock))
+    return {"stored": stored, "pages": clock.pages}
 
 
-async def pipelined(url: str, copies: list[bytes]) -> int:
-    return await _store(url, prefetch(parse_document(page).papers for page in copies))
+def run_child(kind: str, papers: int, directory: Path) -> dict[str, object]:
+    """``run_one`` in a fresh interpreter (everything cold at its first page)."""
+    database = directory / f"{kind.replace('+', '_')}.db"
+    command = [sys.executable, "-m", "benchmarks.ingest_bench", "--papers", str(papers)]
+    command += ["--child", kind, "--database", str(database)]
+    output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["mib"] = database.stat().st_size / 2**20 if database.exists() else 0.0
+    return result
+
+
+def _rate(rows: list[list[float]]) -> tuple[int, float, float]:
+    papers = int(sum(r[0] for r in rows))
+    return papers, sum(r[1] for r in rows), sum(r[2] for r in rows)
+
+
+def report(results: dict[str, dict], papers: int) -> None:
+    print(f"{'run':52s} {'first page ms':>13s} {'warm papers/s':>13s} {'per CPU s':>9s} "
+          f"{'all papers/s':>12s} {'ratio':>6s}")  # fmt: skip
+    base = None
+    for kind, name in RUNS.items():
+        result = results[kind]
+        first, rest = result["pages"][0], result["pages"][1:] or result["pages"]
+        n_all, wall_all, _ = _rate(result["pages"])
+        n_warm, wall_warm, cpu_warm = _rate(rest)
+        rate = n_all / wall_all
+        base = base or rate
+        label = name + (f" {result['mib']:.0f} MiB" if result.get("mib") else "")
+        print(f"{label:52s} {first[1] * 1000:13.0f} {n_warm / wall_warm:13.0f} "
+              f"{n_warm / max(cpu_warm, 1e-9):9.0f} {rate:12.0f} {rate / base:6.2f}")  # fmt: skip
+    full = results["full"]["pages"]
+    n_all, wall_all, _ = _rate(full)
+    rate = n_all / wall_all
+    verdict = "met" if rate >= TARGET else "NOT met"
+    print(f"target {TARGET:.0f} papers/s wall, full path, all pages: {verdict} ({rate:.0f}/s)")
+    daily = _rate(full[: max(1, DAILY_PAPERS // 1000)])
+    verdict = "met" if daily[1] <= DAILY_SECONDS else "NOT met"
+    print(f"a daily crawl's first {daily[0]} papers (cold process) indexed in {daily[1]:.2f} s "
+          f"wall, {daily[2]:.2f} s CPU: {verdict} (target {DAILY_SECONDS} s)")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000, help="papers to ingest")
+    parser.add_argument("--child", choices=sorted(RUNS), help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.child:
+        print(json.dumps(run_one(arguments.child, arguments.papers, arguments.database)))
+        return
     copies = pages(arguments.papers)
-    print(f"{len(copies)} pages of 1000 records ({sum(map(len, copies)) / 2**20:.0f} MiB)")
-    rows = []
-    parsed, wall, cpu = timed(lambda: baseline(copies))
-    rows.append(("baseline: parse only", parsed, wall, cpu))
+    print(f"{len(copies)} pages of 1000 records ({sum(map(len, copies)) / 2**20:.0f} MiB); "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    results = {}
     with tempfile.TemporaryDirectory() as directory:
-        for name, run in (("sequential: parse, then upsert", sequential),
-                          ("pipelined: parse next while upserting", pipelined)):  # fmt: skip
-            url = fresh_database(Path(directory), f"{run.__name__}.db")
-            stored, wall, cpu = timed(lambda run=run, url=url: asyncio.run(run(url, copies)))
-            if stored != parsed:
-                raise SystemExit(f"{name}: stored {stored} papers of {parsed}")
-            size = (Path(directory) / f"{run.__name__}.db").stat().st_size
-            rows.append((f"{name} ({size / 2**20:.0f} MiB database)", stored, wall, cpu))
-    base_rate = rows[0][1] / rows[0][2]
-    print(f"{'run':52s} {'papers':>8s} {'wall s':>7s} {'papers/s':>9s} {'per CPU s':>9s} "
-          f"{'ratio':>6s}")  # fmt: skip
-    for name, papers, wall, cpu in rows:
-        rate = papers / wall
-        print(f"{name:52s} {papers:8d} {wall:7.1f} {rate:9.0f} {papers / cpu:9.0f} "
-              f"{rate / base_rate:6.2f}")  # fmt: skip
-    best = max(p / w for _, p, w, _ in rows[1:])
-    verdict = "met" if best >= TARGET else "NOT met"
-    print(f"target {TARGET:.0f} papers/s (parse + upsert): {verdict} (best {best:.0f}/s)")
+        for kind in RUNS:
+            results[kind] = run_child(kind, arguments.papers, Path(directory))
+            expected = len(copies) * 1000
+            if results[kind]["stored"] != expected:
+                raise SystemExit(f"{kind}: stored {results[kind]['stored']} of {expected}")
+    report(results, arguments.papers)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -354,14 +354,18 @@ def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -
     url = f"sqlite+aiosqlite:///{path}"
     analyzer = shared_analyzer()
 
-    async def timed(session, call: str) -> tuple[dict, dict]:
+    async def timed(session, call: str, client=None) -> tuple[dict, dict]:
         """Latencies of the first round (nothing cached in this process) and of two more."""
         first: dict[str, list[float]] = {}
         warm: dict[str, list[float]] = {}
         for target in (first, warm, warm):
             for q in queries:
                 t0 = time.perf_counter()
-                if call == "full":
+                if call == "api":
+                    params = {"q": q.ours(), "limit": TOP_K}
+                    response = await client.get("/api/search", params=params)
+                    response.raise_for_status()
+                elif call == "full":
                     await search_papers(session, q.ours(), limit=TOP_K)
                 else:
                     parsed = parse_query(q.ours())
@@ -386,10 +390,16 @@ def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -
             "build": time.perf_counter() - start,
             "cpu": time.process_time() - cpu,
         }
+        # Each way of searching starts with nothing of the index cached in this process: the
+        # site's own first (what users meet), then search_papers, then the index alone.
+        loaded._loaded.clear()
+        out["api_first"], out["api"] = await _api_rounds(url, timed)
+        loaded._loaded.clear()
+        async with sessions() as session:
+            out["full_first"], out["full"] = await timed(session, "full")
         loaded._loaded.clear()
         async with sessions() as session:
             out["raw_first"], out["raw"] = await timed(session, "raw")
-            out["full_first"], out["full"] = await timed(session, "full")
         start = time.perf_counter()
         async with sessions.begin() as session:
             await merge_all(session)
@@ -408,6 +418,8 @@ def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -
     build, cpu, compaction = out["build"], out["cpu"], out["compaction"]
     print(f"coolpapers: compaction (merging the segments into one) {compaction:.1f} s", flush=True)
     return [
+        Result("coolpapers (/api/search)", n, build, size, out["api"], cpu),
+        Result("coolpapers (/api/search, 1st)", n, build, size, out["api_first"], cpu),
         Result("coolpapers (index only)", n, build, size, out["raw"], cpu),
         Result("coolpapers (index, 1st round)", n, build, size, out["raw_first"], cpu),
         Result("coolpapers (search_papers)", n, build, size, out["full"], cpu),
@@ -415,6 +427,21 @@ def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -
         Result("coolpapers (compacted, index)", n, build, size, out["compact"], cpu),
         Result("coolpapers (compacted, 1st)", n, build, size, out["compact_first"], cpu),
     ]
+
+
+async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
+    """``/api/search`` of the site as ``coolpapers serve`` builds it, called in-process (ASGI,
+    no network): routing, parameters, the search, the papers, highlighting and the JSON."""
+    import httpx
+
+    from cli.serve import site
+    from models.settings import Settings
+
+    app = site(Settings(DATABASE_URL=url))
+    transport = httpx.ASGITransport(app=app)
+    client = httpx.AsyncClient(transport=transport, base_url="http://localhost")
+    async with app.router.lifespan_context(app), client:
+        return await timed(None, "api", client)
 
 
 def _report(results: list[Result], queries: list[BenchQuery]) -> str:

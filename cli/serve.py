@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import click
@@ -72,12 +73,27 @@ def freeze_after_startup(app: Starlette) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[object]:
         async with inner(application) as state:
+            warm_up()
             gc.collect()
             gc.freeze()
             yield state
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def warm_up() -> None:
+    """Do before the first request what the first requests would otherwise all wait for:
+    compile every template and load the search's tokenizer (frozen with the rest after)."""
+    import search
+    from web.templating import templates
+
+    started = time.perf_counter()
+    environment = templates.env
+    for name in environment.list_templates(filter_func=lambda name: name.endswith(".html")):
+        environment.get_template(name)
+    search.shared_analyzer().tokenizer  # noqa: B018 (loads the model)
+    log.debug("warmed up in %.2f s", time.perf_counter() - started)
 
 
 def served_site() -> Starlette:

@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, hyp0f1, ive
 
 from demos import params
 from demos.arrays import Floats
@@ -157,6 +156,8 @@ def log_mgf(alpha: Floats, kind: str, d: int = ARTICLE_COSINE_D) -> Floats:
     alpha = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
     if kind == "normal":
         return alpha * alpha / 2
+    from scipy.special import gammaln, hyp0f1, ive  # scipy loads in ~1 s: on first use
+
     with np.errstate(over="ignore"):
         values: Floats = np.log(hyp0f1(d / 2, alpha * alpha / 4))  # scipy is untyped
     # 0F1 overflows for large alpha, where the scaled Bessel form is accurate instead.
@@ -236,6 +237,8 @@ def _tilted_mean(alpha: Floats, d: int) -> Floats:
     """d/dalpha log E[e^{alpha s}] for cosine scores, using d/dz 0F1(;b;z) = 0F1(;b+1;z) / b."""
     b = d / 2
     z = alpha * alpha / 4
+    from scipy.special import hyp0f1, ive
+
     with np.errstate(over="ignore", invalid="ignore"):
         values: Floats = alpha / (2 * b) * hyp0f1(b + 1, z) / hyp0f1(b, z)  # scipy: untyped
     # Where 0F1 overflows the same mean is the Bessel ratio I_b(alpha) / I_{b-1}(alpha).

@@ -21,9 +21,13 @@ _controller: ThreadpoolController | None = None
 
 
 def _blas() -> ThreadpoolController:
-    # Made on first use, once numpy's and scipy's BLAS libraries are loaded.
+    # Made on first use, once numpy's and scipy's BLAS libraries are loaded: the demos import
+    # scipy on first use (the site starts without it), so it is loaded here, or its BLAS would
+    # escape the limit.
     global _controller
     if _controller is None:
+        import scipy.linalg  # noqa: F401
+
         _controller = ThreadpoolController()
     return _controller
 

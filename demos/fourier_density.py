@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
-from scipy.optimize import minimize
 
 from demos import params
 from demos.blas import single_blas_thread
@@ -303,6 +302,8 @@ def fit_series(
     start = rng.normal(0.0, 0.1, 2 * size)
     start[0] += 1.0
     objective = _SeriesObjective(cos, sin, weights, float(weights @ log_jacobian), gamma)
+    from scipy.optimize import minimize  # scipy loads in ~1 s: on first use
+
     fit = minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": MAX_ITER})
     a = fit.x[:size] + 1j * fit.x[size:]
     c = autocorrelation(a)
@@ -409,6 +410,8 @@ def fit_mixture_gradient(data: np.ndarray, components: int, rng: np.random.Gener
         grad_mu = (resp * z).sum(axis=1) / np.exp(log_scale)
         grad_scale = (resp * (z * z - 1)).sum(axis=1)
         return -float(shares @ log_p), -np.concatenate([grad_logits, grad_mu, grad_scale])
+
+    from scipy.optimize import minimize
 
     fit = minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": MIXTURE_ITER})
     logits, mu, log_scale = np.split(fit.x, 3)

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy import stats
-from scipy.special import expit, logsumexp
 
 from demos import params
 from demos.blas import single_blas_thread
@@ -150,6 +148,8 @@ def segmentations(
         raise DemoError("the vocabulary cannot segment this text")
     log_probs = np.array([sum(scores[p] for p in seg) for seg in found])
     weights = alpha * log_probs
+    from scipy.special import logsumexp  # scipy loads in ~1 s: on first use
+
     log_z = float(logsumexp(weights))
     exact = np.exp(weights - log_z)
     target = exact
@@ -328,6 +328,8 @@ def sample_masks(
         path[0] = 0.0
     log_z = np.full(size, -np.inf)
     log_z[0] = 0.0
+    from scipy.special import expit
+
     for start, end, score in candidates(data, scores):
         if sigmoid:
             new = path[start] + score
@@ -410,4 +412,6 @@ def _chi_square(
     if cells < 2:
         return None, None
     value = float(((counts[support] - expected[support]) ** 2 / expected[support]).sum())
+    from scipy import stats
+
     return value, float(stats.chi2.sf(value, cells - 1))

@@ -17,6 +17,7 @@ from models.queries import get_paper, get_papers
 from web import alerts, demo_pages, openapi, pages, related, search_pages, summary_api, venues
 from web import fulltext as fulltext_web
 from web.bibtex import bibtex
+from web.cache import page_cache
 from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
 from web.pages import shared_ids
@@ -91,14 +92,21 @@ async def papers(request: Request) -> JSONResponse:
     )
 
 
-async def paper_list(request: Request) -> JSONResponse:
-    try:
-        wanted = ListRequest.parse(request.path_params["categories"], request.query_params)
-    except BadListRequest as failure:
-        raise HTTPError(failure.status, failure.message) from None
-    async with request.app.state.sessions() as session:
-        result = await fetch_list(session, wanted)
-    return JSONResponse(list_json(result))
+async def paper_list(request: Request) -> Response:
+    """A list as JSON, kept in the page cache like the list page (ETag, 304, gzip)."""
+    sessions = request.app.state.sessions
+
+    async def render() -> Response:
+        try:
+            wanted = ListRequest.parse(request.path_params["categories"], request.query_params)
+        except BadListRequest as failure:
+            raise HTTPError(failure.status, failure.message) from None
+        async with sessions() as session:
+            result = await fetch_list(session, wanted)
+        return JSONResponse(list_json(result))
+
+    cached = ("api-list", request.scope["path"], request.scope["query_string"])
+    return await page_cache(request).page(cached, sessions, render, request.headers)
 
 
 async def bibtex_export(request: Request) -> Response:

@@ -12,6 +12,7 @@ so that a client holding the page gets a 304 without the body.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import time
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.responses import Response
 
 from models.schema import Announcement, Paper
@@ -112,8 +114,10 @@ class PageCache:
     _size: int = 0
     _version: tuple[object, ...] | None = None
     _checked_at: float = float("-inf")
+    _rendering: dict[Hashable, asyncio.Future[_Entry | None]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    shared: int = 0  # misses served by another request's rendering
 
     def clear(self) -> None:
         self._entries.clear()
@@ -152,6 +156,32 @@ class PageCache:
             self._size -= old.size
         return entry
 
+    async def _shared_render(
+        self, key: Hashable, render: Callable[[], Awaitable[Response]]
+    ) -> _Entry | Response:
+        """The page rendered and kept under ``key``, rendered once for all the requests that
+        miss it at the same time (after the data moved, every reader of a list would render
+        it otherwise); a response that is not kept (an error) is each request's own."""
+        pending = self._rendering.get(key)
+        if pending is not None:
+            entry = await asyncio.shield(pending)
+            if entry is not None:
+                self.shared += 1
+                return entry
+            return await render()
+        future: asyncio.Future[_Entry | None] = asyncio.get_running_loop().create_future()
+        self._rendering[key] = future
+        try:
+            response = await render()
+            entry = self._store(key, response)
+        except BaseException:
+            future.set_result(None)
+            raise
+        finally:
+            del self._rendering[key]
+        future.set_result(entry)
+        return response if entry is None else entry
+
     async def page(
         self,
         key: Hashable,
@@ -170,11 +200,16 @@ class PageCache:
             self.hits += 1
         else:
             self.misses += 1
-            response = await render()
-            entry = self._store(key, response)
-            if entry is None:
-                return response
+            entry = await self._shared_render(key, render)
+            if isinstance(entry, Response):
+                return entry
         if request_headers is None:
             return entry.plain.response(entry.status, None)
         variant = entry.gzipped if accepts_gzip(request_headers) else entry.plain
         return variant.response(entry.status, request_headers.get("if-none-match"))
+
+
+def page_cache(request: Request) -> PageCache:
+    """The site's page cache (made by ``web.app.create_app``)."""
+    cache: PageCache = request.app.state.page_cache
+    return cache

@@ -19,9 +19,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crawler.ids import abs_url, pdf_url
+from models.queries import get_papers
 from models.schema import Paper
 from search import search_papers
 from search.engine import Sort
+from web.cache import page_cache
 from web.errors import HTTPError
 from web.listing import BadListRequest, ListRequest, fetch_list
 from web.security import site_url
@@ -107,28 +109,38 @@ def feed_response(body: bytes) -> Response:
 
 
 async def list_feed(request: Request, key: str) -> Response:
-    try:
-        wanted = ListRequest.parse(key, request.query_params)
-    except BadListRequest as error:
-        raise HTTPError(error.status, error.message) from None
-    async with request.app.state.sessions() as session:
-        result = await fetch_list(session, wanted)
-    papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
+    """A list's feed, kept in the site's page cache like the list itself (ETag, 304, gzip):
+    readers' feed clients poll it far more often than the list changes."""
+    sessions = request.app.state.sessions
     base = _base_url(request)
-    path = f"/arxiv/{wanted.expression}"
-    query = wanted.query()
-    title = f"coolpapers: {wanted.expression.label}"
-    if wanted.keywords.include:
-        title += " [" + ", ".join(wanted.keywords.include) + "]"
-    body = atom_feed(
-        title=title,
-        feed_id=f"{base}{path}/feed" + (f"?{query}" if query else ""),
-        self_url=_this_url(request),
-        site_url=f"{base}{path}" + (f"?{query}" if query else ""),
-        papers=papers,
-        base_url=base,
-    )
-    return feed_response(body)
+
+    async def render() -> Response:  # only a feed not in the cache is queried and built
+        try:
+            wanted = ListRequest.parse(key, request.query_params)
+        except BadListRequest as error:
+            raise HTTPError(error.status, error.message) from None
+        async with sessions() as session:
+            result = await fetch_list(session, wanted)
+        papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
+        path = f"/arxiv/{wanted.expression}"
+        query = wanted.query()
+        title = f"coolpapers: {wanted.expression.label}"
+        if wanted.keywords.include:
+            title += " [" + ", ".join(wanted.keywords.include) + "]"
+        body = atom_feed(
+            title=title,
+            feed_id=f"{base}{path}/feed" + (f"?{query}" if query else ""),
+            self_url=_this_url(request),
+            site_url=f"{base}{path}" + (f"?{query}" if query else ""),
+            papers=papers,
+            base_url=base,
+        )
+        return feed_response(body)
+
+    # The feed's links are absolute: its base is part of the key, and its self link holds the
+    # query as asked.
+    cached = ("feed", base, request.scope["path"], request.scope["query_string"])
+    return await page_cache(request).page(cached, sessions, render, request.headers)
 
 
 async def search_hits(session, query: str, limit: int, sort: Sort = "date") -> list[Paper]:
@@ -136,7 +148,7 @@ async def search_hits(session, query: str, limit: int, sort: Sort = "date") -> l
     if not query.strip():
         return []
     found = await search_papers(session, query, limit=limit, sort=sort)
-    return [hit.paper for hit in found.hits]
+    return await get_papers(session, [hit.paper.id for hit in found.hits])
 
 
 async def search_feed(request: Request) -> Response:

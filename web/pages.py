@@ -19,7 +19,7 @@ from fulltext.document import CodeLink, FullText, Section
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
 from models.schema import Paper
 from web import feeds, ondemand, openapi
-from web.cache import PageCache
+from web.cache import page_cache
 from web.categories import archive_of
 from web.errors import HTTPError
 from web.i18n import preferences
@@ -31,12 +31,6 @@ from web.templating import templates
 from web.venues import arxiv_venues
 
 MAX_SHARED_IDS = 500
-
-
-def page_cache(request: Request) -> PageCache:
-    """The app's page cache (made by ``web.app.create_app``)."""
-    cache: PageCache = request.app.state.page_cache
-    return cache
 
 
 def cache_key(request: Request, kind: str, names: tuple[str, ...]) -> tuple[object, ...]:

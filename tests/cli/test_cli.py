@@ -144,3 +144,17 @@ def test_the_top_help_imports_no_command() -> None:
     )
     assert "Commands:" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "imported:"
+
+
+def test_the_served_site_starts_without_loading_scipy() -> None:
+    # scipy (about a second of start-up) is for the demos, loaded by the first demo request.
+    code = (
+        "import sys\n"
+        "from cli.serve import served_site\n"
+        "served_site()\n"
+        "print('scipy' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"

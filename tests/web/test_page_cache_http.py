@@ -55,3 +55,56 @@ def test_if_none_match_is_compared_weakly_and_accepts_lists_and_star():
     assert matches_etag("*", b'"abc"')
     assert not matches_etag('"abcd"', b'"abc"')
     assert not matches_etag("", b'"abc"')
+
+
+def test_a_feed_is_cached_like_a_page_until_the_data_changes(client, filled_settings):
+    import asyncio
+
+    from crawler.ingest import ingest
+    from models.db import create_engine, session_factory
+    from tests.web.data import DAY3, paper
+
+    first = client.get("/arxiv/cs.AI/feed", headers={"accept-encoding": "identity"})
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("application/atom+xml")
+    tag = first.headers["etag"]
+    held = client.get(
+        "/arxiv/cs.AI/feed", headers={"accept-encoding": "identity", "if-none-match": tag}
+    )
+    assert held.status_code == 304 and held.content == b""
+    gzipped = client.get("/arxiv/cs.AI/feed", headers={"accept-encoding": "gzip"})
+    assert gzipped.headers["content-encoding"] == "gzip" and gzipped.text == first.text
+    cache = client.app.state.page_cache
+    assert cache.misses == 1 and cache.hits == 2
+
+    async def add() -> None:
+        engine = create_engine(settings=filled_settings)
+        async with session_factory(engine).begin() as session:
+            await ingest(session, [paper("2411.10099", "A late arrival", ("cs.AI",), DAY3)])
+        await engine.dispose()
+
+    asyncio.run(add())
+    cache._checked_at = float("-inf")  # as if check_interval had passed
+    fresh = client.get("/arxiv/cs.AI/feed", headers={"accept-encoding": "identity"})
+    assert "A late arrival" in fresh.text and fresh.headers["etag"] != tag
+
+
+def test_feeds_differ_by_query_and_bad_ones_are_not_kept(client):
+    whole = client.get("/arxiv/cs.AI/feed").text
+    kept = client.get("/arxiv/cs.AI/feed?include=nothingmatchesthis").text
+    assert kept != whole
+    assert client.get("/arxiv/cs.AI/feed?date=yesterday-ish").status_code == 400
+    assert client.get("/arxiv/cs.AI/feed?date=yesterday-ish").status_code == 400
+
+
+def test_the_list_api_is_cached_like_the_list_page(client):
+    first = client.get("/api/list/cs.AI", headers={"accept-encoding": "identity"})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    held = client.get(
+        "/api/list/cs.AI",
+        headers={"accept-encoding": "identity", "if-none-match": first.headers["etag"]},
+    )
+    assert held.status_code == 304
+    again = client.get("/api/list/cs.AI", headers={"accept-encoding": "gzip"})
+    assert again.json() == first.json() and again.headers["content-encoding"] == "gzip"
+    assert client.get("/api/list/cs.AI?date=never").status_code == 400

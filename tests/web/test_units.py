@@ -119,3 +119,52 @@ def test_bibtex_keys_are_unique_and_specials_escaped():
     text = bibtex(papers)
     assert "@misc{noel2024deep," in text and "@misc{noel2024deepa," in text
     assert r"Deep nets \& 50\% gains" in text
+
+
+async def test_page_cache_renders_a_missing_page_once_for_concurrent_requests(monkeypatch):
+    import asyncio
+
+    import web.cache
+
+    async def version(session):
+        return (1,)
+
+    class Sessions:
+        def __call__(self):
+            return self
+
+        async def __aenter__(self):
+            return None
+
+        async def __aexit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(web.cache, "data_version", version)
+    cache = PageCache(clock=FakeClock())
+    rendered: list[str] = []
+    release = asyncio.Event()
+
+    async def render():
+        rendered.append("page")
+        await release.wait()
+        return HTMLResponse("the page")
+
+    async def failing():
+        rendered.append("error")
+        await release.wait()
+        return HTMLResponse("no", status_code=404)
+
+    readers = [asyncio.create_task(cache.page("a", Sessions(), render)) for _ in range(8)]
+    await asyncio.sleep(0)
+    release.set()
+    responses = await asyncio.gather(*readers)
+    assert rendered == ["page"]
+    assert {r.body for r in responses} == {b"the page"} and cache.shared == 7
+
+    release.clear()
+    errors = [asyncio.create_task(cache.page("b", Sessions(), failing)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    answers = await asyncio.gather(*errors)
+    assert {r.status_code for r in answers} == {404}  # not kept: each renders its own
+    assert rendered.count("error") == 3
