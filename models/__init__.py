@@ -10,6 +10,7 @@ from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscriptio
 from models.db import create_engine, session_factory
 from models.fulltext import PaperFullText  # noqa: F401
 from models.ops import JobRun, JobRunStatus, Lease  # noqa: F401
+from models.popularity import PaperEvent  # noqa: F401
 from models.schema import (
     Announcement,
     AnnounceType,

@@ -43,6 +43,7 @@ from web import (
     fulltext,
     mcp_server,
     pages,
+    popularity,
     related,
     search_pages,
     summary_api,
@@ -111,6 +112,7 @@ def create_app(
             *fulltext.routes,  # likewise
             *alerts.routes,
             *related.routes,  # likewise
+            *popularity.routes,
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
@@ -135,6 +137,9 @@ def create_app(
     app.state.jobs = jobs
     app.state.page_cache = PageCache()
     app.state.admin_tasks = set()  # jobs started from the admin page, until they end
+    app.state.event_limiter = RateLimiter(
+        popularity.EVENTS_PER_CLIENT, popularity.EVENTS_WINDOW, clock
+    )
     app.state.admin_login_limiter = RateLimiter(
         settings.ADMIN_LOGIN_ATTEMPTS, settings.ADMIN_LOGIN_WINDOW, clock
     )

@@ -116,7 +116,7 @@ async def list_feed(request: Request, key: str) -> Response:
     papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
     base = _base_url(request)
     path = f"/arxiv/{wanted.expression}"
-    query = wanted.query()
+    query = wanted.query(view=None, sort=None)
     title = f"coolpapers: {wanted.expression.label}"
     if wanted.keywords.include:
         title += " [" + ", ".join(wanted.keywords.include) + "]"
