@@ -132,3 +132,12 @@ def test_a_list_sorted_by_popularity_follows_the_counts(site):
     count(site, announced[0], "pdf", browser=OTHER_BROWSER)
     assert ids_in(site.get(DAY3_LIST + "&sort=popular").text)[0] == announced[0]
     assert site.get(DAY3_LIST + "&sort=stars").status_code == 400
+
+
+def test_the_reading_flow_and_discovery_speak_chinese(site):
+    page = site.get(DAY3_LIST + "&view=topics&lang=zh").text
+    for text in ("按主题", "为你排序", "折叠已看过的论文", "[相关]", "篇未看", "还没有收藏"):
+        assert text in page
+    assert "本站尚未收录" not in page
+    top = site.get("/arxiv/cs.AI/top?lang=zh").text
+    assert "最热论文" in top and "本周" in top
