@@ -3,6 +3,8 @@ kind and day, the most read pages and feeds, and the lists sorted by popularity.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -136,8 +138,12 @@ def test_a_list_sorted_by_popularity_follows_the_counts(site):
 
 def test_the_reading_flow_and_discovery_speak_chinese(site):
     page = site.get(DAY3_LIST + "&view=topics&lang=zh").text
-    for text in ("按主题", "为你排序", "折叠已看过的论文", "[相关]", "篇未看", "还没有收藏"):
+    for text in ("按主题", "为你排序", "折叠已看过的论文", "还没有收藏"):
         assert text in page
+    found = re.search(r'data-ui-labels="([^"]*)"', page)
+    assert found is not None
+    labels = json.loads(html.unescape(found.group(1)))
+    assert labels["related"] == "[相关]" and labels["unseen"] == "篇未看"
     assert "本站尚未收录" not in page
     top = site.get("/arxiv/cs.AI/top?lang=zh").text
     assert "最热论文" in top and "本周" in top
