@@ -58,7 +58,7 @@ def build_server(settings: Settings, sessions: async_sessionmaker[AsyncSession])
     """The tools over ``sessions``, the archive's database."""
     server: MCPServer = MCPServer("coolpapers", instructions=INSTRUCTIONS)
     summaries: list[SummaryService] = []
-    cache = types.SimpleNamespace()  # holds the related papers' vectors between calls
+    cache = types.SimpleNamespace(settings=settings)  # keeps the related papers' vectors
 
     def summary_service() -> SummaryService:
         if not summaries:
