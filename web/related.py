@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import anyio.to_thread
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -81,7 +81,11 @@ async def archive_stamp(session: AsyncSession, model: str | None = None) -> tupl
     """What changes when a paper, its visibility, its full text or (of ``model``) its
     embedding changes."""
     papers = await session.execute(
-        select(func.count(), func.max(Paper.modified_at), func.sum(Paper.hidden))
+        select(
+            func.count(),
+            func.max(Paper.modified_at),
+            func.sum(case((Paper.hidden.is_(True), 1), else_=0)),  # PostgreSQL sums no booleans
+        )
     )
     texts = await session.execute(
         select(func.count(), func.max(PaperFullText.fetched_at)).where(PaperFullText.status == "ok")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from models.popularity import PaperEvent
 from models.settings import Settings
 from retry import FakeClock
 from summaries.limits import RateLimiter
@@ -63,7 +64,7 @@ def test_the_topic_view_groups_the_day_by_topic_deterministically(site):
     assert site.get(DAY3_LIST + "&view=clusters").status_code == 400
 
 
-def test_an_event_counts_once_per_browser_paper_kind_and_day(site, clock, filled_settings):
+def test_an_event_counts_once_per_browser_paper_kind_and_day(site, clock):
     assert count(site, MATH_ID).json() == {"counted": True}
     replayed = count(site, MATH_ID)
     assert replayed.status_code == 202 and replayed.json() == {"counted": False}
@@ -71,12 +72,16 @@ def test_an_event_counts_once_per_browser_paper_kind_and_day(site, clock, filled
     assert count(site, MATH_ID, browser=OTHER_BROWSER).json() == {"counted": True}
     clock.advance(24 * 3600)
     assert count(site, MATH_ID).json() == {"counted": True}  # a new day
-    path = filled_settings.DATABASE_URL.split("///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute("select visitor from paper_events").fetchall()
-    assert len(rows) == 4
-    assert all(BROWSER not in v and OTHER_BROWSER not in v for (v,) in rows)
-    assert len({v for (v,) in rows}) == 3  # the same browser is another digest the next day
+
+    async def stored() -> list[str]:
+        async with site.app.state.sessions() as session:
+            return list(await session.scalars(select(PaperEvent.visitor)))
+
+    assert site.portal is not None
+    visitors = site.portal.call(stored)
+    assert len(visitors) == 4
+    assert all(BROWSER not in v and OTHER_BROWSER not in v for v in visitors)
+    assert len(set(visitors)) == 3  # the same browser is another digest the next day
 
 
 def test_bad_events_are_refused_and_count_nothing(site):
