@@ -90,3 +90,20 @@ def test_a_star_counts_once_per_browser_and_day(new_context, console):
     assert theirs.value.json() == {"counted": True}
     assert top_count(page, paper_id) == before + 2
     assert console.errors == []
+
+
+def test_for_you_on_the_starred_page(page, console):
+    page.goto("/arxiv/cs.AI")
+    listed = entry_ids(page)
+    for paper_id in listed[:2]:
+        page.locator(f"article[data-id='{paper_id}'] [data-star]").click()
+    page.goto("/starred")
+    page.locator(f"article[data-id='{listed[1]}']").wait_for()
+    with page.expect_response("**/api/foryou") as answer:
+        page.locator("[data-for-you-toggle]").click()
+    assert answer.value.ok
+    assert sorted(r["id"] for r in answer.value.json()["ranked"]) == sorted(listed[:2])
+    page.wait_for_function("document.querySelector('[data-for-you-toggle]')"
+                           ".getAttribute('aria-pressed') === 'true'")  # fmt: skip
+    assert sorted(entry_ids(page)) == sorted(listed[:2])
+    assert console.errors == []
