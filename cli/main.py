@@ -68,6 +68,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.fulltext:fulltext",
         "Full texts of papers: arXiv's HTML rendering, else the PDF.",
     ),
+    "embed": (
+        "cli.embed:embed",
+        "Store the embedding of every paper that has none yet, for the related papers.",
+    ),
     "index": (
         "cli.index:index",
         "The full-text search index (kept up to date by every import and crawl).",

@@ -23,5 +23,5 @@ async def _serve(settings: Settings) -> None:
     from web.related import AlikeCache
 
     async with services(settings) as built:
-        server = build_server(built.sessions, built.summaries(), AlikeCache())
+        server = build_server(built.sessions, built.summaries(), AlikeCache.from_settings(settings))
         await server.run_stdio_async()

@@ -8,8 +8,10 @@ papers, their versions, authors, categories, announcements and crawl runs
 
 from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscription, AlertToken  # noqa: F401
 from models.db import create_engine, session_factory
+from models.embeddings import PaperEmbedding  # noqa: F401
 from models.fulltext import PaperFullText  # noqa: F401
 from models.ops import JobRun, JobRunStatus, Lease  # noqa: F401
+from models.popularity import PaperEvent  # noqa: F401
 from models.schema import (
     Announcement,
     AnnounceType,

@@ -119,6 +119,18 @@ class Settings(BaseSettings):
         description="Memory that each process may keep decoded posting lists in, in MiB"
         " (searches for words it holds read nothing from the database).",
     )
+    EMBEDDINGS_BASE_URL: str = Field(
+        "",
+        description="OpenAI-compatible embeddings endpoint, e.g. https://api.openai.com/v1:"
+        " `coolpapers embed` stores a vector per paper, blended into the related papers"
+        " (empty: related papers by words and categories only).",
+    )
+    EMBEDDINGS_MODEL: str = Field(
+        "text-embedding-3-small", description="Model name sent to the embeddings endpoint."
+    )
+    EMBEDDINGS_API_KEY: SecretStr = Field(
+        SecretStr(""), description="Bearer key of the embeddings endpoint."
+    )
     LLM_BASE_URL: str = Field(
         "",
         description="OpenAI-compatible endpoint for summaries, e.g. https://api.openai.com/v1"

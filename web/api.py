@@ -14,7 +14,17 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
 from models.queries import get_paper, get_papers
-from web import alerts, demo_pages, openapi, pages, related, search_pages, summary_api, venues
+from web import (
+    alerts,
+    demo_pages,
+    openapi,
+    pages,
+    popularity,
+    related,
+    search_pages,
+    summary_api,
+    venues,
+)
 from web import fulltext as fulltext_web
 from web.bibtex import bibtex
 from web.cache import page_cache
@@ -339,4 +349,5 @@ DESCRIBED = (
     venues.OPENAPI,
     alerts.OPENAPI,
     related.OPENAPI,
+    popularity.OPENAPI,
 )

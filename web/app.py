@@ -47,6 +47,7 @@ from web import (
     mcp_server,
     ondemand,
     pages,
+    popularity,
     related,
     search_pages,
     summary_api,
@@ -85,7 +86,7 @@ def create_app(
     hooks = IngestHooks(papers_changed=search.index_papers)
     fulltext_service.on_fulltext_stored(search.index_papers)  # bodies are indexed too
     jobs = crawler_jobs(settings, hooks=hooks) if jobs is None else jobs
-    alike = related.AlikeCache()
+    alike = related.AlikeCache.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -123,6 +124,7 @@ def create_app(
             *fulltext.routes,  # likewise
             *alerts.routes,
             *related.routes,  # likewise
+            *popularity.routes,
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,
@@ -149,6 +151,9 @@ def create_app(
     app.state.alike = alike
     app.state.page_cache = PageCache() if page_cache is None else page_cache
     app.state.admin_tasks = set()  # jobs started from the admin page, until they end
+    app.state.event_limiter = RateLimiter(
+        popularity.EVENTS_PER_CLIENT, popularity.EVENTS_WINDOW, clock
+    )
     app.state.admin_login_limiter = RateLimiter(
         settings.ADMIN_LOGIN_ATTEMPTS, settings.ADMIN_LOGIN_WINDOW, clock
     )

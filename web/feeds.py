@@ -123,7 +123,7 @@ async def list_feed(request: Request, key: str) -> Response:
             result = await fetch_list(session, wanted)
         papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
         path = f"/arxiv/{wanted.expression}"
-        query = wanted.query()
+        query = wanted.query(view=None, sort=None)
         title = f"coolpapers: {wanted.expression.label}"
         if wanted.keywords.include:
             title += " [" + ", ".join(wanted.keywords.include) + "]"

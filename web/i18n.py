@@ -153,6 +153,46 @@ ZH: dict[str, str] = {
     "Target": "目标分布",
     "Terms N": "项数 N",
     "Smoothness γ": "平滑度 γ",
+    # the reading flow and discovery
+    "Fetching from arXiv": "正在从 arXiv 获取",
+    "This paper is not in the archive yet: fetching it from arXiv…": (
+        "本站尚未收录这篇论文：正在从 arXiv 获取…"
+    ),
+    "This page reloads by itself in a moment.": "本页稍后会自动刷新。",
+    "Reload": "刷新",
+    "No related papers found.": "没有找到相关论文。",
+    "Fold seen papers": "折叠已看过的论文",
+    "Unseen only": "只看未看过的",
+    "Keys: j/k next/previous, s star, f FAQ, r related, o open, x mark read": (
+        "快捷键：j/k 下一篇/上一篇，s 收藏，f FAQ，r 相关论文，o 打开，x 标为已读"
+    ),
+    "unseen": "篇未看",
+    "[Related]": "[相关]",
+    "For you": "为你排序",
+    "No stars yet: star papers with ☆ and they will order this page.": (
+        "还没有收藏：用 ☆ 收藏论文后，即可按收藏为本页排序。"
+    ),
+    "Sorting by your stars…": "正在按你的收藏排序…",
+    "Ordered by your stars; the words that counted most:": "已按你的收藏排序；影响最大的词：",
+    "Ordered by your stars.": "已按你的收藏排序。",
+    "Sorting by your stars failed; the page keeps its order.": (
+        "按收藏排序失败；本页保持原来的顺序。"
+    ),
+    "View": "视图",
+    "As a list": "列表",
+    "By topic": "按主题",
+    "Other papers": "其他论文",
+    "In announcement order": "按发布顺序",
+    "Most read this week": "本周最热",
+    "Most read": "最热论文",
+    "Today": "今天",
+    "This week": "本周",
+    "This month": "本月",
+    "Counted anonymously: stars, FAQ opened and PDF clicked, once per browser a day.": (
+        "匿名统计：收藏、打开 FAQ 与点击 PDF，每个浏览器每天计一次。"
+    ),
+    "Nothing read yet in this time.": "这段时间内还没有人阅读。",
+    "stars": "收藏",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}

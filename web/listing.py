@@ -2,7 +2,9 @@
 
 The list page, its feed and the JSON list API read the same parameters:
 ``/arxiv/<categories>?date=YYYY-MM-DD&types=new|cross|all&include=...&exclude=...&mode=and&only=1``
-and ``has=code`` to keep only the papers with a link to code (read from their full texts).
+and ``has=code`` to keep only the papers with a link to code (read from their full texts);
+the page alone also reads ``view=topics`` (the papers grouped by topic) and ``sort=popular``
+(the most read first).
 """
 
 from __future__ import annotations
@@ -29,9 +31,15 @@ TYPE_CHOICES: dict[str, frozenset[AnnounceType] | None] = {
     "new": frozenset({AnnounceType.NEW}),
 }
 # Parameters with a fixed set of values (empty: the default).
-CHOICES = {"mode": ("", "or", "and"), "only": ("", "0", "1"), "has": ("", "code")}
+CHOICES = {
+    "mode": ("", "or", "and"),
+    "only": ("", "0", "1"),
+    "has": ("", "code"),
+    "view": ("", "list", "topics"),
+    "sort": ("", "announced", "popular"),
+}
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-LIST_PARAMETERS = ("date", "types", "include", "exclude", "mode", "only", "has")
+LIST_PARAMETERS = ("date", "types", "include", "exclude", "mode", "only", "has", "view", "sort")
 
 
 class BadListRequest(ValueError):
@@ -50,6 +58,8 @@ class ListRequest:
     types: str = "all"
     keywords: KeywordFilter = field(default_factory=KeywordFilter)
     has: str | None = None  # "code": only the papers with a code link
+    view: str | None = None  # "topics": the papers grouped by topic (the page only)
+    sort: str | None = None  # "popular": the most read first (the page only)
 
     @classmethod
     def parse(cls, categories: str, params: Mapping[str, str]) -> ListRequest:
@@ -72,7 +82,9 @@ class ListRequest:
             if params.get(name, "") not in allowed:
                 raise BadListRequest(400, f"{name} must be one of {', '.join(allowed[1:])}")
         has = params.get("has") or None
-        return cls(expression, day, types, KeywordFilter.from_query(params), has)
+        view = "topics" if params.get("view") == "topics" else None
+        sort = "popular" if params.get("sort") == "popular" else None
+        return cls(expression, day, types, KeywordFilter.from_query(params), has, view, sort)
 
     def query(self, **changes: object) -> str:
         """The query string of this list, with ``changes`` (None drops a parameter)."""
@@ -80,6 +92,8 @@ class ListRequest:
             "date": self.day.isoformat() if self.day else None,
             "types": None if self.types == "all" else self.types,
             "has": self.has,
+            "view": self.view,
+            "sort": self.sort,
         }
         values.update(changes)
         items = [(k, str(v)) for k, v in values.items() if v is not None]

@@ -18,19 +18,21 @@ from fulltext import store as fulltext_store
 from fulltext.document import CodeLink, FullText, Section
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
 from models.schema import Paper
-from web import feeds, ondemand, openapi
+from search.alike import Topic
+from web import feeds, ondemand, openapi, popularity
 from web.cache import page_cache
 from web.categories import archive_of
 from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
-from web.related import related_papers
+from web.related import list_topics, related_papers
 from web.security import client_address
 from web.templating import templates
 from web.venues import arxiv_venues
 
 MAX_SHARED_IDS = 500
+NONE = popularity.Counts()
 
 
 def cache_key(request: Request, kind: str, names: tuple[str, ...]) -> tuple[object, ...]:
@@ -66,8 +68,12 @@ async def combine(request: Request) -> Response:
 
 async def arxiv(request: Request) -> Response:
     key = request.path_params["key"].strip("/")
+    if key.endswith("/top/feed"):
+        return await popularity.top_feed(request, key.removesuffix("/top/feed"))
     if key.endswith("/feed"):
         return await feeds.list_feed(request, key.removesuffix("/feed"))
+    if key.endswith("/top"):
+        return await popularity.top_page(request, key.removesuffix("/top"))
     if is_arxiv_id(key):
         arxiv_id = parse_arxiv_id(key)
         return await paper_page(request, arxiv_id.id, arxiv_id.version)
@@ -90,20 +96,45 @@ async def list_page(request: Request, key: str) -> Response:
     async def render() -> Response:  # only a page not in the cache is parsed and rendered
         wanted = list_request(key, request)
         cleared = dataclasses.replace(wanted, keywords=KeywordFilter())
+        topics: list[Topic] | None = None
+        popular: dict[str, popularity.Counts] = {}
         async with sessions() as session:
             result = await fetch_list(session, wanted)
+            ids = [e.item.paper.id for e in result.entries]
+            if wanted.view == "topics":
+                topics = await list_topics(request, session, ids)
+            if wanted.sort == "popular":
+                last = popularity.today(request)
+                first = popularity.since(last, "week")
+                popular = await popularity.counts(session, ids, first, last)
+        if wanted.sort == "popular":
+            most = sorted(result.entries, key=lambda e: -popular.get(e.item.paper.id, NONE).total)
+            result = dataclasses.replace(result, entries=most)
         path = arxiv_path(str(wanted.expression))
+        listed = wanted.query(view=None, sort=None)
         context = {
+            "topics": topics,
+            "by_id": {e.item.paper.id: e for e in result.entries},
+            "popular": popular,
+            "list_url": path + (f"?{q}" if (q := wanted.query(view=None)) else ""),
+            "topics_url": f"{path}?{wanted.query(view='topics', sort=None)}",
+            "popular_url": f"{path}?{wanted.query(view=None, sort='popular')}",
+            "announced_url": path + (f"?{q}" if (q := wanted.query(sort=None)) else ""),
+            "top_url": f"{path}/top",
             "result": result,
             "listing": result.listing,
             "wanted": wanted,
             "path": path,
             "highlight": wanted.keywords.matcher().highlight if wanted.keywords.include else None,
-            "feed_url": f"{path}/feed" + (f"?{q}" if (q := wanted.query()) else ""),
+            "feed_url": f"{path}/feed" + (f"?{listed}" if listed else ""),
             "clear_url": path + (f"?{q}" if (q := cleared.query()) else ""),
         }
         return templates.TemplateResponse(request, "list.html", context)
 
+    if request.query_params.get("sort") == "popular":  # changes with every event counted
+        response = await render()
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     cached = cache_key(request, "list", LIST_PARAMETERS)
     return await page_cache(request).page(cached, sessions, render, request.headers)
 

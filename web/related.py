@@ -1,6 +1,7 @@
 """Papers alike, on the site: related papers (the paper page and ``/api/papers/<id>/related``),
 "for you" (``POST /api/foryou``) and the topics of a list, from ``search.alike`` vectors of
-every visible paper, built in a thread and kept until the archive changes.
+every visible paper, built in a thread and kept until the archive changes; where
+``EMBEDDINGS_BASE_URL`` is set, the vectors ``coolpapers embed`` stored are blended in.
 
 Stars sent to "for you" are used for that answer only and never stored.
 """
@@ -8,6 +9,7 @@ Stars sent to "for you" are used for that answer only and never stored.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -21,10 +23,13 @@ from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext.store import decompress
+from models.embeddings import PaperEmbedding
 from models.fulltext import PaperFullText
 from models.queries import get_papers
 from models.schema import Paper, PaperCategory
+from models.settings import Settings
 from search.alike import Alike, PaperText, Topic
+from summaries.embeddings import stored_embeddings
 from web import openapi
 from web.errors import HTTPError
 
@@ -36,18 +41,36 @@ RECHECK_SECONDS = 30.0  # how long the vectors serve before the archive is asked
 
 
 class AlikeCache:
-    """The vectors of the archive's visible papers, rebuilt when papers or full texts change
-    (looked at no more often than every ``recheck`` seconds)."""
+    """The vectors of the archive's visible papers, rebuilt when papers, full texts or
+    stored embeddings change (looked at no more often than every ``recheck`` seconds); the
+    embeddings of ``embeddings_model`` are blended in (None: none)."""
 
     def __init__(
-        self, recheck: float = RECHECK_SECONDS, clock: Callable[[], float] = time.monotonic
+        self,
+        recheck: float = RECHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        embeddings_model: str | None = None,
     ) -> None:
         self.recheck = recheck
+        self.embeddings_model = embeddings_model
         self.clock = clock
         self.alike: Alike | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlikeCache:
+        """The cache of the site: embeddings blended in when an endpoint is configured."""
+        return cls(
+            embeddings_model=settings.EMBEDDINGS_MODEL if settings.EMBEDDINGS_BASE_URL else None
+        )
         self.stamp: tuple[object, ...] | None = None
         self.checked = float("-inf")
         self.lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlikeCache:
+        """The cache of the site: embeddings blended in when an endpoint is configured."""
+        model = settings.EMBEDDINGS_MODEL if settings.EMBEDDINGS_BASE_URL else None
+        return cls(embeddings_model=model)
 
     async def get(self, session: AsyncSession) -> Alike:
         if self.alike is not None and self.clock() - self.checked < self.recheck:
@@ -55,24 +78,37 @@ class AlikeCache:
         async with self.lock:
             if self.alike is not None and self.clock() - self.checked < self.recheck:
                 return self.alike
-            stamp = await archive_stamp(session)
+            stamp = await archive_stamp(session, self.embeddings_model)
             if self.alike is None or stamp != self.stamp:
                 papers = await archive_texts(session)
-                self.alike = await anyio.to_thread.run_sync(Alike, papers)
+                vectors = None
+                if self.embeddings_model:
+                    vectors = await stored_embeddings(session, self.embeddings_model)
+                build = functools.partial(Alike, papers, embeddings=vectors)
+                self.alike = await anyio.to_thread.run_sync(build)
                 self.stamp = stamp
             self.checked = self.clock()
             return self.alike
 
 
-async def archive_stamp(session: AsyncSession) -> tuple[object, ...]:
-    """What changes when a paper, its visibility or its full text changes."""
+async def archive_stamp(session: AsyncSession, model: str | None = None) -> tuple[object, ...]:
+    """What changes when a paper, its visibility, its full text or (of ``model``) its
+    embedding changes."""
     papers = await session.execute(
         select(func.count(), func.max(Paper.modified_at), func.count().filter(Paper.hidden))
     )
     texts = await session.execute(
         select(func.count(), func.max(PaperFullText.fetched_at)).where(PaperFullText.status == "ok")
     )
-    return (*papers.one(), *texts.one())
+    vectors: tuple[object, ...] = ()
+    if model:
+        found = await session.execute(
+            select(func.count(), func.max(PaperEmbedding.computed_at)).where(
+                PaperEmbedding.model == model
+            )
+        )
+        vectors = tuple(found.one())
+    return (*papers.one(), *texts.one(), *vectors)
 
 
 async def archive_texts(session: AsyncSession) -> list[PaperText]:

@@ -1,5 +1,7 @@
 // coolpapers in the browser: stars, reading history, copy buttons, the theme switch and the
-// keyword bar's memory. Everything is kept in this browser (localStorage), nothing is sent.
+// keyword bar's memory, kept in this browser (localStorage); "for you" sends the stars for one
+// answer only, and a star, a FAQ opened or a PDF clicked is counted anonymously (popularity:
+// a random id of this browser, which the site keeps only as a digest of itself and the day).
 (function () {
   "use strict";
 
@@ -9,6 +11,7 @@
   var SEEN_VIEW = "coolpapers:seen-view";
   var FOLLOWS = "coolpapers:follows";
   var KEYWORDS = "coolpapers:keywords";
+  var BROWSER = "coolpapers:browser";
   var KEYWORD_PARAMS = ["include", "exclude", "mode", "only"];
   var YEAR = 365 * 24 * 3600;
 
@@ -38,7 +41,8 @@
   }
 
   var pageLabels = {
-    star: "Star", unstar: "Unstar", read: "Mark as read", unread: "Mark as unread", copy: "Copy"
+    star: "Star", unstar: "Unstar", read: "Mark as read", unread: "Mark as unread", copy: "Copy",
+    related: "[Related]", unseen: "unseen"
   };
 
   function makeButton(attribute, className, text) {
@@ -76,7 +80,7 @@
     if (!links || article.querySelector("[data-faq-open]") || !document.querySelector("[data-faq-template]")) return;
     var faq = makeButton("data-faq-open", "inline-faq", "[FAQ]");
     faq.setAttribute("aria-expanded", "false");
-    var related = makeButton("data-related-open", "inline-related", "[Related]");
+    var related = makeButton("data-related-open", "inline-related", pageLabels.related);
     related.setAttribute("aria-expanded", "false");
     links.insertBefore(related, links.firstChild);
     links.insertBefore(document.createTextNode(" "), related);
@@ -108,6 +112,7 @@
     panel.setAttribute("data-version", article.getAttribute("data-version") || "");
     panel.setAttribute("data-api", "/api/papers/" + id + "/summary");
     article.appendChild(panel);
+    countEvent(id, "faq");
     if (button) button.setAttribute("aria-expanded", "true");
     window.coolpapersFaq.setup(panel);
   }
@@ -279,7 +284,7 @@
           var badge = document.createElement("span");
           badge.className = "unseen-count";
           badge.setAttribute("data-unseen-of", code);
-          badge.textContent = unseen + " unseen";
+          badge.textContent = unseen + " " + pageLabels.unseen;
           link.parentNode.appendChild(document.createTextNode(" "));
           link.parentNode.appendChild(badge);
         }, function () { /* no count, the link still works */ });
@@ -314,9 +319,106 @@
     var id = article.getAttribute("data-id");
     var stars = load(STARS);
     if (stars[id]) delete stars[id];
-    else stars[id] = { title: titleOf(article), at: Date.now() };
+    else {
+      stars[id] = { title: titleOf(article), at: Date.now() };
+      countEvent(id, "star");
+    }
     save(STARS, stars);
     refresh();
+  }
+
+  // --- popularity and "for you" -----------------------------------------------------------
+
+  function browserId() {
+    var id = "";
+    try { id = window.localStorage.getItem(BROWSER) || ""; } catch (e) { /* no storage */ }
+    if (!/^[0-9a-f]{32}$/.test(id)) {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      id = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+      try { window.localStorage.setItem(BROWSER, id); } catch (e) { /* counted as new each time */ }
+    }
+    return id;
+  }
+
+  function countEvent(id, kind) {
+    if (!id || !window.fetch) return;
+    fetch("/api/events", {
+      method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ paper: id, kind: kind, browser: browserId() })
+    }).catch(function () { /* a lost count is no loss to the reader */ });
+  }
+
+  var forYouOrder = null;  // the entries in the page's own order, while sorted "for you"
+
+  function forYouTools() {
+    return document.querySelector("[data-for-you]");
+  }
+
+  function placeEntries(articles) {
+    var groups = [];
+    articles.forEach(function (a) {
+      var group = groups.filter(function (g) { return g.parent === a.parentNode; })[0];
+      if (!group) groups.push(group = { parent: a.parentNode, items: [] });
+      group.items.push(a);
+    });
+    groups.forEach(function (group) {
+      var first = group.parent.querySelector(":scope > article.paper[data-id]");
+      var marker = document.createComment("");
+      group.parent.insertBefore(marker, first);
+      var ref = marker;
+      group.items.forEach(function (a) {
+        group.parent.insertBefore(a, ref.nextSibling);
+        ref = a;
+      });
+      marker.remove();
+    });
+  }
+
+  function toggleForYou(button) {
+    var tools = forYouTools();
+    var note = tools.querySelector("[data-for-you-terms]");
+    if (forYouOrder) {
+      placeEntries(forYouOrder);
+      forYouOrder = null;
+      button.setAttribute("aria-pressed", "false");
+      note.textContent = "";
+      return;
+    }
+    var stars = starIds();
+    if (!stars.length) {
+      note.textContent = tools.getAttribute("data-no-stars");
+      return;
+    }
+    var articles = Array.prototype.slice.call(document.querySelectorAll("article.paper[data-id]"));
+    var candidates = articles.map(function (a) { return a.getAttribute("data-id"); });
+    note.textContent = tools.getAttribute("data-working");
+    fetch("/api/foryou", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ starred: stars.slice(0, 500), candidates: candidates.slice(0, 5000) })
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (answer) {
+      var rank = {};
+      answer.ranked.forEach(function (r, i) { rank[r.id] = i; });
+      var last = answer.ranked.length;
+      forYouOrder = articles;
+      var sorted = articles.slice().sort(function (a, b) {
+        var ra = a.getAttribute("data-id") in rank ? rank[a.getAttribute("data-id")] : last;
+        var rb = b.getAttribute("data-id") in rank ? rank[b.getAttribute("data-id")] : last;
+        return ra - rb || articles.indexOf(a) - articles.indexOf(b);
+      });
+      placeEntries(sorted);
+      button.setAttribute("aria-pressed", "true");
+      note.textContent = answer.terms.length
+        ? tools.getAttribute("data-terms") + " " + answer.terms.join(", ")
+        : tools.getAttribute("data-no-terms");
+    }, function () {
+      note.textContent = tools.getAttribute("data-failed");
+    });
   }
 
   function toggleRead(article) {
@@ -477,6 +579,8 @@
       toggleFaq(article);
     } else if (target.hasAttribute("data-related-open") && article) {
       toggleRelated(article);
+    } else if (target.hasAttribute("data-for-you-toggle")) {
+      toggleForYou(target);
     } else if (target.hasAttribute("data-copy")) {
       copyText(target.getAttribute("data-copy"), target);
     } else if (target.hasAttribute("data-theme-toggle")) {
@@ -485,6 +589,7 @@
     } else if (target.hasAttribute("data-keyword-clear")) {
       try { window.localStorage.removeItem(KEYWORDS); } catch (e) { /* nothing stored */ }
     } else if (article && /\blink-(pdf|html)\b/.test(target.className)) {
+      if (/\blink-pdf\b/.test(target.className)) countEvent(article.getAttribute("data-id"), "pdf");
       markRead(article);
     }
   });
@@ -525,6 +630,8 @@
       Object.keys(given).forEach(function (k) { pageLabels[k] = given[k]; });
     }
     refresh();
+    var forYou = forYouTools();
+    if (forYou) forYou.hidden = false;
     watchSeen();
     rememberFollowed();
     showUnseenOnHome();
