@@ -55,13 +55,6 @@ class AlikeCache:
         self.embeddings_model = embeddings_model
         self.clock = clock
         self.alike: Alike | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AlikeCache:
-        """The cache of the site: embeddings blended in when an endpoint is configured."""
-        return cls(
-            embeddings_model=settings.EMBEDDINGS_MODEL if settings.EMBEDDINGS_BASE_URL else None
-        )
         self.stamp: tuple[object, ...] | None = None
         self.checked = float("-inf")
         self.lock = asyncio.Lock()
