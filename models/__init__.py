@@ -9,6 +9,7 @@ papers, their versions, authors, categories, announcements and crawl runs
 from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscription, AlertToken  # noqa: F401
 from models.db import create_engine, session_factory
 from models.fulltext import PaperFullText  # noqa: F401
+from models.instances import RateWindow, SummaryClaim  # noqa: F401
 from models.ops import JobRun, JobRunStatus, Lease  # noqa: F401
 from models.schema import (
     Announcement,

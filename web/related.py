@@ -67,7 +67,7 @@ class AlikeCache:
 async def archive_stamp(session: AsyncSession) -> tuple[object, ...]:
     """What changes when a paper, its visibility or its full text changes."""
     papers = await session.execute(
-        select(func.count(), func.max(Paper.modified_at), func.sum(Paper.hidden))
+        select(func.count(), func.max(Paper.modified_at), func.count().filter(Paper.hidden))
     )
     texts = await session.execute(
         select(func.count(), func.max(PaperFullText.fetched_at)).where(PaperFullText.status == "ok")
