@@ -10,6 +10,7 @@ from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscriptio
 from models.db import create_engine, session_factory
 from models.embeddings import PaperEmbedding  # noqa: F401
 from models.fulltext import PaperFullText  # noqa: F401
+from models.instances import RateWindow, SummaryClaim  # noqa: F401
 from models.ops import JobRun, JobRunStatus, Lease  # noqa: F401
 from models.popularity import PaperEvent  # noqa: F401
 from models.schema import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import Date, bindparam, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.liveness import interrupt_dead_runs
@@ -81,8 +81,10 @@ async def summary_counts(session: AsyncSession) -> SummaryCounts | None:
         today = dt.datetime.now(dt.UTC).date()
         calls = (
             await session.execute(
-                text("SELECT coalesce(sum(calls), 0) FROM model_call_days WHERE day = :day"),
-                {"day": today.isoformat()},
+                text(
+                    "SELECT coalesce(sum(calls), 0) FROM model_call_days WHERE day = :day"
+                ).bindparams(bindparam("day", type_=Date)),  # a date on every backend
+                {"day": today},
             )
         ).scalar_one()
     return SummaryCounts(by_status, by_language, int(calls))

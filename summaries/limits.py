@@ -1,5 +1,6 @@
-"""Protection of the model endpoint: a per-client rate limit on starting summaries, and a
-daily budget of model calls kept in the database (so that the site and the CLI share it).
+"""Protection of the model endpoint: a per-client rate limit on starting summaries (kept in
+the process, or in the database when several instances share it), and a daily budget of
+model calls kept in the database (so that the site, its instances and the CLI share it).
 
 Both read the time from a ``retry.Clock``: ``monotonic()`` for the rate limit's window,
 ``time()`` for the UTC day of the budget. Taking from the budget is retried as a whole
@@ -13,10 +14,11 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.instances import RateWindow
 from models.summary import ModelCallDay
 from retry import SYSTEM_CLOCK, AsyncRetry, Clock, sqlite_policy
 
@@ -137,3 +139,77 @@ class DailyBudget:
             return "taken"
         exists = await session.scalar(select(ModelCallDay.day).where(ModelCallDay.day == day))
         return "spent" if exists is not None else "no row"
+
+
+class SharedRateLimiter:
+    """At most ``limit`` hits per client in each ``window`` seconds, counted in the database
+    (``rate_windows``), so that the limit holds across every instance of the site.
+
+    Windows are fixed (they start at multiples of ``window`` seconds of ``clock.time()``),
+    which lets a client make up to twice ``limit`` hits around a window's edge."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        scope: str,
+        limit: int,
+        window: float,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        if limit < 0 or window <= 0:
+            raise ValueError("limit must be >= 0 and window > 0")
+        self.sessions = sessions
+        self.scope = scope
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+
+    def _window(self) -> tuple[int, float]:
+        now = self.clock.time()
+        start = int(now // self.window * self.window)
+        return start, start + self.window - now
+
+    async def hit(self, client: str) -> float | None:
+        """Count one hit for ``client``: None if allowed, else the seconds until it would be."""
+        start, left = self._window()
+        if self.limit == 0:
+            return left
+        async for attempt in AsyncRetry(sqlite_policy, clock=self.clock):
+            with attempt:
+                taken = await self._take(client[:255], start)
+        return None if taken else max(left, 0.001)
+
+    async def _take(self, client: str, start: int) -> bool:
+        where = (
+            RateWindow.scope == self.scope,
+            RateWindow.client == client,
+            RateWindow.window == start,
+        )
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(RateWindow)
+                .where(*where, RateWindow.hits < self.limit)
+                .values(hits=RateWindow.hits + 1)
+            )
+            if result.rowcount == 1:
+                return True
+            if await session.scalar(select(RateWindow.hits).where(*where)) is not None:
+                return False
+            # The client's first hit of this window; older windows of the scope go.
+            await session.execute(
+                delete(RateWindow).where(
+                    RateWindow.scope == self.scope, RateWindow.window < start - self.window
+                )
+            )
+        try:
+            async with self.sessions.begin() as session:
+                session.add(RateWindow(scope=self.scope, client=client, window=start, hits=1))
+            return True
+        except IntegrityError:  # another instance counted the client's first hit
+            async with self.sessions.begin() as session:
+                result = await session.execute(
+                    update(RateWindow)
+                    .where(*where, RateWindow.hits < self.limit)
+                    .values(hits=RateWindow.hits + 1)
+                )
+                return result.rowcount == 1

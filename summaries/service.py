@@ -4,6 +4,12 @@
 ``SummaryJob`` to follow: a finished one for a cached summary, the one in progress if any (a
 reader who arrives late joins it), else a new one, subject to the client's rate limit and
 the day's budget. The site and the CLI each hold one service.
+
+With ``instance`` set (several instances over one PostgreSQL), a generation is claimed in
+the database first (``summaries.claims``): an instance that finds another's live claim
+follows that generation through the events stored with its heartbeats, and takes the claim
+over when its heartbeat goes stale; the model's concurrency limit counts every instance's
+generations, and the rate limit is kept in the database.
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import inspect
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -24,10 +33,12 @@ from fulltext.document import FullText, FullTextStatus
 from models.settings import Settings
 from models.summary import SummaryStatus
 from retry import SYSTEM_CLOCK, Clock
+from summaries import claims, events
 from summaries.client import ChatClient, Endpoint
 from summaries.errors import BudgetExhausted, PaperNotFound, RateLimited, SummaryError
+from summaries.faq import PaperText
 from summaries.jobs import JobQueue, JobState, Priority, SummaryJob
-from summaries.limits import DailyBudget, RateLimiter
+from summaries.limits import DailyBudget, RateLimiter, SharedRateLimiter
 from summaries.store import (
     StoredSummary,
     SummaryKey,
@@ -47,6 +58,14 @@ FullTextSource = Callable[[AsyncSession, str, int], Awaitable[FullText | None]]
 
 STOPPED = "The server stopped before the summary was finished; please try again."
 INTERNAL = "The summary could not be made because of an internal error."
+STALE_AFTER = 30.0  # seconds without a heartbeat before another instance takes a claim over
+BEAT_EVERY = 1.0  # seconds between heartbeats, and between polls of another's generation
+FINAL_EVENTS = ("done", "error")
+
+
+def instance_name() -> str:
+    """This process, as the owner of its claims: host name and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 async def no_full_text(session: AsyncSession, paper_id: str, version: int) -> FullText | None:
@@ -86,9 +105,12 @@ class SummaryService:
         languages: tuple[str, ...] = ("en", "zh"),
         concurrency: int = 2,
         budget: DailyBudget | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: RateLimiter | SharedRateLimiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
         full_text: FullTextSource = stored_full_text,
+        instance: str | None = None,
+        stale_after: float = STALE_AFTER,
+        beat_every: float = BEAT_EVERY,
     ) -> None:
         self.sessions = sessions
         self.summarizer = summarizer
@@ -97,7 +119,14 @@ class SummaryService:
         self.limiter = limiter
         self.clock = clock
         self.full_text = full_text
-        self._jobs: dict[SummaryKey, SummaryJob] = {}
+        self.concurrency = concurrency
+        self.instance = instance
+        self.stale_after = stale_after
+        self.beat_every = beat_every
+        self._jobs: dict[SummaryKey, SummaryJob] = {}  # what readers here follow
+        self._owned: dict[SummaryKey, SummaryJob] = {}  # generations claimed by this instance
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._beater: asyncio.Task[None] | None = None
         self._queue = JobQueue(self._run, concurrency)
 
     @classmethod
@@ -110,10 +139,15 @@ class SummaryService:
         sleep: Sleep | None = None,
         http: httpx.AsyncClient | None = None,
         full_text: FullTextSource | None = None,
+        instance: str | None = None,
+        beat_every: float = BEAT_EVERY,
     ) -> SummaryService:
         """The model of the settings, or the extractive summarizer with no endpoint set; the
         paper's full text as the FULLTEXT setting says (fetched first when none is stored yet,
-        unless it is ``off``), unless ``full_text`` says otherwise."""
+        unless it is ``off``), unless ``full_text`` says otherwise.
+
+        On PostgreSQL the service claims its generations in the database as ``instance``
+        (default: this host and process), and counts rate limits there."""
         if full_text is None:
             full_text = fulltext_service.on_demand(sessions, settings)
         summarizer: Summarizer
@@ -136,15 +170,29 @@ class SummaryService:
             )
         else:
             summarizer = ExtractiveSummarizer()
+        shared = settings.DATABASE_URL.startswith("postgresql")
+        limiter: RateLimiter | SharedRateLimiter
+        if shared:
+            limiter = SharedRateLimiter(
+                sessions,
+                "summary",
+                settings.SUMMARY_RATE_LIMIT,
+                settings.SUMMARY_RATE_WINDOW,
+                clock,
+            )
+        else:
+            limiter = RateLimiter(settings.SUMMARY_RATE_LIMIT, settings.SUMMARY_RATE_WINDOW, clock)
         return cls(
             sessions,
             summarizer,
             languages=tuple(settings.SUMMARY_LANGUAGES),
             concurrency=settings.LLM_MAX_CONCURRENCY,
             budget=DailyBudget(sessions, settings.LLM_DAILY_BUDGET, clock, sleep),
-            limiter=RateLimiter(settings.SUMMARY_RATE_LIMIT, settings.SUMMARY_RATE_WINDOW, clock),
+            limiter=limiter,
             clock=clock,
             full_text=full_text,
+            instance=(instance or instance_name()) if shared else None,
+            beat_every=beat_every,
         )
 
     @property
@@ -215,6 +263,10 @@ class SummaryService:
             stored = await summary_at(session, key)
         if stored is not None and stored.status == SummaryStatus.COMPLETE:
             return SummaryJob.cached(stored, paper.text)
+        if self.instance is not None:
+            held = await claims.read(self.sessions, key)
+            if held is not None and held.owner != self.instance:
+                return self._follow(key, paper.text, Priority.ON_DEMAND)
         return None
 
     async def start(
@@ -252,14 +304,116 @@ class SummaryService:
         if (job := self._jobs.get(key)) is not None:
             self._queue.promote(job, priority)
             return job
+        if self.instance is not None:
+            held = await claims.read(self.sessions, key)
+            if held is not None and held.owner != self.instance and self._live(held):
+                return self._follow(key, paper.text, priority)
         await self._check_limits(client)
         if (job := self._jobs.get(key)) is not None:  # started while the budget was read
             self._queue.promote(job, priority)
             return job
+        if self.instance is not None:
+            held = await claims.take(
+                self.sessions, key, self.instance, self.now(), self.stale_after
+            )
+            if held is not None:  # another instance claimed it first
+                return self._follow(key, paper.text, priority)
         job = SummaryJob(key, paper.text, priority)
         self._jobs[key] = job
-        self._queue.submit(job)
+        self._generate(job)
         return job
+
+    def _generate(self, job: SummaryJob) -> None:
+        if self.instance is not None:
+            self._owned[job.key] = job
+            if self._beater is None or self._beater.done():
+                self._beater = asyncio.create_task(self._beat())
+        self._queue.submit(job)
+
+    def _live(self, held: claims.Claim) -> bool:
+        return (self.now() - held.heartbeat_at).total_seconds() <= self.stale_after
+
+    def _follow(self, key: SummaryKey, paper: PaperText, priority: Priority) -> SummaryJob:
+        """A job that mirrors another instance's generation of ``key``."""
+        if (job := self._jobs.get(key)) is not None:
+            return job
+        follower = self._jobs[key] = SummaryJob(key, paper, priority)
+        task = asyncio.create_task(self._poll(follower))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return follower
+
+    async def _poll(self, follower: SummaryJob) -> None:
+        key = follower.key
+        try:
+            while not follower.finished:
+                held = await claims.read(self.sessions, key)
+                if held is None:  # the owner saved the summary, or its failure
+                    async with self.sessions() as session:
+                        stored = await summary_at(session, key)
+                    if stored is not None and stored.status == SummaryStatus.COMPLETE:
+                        # Answers finished after the owner's last heartbeat come from the row.
+                        answered = {
+                            e.data.get("index") for e in follower.history if e.type == "answer"
+                        }
+                        for index, qa in enumerate(stored.faq):
+                            if index not in answered:
+                                follower.publish(events.answer(index, qa.question, qa.answer))
+                        follower.succeed(stored)
+                    else:
+                        follower.fail(stored.error if stored and stored.error else STOPPED)
+                    return
+                if held.generating and follower.state == JobState.QUEUED:
+                    follower.start()
+                for event in held.events[len(follower.history) :]:
+                    follower.publish(event)
+                if not self._live(held) and self.instance is not None:
+                    taken = await claims.take(
+                        self.sessions, key, self.instance, self.now(), self.stale_after
+                    )
+                    if taken is None:
+                        log.warning("taking over the summary of %s from %s", key, held.owner)
+                        await self._take_over(follower)
+                        return
+                await asyncio.sleep(self.beat_every)
+        except asyncio.CancelledError:
+            follower.fail(STOPPED)
+            raise
+        except Exception:
+            log.exception("following the summary of %s failed", key)
+            follower.fail(INTERNAL)
+        finally:
+            if self._jobs.get(key) is follower:
+                del self._jobs[key]
+
+    async def _take_over(self, follower: SummaryJob) -> None:
+        """Generate ``follower``'s summary here, its readers following on."""
+        job = SummaryJob(follower.key, follower.paper, follower.priority)
+        self._generate(job)
+        async for event in job.follow():
+            if event is None or event.type == "status":
+                if job.state == JobState.GENERATING and follower.state == JobState.QUEUED:
+                    follower.start()
+                continue
+            if event.type in FINAL_EVENTS:
+                break
+            follower.publish(event)
+        if job.result is not None:
+            follower.succeed(job.result)
+        else:
+            follower.fail(job.error or STOPPED)
+
+    async def _beat(self) -> None:
+        """Renew this instance's claims, storing the answers so far, while it holds any."""
+        assert self.instance is not None
+        while self._owned:
+            await asyncio.sleep(self.beat_every)
+            for key, job in list(self._owned.items()):
+                history = [e for e in job.history if e.type not in FINAL_EVENTS]
+                try:
+                    await claims.beat(self.sessions, key, self.instance, history, self.now())
+                except Exception:
+                    log.warning("cannot renew the claim of %s", key, exc_info=True)
 
     async def _check_limits(self, client: str | None) -> None:
         cost = self.summarizer.calls_per_summary
@@ -268,7 +422,8 @@ class SummaryService:
         if self.budget is not None and await self.budget.remaining() < cost:
             raise self._spent()
         if client is not None and self.limiter is not None:
-            wait = self.limiter.hit(client)
+            hit = self.limiter.hit(client)
+            wait = await hit if inspect.isawaitable(hit) else hit
             if wait is not None:
                 raise RateLimited(
                     "Too many summaries requested from your address; please try again in"
@@ -290,6 +445,11 @@ class SummaryService:
 
     async def _run(self, job: SummaryJob) -> None:
         key = job.key
+        if self._owned.get(key) is job:  # claimed: wait for a slot among every instance's
+            while not await claims.start_generating(
+                self.sessions, key, self.instance, self.concurrency, self.now(), self.stale_after
+            ):
+                await asyncio.sleep(self.beat_every)
         job.start()
         try:
             cost = self.summarizer.calls_per_summary
@@ -309,6 +469,7 @@ class SummaryService:
                 now=self.now(),
             )
             assert stored is not None
+            await self._release(job)
             job.succeed(stored)
         except SummaryError as exc:
             await self._record_failure(job, str(exc))
@@ -321,6 +482,18 @@ class SummaryService:
         finally:
             if self._jobs.get(key) is job:
                 del self._jobs[key]
+            if self._owned.get(key) is job:  # stopped: the claim goes stale, to be taken over
+                del self._owned[key]
+
+    async def _release(self, job: SummaryJob) -> None:
+        """Give up this instance's claim on ``job`` once its outcome is stored."""
+        if self._owned.get(job.key) is not job:
+            return
+        del self._owned[job.key]
+        try:
+            await claims.release(self.sessions, job.key, self.instance or "")
+        except Exception:
+            log.warning("cannot release the claim of %s", job.key, exc_info=True)
 
     async def _record_failure(self, job: SummaryJob, message: str) -> None:
         log.warning("summary of %s failed: %s", job.key, message)
@@ -335,10 +508,15 @@ class SummaryService:
             )
         except Exception:
             log.exception("cannot record the failure of %s", job.key)
+        await self._release(job)
         job.fail(message)
 
     async def aclose(self) -> None:
         await self._queue.aclose(STOPPED)
+        for task in [*self._tasks, *([self._beater] if self._beater else [])]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._owned.clear()
         for job in list(self._jobs.values()):
             job.fail(STOPPED)
         self._jobs.clear()
