@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class Follow:
                 "venue": "venue"}[self.kind] + f" {self.value}"  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold_name(name: str) -> str:
     """A name without accents, case, dots or extra spaces: ``Schrödinger, E.`` and
     ``schrodinger e`` fold alike (LaTeX accents such as ``\\"o`` too)."""
