@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alerts.addresses import masked, new_token, token_hash
-from alerts.compose import Links, digest_message
+from alerts.compose import Links, PaperParts, digest_message
 from alerts.follows import Follow
 from alerts.mail import Delivery, Mailer, Outcome
 from alerts.matching import DayMatcher, PaperMatch, day_papers, faq_lines
@@ -189,6 +189,7 @@ async def _send_all(
         ]
         return
     assert mailer is not None
+    parts: PaperParts = {}
     for start in range(0, len(work), max(1, config.batch)):
         batch = work[start : start + config.batch]
         moment = now or utcnow()
@@ -201,7 +202,7 @@ async def _send_all(
                 sender=config.sender, recipient=subscription.email, message_id=message_id,
                 day=day, matches=matches, follows=follows,
                 links=links_for(config.site, token, day), site=config.site,
-                max_papers=config.max_papers, now=moment,
+                max_papers=config.max_papers, now=moment, parts=parts,
             )  # fmt: skip
             delivery = await mailer.send(message)
             outcomes.append((subscription.id, delivery))
