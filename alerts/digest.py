@@ -17,8 +17,9 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alerts.addresses import masked, new_token, token_hash
@@ -137,7 +138,13 @@ async def send_digests(
     return report
 
 
-async def _finish(sessions, run_id: int, report: RunReport, status: str, error: str | None) -> None:
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession],
+    run_id: int,
+    report: RunReport,
+    status: str,
+    error: str | None,
+) -> None:
     async with sessions.begin() as session:
         run = await session.get(AlertRun, run_id)
         if run is None:
@@ -267,7 +274,7 @@ async def _record(
     """The outcomes of a batch, in one transaction."""
     if not outcomes:
         return
-    table = AlertDelivery.__table__
+    table = cast(Table, AlertDelivery.__table__)
     statement = (
         table.update()
         .where(table.c.subscription_id == bindparam("b_subscription"), table.c.day == day)

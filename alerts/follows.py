@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from alerts.addresses import AlertInputError, refuse_injection
 from models.schema import Author, Category
@@ -119,7 +120,7 @@ async def resolve_categories(session: AsyncSession, text: str) -> Follow:
 
 
 async def has_venues(session: AsyncSession) -> bool:
-    def check(sync_session) -> bool:
+    def check(sync_session: Session) -> bool:
         return bool(inspect(sync_session.connection()).has_table("venues"))
 
     return await session.run_sync(check)

@@ -53,7 +53,7 @@ async def overview(session: AsyncSession, *, runs: int = 5, failures: int = 10) 
     )
 
 
-async def subscriptions(session: AsyncSession, limit: int = 1000) -> list[dict]:
+async def subscriptions(session: AsyncSession, limit: int = 1000) -> list[dict[str, object]]:
     rows = await session.scalars(
         select(AlertSubscription).order_by(AlertSubscription.id).limit(limit)
     )
