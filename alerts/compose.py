@@ -70,6 +70,44 @@ def _authors(match: PaperMatch, html: bool) -> str:
     return ", ".join(names)
 
 
+Rendered = tuple[list[str], list[str], list[str], list[str]]
+PaperParts = dict[tuple[object, ...], Rendered]
+
+
+def _paper_parts(match: PaperMatch, site: str, parts: PaperParts) -> Rendered:
+    """A paper's lines in text and HTML before and after its "Matched:" line."""
+    paper = match.paper
+    key = (paper.id, tuple(match.title_spans), tuple(match.abstract_spans),
+           frozenset(match.authors), match.faq_line)  # fmt: skip
+    if key in parts:
+        return parts[key]
+    url = f"{site}/arxiv/{paper.id}"
+    title = " ".join((paper.title or "").split())
+    abstract = paper.abstract or ""
+    text_head = [
+        highlighted(title, match.title_spans, _text_mark, _same),
+        f"  {url}",
+        f"  {_authors(match, False)}",
+    ]
+    html_head = [
+        f'<h3><a href="{escape(url)}">'
+        f"{highlighted(title, match.title_spans, _html_mark, escape)}</a></h3>",
+        f'<p class="authors">{_authors(match, True)}</p>',
+    ]
+    text_tail: list[str] = []
+    html_tail: list[str] = []
+    if match.abstract_spans:
+        text_tail.append("  " + highlighted(abstract, match.abstract_spans, _text_mark, _same))
+        html_tail.append(
+            f"<p>{highlighted(abstract, match.abstract_spans, _html_mark, escape)}</p>"
+        )
+    if match.faq_line:
+        text_tail.append(f"  FAQ: {match.faq_line}")
+        html_tail.append(f'<p class="faq">FAQ: {escape(match.faq_line)}</p>')
+    parts[key] = (text_head, text_tail, html_head, html_tail)
+    return parts[key]
+
+
 def digest_message(
     *,
     sender: str,
@@ -82,7 +120,11 @@ def digest_message(
     site: str,
     max_papers: int,
     now: dt.datetime,
+    parts: PaperParts | None = None,
 ) -> EmailMessage:
+    """The digest of ``matches``; ``parts`` keeps each paper's rendering for the next mails
+    of a run (most papers go to many subscribers, highlighted alike)."""
+    parts = {} if parts is None else parts
     shown = matches[:max_papers]
     n = len(matches)
     message = EmailMessage()
@@ -100,31 +142,10 @@ def digest_message(
         text += [f"== {follow.label} ==", ""]
         html.append(f"<h2>{escape(follow.label)}</h2>")
         for match in group:
-            paper = match.paper
-            url = f"{site}/arxiv/{paper.id}"
-            title = " ".join((paper.title or "").split())
-            abstract = paper.abstract or ""
-            text += [
-                highlighted(title, match.title_spans, _text_mark, _same),
-                f"  {url}",
-                f"  {_authors(match, False)}",
-                f"  Matched: {_reasons(match)}",
-            ]
-            html += [
-                f'<h3><a href="{escape(url)}">'
-                f"{highlighted(title, match.title_spans, _html_mark, escape)}</a></h3>",
-                f'<p class="authors">{_authors(match, True)}</p>',
-                f'<p class="matched">Matched: {escape(_reasons(match))}</p>',
-            ]
-            if match.abstract_spans:
-                text.append("  " + highlighted(abstract, match.abstract_spans, _text_mark, _same))
-                html.append(
-                    f"<p>{highlighted(abstract, match.abstract_spans, _html_mark, escape)}</p>"
-                )
-            if match.faq_line:
-                text.append(f"  FAQ: {match.faq_line}")
-                html.append(f'<p class="faq">FAQ: {escape(match.faq_line)}</p>')
-            text.append("")
+            text_head, text_tail, html_head, html_tail = _paper_parts(match, site, parts)
+            text += [*text_head, f"  Matched: {_reasons(match)}", *text_tail, ""]
+            html += [*html_head, f'<p class="matched">Matched: {escape(_reasons(match))}</p>',
+                     *html_tail]  # fmt: skip
     if n > len(shown):
         text += [f"{n - len(shown)} more: {links.digest}", ""]
         html.append(f'<p><a href="{escape(links.digest)}">{n - len(shown)} more</a></p>')
@@ -138,9 +159,10 @@ def digest_message(
         f'<a href="{escape(links.manage)}">Change or pause them</a> · '
         f'<a href="{escape(links.unsubscribe)}">Unsubscribe</a></p>'
     )
-    message.set_content("\n".join(text) + "\n")
+    # base64 is encoded in C; quoted-printable, in Python, cost more than the rest of the mail.
+    message.set_content("\n".join(text) + "\n", cte="base64")
     message.add_alternative("<!doctype html><html><body>" + "\n".join(html) + "</body></html>",
-                            subtype="html")  # fmt: skip
+                            subtype="html", cte="base64")  # fmt: skip
     return message
 
 

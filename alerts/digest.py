@@ -4,9 +4,11 @@ For each active subscription due that day (daily ones every announcement day, we
 on Fridays with the week's papers), without a ``sent`` or ``bounced`` record for the day: the
 matches are computed; none, nothing is sent; else the delivery is claimed (``sending``, with
 its Message-ID and a new management link) and committed, the mail goes out, and the outcome
-is committed. A run started again after a crash skips who was served and serves who was not;
-a mail cut off by the crash between the server's acceptance and the record goes again under
-the same Message-ID, which mail systems take as the same message.
+is committed. Claims and outcomes are committed a batch at a time (``DigestConfig.batch``
+subscriptions: a commit per mail was most of the job's time). A run started again after a
+crash skips who was served and serves who was not; the mails of the batch the crash cut off
+between the server's acceptance and the record go again under the same Message-ID, which
+mail systems take as the same message.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alerts.addresses import masked
-from alerts.compose import Links, digest_message
+from alerts.addresses import masked, new_token, token_hash
+from alerts.compose import Links, PaperParts, digest_message
 from alerts.follows import Follow
 from alerts.mail import Delivery, Mailer, Outcome
 from alerts.matching import DayMatcher, PaperMatch, day_papers, faq_lines
-from alerts.subscriptions import add_token
-from models.alerts import AlertDelivery, AlertRun, AlertSubscription
+from models.alerts import AlertDelivery, AlertRun, AlertSubscription, AlertToken
 from models.schema import Announcement, utcnow
 
 log = logging.getLogger("coolpapers.alerts")
@@ -38,6 +39,7 @@ class DigestConfig:
     site: str  # the public URL the links start with
     sender: str
     max_papers: int = 30
+    batch: int = 100  # deliveries claimed, and their outcomes recorded, per transaction
 
 
 @dataclass(slots=True)
@@ -136,7 +138,13 @@ async def send_digests(
     return report
 
 
-async def _finish(sessions, run_id: int, report: RunReport, status: str, error: str | None) -> None:
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession],
+    run_id: int,
+    report: RunReport,
+    status: str,
+    error: str | None,
+) -> None:
     async with sessions.begin() as session:
         run = await session.get(AlertRun, run_id)
         if run is None:
@@ -178,72 +186,103 @@ async def _send_all(
             work.append((subscription, follows, matches))
         shown = {m.paper.id for _, _, ms in work for m in ms[: config.max_papers]}
         lines = await faq_lines(session, sorted(shown))
-    for subscription, follows, matches in work:
+    for _, _, matches in work:
         for match in matches[: config.max_papers]:
             match.faq_line = lines.get(match.paper.id)
-        if dry_run:
-            report.previews.append(
-                Preview(masked(subscription.email), len(matches), f"{len(matches)} papers of {day}")
-            )
-            continue
-        assert mailer is not None
-        message = await _claim(sessions, subscription, follows, matches, config, day, served, now)
-        delivery = await mailer.send(message)
-        await _record(sessions, subscription.id, day, delivery)
-        if delivery.outcome is Outcome.SENT:
-            report.sent += 1
-        elif delivery.outcome is Outcome.BOUNCED:
-            report.bounced += 1
-        else:
-            report.failed += 1
-            log.warning("digest to %s failed: %s", masked(subscription.email), delivery.error)
+    if dry_run:
+        report.previews += [
+            Preview(masked(s.email), len(matches), f"{len(matches)} papers of {day}")
+            for s, _, matches in work
+        ]
+        return
+    assert mailer is not None
+    parts: PaperParts = {}
+    for start in range(0, len(work), max(1, config.batch)):
+        batch = work[start : start + config.batch]
+        moment = now or utcnow()
+        papers = {s.id: len(matches) for s, _, matches in batch}
+        claims = await _claim(sessions, papers, config, day, moment)
+        outcomes: list[tuple[int, Delivery]] = []
+        for subscription, follows, matches in batch:
+            message_id, token = claims[subscription.id]
+            message = digest_message(
+                sender=config.sender, recipient=subscription.email, message_id=message_id,
+                day=day, matches=matches, follows=follows,
+                links=links_for(config.site, token, day), site=config.site,
+                max_papers=config.max_papers, now=moment, parts=parts,
+            )  # fmt: skip
+            delivery = await mailer.send(message)
+            outcomes.append((subscription.id, delivery))
+            if delivery.outcome is Outcome.SENT:
+                report.sent += 1
+            elif delivery.outcome is Outcome.BOUNCED:
+                report.bounced += 1
+            else:
+                report.failed += 1
+                log.warning("digest to %s failed: %s", masked(subscription.email), delivery.error)
+        await _record(sessions, day, outcomes)
 
 
 async def _claim(
     sessions: async_sessionmaker[AsyncSession],
-    subscription: AlertSubscription,
-    follows: list[Follow],
-    matches: list[PaperMatch],
+    papers: dict[int, int],
     config: DigestConfig,
     day: dt.date,
-    served: dict[int, AlertDelivery],
-    now: dt.datetime | None,
-) -> EmailMessage:
-    moment = now or utcnow()
+    moment: dt.datetime,
+) -> dict[int, tuple[str, str]]:
+    """Claim the day's deliveries of a batch (``sending``) in one transaction: each
+    subscription's Message-ID (kept from an earlier claim) and a new management token;
+    ``papers`` gives each subscription's number of papers."""
+    subscription_ids = list(papers)
+    claims: dict[int, tuple[str, str]] = {}
     async with sessions.begin() as session:
-        record = await session.scalar(
-            select(AlertDelivery).where(
-                AlertDelivery.subscription_id == subscription.id, AlertDelivery.day == day
+        rows = await session.execute(
+            select(AlertDelivery.subscription_id, AlertDelivery.message_id).where(
+                AlertDelivery.day == day, AlertDelivery.subscription_id.in_(subscription_ids)
             )
         )
-        if record is None:
-            record = AlertDelivery(
-                subscription_id=subscription.id, day=day, status="sending",
-                message_id=_message_id(subscription.id, day, config.sender), papers=len(matches),
-                attempts=0,
+        earlier: dict[int, str] = {row[0]: row[1] for row in rows}
+        if earlier:
+            await session.execute(
+                update(AlertDelivery)
+                .where(AlertDelivery.day == day, AlertDelivery.subscription_id.in_(list(earlier)))
+                .values(status="sending", attempts=AlertDelivery.attempts + 1, updated_at=moment)
+            )
+        fresh = [i for i in subscription_ids if i not in earlier]
+        new_ids = {i: _message_id(i, day, config.sender) for i in fresh}
+        if fresh:
+            await session.execute(
+                insert(AlertDelivery),
+                [{"subscription_id": i, "day": day, "status": "sending", "message_id": new_ids[i],
+                  "papers": papers[i], "attempts": 1, "updated_at": moment} for i in fresh],
             )  # fmt: skip
-            session.add(record)
-        record.status, record.updated_at = "sending", moment
-        record.attempts += 1
-        token = await add_token(session, subscription.id, "manage", moment)
-        message_id = record.message_id
-    return digest_message(
-        sender=config.sender, recipient=subscription.email, message_id=message_id, day=day,
-        matches=matches, follows=follows, links=links_for(config.site, token, day),
-        site=config.site, max_papers=config.max_papers, now=moment,
-    )  # fmt: skip
+        tokens = {i: new_token() for i in subscription_ids}
+        await session.execute(
+            insert(AlertToken),
+            [{"token_hash": token_hash(t), "subscription_id": i, "purpose": "manage",
+              "created_at": moment} for i, t in tokens.items()],
+        )  # fmt: skip
+        for i in subscription_ids:
+            claims[i] = (earlier.get(i) or new_ids[i], tokens[i])
+    return claims
 
 
 async def _record(
-    sessions: async_sessionmaker[AsyncSession], subscription_id: int, day: dt.date,
-    delivery: Delivery,
+    sessions: async_sessionmaker[AsyncSession], day: dt.date,
+    outcomes: list[tuple[int, Delivery]],
 ) -> None:  # fmt: skip
+    """The outcomes of a batch, in one transaction."""
+    if not outcomes:
+        return
+    table = cast(Table, AlertDelivery.__table__)
+    statement = (
+        table.update()
+        .where(table.c.subscription_id == bindparam("b_subscription"), table.c.day == day)
+        .values(status=bindparam("b_status"), error=bindparam("b_error"), updated_at=utcnow())
+    )
     async with sessions.begin() as session:
-        record = await session.scalar(
-            select(AlertDelivery).where(
-                AlertDelivery.subscription_id == subscription_id, AlertDelivery.day == day
-            )
-        )
-        if record is not None:
-            record.status, record.error = delivery.outcome.value, delivery.error
-            record.updated_at = utcnow()
+        await session.execute(
+            statement,
+            [{"b_subscription": i, "b_status": d.outcome.value, "b_error": d.error}
+             for i, d in outcomes],
+        )  # fmt: skip

@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from alerts.addresses import AlertInputError, refuse_injection
 from models.schema import Author, Category
@@ -42,6 +44,7 @@ class Follow:
                 "venue": "venue"}[self.kind] + f" {self.value}"  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold_name(name: str) -> str:
     """A name without accents, case, dots or extra spaces: ``Schrödinger, E.`` and
     ``schrodinger e`` fold alike (LaTeX accents such as ``\\"o`` too)."""
@@ -117,7 +120,7 @@ async def resolve_categories(session: AsyncSession, text: str) -> Follow:
 
 
 async def has_venues(session: AsyncSession) -> bool:
-    def check(sync_session) -> bool:
+    def check(sync_session: Session) -> bool:
         return bool(inspect(sync_session.connection()).has_table("venues"))
 
     return await session.run_sync(check)

@@ -13,7 +13,8 @@ from types import TracebackType
 import aiosmtplib
 from tenacity import wait_exponential
 
-from retry import AsyncRetry
+from models.settings import Settings
+from retry import AsyncRetry, RetryOptions
 
 
 class Outcome(enum.StrEnum):
@@ -34,7 +35,7 @@ class SmtpConfig:
     tries: int = 3
 
     @classmethod
-    def from_settings(cls, settings) -> SmtpConfig:
+    def from_settings(cls, settings: Settings) -> SmtpConfig:
         return cls(
             host=settings.SMTP_HOST, port=settings.SMTP_PORT, user=settings.SMTP_USER,
             password=settings.SMTP_PASSWORD.get_secret_value(), starttls=settings.SMTP_STARTTLS,
@@ -98,8 +99,8 @@ class Mailer:
         return self._client
 
     async def send(self, message: EmailMessage) -> Delivery:
-        options = {"wait": wait_exponential(multiplier=1, max=30), "retry_on": _transient,
-                   "raise_on_give_up": False}  # fmt: skip
+        options: RetryOptions = {"wait": wait_exponential(multiplier=1, max=30),
+                                 "retry_on": _transient, "raise_on_give_up": False}  # fmt: skip
         if self._sleep is not None:
             options["sleep"] = self._sleep
         attempts = 0

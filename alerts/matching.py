@@ -1,9 +1,10 @@
 """Which papers of an announcement day match a subscription, and why.
 
 Each distinct follow is evaluated once per run whatever the number of subscriptions holding
-it: a saved search by the search engine (the day's papers among its newest matches, with the
-spans its words match), an author by the folded spellings of the day's authors, a category
-list by the day's announcements, a venue by the papers' journal references.
+it: a saved search by the search index (the day's papers among its newest matches, with the
+spans its words match computed for those papers only), an author by the folded spellings of
+the day's authors, a category list by the day's announcements, a venue by the papers'
+journal references.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from sqlalchemy.orm import selectinload
 from alerts.follows import Follow, fold_name
 from models.schema import Announcement, AnnounceType, Paper, PaperAuthor
 from models.summary import Summary, SummaryStatus
-from search import search_papers
-from search.engine import MAX_LIMIT
+from search import parse_query, sqlite
+from search.engine import MAX_LIMIT, filters_of
+from search.highlight import highlight_spans
+from search.indexing import shared_analyzer, supports_index
+from search.query import Field
 
 # How far before the day a new paper's publication may lie (weekends, holidays).
 PUBLISHED_SLACK = dt.timedelta(days=10)
@@ -113,16 +117,7 @@ class DayMatcher:
         if not self.papers:
             return {}
         if follow.kind == "query":
-            assert self._first_day is not None
-            page = await search_papers(
-                self.session, follow.value, date_from=self._first_day - PUBLISHED_SLACK,
-                sort="date", limit=MAX_LIMIT,
-            )  # fmt: skip
-            return {
-                hit.paper.id: Hit(hit.title_spans, hit.abstract_spans)
-                for hit in page.hits
-                if hit.paper.id in self.papers
-            }
+            return await self._search(follow.value)
         terms = set(follow.terms)
         found: dict[str, Hit] = {}
         for paper_id, day_paper in self.papers.items():
@@ -135,6 +130,28 @@ class DayMatcher:
             elif follow.kind == "venue" and any(t and t in day_paper.venue for t in terms):
                 found[paper_id] = Hit()
         return found
+
+    async def _search(self, text: str) -> dict[str, Hit]:
+        """The day's papers among the query's newest matches: ids from the index alone (no
+        paper is loaded), spans only for the papers of the day."""
+        assert self._first_day is not None
+        if not supports_index(self.session):
+            return {}
+        query, analyzer = parse_query(text), shared_analyzer()
+        found = await sqlite.run_search(
+            self.session, query, filters_of(query, date_from=self._first_day - PUBLISHED_SLACK),
+            analyzer, sort="date", limit=MAX_LIMIT + 2 * len(self.papers), offset=0,
+        )  # fmt: skip
+        hits: dict[str, Hit] = {}
+        for paper_id, _score in found.ranked:
+            if (day_paper := self.papers.get(paper_id)) is None:
+                continue
+            paper = day_paper.paper
+            hits[paper_id] = Hit(
+                highlight_spans(paper.title or "", query, Field.TITLE, analyzer),
+                highlight_spans(paper.abstract or "", query, Field.ABSTRACT, analyzer),
+            )
+        return hits
 
     async def digest_of(self, follows: list[Follow]) -> list[PaperMatch]:
         """The matching papers, in the order of the follows that first matched them."""

@@ -46,14 +46,14 @@ async def overview(session: AsyncSession, *, runs: int = 5, failures: int = 10) 
         .limit(failures)
     )  # fmt: skip
     return Overview(
-        dict(by_status.tuples().all()),
-        dict(sends.tuples().all()),
+        {status: n for status, n in by_status},
+        {status: n for status, n in sends},
         list(last_runs),
-        [Failure(masked(e), d, s, err or "") for e, d, s, err in failed],
+        [Failure(masked(e), d, s, (err or "").replace(e, masked(e))) for e, d, s, err in failed],
     )
 
 
-async def subscriptions(session: AsyncSession, limit: int = 1000) -> list[dict]:
+async def subscriptions(session: AsyncSession, limit: int = 1000) -> list[dict[str, object]]:
     rows = await session.scalars(
         select(AlertSubscription).order_by(AlertSubscription.id).limit(limit)
     )

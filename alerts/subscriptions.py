@@ -68,7 +68,7 @@ async def _check_limits(
 
 async def sign_up(
     session: AsyncSession,
-    body: dict,
+    body: dict[str, object],
     *,
     client: str,
     limits: SignupLimits,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import httpx
 
-from cli.context import CommandError, database, load_settings, run
+from cli.context import CommandError, load_settings, run, services
 from retry import GaveUp
 from summaries.embeddings import (
     EMBED_BATCH,
@@ -31,7 +31,8 @@ def embed(batch_size: int, everything: bool) -> None:
     )
 
     async def go() -> int:
-        async with database(settings) as sessions, EmbeddingsClient(endpoint) as client:
+        async with services(settings) as built, EmbeddingsClient(endpoint) as client:
+            sessions = built.sessions
             return await embed_archive(
                 sessions, client, batch_size=batch_size, everything=everything
             )

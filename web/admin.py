@@ -1,5 +1,6 @@
 """The admin page ``/admin``: crawl runs, coverage gaps, the job schedule, the summary
-queue, and buttons to run a job now.
+queue, the alerts (subscriptions, last digest runs, failed mails, addresses masked), and
+buttons to run a job now.
 
 Access needs ``ADMIN_TOKEN``: sent as ``Authorization: Bearer <token>``, or typed once in the
 login form, which sets a signed session cookie (HttpOnly, SameSite=Strict, 12 hours). While
@@ -35,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from alerts.overview import overview as alerts_overview
 from crawler.reconcile import recorded_gaps
 from fulltext.report import fulltext_counts
 from models.reports import recent_crawl_runs, recent_job_runs, summary_counts
@@ -331,6 +333,7 @@ async def dashboard(request: Request) -> Response:
         queue = await summary_queue(request, session)
         has_search = await has_index(session)
         fulltexts = await fulltext_counts(session)
+        alerts = await alerts_overview(session)
     tonight = calendar.evening_of(now)
     context = {
         "admin": admin,
@@ -342,6 +345,7 @@ async def dashboard(request: Request) -> Response:
         "queue": queue,
         "has_search": has_search,
         "fulltexts": fulltexts,
+        "alerts": alerts,
         "next_announcement": calendar.next(now),
         "quiet_tonight": calendar.quiet_reason(tonight),
         "tonight": tonight,

@@ -98,30 +98,33 @@ async def test_nothing_goes_out_twice_across_a_crash_and_a_restart(
     for address in addresses:
         await subscribe(filled_sessions, address, [{"query": "transformer"}])
     recorded = digest._record
+    config = DigestConfig(site=SITE, sender=SENDER, batch=3)  # records after mails 3, 6, 8
 
-    async def dies_after_the_fourth_send(sessions, subscription_id, day, delivery) -> None:
-        if len(smtp.messages) == 4:  # accepted by the server, not yet recorded
+    async def dies_recording_the_second_batch(sessions, day, outcomes) -> None:
+        if len(smtp.messages) == 6:  # mails 4 to 6 accepted by the server, not yet recorded
             raise Crash
-        await recorded(sessions, subscription_id, day, delivery)
+        await recorded(sessions, day, outcomes)
 
-    monkeypatch.setattr(digest, "_record", dies_after_the_fourth_send)
+    monkeypatch.setattr(digest, "_record", dies_recording_the_second_batch)
     with pytest.raises(Crash):
         async with mailer_for(smtp) as mailer:
-            await send_digests(filled_sessions, mailer, CONFIG, now=NOW)
-    assert len(smtp.messages) == 4
+            await send_digests(filled_sessions, mailer, config, now=NOW)
+    assert len(smtp.messages) == 6
     monkeypatch.setattr(digest, "_record", recorded)
     async with mailer_for(smtp) as mailer:
-        again = await send_digests(filled_sessions, mailer, CONFIG, now=NOW)
-        third = await send_digests(filled_sessions, mailer, CONFIG, now=NOW)
+        again = await send_digests(filled_sessions, mailer, config, now=NOW)
+        third = await send_digests(filled_sessions, mailer, config, now=NOW)
     assert (again.already, again.sent) == (3, 5)
     assert (third.already, third.sent) == (8, 0)
     for address in addresses:
         ids = {m["Message-ID"] for m in smtp.handler.to(address)}
-        assert len(ids) == 1, address  # the mail cut off by the crash went again as itself
-    assert len(smtp.messages) == 9
+        assert len(ids) == 1, address  # the mails cut off by the crash went again as themselves
+    assert len(smtp.messages) == 11
     async with filled_sessions() as session:
         runs = (await session.scalars(select(AlertRun.status).order_by(AlertRun.id))).all()
+        attempts = (await session.scalars(select(AlertDelivery.attempts))).all()
     assert runs == ["failed", "succeeded", "succeeded"]
+    assert sorted(attempts) == [1] * 5 + [2] * 3
 
 
 async def test_a_refused_recipient_bounces_and_a_dropped_connection_is_retried(
