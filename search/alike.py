@@ -13,13 +13,14 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
+
+# scikit-learn and scipy take a second to import: they load with the first vectors built, not
+# with the site.
+if TYPE_CHECKING:
+    from scipy import sparse
 
 QUERY_TERMS = 40  # a paper's strongest terms that look for related papers
 CATEGORY_WEIGHT = 0.15  # share of the related score given to shared categories
@@ -61,6 +62,8 @@ def _document(paper: PaperText) -> str:
 
 
 def _normalized(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    from scipy import sparse
+
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
@@ -77,6 +80,9 @@ class Alike:
         embeddings: Mapping[str, Sequence[float]] | None = None,
         embedding_weight: float = EMBEDDING_WEIGHT,
     ) -> None:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.ids = [p.id for p in papers]
         self.rows = {paper_id: row for row, paper_id in enumerate(self.ids)}
         self.category_weight = category_weight
@@ -155,6 +161,9 @@ class Alike:
     def for_you(self, starred: Iterable[str], candidates: Sequence[str]) -> ForYou:
         """The candidates ranked by a linear SVM trained on the starred papers against the
         candidates and a fixed sample of the archive; ids it does not know are ignored."""
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.svm import LinearSVC
+
         known_stars = list(dict.fromkeys(s for s in starred if s in self.rows))
         ignored = sum(1 for s in starred if s not in self.rows)
         ignored += sum(1 for c in candidates if c not in self.rows)
@@ -188,6 +197,9 @@ class Alike:
         """The papers ``ids`` grouped by k-means over their vectors, the largest group first,
         each labelled by the terms that set it apart; the same papers give the same topics.
         Papers the archive does not know yet form a last group without label."""
+        from sklearn.cluster import KMeans
+        from sklearn.exceptions import ConvergenceWarning
+
         known = sorted({i for i in ids if i in self.rows})
         unknown = [i for i in dict.fromkeys(ids) if i not in self.rows]
         groups: list[Topic] = []
