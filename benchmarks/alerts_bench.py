@@ -46,7 +46,7 @@ import search  # noqa: E402
 from alerts import DigestConfig, Mailer, SmtpConfig, send_digests  # noqa: E402
 from alerts.follows import fold_name  # noqa: E402
 from cli.db import upgrade_database  # noqa: E402
-from crawler.ingest import ingest, on_papers_changed  # noqa: E402
+from crawler.ingest import IngestHooks, ingest  # noqa: E402
 from crawler.records import (  # noqa: E402
     AnnouncementRecord,
     AuthorRecord,
@@ -180,13 +180,13 @@ async def build(settings: Settings, subscriptions: int, n_papers: int) -> dict[s
     rng = random.Random(21)
     names = authors_pool(rng, 3000)
     records = papers(rng, n_papers, names)
-    search.install(on_papers_changed)
+    hooks = IngestHooks(papers_changed=search.index_papers)
     engine = create_engine(settings=settings)
     try:
         sessions = session_factory(engine)
         for start in range(0, len(records), 500):
             async with sessions.begin() as session:
-                await ingest(session, records[start : start + 500])
+                await ingest(session, records[start : start + 500], hooks=hooks)
         queries, authors, categories = follow_pools(rng, records[:n_papers])
         now = dt.datetime(2024, 11, 20, tzinfo=dt.UTC)
         rows, follows, kinds = [], [], {"query": 0, "author": 0, "category": 0}

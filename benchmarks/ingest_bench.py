@@ -13,8 +13,8 @@ recorded authors, versions and categories. Runs over the same pages:
   transaction without the search index;
 - parse + upsert: each page parsed, then ingested, without the search index;
 - full, as ``coolpapers import`` and the crawls run: the search index's ingest hook installed
-  (``search.install``, as the command line and the site do), the next page parsed in a worker
-  thread while the current one is written and indexed (``crawler.imports.prefetch``).
+  (``cli.context.ingest_hooks``, as the command line and the site do), the next page parsed in
+  a worker thread while the current one is written and indexed (``crawler.imports.prefetch``).
 
 Each database run starts from an empty migrated database (WAL, the project's pragmas), in a
 fresh child process, so that the first page of every run is cold (the tokenizer, the
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import prefetch  # noqa: E402
-from crawler.ingest import ingest, on_papers_changed  # noqa: E402
+from crawler.ingest import NO_HOOKS, IngestHooks, ingest  # noqa: E402
 from crawler.parse import parse_document  # noqa: E402
 from models.db import create_engine, session_factory  # noqa: E402
 from models.settings import Settings  # noqa: E402
@@ -86,7 +86,9 @@ class Clock:
         self._wall, self._cpu = time.perf_counter(), time.process_time()
 
 
-async def _store(url: str, batches: AsyncIterator[list], clock: Clock) -> int:
+async def _store(
+    url: str, batches: AsyncIterator[list], clock: Clock, hooks: IngestHooks = NO_HOOKS
+) -> int:
     """Ingest each batch of papers in its own transaction; returns how many were new."""
     engine = create_engine(url, settings=Settings(DATABASE_URL=url))
     sessions = session_factory(engine)
@@ -95,7 +97,7 @@ async def _store(url: str, batches: AsyncIterator[list], clock: Clock) -> int:
         clock.restart()
         async for papers in batches:
             async with sessions.begin() as session:
-                counts = await ingest(session, papers)
+                counts = await ingest(session, papers, hooks=hooks)
             stored += counts.new
             clock.tick(len(papers))
     finally:
@@ -120,17 +122,18 @@ def run_one(kind: str, papers: int, database: str) -> dict[str, object]:
     else:
         url = f"sqlite+aiosqlite:///{database}"
         upgrade_database(url)
+        hooks = NO_HOOKS
         if kind == "upsert":
             parsed = [parse_document(page).papers for page in copies]
             batches = _in_turn(parsed)
         elif kind == "parse+upsert":
             batches = _in_turn(parse_document(page).papers for page in copies)
         else:
-            import search
+            from cli.context import ingest_hooks
 
-            search.install(on_papers_changed)
+            hooks = ingest_hooks()  # as the command line indexes what it imports
             batches = prefetch(parse_document(page).papers for page in copies)
-        stored = asyncio.run(_store(url, batches, clock))
+        stored = asyncio.run(_store(url, batches, clock, hooks))
     return {"stored": stored, "pages": clock.pages}
 
 

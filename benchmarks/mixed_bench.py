@@ -59,13 +59,13 @@ def build_database(directory: Path) -> str:
     """The archive, indexed as an import indexes it."""
     import search
     from cli.db import upgrade_database
-    from crawler.ingest import ingest, on_papers_changed
+    from crawler.ingest import IngestHooks, ingest
     from models.db import create_engine, session_factory
     from models.settings import Settings
 
     url = f"sqlite+aiosqlite:///{directory / 'mixed.db'}"
     upgrade_database(url)
-    search.install(on_papers_changed)
+    hooks = IngestHooks(papers_changed=search.index_papers)
     records = []
     for i, record in enumerate(make_records(PAPERS)):
         day = DAY - dt.timedelta(days=i % DAYS)
@@ -76,7 +76,7 @@ def build_database(directory: Path) -> str:
         engine = create_engine(settings=Settings(DATABASE_URL=url))
         try:
             async with session_factory(engine).begin() as session:
-                await ingest(session, records)
+                await ingest(session, records, hooks=hooks)
         finally:
             await engine.dispose()
 

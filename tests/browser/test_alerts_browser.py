@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import search
 from cli.operations import ALERTS_JOB, alerts_job
-from crawler.ingest import on_papers_changed
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from schedule import JobContext, JobResult
@@ -56,7 +54,6 @@ def in_a_thread(coroutine):
 def alert_site(tmp_path: Path, migrated_template: Path) -> Iterator[AlertSite]:
     path = tmp_path / "site.db"
     shutil.copy(migrated_template, path)
-    search.install(on_papers_changed)  # the saved searches need the search index
     with SmtpServer() as smtp:
         settings = Settings(
             DATABASE_URL=f"sqlite+aiosqlite:///{path}", SMTP_HOST="127.0.0.1",
