@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 
+from crawler.ids import InvalidArxivId, parse_arxiv_id
+
 VENUE_NAME = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,30})\.(\d{4})", re.ASCII)
 # The search's category code of a venue: ``venue.ACL.2017``; ``venue`` alone is every venue.
 CATEGORY_PREFIX = "venue."
+
+# A venue paper's id, ``<source>:<key>``: ``acl:2024.acl-long.1``, ``pmlr:v247/agrawal24a``.
+PAPER_SOURCES = ("acl", "pmlr", "openreview", "cvf")
+VENUE_PAPER_ID = rf"(?:{'|'.join(PAPER_SOURCES)}):[A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)?"
+_VENUE_PAPER_ID = re.compile(VENUE_PAPER_ID, re.ASCII)
 
 # The name of each known venue as written, and its field (the /venue page groups by field).
 FIELDS: dict[str, str] = {
@@ -69,3 +76,20 @@ def field_of(venue: str) -> str:
 
 def category_of(venue: str) -> str:
     return CATEGORY_PREFIX + venue
+
+
+def is_venue_paper_id(text: str) -> bool:
+    """``acl:P17-1002``, ``pmlr:v247/agrawal24a``: a venue paper's id (not an arXiv id)."""
+    return _VENUE_PAPER_ID.fullmatch(text) is not None
+
+
+def parse_paper_id(text: str) -> str:
+    """Any paper's id as stored: an arXiv id without its version (``2401.01234v2`` is
+    ``2401.01234``) or a venue paper's ``<source>:<key>``; ``ValueError`` for anything else."""
+    text = text.strip()
+    if is_venue_paper_id(text):
+        return text
+    try:
+        return parse_arxiv_id(text).id
+    except InvalidArxivId:
+        raise ValueError(f"neither an arXiv id nor a venue paper's id: {text[:80]!r}") from None

@@ -22,7 +22,7 @@ from crawler.records import AuthorRecord, PaperRecord
 from models.schema import Author, Paper, PaperAuthor, VenuePaper, VenueVolume
 from venues.names import category_of, field_of
 from venues.records import VenuePaperRecord, VolumeRecord
-from venues.text import surname_keys, title_key
+from venues.text import surname_keys, title_key, versions_agree
 
 
 def digest(record: VenuePaperRecord) -> str:
@@ -233,8 +233,10 @@ async def venue_papers(
     *,
     track: str | None = None,
     decision: str | None = None,
+    arxiv: str | None = None,
 ) -> list[VenueEntry]:
-    """The visible papers of ``venue`` in the proceedings' order, with their authors."""
+    """The visible papers of ``venue`` in the proceedings' order, with their authors; with
+    ``arxiv`` ``only`` just those linked to an arXiv paper, with ``hide`` just the others."""
     statement = (
         select(Paper, VenuePaper)
         .join(VenuePaper, VenuePaper.paper_id == Paper.id)
@@ -246,6 +248,10 @@ async def venue_papers(
         statement = statement.where(VenuePaper.track == track)
     if decision:
         statement = statement.where(VenuePaper.decision == decision)
+    if arxiv == "only":
+        statement = statement.where(VenuePaper.arxiv_id.is_not(None))
+    elif arxiv == "hide":
+        statement = statement.where(VenuePaper.arxiv_id.is_(None))
     return [VenueEntry(p, v) for p, v in (await session.execute(statement)).all()]
 
 
@@ -280,6 +286,19 @@ async def venues_of_arxiv(session: AsyncSession, arxiv_id: str) -> list[VenuePap
         select(VenuePaper).where(VenuePaper.arxiv_id == arxiv_id).order_by(VenuePaper.venue)
     )
     return list(rows)
+
+
+async def agreeing_twin(session: AsyncSession, paper_id: str) -> str | None:
+    """The arXiv paper linked to the venue paper ``paper_id`` when the two versions agree
+    (``versions_agree``), so that one summary serves both; else None."""
+    row = await session.get(VenuePaper, paper_id)
+    if row is None or row.arxiv_id is None:
+        return None
+    venue = await session.get(Paper, paper_id)
+    twin = await session.get(Paper, row.arxiv_id)
+    if venue is None or twin is None or twin.hidden:
+        return None
+    return twin.id if versions_agree(venue.abstract, twin.abstract) else None
 
 
 async def author_names(session: AsyncSession, paper_id: str) -> list[str]:

@@ -52,3 +52,22 @@ def surname_keys(names: list[str] | tuple[str, ...]) -> set[str]:
         if words:
             keys.add(words[-1])
     return keys
+
+
+# The share of their words two abstracts must have in common to be one version of a paper (a
+# camera-ready abstract edited here and there still is; a rewritten one is not).
+SAME_VERSION_OVERLAP = 0.8
+
+
+def versions_agree(venue_abstract: str | None, arxiv_abstract: str | None) -> bool:
+    """Whether a venue paper and its arXiv twin (same title, authors in common) say the same:
+    their abstracts share at least ``SAME_VERSION_OVERLAP`` of their words (Jaccard), or the
+    venue gives no abstract to disagree with."""
+    venue_words = set(title_key(venue_abstract or "").split())
+    if not venue_words:
+        return True
+    arxiv_words = set(title_key(arxiv_abstract or "").split())
+    if not arxiv_words:
+        return False
+    shared = len(venue_words & arxiv_words) / len(venue_words | arxiv_words)
+    return shared >= SAME_VERSION_OVERLAP

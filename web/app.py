@@ -119,12 +119,14 @@ def create_app(
             # lists are the most read. They own /, /starred, /prefs and /arxiv..., no other
             # module may route under /arxiv/.
             *pages.routes,
-            *venues.routes,  # /venue..., and /api/papers/<source>:<key> before api's routes
             *summary_api.routes,  # before api's /api/papers/{arxiv_id:path}
             *fulltext.routes,  # likewise
             *alerts.routes,
             *related.routes,  # likewise
             *popularity.routes,
+            # /venue..., and /api/papers/<source>:<key> before api's routes, after the
+            # /api/papers/<id>/summary (and related, fulltext) routes that a pmlr:v1/key matches
+            *venues.routes,
             *api.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *admin.routes,

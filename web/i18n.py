@@ -38,6 +38,8 @@ ZH: dict[str, str] = {
     "Go": "前往",
     "Date": "日期",
     "All": "全部",
+    "Also on arXiv": "也在 arXiv 上",
+    "Not on arXiv": "不在 arXiv 上",
     "New only": "仅新论文",
     "New and cross-lists": "新论文与交叉列表",
     "With replacements": "含替换版本",

@@ -19,6 +19,7 @@ from fulltext.document import CodeLink, FullText, Section
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
 from models.schema import Paper
 from search.alike import Topic
+from venues.names import parse_paper_id
 from web import feeds, ondemand, openapi, popularity
 from web.cache import page_cache
 from web.categories import archive_of
@@ -238,13 +239,13 @@ async def fetching_page(request: Request, arxiv_id: str) -> Response:
 
 
 async def related_fragment(request: Request) -> Response:
-    """``/fragments/related/<id>``: the related papers of a paper as a piece of HTML, which
-    the lists put in place under an entry."""
+    """``/fragments/related/<id>``: the related papers of a paper (arXiv's or a venue's) as a
+    piece of HTML, which the lists put in place under an entry."""
     raw = request.path_params["arxiv_id"]
     try:
-        arxiv_id = parse_arxiv_id(raw).id
-    except InvalidArxivId:
-        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+        arxiv_id = parse_paper_id(raw)
+    except ValueError:
+        raise HTTPError(404, f"not an arXiv id nor a venue paper's: {raw[:80]}") from None
     async with request.app.state.sessions() as session:
         paper = await get_paper(session, arxiv_id)
         if paper is None or paper.hidden:

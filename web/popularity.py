@@ -25,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.popularity import EVENT_KINDS, PaperEvent
 from models.queries import get_papers
 from models.schema import Paper, PaperCategory
+from venues.names import parse_paper_id
 from web import feeds, openapi
 from web.categories import InvalidCategories, parse_categories
 from web.errors import HTTPError
@@ -152,11 +152,11 @@ async def events_api(request: Request) -> JSONResponse:
     if not isinstance(browser, str) or not BROWSER_ID.fullmatch(browser):
         raise HTTPError(400, "browser must be 16 to 64 letters, digits, - or _")
     try:
-        paper_id = parse_arxiv_id(raw).id if isinstance(raw, str) else ""
-    except InvalidArxivId:
+        paper_id = parse_paper_id(raw) if isinstance(raw, str) else ""
+    except ValueError:
         paper_id = ""
     if not paper_id:
-        raise HTTPError(400, "paper must be an arXiv id")
+        raise HTTPError(400, "paper must be an arXiv id or a venue paper's id")
     wait = request.app.state.event_limiter.hit(client_address(request, settings))
     if wait is not None:
         retry = str(max(1, round(wait)))

@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext.store import decompress
 from models.embeddings import PaperEmbedding
 from models.fulltext import PaperFullText
@@ -30,6 +29,7 @@ from models.schema import Paper, PaperCategory
 from models.settings import Settings
 from search.alike import Alike, PaperText, Topic
 from summaries.embeddings import stored_embeddings
+from venues.names import parse_paper_id
 from web import openapi
 from web.errors import HTTPError
 
@@ -163,9 +163,9 @@ async def related_api(request: Request) -> JSONResponse:
     raw = request.path_params["arxiv_id"]
     limit = _limit(request)
     try:
-        arxiv_id = parse_arxiv_id(raw).id
-    except InvalidArxivId:
-        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+        arxiv_id = parse_paper_id(raw)
+    except ValueError:
+        raise HTTPError(404, f"not an arXiv id nor a venue paper's: {raw[:80]}") from None
     async with request.app.state.sessions() as session:
         paper = await session.get(Paper, arxiv_id)
         if paper is None or paper.hidden:
@@ -190,8 +190,8 @@ def _known(values: Sequence[object]) -> tuple[list[str], int]:
     ids, malformed = [], 0
     for value in values:
         try:
-            ids.append(parse_arxiv_id(value).id if isinstance(value, str) else "")
-        except InvalidArxivId:
+            ids.append(parse_paper_id(value) if isinstance(value, str) else "")
+        except ValueError:
             ids.append("")
         malformed += not ids[-1]
     return [i for i in ids if i], malformed
@@ -227,7 +227,9 @@ routes = [
 
 _IDS_LIST = {
     "type": "array",
-    "items": {"description": "An arXiv id; anything else is ignored and counted."},
+    "items": {
+        "description": "An arXiv id or a venue paper's id; anything else is ignored and counted."
+    },
 }
 SCHEMAS: dict[str, openapi.Schema] = {
     "Related": {
@@ -273,7 +275,9 @@ PATHS: dict[str, dict[str, object]] = {
             "description": "Cosine of tf-idf vectors over title, abstract and stored full"
             " text, blended with shared categories.",
             "parameters": [
-                openapi.path_parameter("arxiv_id", "New-style or old-style arXiv id."),
+                openapi.path_parameter(
+                    "arxiv_id", "An arXiv id (new-style or old-style) or a venue paper's id."
+                ),
                 openapi.query_parameter(
                     "limit",
                     f"How many, 1 to {MAX_RELATED} (5 by default).",
@@ -283,7 +287,7 @@ PATHS: dict[str, dict[str, object]] = {
             "responses": {
                 "200": openapi.json_response("The related papers", "Related"),
                 "400": openapi.error_response("limit is not 1 to 50"),
-                "404": openapi.error_response("Not an arXiv id, or not in this archive"),
+                "404": openapi.error_response("Not a paper id, or not in this archive"),
             },
         }
     },

@@ -14,6 +14,10 @@ events, and regeneration for the admin.
   address, the /64 of an IPv6 one) started too many, 503 when the day's budget is spent.
 - ``POST /api/papers/<id>/summary/regenerate?lang=en`` with ``Authorization: Bearer
   <ADMIN_TOKEN>`` — generate again even though a summary is cached (202).
+
+``<id>`` is an arXiv id or a venue paper's ``<source>:<key>``. A venue paper whose arXiv
+twin agrees with it (``venues.store.agreeing_twin``) and has a complete summary shows that
+summary (its answer says so in ``shared_from`` and its label) rather than making another.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from crawler.ids import InvalidArxivId, parse_arxiv_id
+from models.summary import SummaryStatus
 from summaries import (
     BudgetExhausted,
     Event,
@@ -40,6 +44,9 @@ from summaries import (
 )
 from summaries.citations import SectionLinks, link_citations, section_links
 from summaries.markdown import MarkdownRenderer
+from summaries.store import summaries_of
+from venues.names import is_venue_paper_id, parse_paper_id
+from venues.store import agreeing_twin
 from web import openapi
 from web.admin import bearer_admin
 from web.errors import HTTPError
@@ -57,6 +64,10 @@ EXTRACTIVE_FULL_TEXT_LABEL = {
     "zh": "抽取式摘要：coolpapers 从 v{version} 全文中摘录的原句（引文为论文的英文原文），"
     "不是语言模型写的。",
 }
+SHARED_LABEL = {
+    "en": "The FAQ of the arXiv version {arxiv_id}, whose text agrees with this one.",
+    "zh": "这是 arXiv 版本 {arxiv_id} 的 FAQ（两个版本的内容一致）。",
+}
 
 renderer = MarkdownRenderer(tex_to_mathml)
 
@@ -70,15 +81,27 @@ def service(request: Request) -> SummaryService:
 def _paper_and_language(request: Request, summaries: SummaryService) -> tuple[str, str]:
     raw = request.path_params["arxiv_id"]
     try:
-        arxiv_id = parse_arxiv_id(raw).id
-    except InvalidArxivId:
-        raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
+        arxiv_id = parse_paper_id(raw)
+    except ValueError:
+        raise HTTPError(404, f"not an arXiv id nor a venue paper's: {raw[:80]}") from None
     language = request.query_params.get("lang", summaries.languages[0])
     try:
         summaries.check_language(language)
     except ValueError as exc:
         raise HTTPError(400, str(exc)) from None
     return arxiv_id, language
+
+
+async def shared_with(request: Request, paper_id: str, language: str) -> str | None:
+    """The arXiv twin whose complete summary a venue paper shows, if any (see above)."""
+    if not is_venue_paper_id(paper_id):
+        return None
+    async with request.app.state.sessions() as session:
+        twin = await agreeing_twin(session, paper_id)
+        if twin is None:
+            return None
+        stored = await summaries_of(session, twin, language)
+    return twin if any(s.status == SummaryStatus.COMPLETE for s in stored) else None
 
 
 def render(answer: str, links: SectionLinks | None = None) -> str:
@@ -118,6 +141,15 @@ def summary_json(
     return data
 
 
+def shared_json(data: dict[str, Any], twin: str | None) -> dict[str, Any]:
+    """``data`` (a summary's answer) marked as the arXiv twin's when ``twin`` is set."""
+    if twin is not None:
+        template = SHARED_LABEL.get(data.get("language", "en"), SHARED_LABEL["en"])
+        data["shared_from"] = twin
+        data["label"] = template.format(arxiv_id=twin) + " " + data["label"]
+    return data
+
+
 def lookup_json(lookup: Lookup, links: SectionLinks | None = None) -> dict[str, Any]:
     generation = {
         "status": lookup.generation.state,
@@ -133,8 +165,9 @@ def lookup_json(lookup: Lookup, links: SectionLinks | None = None) -> dict[str, 
 async def summary(request: Request) -> Response:
     summaries = service(request)
     arxiv_id, language = _paper_and_language(request, summaries)
+    twin = await shared_with(request, arxiv_id, language)
     try:
-        lookup = await summaries.lookup(arxiv_id, language)
+        lookup = await summaries.lookup(twin or arxiv_id, language)
     except PaperNotFound as exc:
         raise HTTPError(404, str(exc)) from None
     if lookup.summary is None:
@@ -148,21 +181,25 @@ async def summary(request: Request) -> Response:
         )
     shown = lookup.summary.key
     links = await links_of(request, shown.paper_id, shown.version)
-    return JSONResponse(lookup_json(lookup, links))
+    return JSONResponse(shared_json(lookup_json(lookup, links), twin))
 
 
-def encode(event: Event, job: SummaryJob, links: SectionLinks | None = None) -> str:
+def encode(
+    event: Event, job: SummaryJob, links: SectionLinks | None = None, twin: str | None = None
+) -> str:
     data = event.data
     if event.type == "answer":
         data = {**data, "html": render(data["answer"], links)}
     elif event.type == "done" and job.result is not None:
-        data = summary_json(job.result, job.paper.version, job.key.model, links)
+        data = shared_json(summary_json(job.result, job.paper.version, job.key.model, links), twin)
     payload = json.dumps(data, ensure_ascii=False)
     return f"event: {event.type}\ndata: {payload}\n\n"
 
 
 async def _event_stream(
-    job: SummaryJob, find_links: Callable[[], Awaitable[SectionLinks | None]]
+    job: SummaryJob,
+    find_links: Callable[[], Awaitable[SectionLinks | None]],
+    twin: str | None = None,
 ) -> AsyncIterator[str]:
     yield ": coolpapers summary stream\n\n"
     links: SectionLinks | None = None
@@ -172,13 +209,13 @@ async def _event_stream(
             continue
         if links is None and event.type in ("answer", "done"):
             links = await find_links()  # once the full text the answers cite is stored
-        yield encode(event, job, links)
+        yield encode(event, job, links, twin)
 
 
-def _event_response(request: Request, job: SummaryJob) -> Response:
+def _event_response(request: Request, job: SummaryJob, twin: str | None = None) -> Response:
     key = job.key
     return StreamingResponse(
-        _event_stream(job, lambda: links_of(request, key.paper_id, key.version)),
+        _event_stream(job, lambda: links_of(request, key.paper_id, key.version), twin),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -188,8 +225,9 @@ async def follow(request: Request) -> Response:
     """GET: the generation in progress or the cached summary; never a new generation."""
     summaries = service(request)
     arxiv_id, language = _paper_and_language(request, summaries)
+    twin = await shared_with(request, arxiv_id, language)
     try:
-        job = await summaries.join(arxiv_id, language)
+        job = await summaries.join(twin or arxiv_id, language)
     except PaperNotFound as exc:
         raise HTTPError(404, str(exc)) from None
     if job is None:
@@ -198,7 +236,7 @@ async def follow(request: Request) -> Response:
             f"no {language} summary of {arxiv_id} is being made; start one with a POST",
             summary_status="none",
         )
-    return _event_response(request, job)
+    return _event_response(request, job, twin)
 
 
 async def stream(request: Request) -> Response:
@@ -208,15 +246,18 @@ async def stream(request: Request) -> Response:
         raise HTTPError(403, "summaries are started from this site's pages only")
     summaries = service(request)
     arxiv_id, language = _paper_and_language(request, summaries)
+    twin = await shared_with(request, arxiv_id, language)
     try:
-        job = await summaries.start(arxiv_id, language, client=client_address(request, settings))
+        job = await summaries.start(
+            twin or arxiv_id, language, client=client_address(request, settings)
+        )
     except PaperNotFound as exc:
         raise HTTPError(404, str(exc)) from None
     except RateLimited as exc:
         raise HTTPError(429, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
     except BudgetExhausted as exc:
         raise HTTPError(503, str(exc), {"Retry-After": str(math.ceil(exc.retry_after))}) from None
-    return _event_response(request, job)
+    return _event_response(request, job, twin)
 
 
 async def follow_or_start(request: Request) -> Response:
@@ -272,7 +313,10 @@ routes = [
 ]
 
 _ARXIV_ID = openapi.path_parameter(
-    "arxiv_id", "New-style (2401.01234) or old-style (hep-th/9901001) id."
+    "arxiv_id",
+    "New-style (2401.01234) or old-style (hep-th/9901001) arXiv id, or a venue paper's"
+    " <source>:<key> (acl:2024.acl-long.1): a venue paper whose arXiv version agrees with it"
+    " and has a complete summary shows that one (shared_from names it).",
 )
 _LANG = openapi.query_parameter(
     "lang",
@@ -281,7 +325,7 @@ _LANG = openapi.query_parameter(
 )
 _BAD = {
     "400": "A language this site does not summarise in",
-    "404": "Not an arXiv id, or no such paper",
+    "404": "Not a paper id, or no such paper",
 }
 _RETRY_AFTER = {"Retry_After": "Seconds to wait"}
 
@@ -326,7 +370,7 @@ OPENAPI = openapi.Description(
                     "Questions and answers, version, model, status", _OBJECT
                 )
             },
-            {"404": "No summary yet (with its summary_status), not an arXiv id, or no such paper"},
+            {"404": "No summary yet (with its summary_status), not a paper id, or no such paper"},
         ),
         "/api/papers/{arxiv_id}/summary/stream": {
             **_summary_operation(

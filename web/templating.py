@@ -66,17 +66,26 @@ def _entry_macro(lang: str):
     return module.entry
 
 
+def paper_url(paper_id: str) -> str:
+    """A paper's page here: ``/venue/<source>:<key>`` for a venue paper, else ``/arxiv/<id>``."""
+    return f"/venue/{paper_id}" if ":" in paper_id else f"/arxiv/{paper_id}"
+
+
 def entry_html(
-    paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None
+    paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> Markup:
-    """One list entry (``_paper.html``'s ``entry``), with its ``code`` link if any; kept when
-    nothing is highlighted, since the same entries are rendered for every reader of a list."""
+    """One list entry (``_paper.html``'s ``entry``), with its ``code`` link if any, a venue
+    paper's with its ``venue`` row; kept when nothing is highlighted, since the same entries
+    are rendered for every reader of a list."""
     if highlight is not None:
-        return _entry_macro(lang)(paper, announce_type, verdict, highlight, code=code)
-    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code)
+        return _entry_macro(lang)(paper, announce_type, verdict, highlight, code=code, venue=venue)
+    shown = (venue.digest, venue.arxiv_id) if venue is not None else None
+    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)
     html = _entry_cache.get(key)
     if html is None:
-        html = _entry_cache[key] = _entry_macro(lang)(paper, announce_type, verdict, code=code)
+        html = _entry_cache[key] = _entry_macro(lang)(
+            paper, announce_type, verdict, code=code, venue=venue
+        )
         if len(_entry_cache) > ENTRY_CACHE_SIZE:
             _entry_cache.popitem(last=False)
     return html
@@ -95,6 +104,7 @@ templates.env.globals.update(
     theme="auto",
 )
 templates.env.globals["entry_html"] = entry_html
+templates.env.globals["paper_url"] = paper_url
 templates.env.filters.update(tex=tex, plain=plain, iso_day=iso_day)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

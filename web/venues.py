@@ -1,11 +1,14 @@
 """The venue branch of the site: ``/venue`` (venues by field and year), ``/venue/<NAME>.<YEAR>``
-(its papers, filtered by track and decision, with the keyword bar), a page per venue paper
-(``/venue/<source>:<key>``), ``/venue/<NAME>.<YEAR>/feed``, ``GET /api/venue/<NAME>.<YEAR>``
-and ``GET /api/papers/<source>:<key>`` (``OPENAPI`` describes the API routes)."""
+(its papers, filtered by track, decision and arXiv version, with the reading tools of the arXiv
+lists: the keyword bar, stars, numbers, [FAQ] and [Related] in place, the keys, "for you", seen
+papers), a page per venue paper with its FAQ (``/venue/<source>:<key>``),
+``/venue/<NAME>.<YEAR>/feed``, ``GET /api/venue/<NAME>.<YEAR>`` and
+``GET /api/papers/<source>:<key>`` (``OPENAPI`` describes the API routes)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from lxml import etree
 from starlette.convertors import Convertor, register_url_convertor
@@ -14,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from models.queries import get_paper
-from venues.names import parse_venue
+from venues.names import PAPER_SOURCES, VENUE_PAPER_ID, parse_venue
 from venues.store import (
     VenueEntry,
     venue_counts,
@@ -30,8 +33,6 @@ from web.keywords import KeywordFilter
 from web.security import site_url
 from web.templating import templates
 
-SOURCES = ("acl", "pmlr", "openreview", "cvf")
-VENUE_PAPER_ID = rf"(?:{'|'.join(SOURCES)}):[A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)?"
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -68,13 +69,20 @@ async def _venue(request: Request, text: str) -> str:
     return match
 
 
-def _filters(request: Request) -> tuple[str | None, str | None]:
+# ``?arxiv=``: only the papers that are also on arXiv, or only those that are not.
+ARXIV_FILTERS = ("only", "hide")
+
+
+def _filters(request: Request) -> tuple[str | None, str | None, str | None]:
     track = request.query_params.get("track") or None
     decision = request.query_params.get("decision") or None
     for name, value in (("track", track), ("decision", decision)):
         if value is not None and len(value) > 128:
             raise HTTPError(400, f"{name} is too long")
-    return track, decision
+    arxiv = request.query_params.get("arxiv") or None
+    if arxiv is not None and arxiv not in ARXIV_FILTERS:
+        raise HTTPError(400, f"arxiv must be one of {', '.join(ARXIV_FILTERS)}, not {arxiv[:40]!r}")
+    return track, decision, arxiv
 
 
 async def venues_index(request: Request) -> Response:
@@ -88,7 +96,7 @@ async def venues_index(request: Request) -> Response:
 
 async def venue_route(request: Request) -> Response:
     key = request.path_params["key"].strip("/")
-    if key.split(":", 1)[0] in SOURCES and ":" in key:
+    if key.split(":", 1)[0] in PAPER_SOURCES and ":" in key:
         return await venue_paper_page(request, key)
     if key.endswith("/feed"):
         return await venue_feed(request, key.removesuffix("/feed"))
@@ -96,35 +104,60 @@ async def venue_route(request: Request) -> Response:
 
 
 async def _entries(request: Request, venue: str) -> list[VenueEntry]:
-    track, decision = _filters(request)
+    track, decision, arxiv = _filters(request)
     async with request.app.state.sessions() as session:
-        return await venue_papers(session, venue, track=track, decision=decision)
+        return await venue_papers(session, venue, track=track, decision=decision, arxiv=arxiv)
+
+
+def _linker(venue: str, current: dict[str, str | None], keywords: KeywordFilter):
+    """``link(track=..., keywords=False)``: this list's address with some filters changed."""
+
+    def link(*, keep_keywords: bool = True, **changes: str | None) -> str:
+        wanted = {**current, **changes}
+        items = [(name, value) for name, value in wanted.items() if value]
+        if keep_keywords:
+            items += keywords.query_items()
+        return f"/venue/{venue}" + (f"?{urlencode(items)}" if items else "")
+
+    return link
 
 
 async def venue_page(request: Request, key: str) -> Response:
     venue = await _venue(request, key)
     entries = await _entries(request, venue)
-    track, decision = _filters(request)
+    total = len(entries)
+    track, decision, arxiv = _filters(request)
     keywords = KeywordFilter.from_query(request.query_params)
     verdicts = {}
+    matching = total
     if keywords.active:
         matcher = keywords.matcher()
         verdicts = {e.paper.id: matcher.judge(e.paper) for e in entries}
+        matching = sum(v.matches for v in verdicts.values())
         if keywords.only:
             entries = [e for e in entries if verdicts[e.paper.id].matches]
     async with request.app.state.sessions() as session:
         tracks, decisions = await venue_facets(session, venue)
         volumes = await venue_volumes(session, venue)
+    filters = {"track": track, "decision": decision, "arxiv": arxiv}
+    link = _linker(venue, filters, keywords)
     context = {
         "venue": venue,
         "entries": entries,
+        "total": total,
+        "matching": matching,
         "verdicts": verdicts,
         "tracks": tracks,
         "decisions": decisions,
         "track": track,
         "decision": decision,
+        "arxiv": arxiv,
         "volumes": volumes,
         "keywords": keywords,
+        "link": link,
+        "path": f"/venue/{venue}",
+        "filters": [(name, value) for name, value in filters.items() if value],
+        "clear_url": link(keep_keywords=False),
         "highlight": keywords.matcher().highlight if keywords.include else None,
     }
     return templates.TemplateResponse(request, "venue.html", context)
@@ -239,6 +272,11 @@ _FILTERS = [
         "Only the papers with this decision (oral, spotlight, poster).",
         {"type": "string", "maxLength": 128},
     ),
+    openapi.query_parameter(
+        "arxiv",
+        "only: just the papers also on arXiv; hide: just those that are not.",
+        {"type": "string", "enum": list(ARXIV_FILTERS)},
+    ),
 ]
 _NULLABLE = {"type": ["string", "null"]}
 
@@ -255,6 +293,7 @@ OPENAPI = openapi.Description(
                 ],
                 "responses": {
                     "200": openapi.json_response("The venue and its papers", "VenuePapers"),
+                    "400": openapi.error_response("A filter out of its range"),
                     "404": openapi.error_response("Not a venue of this archive (lists them)"),
                 },
             }

@@ -43,7 +43,8 @@ def pmlr_copy(tmp_path: Path) -> Path:
     return target
 
 
-async def _fill(settings: Settings) -> None:
+async def fill_venues(settings: Settings) -> None:
+    """The arXiv twin, then the ACL, CCL and COLT files imported (and indexed for search)."""
     engine = create_engine(settings=settings)
     sessions = session_factory(engine)
     try:
@@ -56,7 +57,7 @@ async def _fill(settings: Settings) -> None:
 
 @pytest.fixture
 def venue_settings(settings: Settings) -> Settings:
-    asyncio.run(_fill(settings))
+    asyncio.run(fill_venues(settings))
     return settings
 
 

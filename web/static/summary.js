@@ -80,11 +80,14 @@
   function showLabel(summary) {
     const parts = [];
     // Offline, the panel's note already says that every summary here is extractive; the
-    // label still tells a summary quoted from the full text from one of the abstract.
+    // label still tells a summary quoted from the full text from one of the abstract, and
+    // one shared with the paper's arXiv version from one of its own.
     const offline = summary.kind === "extractive" && panel.dataset.extractive === "true";
-    if (!offline || summary.used_full_text) {
+    if (!offline || summary.used_full_text || summary.shared_from) {
       parts.push(summary.label);
     }
+    if (summary.shared_from) panel.dataset.sharedFrom = summary.shared_from;
+    else delete panel.dataset.sharedFrom;
     if (summary.version < summary.paper_version) {
       parts.push(text("stale", { old: summary.version, new: summary.paper_version }));
     }
