@@ -23,7 +23,8 @@ from models.summary import Summary, SummaryStatus
 from search import parse_query, sqlite
 from search.engine import MAX_LIMIT, filters_of
 from search.highlight import highlight_spans
-from search.indexing import shared_analyzer, supports_index
+from search.indexing import supports_index
+from search.options import shared_analyzer
 from search.query import Field
 
 # How far before the day a new paper's publication may lie (weekends, holidays).

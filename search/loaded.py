@@ -1,5 +1,5 @@
 """What a process keeps of an index between searches: every paper's length and day, and the
-posting lists it read last (decoded, up to the SEARCH_CACHE_MB setting).
+posting lists it read last (decoded, up to the SEARCH_CACHE_MB setting, see ``search.options``).
 
 Nothing here can go stale: a docid's row never changes (a changed paper gets a new docid),
 papers that leave are read from ``search_deleted`` in order, and a term's lists are kept
@@ -25,10 +25,10 @@ import anyio.from_thread
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.settings import get_settings
 from search import _kernel
 from search.dialect import Params, to_postgresql
 from search.evaluate import Collection, TermList
+from search.options import current
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
 _IDS = "(SELECT value FROM json_each(?))"
@@ -111,7 +111,7 @@ class LoadedIndex:
                 self.cached_bytes -= _size(self.lists.pop(key))
             self.lists[key] = found
             self.cached_bytes += _size(found)
-            budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024
+            budget = current().cache_bytes
             while self.cached_bytes > budget and len(self.lists) > 1:
                 _, old = self.lists.popitem(last=False)
                 self.cached_bytes -= _size(old)
@@ -151,7 +151,7 @@ class ScoreMemo(OrderedDict):
                 return
             super().__setitem__(key, value)
             self.bytes += value[0].nbytes + value[1].nbytes
-            budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024 // 4
+            budget = current().cache_bytes // 4
             while self.bytes > budget and len(self) > 1:
                 _, (docids, scores) = self.popitem(last=False)
                 self.bytes -= docids.nbytes + scores.nbytes
