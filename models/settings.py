@@ -20,7 +20,7 @@ DEFAULT_CATEGORIES = [
     "cs.GT", "cs.HC", "cs.IR", "cs.IT", "cs.LG", "cs.LO", "cs.MA", "cs.MM", "cs.MS",
     "cs.NA", "cs.NE", "cs.NI", "cs.OH", "cs.OS", "cs.PF", "cs.PL", "cs.RO", "cs.SC",
     "cs.SD", "cs.SE", "cs.SI", "cs.SY",
-]  # fmt: skip
+]  # fmt: skip  # a list of names reads better in rows than one a line
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coolpapers.db"
 MIN_ADMIN_TOKEN_CHARS = 32

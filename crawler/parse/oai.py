@@ -261,7 +261,7 @@ _RAW_FIELDS = {
         "id", "submitter", "title", "authors", "categories", "comments", "proxy", "report-no",
         "acm-class", "msc-class", "journal-ref", "doi", "license", "abstract",
     )
-}  # fmt: skip
+}  # fmt: skip  # a list of names reads better in rows than one a line
 _RAW_VERSION_PARTS = {f"{OAI_ARXIV_RAW}{name}": name for name in ("date", "size", "source_type")}
 
 

@@ -64,9 +64,12 @@ new_ids = st.builds(
 )
 archives = st.from_regex(r"[a-z]+(-[a-z]+)?", fullmatch=True)
 old_ids = st.builds(
-    lambda a, y, m, n: f"{a}/{y}{m}{n}", archives, years, months,
+    lambda a, y, m, n: f"{a}/{y}{m}{n}",
+    archives,
+    years,
+    months,
     st.from_regex(r"[0-9]{3}", fullmatch=True),
-)  # fmt: skip
+)
 
 
 @given(st.one_of(new_ids, old_ids), versions)

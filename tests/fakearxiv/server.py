@@ -154,8 +154,12 @@ class CutShort:
 
     async def respond(self, connection: Connection, request: Request, normal: Handler) -> bool:
         reply = normal(request)
-        cut = Reply(reply.status, reply.body[: int(len(reply.body) * self.fraction)],
-                    reply.headers, reply.content_type)  # fmt: skip
+        cut = Reply(
+            reply.status,
+            reply.body[: int(len(reply.body) * self.fraction)],
+            reply.headers,
+            reply.content_type,
+        )
         await connection.send(cut.encode())
         return True
 

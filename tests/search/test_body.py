@@ -196,8 +196,11 @@ def test_api_search_finds_a_paper_by_a_word_only_in_its_body(settings) -> None:
         (result,) = data["results"]
         assert result["id"] == "2503.00001" and result["matched"] == ["body"]
         body = result["body"]
-        assert body["section"] == {"anchor": "S3.SS2", "number": "3.2",
-                                   "title": "Sampling the axolotl"}  # fmt: skip
+        assert body["section"] == {
+            "anchor": "S3.SS2",
+            "number": "3.2",
+            "title": "Sampling the axolotl",
+        }
         marked = [body["snippet"][s:e] for s, e in body["highlights"]]
         assert marked == ["sample", "axolotl"]
         assert LONG not in body["snippet"]
@@ -216,5 +219,9 @@ def test_the_description_names_the_matched_fields(settings) -> None:
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     result = schema["properties"]["results"]["items"]
     assert result["properties"]["matched"]["items"]["enum"] == [
-        "title", "abstract", "authors", "body"]  # fmt: skip
+        "title",
+        "abstract",
+        "authors",
+        "body",
+    ]
     assert "has:code" in operation["parameters"][0]["description"]
