@@ -33,6 +33,10 @@ import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tokenizer import Tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "bytepiece" / "arxiv-abstracts.txt"
@@ -177,7 +181,7 @@ def measure(
     return Tokenizing(name, size / best_cpu / 1e6, size / best_wall / 1e6, size / tokens, vocab)
 
 
-def long_line_ratio(tokenizer, texts: list[str], repeats: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def long_line_ratio(tokenizer: Tokenizer, texts: list[str], repeats: int) -> tuple[float, int]:
     """CPU time per byte of one ~4 MB line without newlines over that of the abstracts."""
     line = " ".join(texts * (4_000_000 // sum(len(t.encode()) + 1 for t in texts) + 1))
     short = measure("short", tokenizer.encode, texts, repeats, 0).mb_per_s_cpu

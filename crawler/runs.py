@@ -308,7 +308,7 @@ async def recorded_run(
         raise
     except BaseException as exc:
         if getattr(exc, "run_id", False) is None:
-            exc.run_id = recorder.run_id  # type: ignore[attr-defined]
+            exc.run_id = recorder.run_id  # type: ignore[attr-defined]  # read by the command's report
         message = str(exc) or type(exc).__name__
         await _end(recorder, CrawlStatus.FAILED, message)
         raise

@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search import _kernel
 from search.dialect import Params, to_postgresql
-from search.evaluate import Collection, TermList
+from search.evaluate import Collection, Scores, TermList
 from search.options import current
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
@@ -124,37 +124,43 @@ def _size(found: TermList) -> int:
     return size
 
 
-class ScoreMemo(OrderedDict):
+class ScoreMemo(MutableMapping[Hashable, Scores]):
     """The scores of whole posting lists (``search.evaluate``), the least recently used
     dropped beyond a quarter of the cache's budget; safe to share between threads."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self._kept: OrderedDict[Hashable, Scores] = OrderedDict()
         self.bytes = 0
         self.lock = threading.RLock()
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: Hashable) -> Scores:
         with self.lock:
-            value = super().__getitem__(key)
-            self.move_to_end(key)
+            value = self._kept[key]
+            self._kept.move_to_end(key)
             return value
 
-    def get(self, key, default=None):  # type: ignore[no-untyped-def]
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+    def __setitem__(self, key: Hashable, value: Scores) -> None:
         with self.lock:
-            if key in self:
+            if key in self._kept:
                 return
-            super().__setitem__(key, value)
+            self._kept[key] = value
             self.bytes += value[0].nbytes + value[1].nbytes
             budget = current().cache_bytes // 4
-            while self.bytes > budget and len(self) > 1:
-                _, (docids, scores) = self.popitem(last=False)
+            while self.bytes > budget and len(self._kept) > 1:
+                _, (docids, scores) = self._kept.popitem(last=False)
                 self.bytes -= docids.nbytes + scores.nbytes
+
+    def __delitem__(self, key: Hashable) -> None:
+        with self.lock:
+            docids, scores = self._kept.pop(key)
+            self.bytes -= docids.nbytes + scores.nbytes
+
+    def __iter__(self) -> Iterator[Hashable]:
+        with self.lock:
+            return iter(list(self._kept))
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 _loaded: dict[tuple[str, str], LoadedIndex] = {}

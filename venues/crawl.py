@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -231,7 +232,7 @@ async def _document(
     return await _pmlr(client, bases, venue, volume)
 
 
-def _read(parse) -> ParsedVenue:  # type: ignore[no-untyped-def]
+def _read(parse: Callable[[], ParsedVenue]) -> ParsedVenue:
     try:
         return parse()
     except VenueError as exc:

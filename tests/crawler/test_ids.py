@@ -53,7 +53,7 @@ def test_odd_ids_are_invalid(text):
 
 def test_an_object_that_is_not_text_is_invalid():
     with pytest.raises(InvalidArxivId):
-        parse_arxiv_id(None)  # type: ignore[arg-type]
+        parse_arxiv_id(None)  # type: ignore[arg-type]  # the wrong type is what is tested
 
 
 months = st.integers(1, 12).map(lambda m: f"{m:02d}")

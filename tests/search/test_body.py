@@ -184,14 +184,14 @@ def test_a_snippet_is_a_few_lines_around_the_first_match() -> None:
 
 
 def test_api_search_finds_a_paper_by_a_word_only_in_its_body(settings) -> None:
-    with TestClient(create_app(settings)) as client:
-        sessions = client.app.state.sessions  # type: ignore[attr-defined]
-        client.portal.call(add_papers, sessions)  # type: ignore[union-attr]
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert client.portal is not None
+        sessions = app.state.sessions
+        client.portal.call(add_papers, sessions)
         before = client.get("/api/search", params={"q": "axolotl sample"}).json()
         assert before["results"] == []
-        client.portal.call(  # type: ignore[union-attr]
-            store_document, sessions, "2503.00001", 1, document(METHOD), 1000
-        )
+        client.portal.call(store_document, sessions, "2503.00001", 1, document(METHOD), 1000)
         data = client.get("/api/search", params={"q": "axolotl sample"}).json()
         (result,) = data["results"]
         assert result["id"] == "2503.00001" and result["matched"] == ["body"]

@@ -36,7 +36,7 @@ def test_a_slow_search_holds_up_no_other_request(
     inside, release = threading.Event(), threading.Event()
     kernel_function = getattr(_kernel, stage)
 
-    def slow(*args):  # type: ignore[no-untyped-def]
+    def slow(*args: object) -> object:
         inside.set()
         release.wait(timeout=10)
         return kernel_function(*args)
@@ -85,7 +85,7 @@ async def test_searches_side_by_side_answer_as_one_at_a_time(
 ) -> None:
     if not direct:  # every read sent back to the event loop from the worker threads
 
-        async def no_direct_connection(session):  # type: ignore[no-untyped-def]
+        async def no_direct_connection(session: object) -> None:
             return None
 
         monkeypatch.setattr(loaded, "driver_connection", no_direct_connection)

@@ -57,4 +57,4 @@ def test_a_missing_model_file_is_a_clear_settings_error(tmp_path: Path) -> None:
 
 def test_an_unknown_backend_is_a_clear_settings_error() -> None:
     with pytest.raises(ValidationError, match="TOKENIZER_BACKEND"):
-        Settings(TOKENIZER_BACKEND="rust")  # type: ignore[arg-type]  # the wrong value is the test
+        Settings(TOKENIZER_BACKEND="rust")
