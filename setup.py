@@ -10,9 +10,20 @@ from setuptools import Extension, find_packages, setup
 
 # The project's own root packages (one per capability).
 PACKAGES = [
-    "retry", "crawler", "models", "tokenizer", "search", "summaries", "demos", "web", "cli",
-    "fulltext", "venues", "alerts", "schedule",
-]  # fmt: skip
+    "retry",
+    "crawler",
+    "models",
+    "tokenizer",
+    "search",
+    "summaries",
+    "demos",
+    "web",
+    "cli",
+    "fulltext",
+    "venues",
+    "alerts",
+    "schedule",
+]
 
 extensions = [
     Extension(

@@ -30,8 +30,9 @@ class Links:
     digest: str
 
 
-def highlighted(text: str, spans: list[Span], mark: Callable[[str], str],
-                keep: Callable[[str], str]) -> str:  # fmt: skip
+def highlighted(
+    text: str, spans: list[Span], mark: Callable[[str], str], keep: Callable[[str], str]
+) -> str:
     out, last = [], 0
     for start, end in merge_spans(spans):
         out += [keep(text[last:start]), mark(text[start:end])]
@@ -77,8 +78,13 @@ PaperParts = dict[tuple[object, ...], Rendered]
 def _paper_parts(match: PaperMatch, site: str, parts: PaperParts) -> Rendered:
     """A paper's lines in text and HTML before and after its "Matched:" line."""
     paper = match.paper
-    key = (paper.id, tuple(match.title_spans), tuple(match.abstract_spans),
-           frozenset(match.authors), match.faq_line)  # fmt: skip
+    key = (
+        paper.id,
+        tuple(match.title_spans),
+        tuple(match.abstract_spans),
+        frozenset(match.authors),
+        match.faq_line,
+    )
     if key in parts:
         return parts[key]
     url = f"{site}/arxiv/{paper.id}"
@@ -144,8 +150,11 @@ def digest_message(
         for match in group:
             text_head, text_tail, html_head, html_tail = _paper_parts(match, site, parts)
             text += [*text_head, f"  Matched: {_reasons(match)}", *text_tail, ""]
-            html += [*html_head, f'<p class="matched">Matched: {escape(_reasons(match))}</p>',
-                     *html_tail]  # fmt: skip
+            html += [
+                *html_head,
+                f'<p class="matched">Matched: {escape(_reasons(match))}</p>',
+                *html_tail,
+            ]
     if n > len(shown):
         text += [f"{n - len(shown)} more: {links.digest}", ""]
         html.append(f'<p><a href="{escape(links.digest)}">{n - len(shown)} more</a></p>')
@@ -161,15 +170,23 @@ def digest_message(
     )
     # base64 is encoded in C; quoted-printable, in Python, cost more than the rest of the mail.
     message.set_content("\n".join(text) + "\n", cte="base64")
-    message.add_alternative("<!doctype html><html><body>" + "\n".join(html) + "</body></html>",
-                            subtype="html", cte="base64")  # fmt: skip
+    message.add_alternative(
+        "<!doctype html><html><body>" + "\n".join(html) + "</body></html>",
+        subtype="html",
+        cte="base64",
+    )
     return message
 
 
 def confirmation_message(
-    *, sender: str, recipient: str, message_id: str, follows: list[Follow],
-    confirm_url: str, now: dt.datetime,
-) -> EmailMessage:  # fmt: skip
+    *,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    follows: list[Follow],
+    confirm_url: str,
+    now: dt.datetime,
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = "coolpapers: confirm your alerts"
     message["From"] = sender

@@ -206,11 +206,18 @@ async def _send_all(
         for subscription, follows, matches in batch:
             message_id, token = claims[subscription.id]
             message = digest_message(
-                sender=config.sender, recipient=subscription.email, message_id=message_id,
-                day=day, matches=matches, follows=follows,
-                links=links_for(config.site, token, day), site=config.site,
-                max_papers=config.max_papers, now=moment, parts=parts,
-            )  # fmt: skip
+                sender=config.sender,
+                recipient=subscription.email,
+                message_id=message_id,
+                day=day,
+                matches=matches,
+                follows=follows,
+                links=links_for(config.site, token, day),
+                site=config.site,
+                max_papers=config.max_papers,
+                now=moment,
+                parts=parts,
+            )
             delivery = await mailer.send(message)
             outcomes.append((subscription.id, delivery))
             if delivery.outcome is Outcome.SENT:
@@ -253,24 +260,42 @@ async def _claim(
         if fresh:
             await session.execute(
                 insert(AlertDelivery),
-                [{"subscription_id": i, "day": day, "status": "sending", "message_id": new_ids[i],
-                  "papers": papers[i], "attempts": 1, "updated_at": moment} for i in fresh],
-            )  # fmt: skip
+                [
+                    {
+                        "subscription_id": i,
+                        "day": day,
+                        "status": "sending",
+                        "message_id": new_ids[i],
+                        "papers": papers[i],
+                        "attempts": 1,
+                        "updated_at": moment,
+                    }
+                    for i in fresh
+                ],
+            )
         tokens = {i: new_token() for i in subscription_ids}
         await session.execute(
             insert(AlertToken),
-            [{"token_hash": token_hash(t), "subscription_id": i, "purpose": "manage",
-              "created_at": moment} for i, t in tokens.items()],
-        )  # fmt: skip
+            [
+                {
+                    "token_hash": token_hash(t),
+                    "subscription_id": i,
+                    "purpose": "manage",
+                    "created_at": moment,
+                }
+                for i, t in tokens.items()
+            ],
+        )
         for i in subscription_ids:
             claims[i] = (earlier.get(i) or new_ids[i], tokens[i])
     return claims
 
 
 async def _record(
-    sessions: async_sessionmaker[AsyncSession], day: dt.date,
+    sessions: async_sessionmaker[AsyncSession],
+    day: dt.date,
     outcomes: list[tuple[int, Delivery]],
-) -> None:  # fmt: skip
+) -> None:
     """The outcomes of a batch, in one transaction."""
     if not outcomes:
         return
@@ -283,6 +308,8 @@ async def _record(
     async with sessions.begin() as session:
         await session.execute(
             statement,
-            [{"b_subscription": i, "b_status": d.outcome.value, "b_error": d.error}
-             for i, d in outcomes],
-        )  # fmt: skip
+            [
+                {"b_subscription": i, "b_status": d.outcome.value, "b_error": d.error}
+                for i, d in outcomes
+            ],
+        )

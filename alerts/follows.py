@@ -40,8 +40,9 @@ class Follow:
 
     @property
     def label(self) -> str:
-        return {"query": "search", "author": "author", "category": "category",
-                "venue": "venue"}[self.kind] + f" {self.value}"  # fmt: skip
+        return {"query": "search", "author": "author", "category": "category", "venue": "venue"}[
+            self.kind
+        ] + f" {self.value}"
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -76,8 +77,11 @@ async def resolve_author(session: AsyncSession, text: str) -> Follow:
         select(Author.name).where(Author.name.ilike(f"%{last[:60]}%")).limit(5000)
     )
     spellings = {fold_name(name): name for (name,) in rows}
-    same_key = {f: n for f, n in spellings.items() if name_key(f)[1] == last
-                and (not initial or name_key(f)[0] == initial)}  # fmt: skip
+    same_key = {
+        f: n
+        for f, n in spellings.items()
+        if name_key(f)[1] == last and (not initial or name_key(f)[0] == initial)
+    }
     if folded in spellings:
         chosen = folded
     else:

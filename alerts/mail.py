@@ -37,10 +37,13 @@ class SmtpConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
         return cls(
-            host=settings.SMTP_HOST, port=settings.SMTP_PORT, user=settings.SMTP_USER,
-            password=settings.SMTP_PASSWORD.get_secret_value(), starttls=settings.SMTP_STARTTLS,
+            host=settings.SMTP_HOST,
+            port=settings.SMTP_PORT,
+            user=settings.SMTP_USER,
+            password=settings.SMTP_PASSWORD.get_secret_value(),
+            starttls=settings.SMTP_STARTTLS,
             sender=settings.MAIL_FROM or f"coolpapers <alerts@{settings.SMTP_HOST or 'localhost'}>",
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +93,23 @@ class Mailer:
         if self._client is None or not self._client.is_connected:
             config = self.config
             client = aiosmtplib.SMTP(
-                hostname=config.host, port=config.port, timeout=config.timeout,
-                start_tls=config.starttls, username=config.user or None,
+                hostname=config.host,
+                port=config.port,
+                timeout=config.timeout,
+                start_tls=config.starttls,
+                username=config.user or None,
                 password=config.password or None,
-            )  # fmt: skip
+            )
             await client.connect()
             self._client = client
         return self._client
 
     async def send(self, message: EmailMessage) -> Delivery:
-        options: RetryOptions = {"wait": wait_exponential(multiplier=1, max=30),
-                                 "retry_on": _transient, "raise_on_give_up": False}  # fmt: skip
+        options: RetryOptions = {
+            "wait": wait_exponential(multiplier=1, max=30),
+            "retry_on": _transient,
+            "raise_on_give_up": False,
+        }
         if self._sleep is not None:
             options["sleep"] = self._sleep
         attempts = 0

@@ -23,7 +23,8 @@ from models.summary import Summary, SummaryStatus
 from search import parse_query, sqlite
 from search.engine import MAX_LIMIT, filters_of
 from search.highlight import highlight_spans
-from search.indexing import shared_analyzer, supports_index
+from search.indexing import supports_index
+from search.options import shared_analyzer
 from search.query import Field
 
 # How far before the day a new paper's publication may lie (weekends, holidays).
@@ -82,9 +83,12 @@ async def day_papers(session: AsyncSession, days: list[dt.date]) -> dict[str, Da
             day, categories = announced[paper.id]
             categories |= {c.category for c in paper.categories}
             found[paper.id] = DayPaper(
-                paper, day, categories, {fold_name(a.name) for a in paper.authors},
+                paper,
+                day,
+                categories,
+                {fold_name(a.name) for a in paper.authors},
                 fold_name(paper.journal_ref or ""),
-            )  # fmt: skip
+            )
     return found
 
 
@@ -139,9 +143,14 @@ class DayMatcher:
             return {}
         query, analyzer = parse_query(text), shared_analyzer()
         found = await sqlite.run_search(
-            self.session, query, filters_of(query, date_from=self._first_day - PUBLISHED_SLACK),
-            analyzer, sort="date", limit=MAX_LIMIT + 2 * len(self.papers), offset=0,
-        )  # fmt: skip
+            self.session,
+            query,
+            filters_of(query, date_from=self._first_day - PUBLISHED_SLACK),
+            analyzer,
+            sort="date",
+            limit=MAX_LIMIT + 2 * len(self.papers),
+            offset=0,
+        )
         hits: dict[str, Hit] = {}
         for paper_id, _score in found.ranked:
             if (day_paper := self.papers.get(paper_id)) is None:

@@ -38,13 +38,14 @@ async def overview(session: AsyncSession, *, runs: int = 5, failures: int = 10) 
     )
     last_runs = await session.scalars(select(AlertRun).order_by(AlertRun.id.desc()).limit(runs))
     failed = await session.execute(
-        select(AlertSubscription.email, AlertDelivery.day, AlertDelivery.status,
-               AlertDelivery.error)
+        select(
+            AlertSubscription.email, AlertDelivery.day, AlertDelivery.status, AlertDelivery.error
+        )
         .join(AlertSubscription, AlertSubscription.id == AlertDelivery.subscription_id)
         .where(AlertDelivery.status.in_(("failed", "bounced")))
         .order_by(AlertDelivery.updated_at.desc())
         .limit(failures)
-    )  # fmt: skip
+    )
     return Overview(
         {status: n for status, n in by_status},
         {status: n for status, n in sends},
@@ -58,8 +59,13 @@ async def subscriptions(session: AsyncSession, limit: int = 1000) -> list[dict[s
         select(AlertSubscription).order_by(AlertSubscription.id).limit(limit)
     )
     return [
-        {"id": s.id, "address": masked(s.email), "status": s.status, "frequency": s.frequency,
-         "follows": "; ".join(f"{f.kind} {f.value}" for f in s.follows),
-         "created": s.created_at.date().isoformat()}
+        {
+            "id": s.id,
+            "address": masked(s.email),
+            "status": s.status,
+            "frequency": s.frequency,
+            "follows": "; ".join(f"{f.kind} {f.value}" for f in s.follows),
+            "created": s.created_at.date().isoformat(),
+        }
         for s in rows
-    ]  # fmt: skip
+    ]

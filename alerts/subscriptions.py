@@ -82,9 +82,13 @@ async def sign_up(
     hashed = address_hash(address)
     await _check_limits(session, hashed, client[:64], limits, now)
     subscription = AlertSubscription(
-        email=address, email_hash=hashed, status="pending", frequency=frequency,
-        client=client[:64], created_at=now,
-    )  # fmt: skip
+        email=address,
+        email_hash=hashed,
+        status="pending",
+        frequency=frequency,
+        client=client[:64],
+        created_at=now,
+    )
     subscription.follows = [
         AlertFollow(position=i, kind=f.kind, value=f.value, terms=list(f.terms))
         for i, f in enumerate(follows)
@@ -95,8 +99,9 @@ async def sign_up(
     return Signup(subscription, token, follows)
 
 
-async def add_token(session: AsyncSession, subscription_id: int, purpose: str,
-                    now: dt.datetime) -> str:  # fmt: skip
+async def add_token(
+    session: AsyncSession, subscription_id: int, purpose: str, now: dt.datetime
+) -> str:
     """A new secret link of ``purpose``; a new feed token ends the old ones."""
     if purpose == "feed":
         await session.execute(
@@ -105,8 +110,14 @@ async def add_token(session: AsyncSession, subscription_id: int, purpose: str,
             )
         )
     token = new_token()
-    session.add(AlertToken(token_hash=token_hash(token), subscription_id=subscription_id,
-                           purpose=purpose, created_at=now))  # fmt: skip
+    session.add(
+        AlertToken(
+            token_hash=token_hash(token),
+            subscription_id=subscription_id,
+            purpose=purpose,
+            created_at=now,
+        )
+    )
     return token
 
 

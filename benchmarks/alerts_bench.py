@@ -65,10 +65,10 @@ CATEGORIES = [
     "math.OC", "math.PR", "math.CO", "hep-th", "hep-ph", "gr-qc", "quant-ph", "astro-ph.GA",
     "astro-ph.CO", "cond-mat.str-el", "cond-mat.mtrl-sci", "physics.optics", "q-bio.NC",
     "econ.EM", "eess.SP",
-]  # fmt: skip
+]  # fmt: skip  # a list of names reads better in rows than one a line
 FIRST = ["Ada", "Alan", "Grace", "Yoshua", "Emmy", "Kurt", "Sofia", "Ravi", "Mei", "Jonas",
          "Ines", "Omar", "Lena", "Tomás", "Zoë", "Hiro", "Amara", "Pavel", "Nadia",
-         "Chen"]  # fmt: skip
+         "Chen"]  # fmt: skip  # a list of names reads better in rows than one a line
 WORD = re.compile(r"[A-Za-z][a-z]{5,}")
 
 
@@ -133,13 +133,19 @@ def papers(rng: random.Random, n: int, names: list[str]) -> list[PaperRecord]:
         categories = tuple(rng.sample(CATEGORIES, rng.randint(1, 3)))
         made.append(
             PaperRecord(
-                arxiv_id=f"2411.{k + 10000:05d}", version=1, title=title, abstract=abstract,
+                arxiv_id=f"2411.{k + 10000:05d}",
+                version=1,
+                title=title,
+                abstract=abstract,
                 authors=tuple(AuthorRecord(a) for a in rng.sample(names, rng.randint(2, 6))),
-                primary_category=categories[0], categories=categories, published=published,
-                updated=published, versions=(VersionRecord(1, published, "100kb"),),
+                primary_category=categories[0],
+                categories=categories,
+                published=published,
+                updated=published,
+                versions=(VersionRecord(1, published, "100kb"),),
                 announcement=AnnouncementRecord(day, "new", (categories[0].split(".")[0],)),
             )
-        )  # fmt: skip
+        )
     return made
 
 
@@ -193,15 +199,31 @@ async def build(settings: Settings, subscriptions: int, n_papers: int) -> dict[s
         for k in range(subscriptions):
             status = rng.choices(["active", "paused", "pending"], [90, 5, 5])[0]
             address = f"reader{k}@example.org"
-            rows.append({"id": k + 1, "email": address, "email_hash": f"{k:064x}",
-                         "status": status, "frequency": "daily", "client": f"bench-{k % 97}",
-                         "created_at": now, "confirmed_at": now})  # fmt: skip
+            rows.append(
+                {
+                    "id": k + 1,
+                    "email": address,
+                    "email_hash": f"{k:064x}",
+                    "status": status,
+                    "frequency": "daily",
+                    "client": f"bench-{k % 97}",
+                    "created_at": now,
+                    "confirmed_at": now,
+                }
+            )
             for position in range(rng.choice([1, 1, 2, 2, 3])):
                 pool = rng.choices([queries, authors, categories], [45, 35, 20])[0]
                 kind, value, terms = rng.choice(pool)
                 kinds[kind] += 1
-                follows.append({"subscription_id": k + 1, "position": position, "kind": kind,
-                                "value": value, "terms": terms})  # fmt: skip
+                follows.append(
+                    {
+                        "subscription_id": k + 1,
+                        "position": position,
+                        "kind": kind,
+                        "value": value,
+                        "terms": terms,
+                    }
+                )
         async with sessions.begin() as session:
             for start in range(0, len(rows), 2000):
                 await session.execute(insert(AlertSubscription), rows[start : start + 2000])
@@ -216,8 +238,13 @@ async def digest(settings: Settings, port: int) -> tuple[object, float, float]:
     engine = create_engine(settings=settings)
     try:
         sessions = session_factory(engine)
-        smtp = SmtpConfig(host="127.0.0.1", port=port, starttls=False,
-                          sender="coolpapers <alerts@papers.test>", timeout=30)  # fmt: skip
+        smtp = SmtpConfig(
+            host="127.0.0.1",
+            port=port,
+            starttls=False,
+            sender="coolpapers <alerts@papers.test>",
+            timeout=30,
+        )
         config = DigestConfig(site="https://papers.test", sender=smtp.sender, max_papers=30)
         wall, cpu = time.perf_counter(), time.process_time()
         async with Mailer(smtp) as mailer:
@@ -254,9 +281,11 @@ def main() -> None:
         settings = Settings(DATABASE_URL=url)
         started = time.perf_counter()
         kinds = asyncio.run(build(settings, args.subscriptions, args.papers))
-        print(f"built {args.subscriptions} subscriptions ({kinds}) over {args.papers} papers"
-              f" of {DAY} and {args.papers} of the day before in"
-              f" {time.perf_counter() - started:.1f} s")  # fmt: skip
+        print(
+            f"built {args.subscriptions} subscriptions ({kinds}) over {args.papers} papers"
+            f" of {DAY} and {args.papers} of the day before in"
+            f" {time.perf_counter() - started:.1f} s"
+        )
         port, received, stop = free_port(), multiprocessing.Value("i", 0), multiprocessing.Event()
         sink = multiprocessing.Process(target=serve_sink, args=(port, received, stop))
         sink.start()
@@ -271,13 +300,16 @@ def main() -> None:
             sink.join(10)
         recorded = asyncio.run(deliveries(settings))
     print(report.describe())
-    print(f"digest job: {wall:.1f} s wall, {cpu:.1f} s CPU; {received.value} mails received"
-          f" ({received.value / wall:.0f} per s); records {recorded}")  # fmt: skip
+    print(
+        f"digest job: {wall:.1f} s wall, {cpu:.1f} s CPU; {received.value} mails received"
+        f" ({received.value / wall:.0f} per s); records {recorded}"
+    )
     print(f"second run of the day: {again.describe()} in {wall_again:.1f} s")
     ok = wall < GOAL_SECONDS and received.value == report.sent and again.sent == 0
     verdict = "under" if wall < GOAL_SECONDS else "OVER"
-    print(f"{args.subscriptions} subscriptions: {wall:.1f} s"
-          f" ({verdict} the {GOAL_SECONDS:g} s goal)")  # fmt: skip
+    print(
+        f"{args.subscriptions} subscriptions: {wall:.1f} s ({verdict} the {GOAL_SECONDS:g} s goal)"
+    )
     sys.exit(0 if ok else 1)
 
 

@@ -109,10 +109,14 @@ def search_with_bodies(papers: int) -> None:
     queries = [q.ours() for q in bench.make_queries(corpus)]
     documents = fixture_documents()
     body_queries = body_only_words(documents, corpus.titles + corpus.abstracts)
-    print(f"\n{papers:,} papers, {len(documents)} recorded full texts given in turn;"
-          f" {len(queries)} queries, {len(body_queries)} words of the bodies only")  # fmt: skip
-    print(f"{'index':16} {'MiB':>8} {'papers/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
-          f" {'body p50':>9} {'body p99':>9} {'body hits':>9}")  # fmt: skip
+    print(
+        f"\n{papers:,} papers, {len(documents)} recorded full texts given in turn;"
+        f" {len(queries)} queries, {len(body_queries)} words of the bodies only"
+    )
+    print(
+        f"{'index':16} {'MiB':>8} {'papers/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'body p50':>9} {'body p99':>9} {'body hits':>9}"
+    )
     with tempfile.TemporaryDirectory() as workdir:
         template = Path(workdir) / "papers.db"
         bench._load_papers(template, corpus)
@@ -163,9 +167,12 @@ def search_with_bodies(papers: int) -> None:
                 return float(bench.np.percentile(values, q)) * 1000
 
             name = "with bodies" if bodies else "without bodies"
-            print(f"{name:16} {size / 2**20:8.1f} {papers / build:9.0f} {ms(plain, 50):7.2f}"
-                  f" {ms(plain, 99):7.2f} {ms(inside, 50):9.2f} {ms(inside, 99):9.2f}"
-                  f" {hits:4}/{len(body_queries)}", flush=True)  # fmt: skip
+            print(
+                f"{name:16} {size / 2**20:8.1f} {papers / build:9.0f} {ms(plain, 50):7.2f}"
+                f" {ms(plain, 99):7.2f} {ms(inside, 50):9.2f} {ms(inside, 99):9.2f}"
+                f" {hits:4}/{len(body_queries)}",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -196,20 +203,26 @@ def main() -> None:
         total[1] += seconds
         total[2] += len(content)
         total[3] += stored
-        print(f"{path.name:40} {pages:5} {seconds:8.3f} {pages / seconds:8.1f} "
-              f"{len(content):10,} {stored:9,}")  # fmt: skip
+        print(
+            f"{path.name:40} {pages:5} {seconds:8.3f} {pages / seconds:8.1f} "
+            f"{len(content):10,} {stored:9,}"
+        )
     for kind, (pages, seconds, received, stored) in totals.items():
         files = len(list(FIXTURES.glob(f"{kind}/*.{kind}")))
-        print(f"{kind}: {pages / seconds:.1f} pages/s; stored {stored / files / 1024:.0f} KiB per"
-              f" paper on average ({stored / received:.1%} of what was received)")  # fmt: skip
+        print(
+            f"{kind}: {pages / seconds:.1f} pages/s; stored {stored / files / 1024:.0f} KiB per"
+            f" paper on average ({stored / received:.1%} of what was received)"
+        )
     if args.libraries:
         print(
             f"\n{'PDF, bare text extraction':40} {'pypdfium2':>10} {'pypdf':>10} {'pdfminer':>10}"
         )
         for path in sorted(FIXTURES.glob("pdf/*.pdf")):
             times = libraries(path, args.repeat)
-            print(f"{path.name:40} {times['pypdfium2']:10.3f} {times['pypdf']:10.3f} "
-                  f"{times['pdfminer.six']:10.3f}")  # fmt: skip
+            print(
+                f"{path.name:40} {times['pypdfium2']:10.3f} {times['pypdf']:10.3f} "
+                f"{times['pdfminer.six']:10.3f}"
+            )
     if args.search:
         search_with_bodies(args.search)
 

@@ -154,8 +154,10 @@ def _rate(rows: list[list[float]]) -> tuple[int, float, float]:
 
 
 def report(results: dict[str, dict], papers: int) -> None:
-    print(f"{'run':52s} {'first page ms':>13s} {'warm papers/s':>13s} {'per CPU s':>9s} "
-          f"{'all papers/s':>12s} {'ratio':>6s}")  # fmt: skip
+    print(
+        f"{'run':52s} {'first page ms':>13s} {'warm papers/s':>13s} {'per CPU s':>9s} "
+        f"{'all papers/s':>12s} {'ratio':>6s}"
+    )
     base = None
     for kind, name in RUNS.items():
         result = results[kind]
@@ -165,8 +167,10 @@ def report(results: dict[str, dict], papers: int) -> None:
         rate = n_all / wall_all
         base = base or rate
         label = name + (f" {result['mib']:.0f} MiB" if result.get("mib") else "")
-        print(f"{label:52s} {first[1] * 1000:13.0f} {n_warm / wall_warm:13.0f} "
-              f"{n_warm / max(cpu_warm, 1e-9):9.0f} {rate:12.0f} {rate / base:6.2f}")  # fmt: skip
+        print(
+            f"{label:52s} {first[1] * 1000:13.0f} {n_warm / wall_warm:13.0f} "
+            f"{n_warm / max(cpu_warm, 1e-9):9.0f} {rate:12.0f} {rate / base:6.2f}"
+        )
     full = results["full"]["pages"]
     n_all, wall_all, _ = _rate(full)
     rate = n_all / wall_all
@@ -174,8 +178,10 @@ def report(results: dict[str, dict], papers: int) -> None:
     print(f"target {TARGET:.0f} papers/s wall, full path, all pages: {verdict} ({rate:.0f}/s)")
     daily = _rate(full[: max(1, DAILY_PAPERS // 1000)])
     verdict = "met" if daily[1] <= DAILY_SECONDS else "NOT met"
-    print(f"a daily crawl's first {daily[0]} papers (cold process) indexed in {daily[1]:.2f} s "
-          f"wall, {daily[2]:.2f} s CPU: {verdict} (target {DAILY_SECONDS} s)")  # fmt: skip
+    print(
+        f"a daily crawl's first {daily[0]} papers (cold process) indexed in {daily[1]:.2f} s "
+        f"wall, {daily[2]:.2f} s CPU: {verdict} (target {DAILY_SECONDS} s)"
+    )
 
 
 def main() -> None:
@@ -188,8 +194,10 @@ def main() -> None:
         print(json.dumps(run_one(arguments.child, arguments.papers, arguments.database)))
         return
     copies = pages(arguments.papers)
-    print(f"{len(copies)} pages of 1000 records ({sum(map(len, copies)) / 2**20:.0f} MiB); "
-          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"{len(copies)} pages of 1000 records ({sum(map(len, copies)) / 2**20:.0f} MiB); "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as directory:
         for kind in RUNS:

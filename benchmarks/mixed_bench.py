@@ -103,7 +103,7 @@ def start_server(factory: str, env: dict[str, str]) -> tuple[subprocess.Popen, s
         sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", loop,
         "--http", http,
-    ]  # fmt: skip
+    ]  # fmt: skip  # each option beside its value
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -134,8 +134,9 @@ def importing(env: dict[str, str], stop: threading.Event) -> int:
     runs = 0
     while not stop.is_set():
         command = [sys.executable, "-c", "from cli.main import main; main()", "import"]
-        done = subprocess.run([*command, *map(str, IMPORTED)], cwd=ROOT, env=env,
-                              capture_output=True, timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [*command, *map(str, IMPORTED)], cwd=ROOT, env=env, capture_output=True, timeout=300
+        )
         if done.returncode != 0:
             raise RuntimeError(done.stderr.decode()[-2000:])
         runs += 1
@@ -208,25 +209,35 @@ def run(name: str, factory: str, env: dict[str, str], args, with_import: bool = 
 
 def report(results: list[dict]) -> None:
     base = results[0]["rps"]
-    print(f"{'run':34s} {'req/s':>7s} {'p50 ms':>7s} {'p99 ms':>7s} {'errors':>6s} "
-          f"{'ratio':>6s} {'RSS MB':>7s} {'load before/after':>18s}")  # fmt: skip
+    print(
+        f"{'run':34s} {'req/s':>7s} {'p50 ms':>7s} {'p99 ms':>7s} {'errors':>6s} "
+        f"{'ratio':>6s} {'RSS MB':>7s} {'load before/after':>18s}"
+    )
     for r in results:
         load = f"{r['load'][0]:.2f} / {r['load'][1]:.2f}"
         ratio = r["rps"] / base
-        print(f"{r['name']:34s} {r['rps']:7.0f} {r['p50']:7.1f} {r['p99']:7.1f} "
-              f"{r['errors']:6d} {ratio:6.2f} {r['rss'][0]:7.0f} {load:>18s}")  # fmt: skip
+        print(
+            f"{r['name']:34s} {r['rps']:7.0f} {r['p50']:7.1f} {r['p99']:7.1f} "
+            f"{r['errors']:6d} {ratio:6.2f} {r['rss'][0]:7.0f} {load:>18s}"
+        )
     for r in results[1:]:
-        print(f"\n{r['name']}: p50 / p99 ms by path" + (f" ({r['imports']} imports)"
-                                                        if r["imports"] else ""))  # fmt: skip
+        print(
+            f"\n{r['name']}: p50 / p99 ms by path"
+            + (f" ({r['imports']} imports)" if r["imports"] else "")
+        )
         for path, times in r["paths"].items():
             print(f"  {path:40s} {percentile(times, 50):7.1f} / {percentile(times, 99):7.1f}")
     alone, writing = results[1], results[2]
     met = alone["rps"] >= TARGET_RPS and alone["p99"] < TARGET_P99_MS
-    print(f"\ntarget {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms: "
-          f"{'met' if met else 'NOT met'}")  # fmt: skip
+    print(
+        f"\ntarget {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms: "
+        f"{'met' if met else 'NOT met'}"
+    )
     met = writing["p99"] < TARGET_IMPORT_P99_MS
-    print(f"target p99 < {TARGET_IMPORT_P99_MS:.0f} ms while an import writes: "
-          f"{'met' if met else 'NOT met'}")  # fmt: skip
+    print(
+        f"target p99 < {TARGET_IMPORT_P99_MS:.0f} ms while an import writes: "
+        f"{'met' if met else 'NOT met'}"
+    )
 
 
 def main() -> None:
@@ -237,8 +248,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = build_database(Path(directory))
         env = {"COOLPAPERS_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-        print(f"{PAPERS} papers over {DAYS} days; {args.clients} clients, {args.duration:.0f} s "
-              f"per run; {os.cpu_count()} cores", flush=True)  # fmt: skip
+        print(
+            f"{PAPERS} papers over {DAYS} days; {args.clients} clients, {args.duration:.0f} s "
+            f"per run; {os.cpu_count()} cores",
+            flush=True,
+        )
         results = [
             run("bare endpoint (baseline)", "benchmarks.mixed_bench:bare_app", env, args),
             run("site", "cli.serve:served_site", env, args),

@@ -487,9 +487,12 @@ def main() -> None:
             started = time.perf_counter()
             corpus = make_corpus(size)
             queries = make_queries(corpus)
-            print(f"\n== {size} papers (made in {time.perf_counter() - started:.0f} s), "
-                  f"{len(queries)} queries, {os.cpu_count()} cores, "
-                  f"load average {_load()}", flush=True)  # fmt: skip
+            print(
+                f"\n== {size} papers (made in {time.perf_counter() - started:.0f} s), "
+                f"{len(queries)} queries, {os.cpu_count()} cores, "
+                f"load average {_load()}",
+                flush=True,
+            )
             results = []
             if "tantivy" not in skip:
                 results.extend(bench_tantivy(corpus, queries, workdir))

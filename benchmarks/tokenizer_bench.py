@@ -33,6 +33,10 @@ import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tokenizer import Tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "bytepiece" / "arxiv-abstracts.txt"
@@ -139,8 +143,9 @@ def train_in_child(kind: str, vocab_size: int, out: Path, name: str = "") -> Tra
     command += ["--vocab-size", str(vocab_size), "--out", str(out)]
     env = dict(os.environ)
     if kind.startswith("original"):
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(original_site()), str(ROOT),
-                                                          env.get("PYTHONPATH")]))  # fmt: skip
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(original_site()), str(ROOT), env.get("PYTHONPATH")])
+        )
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=env)
     return Training(name=name or kind, **json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -176,7 +181,7 @@ def measure(
     return Tokenizing(name, size / best_cpu / 1e6, size / best_wall / 1e6, size / tokens, vocab)
 
 
-def long_line_ratio(tokenizer, texts: list[str], repeats: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def long_line_ratio(tokenizer: Tokenizer, texts: list[str], repeats: int) -> tuple[float, int]:
     """CPU time per byte of one ~4 MB line without newlines over that of the abstracts."""
     line = " ".join(texts * (4_000_000 // sum(len(t.encode()) + 1 for t in texts) + 1))
     short = measure("short", tokenizer.encode, texts, repeats, 0).mb_per_s_cpu
@@ -304,11 +309,15 @@ def report(results: dict) -> None:
     )
     ours = tok["BytePiece compiled"]
     checks = [
-        ("tokenizing at least as fast as SentencePiece unigram",
-         ours["mb_per_s_cpu"] >= base["mb_per_s_cpu"]),
-        ("compression at least 5% better than SentencePiece unigram",
-         ours["bytes_per_token"] >= 1.05 * base["bytes_per_token"]),
-    ]  # fmt: skip
+        (
+            "tokenizing at least as fast as SentencePiece unigram",
+            ours["mb_per_s_cpu"] >= base["mb_per_s_cpu"],
+        ),
+        (
+            "compression at least 5% better than SentencePiece unigram",
+            ours["bytes_per_token"] >= 1.05 * base["bytes_per_token"],
+        ),
+    ]
     fast, original = train["compiled-reference"], train["original-reference"]
     print(
         f"\nreference settings against the original BytePiece trainer, same corpus and run: "
@@ -317,22 +326,30 @@ def report(results: dict) -> None:
         f"peak RSS {fast['peak_rss_mb']:.0f} MB against {original['peak_rss_mb']:.0f} MB"
     )
     checks += [
-        ("reference-settings training at least 4x faster (CPU) than the original",
-         fast["cpu_s"] * 4 <= original["cpu_s"]),
-        ("reference-settings training peak memory no more than the original",
-         fast["peak_rss_mb"] <= original["peak_rss_mb"]),
+        (
+            "reference-settings training at least 4x faster (CPU) than the original",
+            fast["cpu_s"] * 4 <= original["cpu_s"],
+        ),
+        (
+            "reference-settings training peak memory no more than the original",
+            fast["peak_rss_mb"] <= original["peak_rss_mb"],
+        ),
         ("the same model as the original trainer's", results["identical_to_original"]),
-    ]  # fmt: skip
+    ]
     if "python-reference" in train:
         fast, slow = train["compiled-reference"], train["python-reference"]
         checks.append(
-            ("reference-settings training 4x faster than pure Python", fast["cpu_s"] * 4
-             <= slow["cpu_s"])
-        )  # fmt: skip
+            (
+                "reference-settings training 4x faster than pure Python",
+                fast["cpu_s"] * 4 <= slow["cpu_s"],
+            )
+        )
         checks.append(
-            ("reference-settings training peak memory no more than pure Python",
-             fast["peak_rss_mb"] <= slow["peak_rss_mb"])
-        )  # fmt: skip
+            (
+                "reference-settings training peak memory no more than pure Python",
+                fast["peak_rss_mb"] <= slow["peak_rss_mb"],
+            )
+        )
     print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for name, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}: {name}")

@@ -34,8 +34,11 @@ def volume(papers: int) -> bytes:
     for n in range(papers):
         block = blocks[n % len(blocks)]
         block = re.sub(r'<paper id="\d+">', f'<paper id="{n + 1}">', block)
-        block = re.sub(r"<url hash=\"\w+\">2024\.acl-long\.\d+</url>",
-                       f"<url>2024.acl-long.{n + 1}</url>", block)  # fmt: skip
+        block = re.sub(
+            r"<url hash=\"\w+\">2024\.acl-long\.\d+</url>",
+            f"<url>2024.acl-long.{n + 1}</url>",
+            block,
+        )
         block = block.replace("</title>", f" ({n + 1})</title>", 1)
         out.append(block)
     return (head + "".join(out) + "  </volume>\n</collection>\n").encode()
@@ -48,13 +51,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "2024.acl.xml"
         source.write_bytes(volume(args.papers))
-        env = {**os.environ, "COOLPAPERS_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/b.db",
-               "PYTHONPATH": str(ROOT)}  # fmt: skip
+        env = {
+            **os.environ,
+            "COOLPAPERS_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/b.db",
+            "PYTHONPATH": str(ROOT),
+        }
         command = [sys.executable, "-c", "from cli.main import main; main()"]
         subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
         started = time.perf_counter()
-        done = subprocess.run([*command, "import", str(source)], env=env, capture_output=True,
-                              text=True)  # fmt: skip
+        done = subprocess.run(
+            [*command, "import", str(source)], env=env, capture_output=True, text=True
+        )
         seconds = time.perf_counter() - started
     print(done.stdout.strip().splitlines()[-1] if done.stdout else done.stderr[-2000:])
     verdict = "under" if seconds < GOAL_SECONDS else "OVER"

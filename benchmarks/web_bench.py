@@ -49,9 +49,14 @@ WORDS = (  # noqa: SIM905
     "embedding policy reward diffusion sampling regularisation robustness generalisation"
 ).split()
 FORMULAS = (
-    r"$O(n \log n)$", r"$\mathcal{L}(\theta)=\sum_i \ell(x_i)$", r"$\alpha \in (0, 1)$",
-    r"$\|W\|_2 \le 1$", r"$d_k^{-1/2}$", r"$p(x \mid z)$", r"$\mathbb{E}[X^2]$",
-)  # fmt: skip
+    r"$O(n \log n)$",
+    r"$\mathcal{L}(\theta)=\sum_i \ell(x_i)$",
+    r"$\alpha \in (0, 1)$",
+    r"$\|W\|_2 \le 1$",
+    r"$d_k^{-1/2}$",
+    r"$p(x \mid z)$",
+    r"$\mathbb{E}[X^2]$",
+)
 
 
 # --- the data ------------------------------------------------------------------------------
@@ -183,7 +188,7 @@ def serve(factory: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
         "--port", str(port), "--log-level", "warning", "--no-access-log",
         "--timeout-graceful-shutdown", "5", "--loop", loop, "--http", http,
         "--workers", str(workers),
-    ]  # fmt: skip
+    ]  # fmt: skip  # each option beside its value
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
@@ -230,10 +235,22 @@ def _ms(text: str) -> float:
 
 def run_wrk(url: str, duration: int, connections: int, encoding: str) -> Load:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
-         "-H", f"Accept-Encoding: {encoding}", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "5s",
+            "-H",
+            f"Accept-Encoding: {encoding}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
@@ -241,8 +258,9 @@ def run_wrk(url: str, duration: int, connections: int, encoding: str) -> Load:
     errors = 0
     if found := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         errors += int(found.group(1))
-    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                          out):  # fmt: skip
+    if found := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
         errors += sum(map(int, found.groups()))
     return Load(rps, p50, p99, requests, errors, "wrk")
 
@@ -311,12 +329,19 @@ def app_time(app, encoding: str, repeats: int = 2000) -> float:
     """Microseconds of an app's own work per request, called in-process (no server, no
     network, so far less noisy than a latency under load): best of five rounds."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": LIST_PATH, "raw_path": LIST_PATH.encode(),
-        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": LIST_PATH,
+        "raw_path": LIST_PATH.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "headers": [(b"host", b"127.0.0.1:8000"), (b"accept-encoding", encoding.encode())],
-    }  # fmt: skip
+    }
 
     async def receive() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -386,11 +411,15 @@ def main(argv: list[str] | None = None) -> None:
 
     loop, http = server_stack()
     load_after = os.getloadavg()
-    print(f"list page: {PAPERS} papers, {len(page) / 1024:.0f} KiB, gzipped "
-          f"{gzipped / 1024:.0f} KiB; load: {bare.tool}, {connections} connections, "
-          f"{duration} s; {os.cpu_count()} cores")  # fmt: skip
-    print(f"servers: uvicorn {uvicorn.__version__} ({loop}, {http}), {workers} worker(s) each; "
-          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")  # fmt: skip
+    print(
+        f"list page: {PAPERS} papers, {len(page) / 1024:.0f} KiB, gzipped "
+        f"{gzipped / 1024:.0f} KiB; load: {bare.tool}, {connections} connections, "
+        f"{duration} s; {os.cpu_count()} cores"
+    )
+    print(
+        f"servers: uvicorn {uvicorn.__version__} ({loop}, {http}), {workers} worker(s) each; "
+        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
     print(f"{'server':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>7}")
     rows = (
         ("bare static endpoint, plain", bare, bare),
@@ -401,17 +430,23 @@ def main(argv: list[str] | None = None) -> None:
     )
     for name, load, baseline in rows:
         ratio = load.requests_per_second / baseline.requests_per_second
-        print(f"{name:<34}{load.requests_per_second:>9.0f}{load.p50_ms:>9.1f}"
-              f"{load.p99_ms:>9.1f}{load.errors:>8}{ratio:>7.2f}")  # fmt: skip
+        print(
+            f"{name:<34}{load.requests_per_second:>9.0f}{load.p50_ms:>9.1f}"
+            f"{load.p99_ms:>9.1f}{load.errors:>8}{ratio:>7.2f}"
+        )
     print(f"one uncached render of the list: {render_ms:.1f} ms (median of 20)")
     (site_plain, site_gz), (bare_plain, bare_gz) = per_request["site"], per_request["bare"]
-    print(f"app time per request, in-process, no network (plain / gzip): site (cached) "
-          f"{site_plain:.0f} / {site_gz:.0f} us, bare endpoint "
-          f"{bare_plain:.0f} / {bare_gz:.0f} us")  # fmt: skip
+    print(
+        f"app time per request, in-process, no network (plain / gzip): site (cached) "
+        f"{site_plain:.0f} / {site_gz:.0f} us, bare endpoint "
+        f"{bare_plain:.0f} / {bare_gz:.0f} us"
+    )
     for name, load, baseline in rows[1:4:2]:
         ok = load.requests_per_second >= 0.4 * baseline.requests_per_second and load.p99_ms < 100
-        print(f"target for {name} (>= 40% of the bare throughput, p99 < 100 ms):",
-              "met" if ok else "NOT met")  # fmt: skip
+        print(
+            f"target for {name} (>= 40% of the bare throughput, p99 < 100 ms):",
+            "met" if ok else "NOT met",
+        )
 
 
 if __name__ == "__main__":

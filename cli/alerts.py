@@ -40,8 +40,9 @@ def send(day: dt.datetime | None, dry_run: bool) -> None:
         async with services(settings) as built:
             sessions = built.sessions
             if dry_run:
-                return await send_digests(sessions, None, config, day=day and day.date(),
-                                          dry_run=True)  # fmt: skip
+                return await send_digests(
+                    sessions, None, config, day=day and day.date(), dry_run=True
+                )
             async with Mailer(smtp) as mailer:
                 return await send_digests(sessions, mailer, config, day=day and day.date())
 
@@ -49,10 +50,15 @@ def send(day: dt.datetime | None, dry_run: bool) -> None:
     if report.day is None:
         raise CommandError("no announced papers yet")
     if dry_run:
-        print_table(f"Digests of {report.day} (dry run)", ["address", "papers"],
-                    [(p.address, p.papers) for p in report.previews])  # fmt: skip
-        click.echo(f"{len(report.previews)} would go out, {report.already} sent before,"
-                   f" {report.without_matches} without matches")  # fmt: skip
+        print_table(
+            f"Digests of {report.day} (dry run)",
+            ["address", "papers"],
+            [(p.address, p.papers) for p in report.previews],
+        )
+        click.echo(
+            f"{len(report.previews)} would go out, {report.already} sent before,"
+            f" {report.without_matches} without matches"
+        )
         return
     click.echo(report.describe())
     if report.failed and not report.sent:
@@ -71,8 +77,11 @@ def list_command() -> None:
             return await subscriptions(session)
 
     rows = run(go)
-    print_table("Alert subscriptions", ["id", "address", "status", "frequency", "follows",
-                                        "created"], [tuple(r.values()) for r in rows])  # fmt: skip
+    print_table(
+        "Alert subscriptions",
+        ["id", "address", "status", "frequency", "follows", "created"],
+        [tuple(r.values()) for r in rows],
+    )
 
 
 @alerts.command("stats")
@@ -89,8 +98,23 @@ def stats() -> None:
     found = run(go)
     print_table("Subscriptions", ["status", "count"], sorted(found.subscriptions.items()))
     print_table("Digests", ["status", "count"], sorted(found.deliveries.items()))
-    print_table("Last runs", ["day", "started", "status", "sent", "failed", "no match"],
-                [(r.day, r.started_at.isoformat(timespec="seconds"), r.status, r.n_sent,
-                  r.n_failed, r.n_without_matches) for r in found.runs])  # fmt: skip
-    print_table("Failures", ["address", "day", "status", "error"],
-                [(f.address, f.day, f.status, f.error[:80]) for f in found.failures])  # fmt: skip
+    print_table(
+        "Last runs",
+        ["day", "started", "status", "sent", "failed", "no match"],
+        [
+            (
+                r.day,
+                r.started_at.isoformat(timespec="seconds"),
+                r.status,
+                r.n_sent,
+                r.n_failed,
+                r.n_without_matches,
+            )
+            for r in found.runs
+        ],
+    )
+    print_table(
+        "Failures",
+        ["address", "day", "status", "error"],
+        [(f.address, f.day, f.status, f.error[:80]) for f in found.failures],
+    )

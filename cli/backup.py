@@ -139,8 +139,12 @@ def backup(path: Path, force: bool, as_json: bool) -> None:
         raise CommandError(str(exc)) from exc
     if as_json:
         print_json(
-            {"source": str(result.source), "backup": str(result.target), "bytes": result.bytes,
-             "pages": result.pages}
-        )  # fmt: skip
+            {
+                "source": str(result.source),
+                "backup": str(result.target),
+                "bytes": result.bytes,
+                "pages": result.pages,
+            }
+        )
     else:
         click.echo(f"backed up {result.source} to {result.target} ({result.bytes:,} bytes)")

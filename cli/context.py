@@ -99,6 +99,9 @@ class Services:
 @asynccontextmanager
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """Everything a command runs on, built once here for every command, closed after it."""
+    import search
+
+    search.configure(search.SearchOptions.from_settings(settings))
     engine = create_engine(settings=settings)
     built = Services(settings, session_factory(engine), ingest_hooks())
     try:

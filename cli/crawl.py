@@ -141,8 +141,9 @@ def paper(ids: tuple[str, ...]) -> None:
         ),
     )
     missing = f"; not found: {', '.join(result.missing)}" if result.missing else ""
-    click.echo(f"papers: {result.papers} fetched ({_counts(result.counts)}){missing} "
-               f"(run {result.run_id})")  # fmt: skip
+    click.echo(
+        f"papers: {result.papers} fetched ({_counts(result.counts)}){missing} (run {result.run_id})"
+    )
 
 
 @crawl.command()

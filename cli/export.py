@@ -21,9 +21,22 @@ from models.schema import Paper, PaperAuthor, PaperCategory
 
 BATCH = 500
 CSV_COLUMNS = (
-    "id", "version", "title", "authors", "primary_category", "categories", "published",
-    "updated", "doi", "journal_ref", "comment", "license", "withdrawn", "url", "abstract",
-)  # fmt: skip
+    "id",
+    "version",
+    "title",
+    "authors",
+    "primary_category",
+    "categories",
+    "published",
+    "updated",
+    "doi",
+    "journal_ref",
+    "comment",
+    "license",
+    "withdrawn",
+    "url",
+    "abstract",
+)
 
 
 def paper_row(paper: Paper) -> dict[str, object]:

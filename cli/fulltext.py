@@ -38,9 +38,11 @@ def fulltext() -> None:
 @click.argument("ids", nargs=-1)
 @click.option("--category", "categories", multiple=True, help="With --date: papers of C.")
 @click.option(
-    "--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
     help="Fetch the papers announced that day (default with --category: the latest day).",
-)  # fmt: skip
+)
 def fetch_command(ids: tuple[str, ...], categories: tuple[str, ...], day: dt.datetime | None):
     """Fetch and store the full text of papers (ID or IDvN, or a day's papers), one line each.
 
@@ -144,6 +146,14 @@ def status_command(as_json: bool, failures: int) -> None:
         print_table(
             "latest failures",
             ["paper", "status", "when (UTC)", "attempts", "reason"],
-            [(f"{f.paper_id}v{f.version}", f.status, f"{f.fetched_at:%Y-%m-%d %H:%M}",
-              f.attempts, f.reason or "") for f in counts.failures],
-        )  # fmt: skip
+            [
+                (
+                    f"{f.paper_id}v{f.version}",
+                    f.status,
+                    f"{f.fetched_at:%Y-%m-%d %H:%M}",
+                    f.attempts,
+                    f.reason or "",
+                )
+                for f in counts.failures
+            ],
+        )

@@ -50,11 +50,11 @@ def list_jobs(as_json: bool) -> None:
     for job in view.jobs:
         last = job.last
         last_text = (
-            f"{last.status.value} {_when(last.started_at)}" + (" (by hand)" if
-                                                               last.trigger == "manual" else "")
+            f"{last.status.value} {_when(last.started_at)}"
+            + (" (by hand)" if last.trigger == "manual" else "")
             if last
             else "never"
-        )  # fmt: skip
+        )
         rows.append(
             (
                 job.name,

@@ -142,9 +142,9 @@ def index_check_job(settings: Settings) -> Job:
             )
         problems = (
             f"{found.unindexed} unindexed, {len(found.orphans)} orphans, "
-            f"{len(found.stale)} stale" + (f", integrity: {found.integrity}" if found.integrity
-                                           else "")
-        )  # fmt: skip
+            f"{len(found.stale)} stale"
+            + (f", integrity: {found.integrity}" if found.integrity else "")
+        )
         report = await rebuild_index(context.sessions)
         return JobResult.succeeded(f"repaired ({problems}): {report.papers} papers reindexed")
 

@@ -53,8 +53,9 @@ def schedule(run_now: tuple[str, ...]) -> None:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, _stopper(stop, signum))
-            log.info(kv(event="scheduler-started", holder=runner.holder,
-                        jobs=",".join(runner.jobs)))  # fmt: skip
+            log.info(
+                kv(event="scheduler-started", holder=runner.holder, jobs=",".join(runner.jobs))
+            )
             try:
                 await scheduler.run(stop)
             finally:

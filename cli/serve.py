@@ -122,9 +122,14 @@ def serve(host: str, port: int, workers: int, with_scheduler: bool) -> None:
     settings = load_settings()  # fail early, in one line, on invalid settings
     factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:served_site"
     uvicorn.run(
-        factory, factory=True, host=host, port=port, workers=workers, log_level="info",
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
         **proxy_options(settings),
-    )  # fmt: skip
+    )
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:

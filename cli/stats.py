@@ -107,13 +107,19 @@ def report_json(report: Report) -> dict:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option(
-    "--days", default=7, show_default=True, type=click.IntRange(1, 366),
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(1, 366),
     help="Announcement days shown by category.",
-)  # fmt: skip
+)
 @click.option(
-    "--runs", default=10, show_default=True, type=click.IntRange(0, 1000),
+    "--runs",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0, 1000),
     help="Latest crawl and job runs shown.",
-)  # fmt: skip
+)
 def stats(as_json: bool, days: int, runs: int) -> None:
     """Show what the archive holds (papers, authors, categories; papers by category and day;
     summaries; the search index) and how the crawls went (latest runs, coverage gaps)."""
@@ -142,17 +148,22 @@ def stats(as_json: bool, days: int, runs: int) -> None:
 
 def print_tables(report: Report) -> None:
     archive = report.archive
-    rows = [("papers", archive.papers), ("authors", archive.authors),
-            ("categories", archive.categories)]  # fmt: skip
+    rows = [
+        ("papers", archive.papers),
+        ("authors", archive.authors),
+        ("categories", archive.categories),
+    ]
     if report.summaries is not None:
         s = report.summaries
         statuses = ", ".join(f"{n} {status}" for status, n in sorted(s.by_status.items()))
         rows.append(("summaries", statuses or "none"))
         if s.by_language:
             rows.append(
-                ("summaries by language",
-                 ", ".join(f"{lang} {n}" for lang, n in sorted(s.by_language.items())))
-            )  # fmt: skip
+                (
+                    "summaries by language",
+                    ", ".join(f"{lang} {n}" for lang, n in sorted(s.by_language.items())),
+                )
+            )
         rows.append(("model calls today", s.calls_today))
     if report.index is not None:
         size = f", {report.index.bytes / 2**20:.1f} MiB" if report.index.bytes is not None else ""
@@ -191,37 +202,60 @@ def print_tables(report: Report) -> None:
             "latest crawl runs",
             ["run", "source", "started (UTC)", "status", "new", "updated", "failed", "error"],
             [
-                (r.id, r.source, f"{r.started_at:%Y-%m-%d %H:%M}", r.status.value, r.n_new,
-                 r.n_updated, r.n_failed, r.error or "")
+                (
+                    r.id,
+                    r.source,
+                    f"{r.started_at:%Y-%m-%d %H:%M}",
+                    r.status.value,
+                    r.n_new,
+                    r.n_updated,
+                    r.n_failed,
+                    r.error or "",
+                )
                 for r in report.crawl_runs
             ],
-        )  # fmt: skip
+        )
     if report.job_runs:
         print_table(
             "latest job runs",
             ["run", "job", "trigger", "started (UTC)", "status", "detail"],
             [
-                (r.id, r.job, r.trigger, f"{r.started_at:%Y-%m-%d %H:%M}", r.status.value,
-                 r.detail or "")
+                (
+                    r.id,
+                    r.job,
+                    r.trigger,
+                    f"{r.started_at:%Y-%m-%d %H:%M}",
+                    r.status.value,
+                    r.detail or "",
+                )
                 for r in report.job_runs
             ],
-        )  # fmt: skip
+        )
     if report.gaps:
         print_table(
             "coverage gaps (feed announced, database held)",
             ["crawl run", "day", "category", "announced", "stored", "missing", "still missing"],
             [
-                (g.crawl_run_id, g.day, g.category, g.announced, g.stored, g.missing,
-                 g.still_missing)
+                (
+                    g.crawl_run_id,
+                    g.day,
+                    g.category,
+                    g.announced,
+                    g.stored,
+                    g.missing,
+                    g.still_missing,
+                )
                 for g in report.gaps
             ],
-        )  # fmt: skip
+        )
     else:
         click.echo("coverage gaps: none recorded")
     if report.fulltext is not None and report.fulltext.failures:
         print_table(
             "latest full-text failures",
             ["paper", "status", "reason"],
-            [(f"{f.paper_id}v{f.version}", f.status, f.reason or "")
-             for f in report.fulltext.failures],
-        )  # fmt: skip
+            [
+                (f"{f.paper_id}v{f.version}", f.status, f.reason or "")
+                for f in report.fulltext.failures
+            ],
+        )

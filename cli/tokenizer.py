@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+)
 from sqlalchemy import select
 
 from cli.context import CommandError, load_settings, run, services
@@ -108,13 +115,13 @@ def train(
     console = Console(stderr=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        tasks: dict[str, object] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(stage: str, n: int) -> None:
             if stage not in tasks:
                 total = None if stage == "prune pieces" else len(texts)
                 tasks[stage] = progress.add_task(stage, total=total)
-            progress.advance(tasks[stage], n)  # type: ignore[arg-type]
+            progress.advance(tasks[stage], n)
 
         trainer.train(texts, workers=workers, progress=report)
     for path, vocabulary in zip(trainer.save(out), trainer.vocabularies, strict=True):

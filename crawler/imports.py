@@ -66,7 +66,7 @@ def open_file(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
             if raw.read(2) == b"\x1f\x8b":
                 raw.seek(0)
                 with gzip.open(raw) as content:
-                    yield raw, content  # type: ignore[misc]
+                    yield raw, content  # type: ignore[misc]  # a GzipFile is read as IO[bytes]
             else:
                 raw.seek(0)
                 yield raw, raw
@@ -194,7 +194,7 @@ async def prefetch(items: Iterator[T]) -> AsyncIterator[T]:
                 if item is done:
                     return
                 pending = loop.run_in_executor(worker, next, items, done)
-                yield item  # type: ignore[misc]
+                yield item  # type: ignore[misc]  # not ``done``: one of the items
         finally:
             # The worker must be idle before the file it reads is closed.
             with suppress(BaseException):

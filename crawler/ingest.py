@@ -73,9 +73,16 @@ NO_HOOKS = IngestHooks()
 
 # Paper columns that a record of the same version may fill in when the stored paper lacks them.
 FILLABLE = (
-    "abstract", "primary_category", "published", "updated", "comment", "journal_ref", "doi",
-    "report_no", "license",
-)  # fmt: skip
+    "abstract",
+    "primary_category",
+    "published",
+    "updated",
+    "comment",
+    "journal_ref",
+    "doi",
+    "report_no",
+    "license",
+)
 
 
 @dataclass(slots=True)

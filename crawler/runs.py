@@ -51,9 +51,12 @@ async def start_run(
     """
     async with sessions.begin() as session:
         run = CrawlRun(
-            source=source, parameters=parameters, status=CrawlStatus.RUNNING,
-            host=this_host(), pid=os.getpid(),
-        )  # fmt: skip
+            source=source,
+            parameters=parameters,
+            status=CrawlStatus.RUNNING,
+            host=this_host(),
+            pid=os.getpid(),
+        )
         session.add(run)
         await session.flush()
         return run.id
@@ -284,9 +287,13 @@ async def recorded_run(
     else:
         async with sessions.begin() as session:
             run = CrawlRun(
-                source=source, parameters=parameters, status=CrawlStatus.RUNNING,
-                host=this_host(), pid=os.getpid(), heartbeat_at=now,
-            )  # fmt: skip
+                source=source,
+                parameters=parameters,
+                status=CrawlStatus.RUNNING,
+                host=this_host(),
+                pid=os.getpid(),
+                heartbeat_at=now,
+            )
             session.add(run)
     recorder = RunRecorder(sessions, run, clock, hooks)
     heart = asyncio.create_task(keep_beating(sessions, run.id, clock, heartbeat_interval))
@@ -301,7 +308,7 @@ async def recorded_run(
         raise
     except BaseException as exc:
         if getattr(exc, "run_id", False) is None:
-            exc.run_id = recorder.run_id  # type: ignore[attr-defined]
+            exc.run_id = recorder.run_id  # type: ignore[attr-defined]  # read by the command's report
         message = str(exc) or type(exc).__name__
         await _end(recorder, CrawlStatus.FAILED, message)
         raise

@@ -16,8 +16,11 @@ from urllib.parse import urlsplit
 
 from fulltext.document import CodeLink, FullText
 
-_URL = re.compile(r"(?:https?://|(?<![\w./@])(?:www\.)?(?=(?:github|gitlab|huggingface)\.))"
-                  r"[^\s<>\"'{}|\\^`\[\]]+", re.IGNORECASE)  # fmt: skip
+_URL = re.compile(
+    r"(?:https?://|(?<![\w./@])(?:www\.)?(?=(?:github|gitlab|huggingface)\.))"
+    r"[^\s<>\"'{}|\\^`\[\]]+",
+    re.IGNORECASE,
+)
 _TRAILING = ".,;:!?)]}>'\"*"
 _REPOSITORY_HOSTS = {
     "github.com": "github",
@@ -30,7 +33,7 @@ _REPOSITORY_HOSTS = {
 _NOT_REPOSITORIES = {
     "about", "features", "pricing", "login", "join", "explore", "topics", "docs", "blog",
     "papers", "settings", "orgs", "sponsors", "marketplace",
-}  # fmt: skip
+}  # fmt: skip  # a list of names reads better in rows than one a line
 _OWN = re.compile(
     r"(?:\bour\s+(?:code|implementation|models?|data(?:set)?s?|benchmark|project|repository|"
     r"software|tool(?:kit)?|library|framework)|\bcode\s+(?:and\s+\w+\s+)?(?:is|are|will\s+be)"

@@ -31,6 +31,7 @@ MIN_TEXT_CHARS = 200  # fewer letters than this in the whole PDF: a scan without
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe
 
+# Kept in rows (fmt: skip): a table reads better than one entry a line.
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
           "X": 10, "XI": 11, "XII": 12}  # fmt: skip
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,2})\.?\s+(\S.{0,90})$")
@@ -94,9 +95,9 @@ class _Numbering:
             return None
         self.top = parts
         anchor = ".".join(
-            [f"S{parts[0]}"] + [("SS" if i == 1 else "SSS") + str(p) for i, p in enumerate(
-                parts[1:], start=1)]
-        )  # fmt: skip
+            [f"S{parts[0]}"]
+            + [("SS" if i == 1 else "SSS") + str(p) for i, p in enumerate(parts[1:], start=1)]
+        )
         return _Heading(number, title, anchor, len(parts))
 
     def _follows(self, parts: list[int]) -> bool:
@@ -313,9 +314,10 @@ def text_to_fulltext(pages: list[str], title: str = "") -> FullText:
             sections.append(Section("S0", "", "", _paragraphs(front), 1))
         for heading, body in chunks:
             sections.append(
-                Section(heading.anchor, heading.number, heading.title, _paragraphs(body),
-                        heading.level)
-            )  # fmt: skip
+                Section(
+                    heading.anchor, heading.number, heading.title, _paragraphs(body), heading.level
+                )
+            )
     else:
         sections.append(Section("S0", "", "", _paragraphs(front), 1))
     all_text = _join(lines)

@@ -40,11 +40,17 @@ class FullTextCounts:
             "by_source": self.by_source,
             "bytes_stored": self.bytes_stored,
             "recent_failures": [
-                {"id": f.paper_id, "version": f.version, "status": f.status, "reason": f.reason,
-                 "fetched_at": f.fetched_at.isoformat(), "attempts": f.attempts}
+                {
+                    "id": f.paper_id,
+                    "version": f.version,
+                    "status": f.status,
+                    "reason": f.reason,
+                    "fetched_at": f.fetched_at.isoformat(),
+                    "attempts": f.attempts,
+                }
                 for f in self.failures
             ],
-        }  # fmt: skip
+        }
 
 
 async def fulltext_counts(session: AsyncSession, failures: int = 10) -> FullTextCounts | None:

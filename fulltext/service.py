@@ -83,9 +83,14 @@ async def record(
         await session.commit()
         result = store.stored(row, with_document=False)
     return StoredFullText(
-        result.paper_id, result.version, result.status, result.source, result.reason,
-        outcome.document, result.code_links,
-    )  # fmt: skip
+        result.paper_id,
+        result.version,
+        result.status,
+        result.source,
+        result.reason,
+        outcome.document,
+        result.code_links,
+    )
 
 
 async def store_document(
@@ -120,9 +125,12 @@ async def fetch_and_store(
         await current_version(sessions, paper_id)  # the paper must exist
     outcome = await fetch_fulltext(client, config, paper_id, version)
     log.info(
-        "full text of %sv%d: %s%s", paper_id, version, outcome.status,
+        "full text of %sv%d: %s%s",
+        paper_id,
+        version,
+        outcome.status,
         f" ({outcome.reason})" if outcome.reason else "",
-    )  # fmt: skip
+    )
     return await record(sessions, paper_id, version, outcome)
 
 

@@ -117,10 +117,18 @@ class PaperView:
 
 
 _VIEW_COLUMNS = (
-    Paper.id, Paper.version, Paper.title, Paper.abstract, Paper.primary_category,
-    Paper.published, Paper.updated, Paper.comment, Paper.journal_ref, Paper.doi,
+    Paper.id,
+    Paper.version,
+    Paper.title,
+    Paper.abstract,
+    Paper.primary_category,
+    Paper.published,
+    Paper.updated,
+    Paper.comment,
+    Paper.journal_ref,
+    Paper.doi,
     Paper.modified_at,
-)  # fmt: skip
+)
 
 
 async def _views(session: AsyncSession, ids: list[str]) -> dict[str, PaperView]:

@@ -12,13 +12,15 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tokenizer.backends import compiled_module
+
 DEFAULT_CATEGORIES = [
     "cs.AI", "cs.AR", "cs.CC", "cs.CE", "cs.CG", "cs.CL", "cs.CR", "cs.CV", "cs.CY",
     "cs.DB", "cs.DC", "cs.DL", "cs.DM", "cs.DS", "cs.ET", "cs.FL", "cs.GL", "cs.GR",
     "cs.GT", "cs.HC", "cs.IR", "cs.IT", "cs.LG", "cs.LO", "cs.MA", "cs.MM", "cs.MS",
     "cs.NA", "cs.NE", "cs.NI", "cs.OH", "cs.OS", "cs.PF", "cs.PL", "cs.RO", "cs.SC",
     "cs.SD", "cs.SE", "cs.SI", "cs.SY",
-]  # fmt: skip
+]  # fmt: skip  # a list of names reads better in rows than one a line
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coolpapers.db"
 MIN_ADMIN_TOKEN_CHARS = 32
@@ -106,6 +108,11 @@ class Settings(BaseSettings):
         description="BytePiece model file (JSON, or gzip-compressed JSON) that search indexes"
         " with (empty: the shipped model trained on arXiv abstracts; after a change, run"
         " 'coolpapers index rebuild').",
+    )
+    TOKENIZER_BACKEND: Literal["auto", "compiled", "python"] = Field(
+        "auto",
+        description="How the search's tokenizer segments text: 'compiled' (the built extension),"
+        " 'python' (the pure path, slower, same pieces) or 'auto' (compiled when it is built).",
     )
     SEARCH_FULL_TEXT: bool = Field(
         True,
@@ -266,6 +273,16 @@ class Settings(BaseSettings):
     def _model_file_exists(cls, value: str) -> str:
         if value and not Path(value).is_file():
             raise ValueError(f"no such model file: {value}")
+        return value
+
+    @field_validator("TOKENIZER_BACKEND")
+    @classmethod
+    def _backend_available(cls, value: str) -> str:
+        if value == "compiled" and compiled_module() is None:
+            raise ValueError(
+                "the compiled tokenizer extension is not built: run `pip install -e .`,"
+                " or choose 'auto' or 'python'"
+            )
         return value
 
     @field_validator(

@@ -31,7 +31,7 @@ Sessions = async_sessionmaker[AsyncSession]
 PHYSICS_ARCHIVES = frozenset(
     {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph",
      "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph"}
-)  # fmt: skip
+)  # fmt: skip  # a list of names reads better in rows than one a line
 
 
 def oai_sets(categories: Sequence[str]) -> list[str]:
@@ -66,9 +66,13 @@ def arxiv_crawlers(
         async with connected() as http:
             try:
                 result = await crawl_rss(
-                    sessions, http, categories, rss_base=settings.ARXIV_RSS_BASE,
-                    conditional=conditional, hooks=hooks,
-                )  # fmt: skip
+                    sessions,
+                    http,
+                    categories,
+                    rss_base=settings.ARXIV_RSS_BASE,
+                    conditional=conditional,
+                    hooks=hooks,
+                )
             except CrawlError as exc:
                 return FeedCrawl(exc.run_id, [], error=str(exc))
         return FeedCrawl(
@@ -93,9 +97,13 @@ def arxiv_crawlers(
             for set_spec in oai_sets(categories):
                 try:
                     result = await harvest(
-                        sessions, http, oai_base=settings.ARXIV_OAI_BASE, set_spec=set_spec,
-                        from_=since, hooks=hooks,
-                    )  # fmt: skip
+                        sessions,
+                        http,
+                        oai_base=settings.ARXIV_OAI_BASE,
+                        set_spec=set_spec,
+                        from_=since,
+                        hooks=hooks,
+                    )
                 except CrawlError as exc:
                     return CatchUp(exc.run_id or run_id, new, updated, error=str(exc))
                 run_id = result.run_id
@@ -115,6 +123,9 @@ def arxiv_crawlers(
         return document.papers
 
     return Crawlers(
-        feeds=feeds, fetch_ids=fetch_ids, harvest_since=harvest_since, read_feed=read_feed,
+        feeds=feeds,
+        fetch_ids=fetch_ids,
+        harvest_since=harvest_since,
+        read_feed=read_feed,
         hooks=hooks,
-    )  # fmt: skip
+    )

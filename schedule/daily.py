@@ -124,9 +124,17 @@ def rss_job_function(config: DailyConfig, crawlers: Crawlers):
         days = feed_days(crawl.records)
         shown = days[-1] if days else None
         log.info(
-            kv(crawl="rss", run=crawl.crawl_run_id, day=shown, expected=expected,
-               items=len(crawl.records), new=crawl.new, updated=crawl.updated, error=crawl.error)
-        )  # fmt: skip
+            kv(
+                crawl="rss",
+                run=crawl.crawl_run_id,
+                day=shown,
+                expected=expected,
+                items=len(crawl.records),
+                new=crawl.new,
+                updated=crawl.updated,
+                error=crawl.error,
+            )
+        )
         if crawl.error:
             return JobResult.failed(crawl.error, crawl.crawl_run_id)
         if expected is not None and expected not in days:
@@ -145,10 +153,15 @@ def rss_job_function(config: DailyConfig, crawlers: Crawlers):
             hooks=crawlers.hooks,
         )
         log.info(
-            kv(reconcile=day, run=crawl.crawl_run_id, gaps=len(result.gaps),
-               missing=len(result.missing), refetched=result.refetched,
-               still_missing=len(result.still_missing))
-        )  # fmt: skip
+            kv(
+                reconcile=day,
+                run=crawl.crawl_run_id,
+                gaps=len(result.gaps),
+                missing=len(result.missing),
+                refetched=result.refetched,
+                still_missing=len(result.still_missing),
+            )
+        )
         detail = (
             f"{day}: {len(listing.records)} papers, {crawl.new} new, "
             f"{crawl.updated} updated; coverage {result.summary()}"
@@ -189,9 +202,15 @@ def oai_job_function(config: DailyConfig, crawlers: Crawlers):
         since = (last or today) - dt.timedelta(days=config.oai_overlap_days)
         result = await crawlers.harvest_since(context.sessions, since, config.categories)
         log.info(
-            kv(crawl="oai", run=result.crawl_run_id, since=since, new=result.new,
-               updated=result.updated, error=result.error)
-        )  # fmt: skip
+            kv(
+                crawl="oai",
+                run=result.crawl_run_id,
+                since=since,
+                new=result.new,
+                updated=result.updated,
+                error=result.error,
+            )
+        )
         if result.error:
             return JobResult.failed(result.error, result.crawl_run_id)
         return JobResult.succeeded(
@@ -210,29 +229,43 @@ def reconcile_job_function(config: DailyConfig, crawlers: Crawlers):
             return JobResult.skipped("the feed lists no papers (no announcement)")
         listing = listing_of(records, config.categories, days[-1])
         run_id = await start_run(
-            context.sessions, "reconcile",
+            context.sessions,
+            "reconcile",
             {"categories": list(config.categories), "day": days[-1].isoformat()},
-        )  # fmt: skip
+        )
         try:
             result = await reconcile(
-                context.sessions, listing, fetch_ids=crawlers.fetch_ids, crawl_run_id=run_id,
+                context.sessions,
+                listing,
+                fetch_ids=crawlers.fetch_ids,
+                crawl_run_id=run_id,
                 hooks=crawlers.hooks,
-            )  # fmt: skip
+            )
         except BaseException as exc:
             status = (
                 CrawlStatus.INTERRUPTED
                 if isinstance(exc, asyncio.CancelledError)
                 else CrawlStatus.FAILED
             )
-            await finish_run(context.sessions, run_id, IngestCounts(), status=status,
-                             error=str(exc) or type(exc).__name__)  # fmt: skip
+            await finish_run(
+                context.sessions,
+                run_id,
+                IngestCounts(),
+                status=status,
+                error=str(exc) or type(exc).__name__,
+            )
             raise
         await finish_run(context.sessions, run_id, result.counts)
         log.info(
-            kv(reconcile=listing.day, run=run_id, gaps=len(result.gaps),
-               missing=len(result.missing), refetched=result.refetched,
-               still_missing=len(result.still_missing))
-        )  # fmt: skip
+            kv(
+                reconcile=listing.day,
+                run=run_id,
+                gaps=len(result.gaps),
+                missing=len(result.missing),
+                refetched=result.refetched,
+                still_missing=len(result.still_missing),
+            )
+        )
         detail = f"{listing.day}: {len(listing.records)} papers; coverage {result.summary()}"
         if result.still_missing:
             return JobResult.failed(detail, run_id)

@@ -272,9 +272,17 @@ class Runner:
             run.detail = result.detail or None
             run.crawl_run_id = result.crawl_run_id
         record = RunRecord(
-            run_id, pending.job, status, result.detail, result.crawl_run_id, pending.slot,
-            started, finished, pending.attempt, pending.trigger,
-        )  # fmt: skip
+            run_id,
+            pending.job,
+            status,
+            result.detail,
+            result.crawl_run_id,
+            pending.slot,
+            started,
+            finished,
+            pending.attempt,
+            pending.trigger,
+        )
         _log_run(record)
         return record
 
@@ -301,10 +309,15 @@ class Runner:
             )
         log.warning(
             kv(
-                job=pending.job, run=run_id, trigger=pending.trigger, slot=pending.slot,
-                attempt=pending.attempt, outcome=JobRunStatus.INTERRUPTED.value, detail=detail,
+                job=pending.job,
+                run=run_id,
+                trigger=pending.trigger,
+                slot=pending.slot,
+                attempt=pending.attempt,
+                outcome=JobRunStatus.INTERRUPTED.value,
+                detail=detail,
             )
-        )  # fmt: skip
+        )
 
     async def give_up(self, record: RunRecord) -> None:
         """Mark the last attempt of a slot as the end of its retries."""
@@ -316,9 +329,15 @@ class Runner:
                 .execution_options(synchronize_session=False)
             )
         log.warning(
-            kv(job=record.job, run=record.run_id, slot=record.scheduled_for,
-               attempt=record.attempt, outcome=JobRunStatus.GAVE_UP.value, detail=record.detail)
-        )  # fmt: skip
+            kv(
+                job=record.job,
+                run=record.run_id,
+                slot=record.scheduled_for,
+                attempt=record.attempt,
+                outcome=JobRunStatus.GAVE_UP.value,
+                detail=record.detail,
+            )
+        )
 
     async def run_now(self, name: str, *, followers: bool = True) -> list[RunRecord]:
         """Run ``name`` by hand now (the calendar is not consulted), then, when it succeeded,
@@ -414,8 +433,13 @@ class Scheduler:
                 finally:
                     stopping.cancel()
                 if not ticking.done():
-                    log.info(kv(event="stopping", grace=self.options.stop_grace,
-                                detail="waiting for the job in progress"))  # fmt: skip
+                    log.info(
+                        kv(
+                            event="stopping",
+                            grace=self.options.stop_grace,
+                            detail="waiting for the job in progress",
+                        )
+                    )
                     await asyncio.wait({ticking}, timeout=self.options.stop_grace)
                     if not ticking.done():
                         ticking.cancel()
@@ -448,8 +472,9 @@ class Scheduler:
             await self._plan(now)
         elif not held:
             if self.leading:
-                log.warning(kv(event="lease-lost", lease=lease.SCHEDULER_LEASE,
-                               holder=self.runner.holder))  # fmt: skip
+                log.warning(
+                    kv(event="lease-lost", lease=lease.SCHEDULER_LEASE, holder=self.runner.holder)
+                )
             self.leading = False
             self.pending.clear()
             async with self.sessions() as session:
@@ -457,8 +482,9 @@ class Scheduler:
             who = other.holder if other else "?"
             if who != self._announced_standby:
                 self._announced_standby = who
-                log.info(kv(event="standing-by", held_by=who,
-                            until=other.expires_at if other else None))  # fmt: skip
+                log.info(
+                    kv(event="standing-by", held_by=who, until=other.expires_at if other else None)
+                )
         return held
 
     async def _plan(self, now: dt.datetime) -> None:
@@ -474,8 +500,15 @@ class Scheduler:
             self.pending.append(Pending(name, now, now, 1, "manual"))
         self.run_at_start = ()
         for pending in sorted(self.pending, key=lambda p: p.due):
-            log.info(kv(job=pending.job, event="planned", due=pending.due, slot=pending.slot,
-                        trigger=pending.trigger))  # fmt: skip
+            log.info(
+                kv(
+                    job=pending.job,
+                    event="planned",
+                    due=pending.due,
+                    slot=pending.slot,
+                    trigger=pending.trigger,
+                )
+            )
 
     async def _sweep(self, now: dt.datetime) -> None:
         """Close what dead processes left open: job runs whose holder no longer holds the
@@ -504,8 +537,9 @@ class Scheduler:
                         )
                         .execution_options(synchronize_session=False)
                     )
-                    log.warning(kv(job=run.job, run=run.id, outcome="interrupted",
-                                   detail=run.detail))  # fmt: skip
+                    log.warning(
+                        kv(job=run.job, run=run.id, outcome="interrupted", detail=run.detail)
+                    )
             # Leases that ran out are free anyway: dropped, so that none looks held.
             await session.execute(
                 delete(Lease)

@@ -16,7 +16,9 @@ another database's backend can reuse it.
   hand it to every ingest, so that each batch is indexed in its transaction;
 - ``has_index(session)``, ``index_size(session)``: whether the database holds the index, and
   its size;
-- ``related_paper_ids(session, paper_id, title, abstract)``.
+- ``related_paper_ids(session, paper_id, title, abstract)``;
+- ``configure(SearchOptions.from_settings(settings))``: what the composition roots call first
+  (the tokenizer model and backend, whether bodies are indexed, the cache's budget).
 """
 
 from search.analysis import Analyzer, IndexedDocument
@@ -27,8 +29,8 @@ from search.indexing import (
     check_index,
     index_papers,
     rebuild_index,
-    shared_analyzer,
 )
+from search.options import SearchOptions, configure, shared_analyzer
 from search.query import Clause, Field, Query, Term, parse_query
 from search.related import related_paper_ids
 from search.storage import IndexSize, has_index, index_size
@@ -43,9 +45,11 @@ __all__ = [
     "Query",
     "RebuildReport",
     "SearchHit",
+    "SearchOptions",
     "SearchPage",
     "Term",
     "check_index",
+    "configure",
     "has_index",
     "index_papers",
     "index_size",

@@ -17,8 +17,9 @@ from search.analysis import Analyzer
 from search.dialect import ids_parameter
 from search.documents import paper_documents
 from search.highlight import highlight_spans, prefilter, snippet
-from search.indexing import bodies_indexed, shared_analyzer, supports_index
+from search.indexing import bodies_indexed, supports_index
 from search.loaded import read_rows
+from search.options import shared_analyzer
 from search.query import MAX_CATEGORIES, Field, Query, parse_category, parse_query
 
 Sort = Literal["relevance", "date"]

@@ -119,8 +119,8 @@ def _scored(
         if known is not None:
             return known
     scored = _score(found, alternative, _idf(alternative, lists, collection.count), collection)
-    if key is not None:
-        memo[key] = scored  # type: ignore[index]
+    if memo is not None and key is not None:
+        memo[key] = scored
     return scored
 
 

@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.schema import Paper
-from models.settings import get_settings
 from search import storage
 from search.analysis import Analyzer
 from search.documents import (
@@ -36,8 +35,9 @@ from search.documents import (
     paper_texts,
     read_paper_texts,
 )
+from search.options import current, shared_analyzer
 from search.segments import BuiltSegment, Vocabulary, analyze, build_segment
-from tokenizer import Tokenizer, default_tokenizer
+from tokenizer import Tokenizer, default_model_path, default_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +47,12 @@ POOL_MIN_PAPERS = 20_000  # papers: fewer are built in this process
 MAX_WORKERS = 2
 
 
-def configured_tokenizer() -> Tokenizer:
-    """The tokenizer of the TOKENIZER_MODEL setting, or the shipped one when it is empty."""
-    path = get_settings().TOKENIZER_MODEL
-    return Tokenizer(path) if path else default_tokenizer()
-
-
-_shared_analyzer = Analyzer(load=configured_tokenizer)
 _warned_dialects: set[str] = set()
 
 
-def shared_analyzer() -> Analyzer:
-    """The analyzer with the shipped tokenizer that indexing and searching use by default."""
-    return _shared_analyzer
-
-
 def bodies_indexed() -> bool:
-    """Whether papers' bodies are indexed (the SEARCH_FULL_TEXT setting)."""
-    return get_settings().SEARCH_FULL_TEXT
+    """Whether papers' bodies are indexed (the SEARCH_FULL_TEXT setting, see ``configure``)."""
+    return current().full_text
 
 
 def supports_index(session: AsyncSession) -> bool:
@@ -99,7 +87,7 @@ async def index_papers(
     gone = set(paper_ids) - {t.id for t in texts}
     await storage.remove_papers(session, sorted(gone | {t.id for t in texts if t.hidden}))
     vocabulary = Vocabulary()
-    analyzer = analyzer or _shared_analyzer
+    analyzer = analyzer or shared_analyzer()
     await storage.write_papers(
         session, [analyze(analyzer, vocabulary, t) for t in texts if not t.hidden], vocabulary
     )
@@ -135,9 +123,12 @@ def _build(analyzer: Analyzer, texts: Sequence[PaperText]) -> _Built:
 _worker_analyzer: Analyzer | None = None
 
 
-def _start_worker(model: str) -> None:
+def _start_worker(model: str, backend: str) -> None:
     global _worker_analyzer
-    _worker_analyzer = Analyzer(Tokenizer(model) if model else default_tokenizer())
+    if model or backend != "auto":
+        _worker_analyzer = Analyzer(Tokenizer(model or default_model_path(), backend=backend))
+    else:
+        _worker_analyzer = Analyzer(default_tokenizer())
 
 
 def _build_range(database: str, after: str, last: str, bodies: bool = False) -> _Built:
@@ -201,7 +192,7 @@ async def rebuild_index(
         size = min(segment_size, max(REBUILD_BATCH, -(-total // workers)))
         await _rebuild_in_workers(sessions, database, workers, size, counted, bodies)
     else:
-        chosen = analyzer or _shared_analyzer
+        chosen = analyzer or shared_analyzer()
         await _rebuild_here(sessions, chosen, batch_size, segment_size, counted, bodies)
     async with sessions.begin() as session:
         orphans = await storage.orphan_ids(session)
@@ -227,7 +218,7 @@ async def _rebuild_in_workers(
         workers,
         mp_context=multiprocessing.get_context("forkserver"),
         initializer=_start_worker,
-        initargs=(get_settings().TOKENIZER_MODEL,),
+        initargs=(current().tokenizer_model, current().tokenizer_backend),
     )
     building: deque[asyncio.Future[_Built]] = deque()
 
@@ -336,7 +327,7 @@ async def check_index(
         return IndexCheck(supported=False)
     if bodies is None:
         bodies = bodies_indexed()
-    analyzer = analyzer or _shared_analyzer
+    analyzer = analyzer or shared_analyzer()
     result = IndexCheck()
     result.papers = (await session.execute(select(func.count()).select_from(Paper))).scalar_one()
     result.indexed = await storage.indexed_count(session)

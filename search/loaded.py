@@ -1,5 +1,5 @@
 """What a process keeps of an index between searches: every paper's length and day, and the
-posting lists it read last (decoded, up to the SEARCH_CACHE_MB setting).
+posting lists it read last (decoded, up to the SEARCH_CACHE_MB setting, see ``search.options``).
 
 Nothing here can go stale: a docid's row never changes (a changed paper gets a new docid),
 papers that leave are read from ``search_deleted`` in order, and a term's lists are kept
@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -25,10 +25,10 @@ import anyio.from_thread
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.settings import get_settings
 from search import _kernel
 from search.dialect import Params, to_postgresql
-from search.evaluate import Collection, TermList
+from search.evaluate import Collection, Scores, TermList
+from search.options import current
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
 _IDS = "(SELECT value FROM json_each(?))"
@@ -111,7 +111,7 @@ class LoadedIndex:
                 self.cached_bytes -= _size(self.lists.pop(key))
             self.lists[key] = found
             self.cached_bytes += _size(found)
-            budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024
+            budget = current().cache_bytes
             while self.cached_bytes > budget and len(self.lists) > 1:
                 _, old = self.lists.popitem(last=False)
                 self.cached_bytes -= _size(old)
@@ -124,37 +124,43 @@ def _size(found: TermList) -> int:
     return size
 
 
-class ScoreMemo(OrderedDict):
+class ScoreMemo(MutableMapping[Hashable, Scores]):
     """The scores of whole posting lists (``search.evaluate``), the least recently used
     dropped beyond a quarter of the cache's budget; safe to share between threads."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self._kept: OrderedDict[Hashable, Scores] = OrderedDict()
         self.bytes = 0
         self.lock = threading.RLock()
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: Hashable) -> Scores:
         with self.lock:
-            value = super().__getitem__(key)
-            self.move_to_end(key)
+            value = self._kept[key]
+            self._kept.move_to_end(key)
             return value
 
-    def get(self, key, default=None):  # type: ignore[no-untyped-def]
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+    def __setitem__(self, key: Hashable, value: Scores) -> None:
         with self.lock:
-            if key in self:
+            if key in self._kept:
                 return
-            super().__setitem__(key, value)
+            self._kept[key] = value
             self.bytes += value[0].nbytes + value[1].nbytes
-            budget = get_settings().SEARCH_CACHE_MB * 1024 * 1024 // 4
-            while self.bytes > budget and len(self) > 1:
-                _, (docids, scores) = self.popitem(last=False)
+            budget = current().cache_bytes // 4
+            while self.bytes > budget and len(self._kept) > 1:
+                _, (docids, scores) = self._kept.popitem(last=False)
                 self.bytes -= docids.nbytes + scores.nbytes
+
+    def __delitem__(self, key: Hashable) -> None:
+        with self.lock:
+            docids, scores = self._kept.pop(key)
+            self.bytes -= docids.nbytes + scores.nbytes
+
+    def __iter__(self) -> Iterator[Hashable]:
+        with self.lock:
+            return iter(list(self._kept))
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 _loaded: dict[tuple[str, str], LoadedIndex] = {}

@@ -227,8 +227,8 @@ def _lex(text: str) -> list[_Item]:
             i += 1
         prefix = _PREFIX.match(text, i)
         name = prefix.group(1).lower() if prefix else ""
-        if name in FIELD_PREFIXES or name in FILTER_PREFIXES:
-            i = prefix.end()  # type: ignore[union-attr]
+        if prefix is not None and (name in FIELD_PREFIXES or name in FILTER_PREFIXES):
+            i = prefix.end()
         else:
             name = ""
         if text.startswith('"', i):

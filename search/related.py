@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search import sqlite
 from search.analysis import MIN_PARTIAL_CHARS, Analyzer
-from search.indexing import shared_analyzer, supports_index
+from search.indexing import supports_index
+from search.options import shared_analyzer
 from search.query import Clause, Query, Term
 from search.text import words
 

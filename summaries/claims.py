@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.instances import SummaryClaim
 from summaries.events import Event
@@ -34,7 +35,7 @@ class Claim:
     heartbeat_at: dt.datetime
 
 
-def _of(key: SummaryKey):  # type: ignore[no-untyped-def]
+def _of(key: SummaryKey) -> ColumnElement[bool]:
     return and_(
         SummaryClaim.paper_id == key.paper_id,
         SummaryClaim.version == key.version,

@@ -75,7 +75,7 @@ def _occurrences(state: StateInline | StateBlock) -> _Occurrences:
     table = getattr(state, "math_occurrences", None)
     if table is None or table.text is not state.src:
         table = _Occurrences(state.src)
-        state.math_occurrences = table  # type: ignore[union-attr]
+        state.math_occurrences = table  # type: ignore[union-attr]  # kept with the text parsed
     return table
 
 
@@ -135,7 +135,7 @@ def _closing_line(state: StateBlock, closer: str, start_line: int) -> int:
     """
     table: dict[str, list[int]] | None = getattr(state, "math_closing_lines", None)
     if table is None:
-        table = state.math_closing_lines = {}  # type: ignore[attr-defined]
+        table = state.math_closing_lines = {}  # type: ignore[attr-defined]  # kept with the text
     lines = table.get(closer)
     if lines is None:
         lines = table[closer] = [k for k in range(state.lineMax) if closer in _line(state, k)]

@@ -10,7 +10,7 @@ hot loops and a pure-Python path kept as the reference and fallback.
 - ``default_tokenizer()``: the shipped model trained on arXiv titles and abstracts.
 
 The compiled extension (``tokenizer._fast``, built by ``pip install -e .``) is used when it is
-there; ``backend="python"`` or ``COOLPAPERS_TOKENIZER_BACKEND=python`` forces the pure path.
+there; ``backend="python"`` forces the pure path (the site's TOKENIZER_BACKEND setting).
 Modules: ``tokenizer`` (the Tokenizer), ``pure`` (pure segmenter), ``bnlm`` (the byte n-gram
 model of training), ``pruning``, ``trainer``, ``model`` (file format), ``text`` (normalisation
 and chunking), ``rng`` (the random stream), ``backends``, ``default``.

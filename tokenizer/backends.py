@@ -1,19 +1,17 @@
 """Which segmenter a tokenizer runs: the compiled extension when it was built, else pure Python.
 
-``COOLPAPERS_TOKENIZER_BACKEND=python`` (or ``backend="python"``) forces the pure path;
+``backend="python"`` forces the pure path (the site passes its TOKENIZER_BACKEND setting);
 ``compiled`` demands the extension and fails loudly when it is missing.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Literal, Protocol
 
 from tokenizer.rng import SplitMix64
 
-ENV_VAR = "COOLPAPERS_TOKENIZER_BACKEND"
 BackendName = Literal["compiled", "python"]
 
 
@@ -40,7 +38,7 @@ def compiled_module() -> ModuleType | None:
 
 def resolve_backend(name: str | None = None) -> BackendName:
     """The backend to use for ``name`` ("compiled", "python", "auto" or None for the default)."""
-    choice = (name or os.environ.get(ENV_VAR) or "auto").strip().lower()
+    choice = (name or "auto").strip().lower()
     if choice == "python":
         return "python"
     if choice == "compiled":

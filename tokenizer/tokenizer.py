@@ -29,8 +29,8 @@ class Tokenizer:
 
     ``alpha < 0`` picks the most probable segmentation (Viterbi); ``alpha >= 0`` samples one
     with probability proportional to ``exp(alpha * sum(log p))``, from the tokenizer's own random
-    stream (``seed`` makes it repeatable). ``backend`` is "compiled", "python" or None (the
-    compiled path when it is built, unless ``COOLPAPERS_TOKENIZER_BACKEND`` says otherwise).
+    stream (``seed`` makes it repeatable). ``backend`` is "compiled", "python", "auto" or None
+    (both: the compiled path when it is built).
     """
 
     def __init__(

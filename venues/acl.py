@@ -29,9 +29,26 @@ from venues.text import code_links, squeeze
 SITE = "https://aclanthology.org"
 _NEW_COLLECTION = re.compile(r"(\d{4})\.([a-z0-9-]+)", re.ASCII | re.IGNORECASE)
 _OLD_COLLECTION = re.compile(r"([A-Z])(\d{2})", re.ASCII)
-MONTHS = {name: i for i, name in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}  # fmt: skip
+MONTHS = {
+    name: i
+    for i, name in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 
 
 def looks_like_anthology(head: bytes) -> bool:
@@ -123,8 +140,13 @@ def parse_anthology(data: bytes, origin: str = "<data>") -> ParsedVenue:
         front = []
         for item in volume.findall("frontmatter"):
             url = squeeze(_text(item.find("url")))
-            front.append(FrontMatter("Front matter", f"{SITE}/{url}/" if url else None,
-                                     f"{SITE}/{url}.pdf" if url else None))  # fmt: skip
+            front.append(
+                FrontMatter(
+                    "Front matter",
+                    f"{SITE}/{url}/" if url else None,
+                    f"{SITE}/{url}.pdf" if url else None,
+                )
+            )
         volume_key = f"{collection}-{volume_id}"
         parsed.volumes.append(
             VolumeRecord(f"acl:{volume_key}", venue, "acl", booktitle, editors, tuple(front))

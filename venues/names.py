@@ -50,7 +50,7 @@ ANTHOLOGY_LETTERS = {
     "J": "CL", "K": "CoNLL", "L": "LREC", "W": "WS", "S": "SemEval", "I": "IJCNLP",
     "Y": "PACLIC", "O": "ROCLING", "U": "ALTA", "R": "RANLP", "A": "ANLP", "H": "HLT",
     "M": "MUC", "T": "TINLAP", "X": "COLING", "F": "JEP-TALN",
-}  # fmt: skip
+}  # fmt: skip  # a table reads better in rows than one entry a line
 
 
 def canonical_name(name: str) -> str:

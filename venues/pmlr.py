@@ -98,10 +98,14 @@ class VolumeReader:
         self.parsed.papers = [replace(r, position=i) for i, r in enumerate(papers, start=1)]
         self.parsed.volumes = [
             VolumeRecord(
-                f"pmlr:{self.volume}", self.venue, "pmlr", self.title, self.editors,
+                f"pmlr:{self.volume}",
+                self.venue,
+                "pmlr",
+                self.title,
+                self.editors,
                 tuple(self.front),
             )
-        ]  # fmt: skip
+        ]
         return self.parsed
 
 

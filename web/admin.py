@@ -145,9 +145,12 @@ def throttled(endpoint: Callable[[Request], Awaitable[Response]]):
             return await endpoint(request)
         except LockedOut as exc:
             return templates.TemplateResponse(
-                request, "error.html", {"status": 429, "detail": exc.detail},
-                status_code=429, headers=exc.headers,
-            )  # fmt: skip
+                request,
+                "error.html",
+                {"status": 429, "detail": exc.detail},
+                status_code=429,
+                headers=exc.headers,
+            )
 
     return guarded
 
@@ -257,9 +260,14 @@ async def login(request: Request) -> Response:
         return _login_page(request, 401, "That is not the admin token.")
     response = RedirectResponse("/admin", status_code=303, headers=NO_STORE)
     response.set_cookie(
-        COOKIE, new_session(token), max_age=SESSION_SECONDS, path="/admin", httponly=True,
-        samesite="strict", secure=request.url.scheme == "https",
-    )  # fmt: skip
+        COOKIE,
+        new_session(token),
+        max_age=SESSION_SECONDS,
+        path="/admin",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 

@@ -58,19 +58,22 @@ async def _sign_up(request: Request, body: dict) -> str:
         try:
             made = await sign_up(session, body, client=client, limits=limits, now=now)
         except AlertInputError as exc:
-            raise HTTPError(400, exc.message, field=exc.field,
-                            candidates=list(exc.candidates)) from None  # fmt: skip
+            raise HTTPError(
+                400, exc.message, field=exc.field, candidates=list(exc.candidates)
+            ) from None
         except TooManySignups as exc:
             raise HTTPError(429, str(exc), {"Retry-After": str(int(exc.retry_after))}) from None
         subscription_id = made.subscription.id
     config = SmtpConfig.from_settings(settings)
     site = site_url(request, settings)
     message = confirmation_message(
-        sender=config.sender, recipient=made.subscription.email,
+        sender=config.sender,
+        recipient=made.subscription.email,
         message_id=f"<alerts.confirm.{subscription_id}.{made.token[:8]}@coolpapers.invalid>",
-        follows=made.follows, confirm_url=f"{site}/alerts/confirm/{made.token}",
+        follows=made.follows,
+        confirm_url=f"{site}/alerts/confirm/{made.token}",
         now=now,
-    )  # fmt: skip
+    )
     async with Mailer(config) as mailer:
         delivery = await mailer.send(message)
     if delivery.outcome is not Outcome.SENT:
@@ -101,8 +104,11 @@ def _form_body(form) -> dict:
         for line in str(form.get(kind, "")).split("\n"):
             if line.strip():
                 follow.append({kind: line.strip().rstrip("\r")})
-    return {"email": form.get("email", ""), "follow": follow,
-            "frequency": form.get("frequency", "daily")}  # fmt: skip
+    return {
+        "email": form.get("email", ""),
+        "follow": follow,
+        "frequency": form.get("frequency", "daily"),
+    }
 
 
 async def form_page(request: Request) -> Response:
@@ -116,9 +122,11 @@ async def form_page(request: Request) -> Response:
         await _sign_up(request, _form_body(form))
     except HTTPError as exc:
         return templates.TemplateResponse(
-            request, "alerts/form.html", {"form": values, "error": exc.detail},
+            request,
+            "alerts/form.html",
+            {"form": values, "error": exc.detail},
             status_code=exc.status_code,
-        )  # fmt: skip
+        )
     return templates.TemplateResponse(request, "alerts/sent.html", {}, status_code=202)
 
 
@@ -139,9 +147,10 @@ async def confirm_page(request: Request) -> Response:
             token = request.path_params["token"]
             return RedirectResponse(f"/alerts/manage/{token}", status_code=303)
         return templates.TemplateResponse(
-            request, "alerts/confirm.html",
+            request,
+            "alerts/confirm.html",
             {"follows": follows_of(subscription), "token": request.path_params["token"]},
-        )  # fmt: skip
+        )
 
 
 async def manage_page(request: Request) -> Response:
@@ -171,8 +180,14 @@ async def manage_page(request: Request) -> Response:
         matches = []
         if day is not None:
             matches = await DayMatcher(session, await day_papers(session, [day])).digest_of(follows)
-        context = {"subscription": subscription, "follows": follows, "token": token,
-                   "day": day, "matches": matches, "feed_url": feed_url}  # fmt: skip
+        context = {
+            "subscription": subscription,
+            "follows": follows,
+            "token": token,
+            "day": day,
+            "matches": matches,
+            "feed_url": feed_url,
+        }
         return templates.TemplateResponse(request, "alerts/manage.html", context)
 
 
@@ -211,10 +226,13 @@ async def feed(request: Request) -> Response:
             matches = await matcher.digest_of(follows_of(subscription))
     site = site_url(request, _settings(request))
     body = atom_feed(
-        title="coolpapers alerts", feed_id=f"{site}/alerts/feed/{subscription.id}",
-        self_url=site + request.url.path, site_url=site + "/", papers=[m.paper for m in matches],
+        title="coolpapers alerts",
+        feed_id=f"{site}/alerts/feed/{subscription.id}",
+        self_url=site + request.url.path,
+        site_url=site + "/",
+        papers=[m.paper for m in matches],
         base_url=site,
-    )  # fmt: skip
+    )
     return feed_response(body)
 
 

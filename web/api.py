@@ -128,8 +128,9 @@ async def bibtex_export(request: Request) -> Response:
     if not found:
         raise HTTPError(404, "none of these papers is in this archive")
     headers = {"content-disposition": 'inline; filename="coolpapers.bib"'}
-    return Response(bibtex(found), media_type="application/x-bibtex; charset=utf-8",
-                    headers=headers)  # fmt: skip
+    return Response(
+        bibtex(found), media_type="application/x-bibtex; charset=utf-8", headers=headers
+    )
 
 
 async def openapi_json(request: Request) -> JSONResponse:

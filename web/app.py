@@ -83,6 +83,7 @@ def create_app(
     the one that wrong admin tokens and on-demand look-ups are counted on; ``arxiv_options``
     go to the arXiv client of the on-demand look-ups (tests: a fake clock to wait on)."""
     settings = settings or get_settings()
+    search.configure(search.SearchOptions.from_settings(settings))
     hooks = IngestHooks(papers_changed=search.index_papers)
     fulltext_service.on_fulltext_stored(search.index_papers)  # bodies are indexed too
     jobs = crawler_jobs(settings, hooks=hooks) if jobs is None else jobs

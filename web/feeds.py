@@ -86,10 +86,17 @@ def atom_feed(
             etree.SubElement(entry, f"{{{ATOM}}}category", term=category.category)
         page = f"{base_url}/arxiv/{paper.id}"
         etree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page, type="text/html")
-        etree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=abs_url(paper.id),
-                         title="arXiv")  # fmt: skip
-        etree.SubElement(entry, f"{{{ATOM}}}link", rel="enclosure", href=pdf_url(paper.id),
-                         type="application/pdf", title="PDF")  # fmt: skip
+        etree.SubElement(
+            entry, f"{{{ATOM}}}link", rel="related", href=abs_url(paper.id), title="arXiv"
+        )
+        etree.SubElement(
+            entry,
+            f"{{{ATOM}}}link",
+            rel="enclosure",
+            href=pdf_url(paper.id),
+            type="application/pdf",
+            title="PDF",
+        )
         _text(entry, "summary", untex_accents(paper.abstract or ""), type="text")
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8")
 

@@ -23,8 +23,13 @@ def fulltext_json(stored: StoredFullText, *, with_text: bool) -> dict:
     document = stored.document
     sections = []
     for section in document.sections if document else ():
-        item = {"anchor": section.anchor, "number": section.number, "title": section.title,
-                "level": section.level, "chars": len(section.text)}  # fmt: skip
+        item = {
+            "anchor": section.anchor,
+            "number": section.number,
+            "title": section.title,
+            "level": section.level,
+            "chars": len(section.text),
+        }
         if with_text:
             item["text"] = section.text
         sections.append(item)

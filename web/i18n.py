@@ -246,8 +246,9 @@ def preferences(connection: HTTPConnection) -> Preferences:
 
 # Read on every page request, cached pages included; visitors send few distinct inputs.
 @functools.lru_cache(maxsize=1024)
-def _preferences(query_string: bytes, cookie_headers: tuple[str, ...],
-                 accept_language: str) -> Preferences:  # fmt: skip
+def _preferences(
+    query_string: bytes, cookie_headers: tuple[str, ...], accept_language: str
+) -> Preferences:
     query = QueryParams(query_string)
     cookies: dict[str, str] = {}
     for header in cookie_headers:

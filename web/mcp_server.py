@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper
 from search import search_papers
+from search.engine import SORTS
 from summaries import SummaryService
 from web.listing import BadListRequest, ListRequest, fetch_list
 from web.related import AlikeCache
@@ -66,14 +67,15 @@ def build_server(
         """Search titles, abstracts and authors. The query language: words must all match,
         "exact phrase", -word, a OR b, ti: abs: au: for one field, cat:cs.CL,
         from:2024-01-01, until:2024-12. sort: relevance or date (newest first)."""
-        if sort not in ("relevance", "date"):
+        chosen = next((s for s in SORTS if s == sort), None)
+        if chosen is None:
             raise ToolError("sort: relevance or date")
         async with sessions() as session:
             page = await search_papers(
                 session,
                 query,
-                sort=sort,
-                limit=max(1, min(limit, MAX_RESULTS)),  # type: ignore[arg-type]
+                sort=chosen,
+                limit=max(1, min(limit, MAX_RESULTS)),
             )
         return {"total": page.total, "papers": [brief(hit.paper) for hit in page.hits]}
 

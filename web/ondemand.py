@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import State as AppState
 
 from crawler.fetch.api import crawl_papers
 from crawler.fetch.client import ArxivClient
@@ -133,7 +134,7 @@ class OnDemandFetcher:
         return Outcome("done", self.clock.monotonic())
 
 
-def fetcher(state: object) -> OnDemandFetcher:
+def fetcher(state: AppState) -> OnDemandFetcher:
     """The site's fetcher (``app.state``), built by ``create_app``."""
-    found: OnDemandFetcher = state.on_demand  # type: ignore[attr-defined]
+    found: OnDemandFetcher = state.on_demand
     return found

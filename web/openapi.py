@@ -68,10 +68,13 @@ def error_response(description: str, *, page: bool = False, **headers: str) -> d
     response: dict[str, object] = {"description": description, "content": content}
     if headers:
         response["headers"] = {
-            name.replace("_", "-"): {"description": text, "required": True,
-                                     "schema": {"type": "string"}}
+            name.replace("_", "-"): {
+                "description": text,
+                "required": True,
+                "schema": {"type": "string"},
+            }
             for name, text in headers.items()
-        }  # fmt: skip
+        }
     return response
 
 

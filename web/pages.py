@@ -53,8 +53,10 @@ def arxiv_path(key: str) -> str:
 async def home(request: Request) -> Response:
     async with request.app.state.sessions() as session:
         categories = await categories_with_papers(session)
-    groups = [(archive, list(items)) for archive, items in
-              groupby(categories, key=lambda c: archive_of(c.code))]  # fmt: skip
+    groups = [
+        (archive, list(items))
+        for archive, items in groupby(categories, key=lambda c: archive_of(c.code))
+    ]
     return templates.TemplateResponse(request, "home.html", {"groups": groups})
 
 
@@ -206,9 +208,15 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
                 contents = await paper_contents(
                     session, paper.id, paper.version, stored.document, settings.ARXIV_HTML_BASE
                 )
-    context = {"paper": paper, "asked_version": version, "related": related,
-               "announced": announced, "contents": contents, "code": code,
-               "venues": venues}  # fmt: skip
+    context = {
+        "paper": paper,
+        "asked_version": version,
+        "related": related,
+        "announced": announced,
+        "contents": contents,
+        "code": code,
+        "venues": venues,
+    }
     return templates.TemplateResponse(request, "paper.html", context)
 
 
@@ -229,8 +237,11 @@ async def fetching_page(request: Request, arxiv_id: str) -> Response:
         raise HTTPError(404, f"arXiv has no paper {arxiv_id}")
     if outcome.state == "failed":
         retry = str(round(ondemand.RETRY_AFTER))
-        raise HTTPError(503, f"{arxiv_id} could not be fetched from arXiv: {outcome.message}",
-                        {"Retry-After": retry})  # fmt: skip
+        raise HTTPError(
+            503,
+            f"{arxiv_id} could not be fetched from arXiv: {outcome.message}",
+            {"Retry-After": retry},
+        )
     context = {"arxiv_id": arxiv_id, "refresh": FETCHING_REFRESH}
     response = templates.TemplateResponse(request, "fetching.html", context, status_code=202)
     response.headers["Cache-Control"] = "no-store"
@@ -260,8 +271,9 @@ async def papers_cool_search(request: Request) -> Response:
     """``/arxiv/search?query=...`` (papers.cool's search address): the search page."""
     params = request.query_params
     wanted = [("q", params.get("query") or params.get("q") or "")]
-    wanted += [(name, params[name]) for name in ("sort", "category", "from", "until")
-               if params.get(name)]  # fmt: skip
+    wanted += [
+        (name, params[name]) for name in ("sort", "category", "from", "until") if params.get(name)
+    ]
     return RedirectResponse("/search?" + urlencode(wanted), status_code=301)
 
 

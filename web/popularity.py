@@ -194,8 +194,13 @@ async def top_page(request: Request, key: str) -> Response:
     """``/arxiv/<categories>/top?window=day|week|month``: the most read papers."""
     expression, window, top = await _top(request, key)
     path = "/arxiv/" + str(expression)
-    context = {"expression": expression, "window": window, "windows": list(WINDOWS),
-               "top": top, "path": path}  # fmt: skip
+    context = {
+        "expression": expression,
+        "window": window,
+        "windows": list(WINDOWS),
+        "top": top,
+        "path": path,
+    }
     response = templates.TemplateResponse(request, "top.html", context)
     response.headers["Cache-Control"] = "no-cache"
     return response

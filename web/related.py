@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import anyio.to_thread
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -133,9 +134,9 @@ async def archive_texts(session: AsyncSession) -> list[PaperText]:
     ]
 
 
-def alike_cache(state: object) -> AlikeCache:
+def alike_cache(state: State) -> AlikeCache:
     """The site's cache, built by ``create_app``."""
-    cache: AlikeCache = state.alike  # type: ignore[attr-defined]
+    cache: AlikeCache = state.alike
     return cache
 
 

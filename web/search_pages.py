@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
@@ -31,11 +32,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from search import SearchHit, SearchPage, search_papers
-from search.engine import FIELDS, MAX_LIMIT, MAX_OFFSET, SORTS, BodySnippet
+from search.engine import FIELDS, MAX_LIMIT, MAX_OFFSET, SORTS, BodySnippet, Sort
 from search.query import CATEGORY_PATTERN, MAX_CATEGORIES, parse_category, parse_date
 from web import openapi
 from web.errors import HTTPError
 from web.templating import templates
+
+T = TypeVar("T")
 
 PAGE_SIZE = 20
 API_LIMIT = 20
@@ -55,7 +58,7 @@ class SearchRequest:
     categories: tuple[str, ...]
     date_from: dt.date | None
     date_until: dt.date | None
-    sort: str
+    sort: Sort
     limit: int
     offset: int
 
@@ -65,7 +68,7 @@ class SearchRequest:
         fall back to their defaults."""
         params = request.query_params
 
-        def lenient(name: str, value, default):  # type: ignore[no-untyped-def]
+        def lenient(name: str, value: object, default: T) -> T:
             if strict:
                 raise BadParameter(f"{name}: {value!r} is not valid")
             return default
@@ -89,9 +92,9 @@ class SearchRequest:
             dates[name] = parse_date(raw, end=name == "until") if raw else None
             if raw and dates[name] is None:
                 dates[name] = lenient(name, raw, None)
-        sort = params.get("sort", "relevance") or "relevance"
-        if sort not in SORTS:
-            sort = lenient("sort", sort, "relevance")
+        raw_sort = params.get("sort", "relevance") or "relevance"
+        found = next((s for s in SORTS if s == raw_sort), None)
+        sort: Sort = found if found is not None else lenient("sort", raw_sort, "relevance")
         limit = _integer(params.get("limit"), default_limit, 1, MAX_LIMIT)
         if limit is None:
             limit = lenient("limit", params.get("limit"), default_limit)
@@ -116,7 +119,7 @@ class SearchRequest:
                 categories=self.categories,
                 date_from=self.date_from,
                 date_until=self.date_until,
-                sort=self.sort,  # type: ignore[arg-type]
+                sort=self.sort,
                 limit=self.limit,
                 offset=self.offset,
             )

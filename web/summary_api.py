@@ -340,8 +340,10 @@ def _summary_operation(
     **more: object,
 ) -> dict[str, object]:
     headers = headers or {}
-    responses = {status: openapi.error_response(text, **headers.get(status, {}))
-                 for status, text in {**_BAD, **errors}.items()}  # fmt: skip
+    responses = {
+        status: openapi.error_response(text, **headers.get(status, {}))
+        for status, text in {**_BAD, **errors}.items()
+    }
     return {
         method: {
             "operationId": operation_id,

@@ -284,10 +284,11 @@ def render_text(text: str | None, highlight: Highlighter | None = None) -> Marku
 _ACCENTS = {
     '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
     ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-}  # fmt: skip
+}  # fmt: skip  # a table reads better in rows than one entry a line
 _ACCENT = re.compile(
     r"""(\{)?\\([\"'`^~=.]|[uvHck](?=[{\s]))\s*(?:\{\\?([A-Za-z])\}|\\?([A-Za-z]))(?(1)\})"""
 )
+# Kept in rows (fmt: skip): a table reads better than one entry a line.
 _LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\aa": "å", r"\AA": "Å", r"\ae": "æ",
             r"\AE": "Æ", r"\l": "ł", r"\L": "Ł", r"\i": "ı", r"\oe": "œ", r"\OE": "Œ"}  # fmt: skip
 _LETTER = re.compile(r"\{?(\\(?:ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i))(?![A-Za-z])\}?")

@@ -64,8 +64,9 @@ async def _venue(request: Request, text: str) -> str:
     match = next((v for v in known if wanted and v.lower() == wanted.lower()), None)
     if match is None:
         listed = ", ".join(known) or "none yet"
-        raise HTTPError(404, f"no venue '{text[:80]}' in this archive; known venues: {listed}",
-                        known=known)  # fmt: skip
+        raise HTTPError(
+            404, f"no venue '{text[:80]}' in this archive; known venues: {listed}", known=known
+        )
     return match
 
 
@@ -199,8 +200,13 @@ async def venue_feed(request: Request, key: str) -> Response:
             entry, f"{{{ATOM}}}link", rel="alternate", href=f"{base}/venue/{e.paper.id}"
         )
         if e.venue.pdf_url:
-            etree.SubElement(entry, f"{{{ATOM}}}link", rel="enclosure", href=e.venue.pdf_url,
-                             type="application/pdf")  # fmt: skip
+            etree.SubElement(
+                entry,
+                f"{{{ATOM}}}link",
+                rel="enclosure",
+                href=e.venue.pdf_url,
+                type="application/pdf",
+            )
         text(entry, "summary", e.paper.abstract or "")
     body = etree.tostring(feed, xml_declaration=True, encoding="utf-8")
     return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -16,8 +16,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JOB_RUN_STATUSES = (
-    "running", "succeeded", "skipped", "not-ready", "failed", "gave-up", "interrupted",
-)  # fmt: skip
+    "running",
+    "succeeded",
+    "skipped",
+    "not-ready",
+    "failed",
+    "gave-up",
+    "interrupted",
+)
 
 
 def upgrade() -> None:

@@ -215,7 +215,10 @@ async def crawl_papers(
             progress.close()
         if result.missing:
             run.gaps["missing"] = result.missing[:1000]
-            log.warning("the API does not know %d of the ids: %s", len(result.missing),
-                        ", ".join(result.missing[:20]))  # fmt: skip
+            log.warning(
+                "the API does not know %d of the ids: %s",
+                len(result.missing),
+                ", ".join(result.missing[:20]),
+            )
         result.counts = run.counts
         return result

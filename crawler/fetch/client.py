@@ -157,8 +157,11 @@ class ArxivClient:
             wait = state.upcoming_sleep
             log.warning(
                 "GET %s: %s; retrying in %.1f s (attempt %d failed)",
-                request_url, failure, wait, state.attempt_number,
-            )  # fmt: skip
+                request_url,
+                failure,
+                wait,
+                state.attempt_number,
+            )
 
         policy = self.policy.add_hooks(before_sleep=tell)
         try:

@@ -49,8 +49,10 @@ async def fetch_document(
         assert state.outcome is not None
         log.warning(
             "%s; asking again in %.1f s (attempt %d)",
-            state.outcome.exception(), state.upcoming_sleep, state.attempt_number,
-        )  # fmt: skip
+            state.outcome.exception(),
+            state.upcoming_sleep,
+            state.attempt_number,
+        )
 
     policy = client.document_policy.add_hooks(before_sleep=tell)
     try:

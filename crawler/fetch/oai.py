@@ -102,16 +102,19 @@ async def harvest(
             return HarvestResult(run.run_id, run.counts, resumed=True)
         if resumable:
             log.info(
-                "resuming harvest run %d %s", run.run_id,
+                "resuming harvest run %d %s",
+                run.run_id,
                 f"at token {token}" if token else "from its first page",
-            )  # fmt: skip
+            )
         result = HarvestResult(run.run_id, run.counts, resumed=resumable is not None)
         progress.start(f"oai {set_spec or 'all'}", total=None)
         try:
             while True:
-                request = {"verb": "ListRecords", "resumptionToken": token} if token else (
-                    first_request(parameters)
-                )  # fmt: skip
+                request = (
+                    {"verb": "ListRecords", "resumptionToken": token}
+                    if token
+                    else (first_request(parameters))
+                )
                 _, document = await fetch_document(client, oai_base, "oai", params=request)
                 if document.error_code == "noRecordsMatch":
                     log.info("harvest %s: no records match", parameters)

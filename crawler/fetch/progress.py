@@ -66,8 +66,9 @@ class LogProgress:
     def _line(self, note: str | None) -> None:
         of = f" of {self._total:,}" if self._total is not None else ""
         extra = f" ({note})" if note else ""
-        self.logger.info("%s: %s%s %s%s", self._description, f"{self._done:,}", of, self._unit,
-                         extra)  # fmt: skip
+        self.logger.info(
+            "%s: %s%s %s%s", self._description, f"{self._done:,}", of, self._unit, extra
+        )
 
     def close(self) -> None:
         self._line("done")

@@ -98,8 +98,10 @@ async def crawl_rss(
         if len(document.papers) >= FEED_ITEM_LIMIT:
             log.warning(
                 "feed %s lists %d items, arXiv's maximum: some may be missing; crawl fewer "
-                "categories per request", url, len(document.papers),
-            )  # fmt: skip
+                "categories per request",
+                url,
+                len(document.papers),
+            )
         if not document.papers:
             log.info("feed %s is empty (no announcement: a weekend or a holiday)", url)
         run.parameters.update({k: v for k, v in _stored_validators(fetched.headers).items() if v})

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import TypedDict
 
 from lxml import etree
 
@@ -235,7 +236,20 @@ def _categories(text: str | None) -> tuple[str, ...]:
     return ordered_categories(terms[0] if terms else None, terms)
 
 
-def _common(fields: dict[str, str]) -> dict[str, object]:
+class _Common(TypedDict):
+    title: str
+    abstract: str
+    primary_category: str | None
+    categories: tuple[str, ...]
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    report_no: str | None
+    license: str | None
+    withdrawn: bool
+
+
+def _common(fields: dict[str, str]) -> _Common:
     """The fields every arXiv metadata format names the same way."""
     categories = _categories(fields.get("categories"))
     comment = clean_or_none(fields.get("comments"))
@@ -261,7 +275,7 @@ _RAW_FIELDS = {
         "id", "submitter", "title", "authors", "categories", "comments", "proxy", "report-no",
         "acm-class", "msc-class", "journal-ref", "doi", "license", "abstract",
     )
-}  # fmt: skip
+}  # fmt: skip  # a list of names reads better in rows than one a line
 _RAW_VERSION_PARTS = {f"{OAI_ARXIV_RAW}{name}": name for name in ("date", "size", "source_type")}
 
 
@@ -297,7 +311,7 @@ def _arxiv_raw(content: etree._Element, identifier: str, legacy: bool) -> PaperR
         published=first.submitted if first else None,
         updated=versions[-1].submitted if versions else None,
         versions=tuple(versions),
-        **common,  # type: ignore[arg-type]
+        **common,
     )
 
 
@@ -346,7 +360,7 @@ def _arxiv(content: etree._Element, identifier: str, legacy: bool) -> PaperRecor
         published=published,
         updated=updated,
         versions=versions,
-        **_common(fields),  # type: ignore[arg-type]
+        **_common(fields),
     )
 
 
@@ -357,7 +371,7 @@ def _arxiv_old(content: etree._Element, identifier: str, legacy: bool) -> PaperR
         version=1,
         version_exact=False,
         authors=split_authors(fields.get("authors"), raw=True),
-        **_common(fields),  # type: ignore[arg-type]
+        **_common(fields),
     )
 
 

@@ -49,9 +49,14 @@ def parse_rfc2822(text: str) -> dt.datetime:
         try:
             hh, mm, ss = parts[4].split(":")
             return dt.datetime(
-                int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(hh), int(mm), int(ss),
+                int(parts[3]),
+                _MONTHS[parts[2]],
+                int(parts[1]),
+                int(hh),
+                int(mm),
+                int(ss),
                 tzinfo=UTC,
-            )  # fmt: skip
+            )
         except ValueError:
             pass
     try:

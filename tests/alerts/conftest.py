@@ -49,8 +49,9 @@ async def no_sleep(_seconds: float) -> None:
 
 
 def mailer_for(server: SmtpServer, tries: int = 3) -> Mailer:
-    config = SmtpConfig(host="127.0.0.1", port=server.port, starttls=False, sender=SENDER,
-                        timeout=5, tries=tries)  # fmt: skip
+    config = SmtpConfig(
+        host="127.0.0.1", port=server.port, starttls=False, sender=SENDER, timeout=5, tries=tries
+    )
     return Mailer(config, sleep=no_sleep)
 
 
@@ -66,9 +67,12 @@ async def subscribe(
     limits = SignupLimits(per_window=1000, window=3600)
     async with sessions.begin() as session:
         made = await sign_up(
-            session, {"email": email, "follow": follow, "frequency": frequency},
-            client=f"client-{email}", limits=limits, now=NOW,
-        )  # fmt: skip
+            session,
+            {"email": email, "follow": follow, "frequency": frequency},
+            client=f"client-{email}",
+            limits=limits,
+            now=NOW,
+        )
         if active:
             await confirm(session, made.subscription, NOW)
     return made.token

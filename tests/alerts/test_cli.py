@@ -34,7 +34,7 @@ def test_send_list_and_stats(filled_settings, smtp, monkeypatch) -> None:
         "SMTP_STARTTLS": "false",
         "BASE_URL": "http://papers.test",
     }.items():
-        monkeypatch.setenv(f"COOLPAPERS_{name}", value)  # fmt: skip
+        monkeypatch.setenv(f"COOLPAPERS_{name}", value)
     sent = runner.invoke(cli, ["alerts", "send", "--date", "2024-11-28"])
     assert sent.exit_code == 0, sent.output
     assert "1 sent" in sent.output and len(smtp.messages) == 1

@@ -70,10 +70,16 @@ async def test_the_cap_links_to_the_rest_and_a_faq_line_is_shown(filled_sessions
 
     async with filled_sessions.begin() as session:
         session.add(
-            Summary(paper_id=MATH_ID, version=1, language="en", model="m",
-                    kind=SummaryKind.EXTRACTIVE, status=SummaryStatus.COMPLETE,
-                    faq=[{"question": "What?", "answer": "It makes attention fast. More."}])
-        )  # fmt: skip
+            Summary(
+                paper_id=MATH_ID,
+                version=1,
+                language="en",
+                model="m",
+                kind=SummaryKind.EXTRACTIVE,
+                status=SummaryStatus.COMPLETE,
+                faq=[{"question": "What?", "answer": "It makes attention fast. More."}],
+            )
+        )
     await subscribe(filled_sessions, "ada@example.org", [{"category": "cs.AI"}])
     config = DigestConfig(site=SITE, sender=SENDER, max_papers=2)
     async with mailer_for(smtp) as mailer:

@@ -24,9 +24,14 @@ SITE = "http://testserver"
 @pytest.fixture
 def site(filled_settings: Settings, smtp) -> Iterator[TestClient]:
     served = filled_settings.model_copy(
-        update={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMTP_STARTTLS": False,
-                "MAIL_FROM": SENDER, "ALERTS_SIGNUP_LIMIT": 3}
-    )  # fmt: skip
+        update={
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp.port,
+            "SMTP_STARTTLS": False,
+            "MAIL_FROM": SENDER,
+            "ALERTS_SIGNUP_LIMIT": 3,
+        }
+    )
     with TestClient(create_app(served)) as client:
         yield client
 
@@ -51,9 +56,13 @@ def link(message, path: str) -> str:
 
 
 def test_sign_up_confirm_receive_and_unsubscribe_in_one_click(site, smtp, filled_settings) -> None:
-    answer = site.post("/api/alerts", json={"email": "ada@example.org",
-                                            "follow": [{"query": "transformer"},
-                                                       {"author": "Grace Hopper"}]})  # fmt: skip
+    answer = site.post(
+        "/api/alerts",
+        json={
+            "email": "ada@example.org",
+            "follow": [{"query": "transformer"}, {"author": "Grace Hopper"}],
+        },
+    )
     assert answer.status_code == 202 and answer.json()["status"] == "pending"
     (mail,) = smtp.handler.to("ada@example.org")
     confirm = link(mail, "confirm")
@@ -79,8 +88,11 @@ def test_sign_up_confirm_receive_and_unsubscribe_in_one_click(site, smtp, filled
     header = "".join(digest_mail["List-Unsubscribe"].split()).strip("<>")
     assert header.startswith(f"{SITE}/alerts/unsubscribe/")
     assert site.get(header).status_code == 200 and count(filled_settings) == 1
-    bare = site.post(header, content=b"List-Unsubscribe=One-Click",
-                     headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    bare = site.post(
+        header,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert bare.status_code == 200 and "deleted" in bare.text
     assert count(filled_settings) == 0 and count(filled_settings, AlertToken) == 0
     assert site.get(header).status_code == 404
@@ -114,22 +126,26 @@ def test_bad_input_is_refused_with_a_message_and_nothing_stored(
 
 
 def test_an_ambiguous_author_offers_the_candidates(site) -> None:
-    answer = site.post("/api/alerts", json={"email": "a@example.org",
-                                            "follow": [{"author": "A. Number1"}]})  # fmt: skip
+    answer = site.post(
+        "/api/alerts", json={"email": "a@example.org", "follow": [{"author": "A. Number1"}]}
+    )
     assert answer.status_code == 202  # only one person fits: Author Number1
-    answer = site.post("/api/alerts", json={"email": "b@example.org",
-                                            "follow": [{"author": "A. Lovelace"}]})  # fmt: skip
+    answer = site.post(
+        "/api/alerts", json={"email": "b@example.org", "follow": [{"author": "A. Lovelace"}]}
+    )
     assert answer.status_code == 202
 
 
 def test_the_form_shows_the_error_and_keeps_what_was_typed(site, filled_settings) -> None:
     headers = {"origin": SITE}
-    page = site.post("/alerts", data={"email": "a@example.org", "author": "Nobody Known"},
-                     headers=headers)  # fmt: skip
+    page = site.post(
+        "/alerts", data={"email": "a@example.org", "author": "Nobody Known"}, headers=headers
+    )
     assert page.status_code == 400 and "nobody named" in page.text
     assert "Nobody Known" in page.text and count(filled_settings) == 0
-    page = site.post("/alerts", data={"email": "a@example.org", "query": "transformer"},
-                     headers=headers)  # fmt: skip
+    page = site.post(
+        "/alerts", data={"email": "a@example.org", "query": "transformer"}, headers=headers
+    )
     assert page.status_code == 202 and "alerts-sent" in page.text
     assert site.post("/alerts", data={"email": "a@example.org"}).status_code == 403
 
@@ -138,10 +154,11 @@ def test_a_flood_of_sign_ups_is_limited_per_address_and_per_client(
     site, smtp, filled_settings
 ) -> None:
     statuses = [
-        site.post("/api/alerts", json={"email": f"r{i}@example.org",
-                                       "follow": [{"query": "x"}]}).status_code
+        site.post(
+            "/api/alerts", json={"email": f"r{i}@example.org", "follow": [{"query": "x"}]}
+        ).status_code
         for i in range(10)
-    ]  # fmt: skip
+    ]
     assert statuses == [202] * 3 + [429] * 7
     assert count(filled_settings) == 3 and len(smtp.messages) == 3
     refused = site.post("/api/alerts", json={"email": "r0@example.org", "follow": [{"query": "x"}]})
@@ -150,6 +167,7 @@ def test_a_flood_of_sign_ups_is_limited_per_address_and_per_client(
 
 def test_a_server_that_refuses_the_confirmation_keeps_nothing(site, smtp, filled_settings) -> None:
     smtp.handler.faults.refuse = {"gone@example.org"}
-    answer = site.post("/api/alerts", json={"email": "gone@example.org",
-                                            "follow": [{"query": "x"}]})  # fmt: skip
+    answer = site.post(
+        "/api/alerts", json={"email": "gone@example.org", "follow": [{"query": "x"}]}
+    )
     assert answer.status_code == 400 and count(filled_settings) == 0

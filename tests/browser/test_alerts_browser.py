@@ -56,9 +56,12 @@ def alert_site(tmp_path: Path, migrated_template: Path) -> Iterator[AlertSite]:
     shutil.copy(migrated_template, path)
     with SmtpServer() as smtp:
         settings = Settings(
-            DATABASE_URL=f"sqlite+aiosqlite:///{path}", SMTP_HOST="127.0.0.1",
-            SMTP_PORT=smtp.port, SMTP_STARTTLS=False, MAIL_FROM=SENDER,
-        )  # fmt: skip
+            DATABASE_URL=f"sqlite+aiosqlite:///{path}",
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=smtp.port,
+            SMTP_STARTTLS=False,
+            MAIL_FROM=SENDER,
+        )
         in_a_thread(fill(settings))
         with ServerThread(create_app(settings)) as url:
             yield AlertSite(url, settings.model_copy(update={"BASE_URL": url}), smtp, path)
@@ -73,8 +76,9 @@ def run_digest_job(settings: Settings) -> JobResult:
         engine = create_engine(settings=settings)
         try:
             now = dt.datetime.now(dt.UTC)
-            context = JobContext(ALERTS_JOB, session_factory(engine), calendar_of(settings),
-                                 now, now, manual=True)  # fmt: skip
+            context = JobContext(
+                ALERTS_JOB, session_factory(engine), calendar_of(settings), now, now, manual=True
+            )
             return await job.run(context)
         finally:
             await engine.dispose()

@@ -45,15 +45,16 @@ def value(key: str) -> str:
 
 MOVES = [
     Move("tokenizer", "text", "Sampling segmentations makes models robust.", value("tokens")),
-    Move("segmentations", "alpha", "3", attribute("segmentations-bars", "rect.plot-series",
-         "width")),
+    Move(
+        "segmentations", "alpha", "3", attribute("segmentations-bars", "rect.plot-series", "width")
+    ),
     Move("tied-embeddings", "d", "128", path_d("tied-sweep")),
     Move("attention-scale", "kind", "cosine", path_d("attention-alpha"), select=True),
     Move("retry", "p_fail", "0.8", attribute("retry-attempts", "rect.plot-series", "height")),
     Move("length-extrapolation", "method", "direct", path_d("length-coverage"), select=True),
     Move("lossless-input", "image_size", "128", value("total_bits")),
     Move("fourier-density", "terms", "6", path_d("fourier-density", 1)),
-]  # fmt: skip
+]
 
 
 def settle(page) -> None:

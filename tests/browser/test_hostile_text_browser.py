@@ -59,12 +59,12 @@ def hostile_page(browser, hostile_site: str):
         lambda route: (outside.append(route.request.url), route.abort()),
     )
     page = context.new_page()
-    page.navigations = []  # type: ignore[attr-defined]
+    page.navigations = []
     page.on(
         "framenavigated",
         lambda frame: frame == page.main_frame and page.navigations.append(frame.url),
     )
-    page.dialogs = []  # type: ignore[attr-defined]
+    page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
     context.close()

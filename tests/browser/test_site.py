@@ -110,8 +110,9 @@ def test_keyword_bar(page, new_context):
 
     apply_keywords(page, "transformer\nattention", mode="and")
     assert query_of(page)["mode"] == ["and"]
-    assert [a for a in page.locator("article.match").evaluate_all(
-        "ns => ns.map(n => n.dataset.id)")] == [MATH_ID]  # fmt: skip
+    assert [
+        a for a in page.locator("article.match").evaluate_all("ns => ns.map(n => n.dataset.id)")
+    ] == [MATH_ID]
 
     apply_keywords(page, "transformer", exclude="Grace Hopper", only=True)
     assert visible_ids(page) == [MATH_ID]
@@ -208,9 +209,11 @@ def test_dark_mode_follows_the_system_and_can_be_switched(new_context):
 
 def test_phone_layout(new_context, console):
     phone = new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
         has_touch=True,
-    ).new_page()  # fmt: skip
+    ).new_page()
     console.attach(phone)
     for path, name in (("/arxiv/cs.AI", "list-phone"), (f"/arxiv/{MATH_ID}", "paper-phone")):
         phone.goto(path)

@@ -53,7 +53,7 @@ def test_odd_ids_are_invalid(text):
 
 def test_an_object_that_is_not_text_is_invalid():
     with pytest.raises(InvalidArxivId):
-        parse_arxiv_id(None)  # type: ignore[arg-type]
+        parse_arxiv_id(None)  # type: ignore[arg-type]  # the wrong type is what is tested
 
 
 months = st.integers(1, 12).map(lambda m: f"{m:02d}")
@@ -64,9 +64,12 @@ new_ids = st.builds(
 )
 archives = st.from_regex(r"[a-z]+(-[a-z]+)?", fullmatch=True)
 old_ids = st.builds(
-    lambda a, y, m, n: f"{a}/{y}{m}{n}", archives, years, months,
+    lambda a, y, m, n: f"{a}/{y}{m}{n}",
+    archives,
+    years,
+    months,
     st.from_regex(r"[0-9]{3}", fullmatch=True),
-)  # fmt: skip
+)
 
 
 @given(st.one_of(new_ids, old_ids), versions)

@@ -41,8 +41,10 @@ def dump(path) -> list[tuple]:
                 "select name from sqlite_master where type='table' and name not like 'sqlite_%'"
             )
         ]
-        return [(t, sorted(connection.execute(f"select * from {t}").fetchall(), key=repr))
-                for t in sorted(tables)]  # fmt: skip
+        return [
+            (t, sorted(connection.execute(f"select * from {t}").fetchall(), key=repr))
+            for t in sorted(tables)
+        ]
 
 
 async def test_new_paper_is_stored_with_authors_in_order_categories_and_versions(sessions):
@@ -132,10 +134,13 @@ async def test_a_failed_transaction_writes_nothing(sessions, database_path):
 
 async def test_large_batches_and_shared_authors(sessions):
     records = [
-        record(1, arxiv_id=f"2401.{i:05d}", authors=(AuthorRecord("Shared Author"),
-                                                      AuthorRecord(f"Author {i}")))
+        record(
+            1,
+            arxiv_id=f"2401.{i:05d}",
+            authors=(AuthorRecord("Shared Author"), AuthorRecord(f"Author {i}")),
+        )
         for i in range(1200)
-    ]  # fmt: skip
+    ]
     async with sessions.begin() as session:
         counts = await ingest(session, records, batch_size=500)
     assert counts.new == 1200

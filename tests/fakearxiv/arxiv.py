@@ -311,8 +311,9 @@ class FakeArxiv(FakeServer):
                     request, "badResumptionToken", OAI_ERRORS["badResumptionToken"]
                 )
         else:
-            listing = {k: v for k, v in query.items() if k in ("metadataPrefix", "set", "from",
-                                                                "until")}  # fmt: skip
+            listing = {
+                k: v for k, v in query.items() if k in ("metadataPrefix", "set", "from", "until")
+            }
             listing["skip"] = "0"
         if listing.get("metadataPrefix") not in self.oai_prefixes:
             return self.oai_error(
@@ -333,8 +334,11 @@ class FakeArxiv(FakeServer):
         body = b"<ListRecords>\n" + b"\n".join(r.xml for r in page) + b"\n"
         body += self._token(listing, skip, after, len(matching))
         body += b"</ListRecords>\n"
-        return Reply(200, oai_envelope(f"{self.url}/oai", body, {"verb": "ListRecords"}),
-                     content_type="text/xml")  # fmt: skip
+        return Reply(
+            200,
+            oai_envelope(f"{self.url}/oai", body, {"verb": "ListRecords"}),
+            content_type="text/xml",
+        )
 
     def _token(self, listing: dict[str, str], skip: int, after: int, total: int) -> bytes:
         more = after < total
@@ -353,8 +357,16 @@ class FakeArxiv(FakeServer):
             return f"<resumptionToken {cursor}>{session}|{after + 1}</resumptionToken>\n".encode()
         if not more:
             return b"<resumptionToken/>\n" if skip else b""
-        token = quote(urlencode({"verb": "ListRecords", **listing, "skip": str(after),
-                                 "gen": str(self._token_generation)}))  # fmt: skip
+        token = quote(
+            urlencode(
+                {
+                    "verb": "ListRecords",
+                    **listing,
+                    "skip": str(after),
+                    "gen": str(self._token_generation),
+                }
+            )
+        )
         expires = "2026-09-21T00:00:00Z"
         return f'<resumptionToken expirationDate="{expires}">{token}</resumptionToken>\n'.encode()
 
@@ -373,5 +385,6 @@ class FakeArxiv(FakeServer):
 
     def oai_error(self, request: Request, code: str, message: str) -> Reply:
         body = f'<error code="{code}">{escape(message)}</error>\n'.encode()
-        return Reply(200, oai_envelope(f"{self.url}/oai", body, dict(request.query)),
-                     content_type="text/xml")  # fmt: skip
+        return Reply(
+            200, oai_envelope(f"{self.url}/oai", body, dict(request.query)), content_type="text/xml"
+        )

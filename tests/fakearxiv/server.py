@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -94,6 +95,10 @@ class Connection:
 # -- faults ------------------------------------------------------------------------------
 # A fault answers one request instead of the handler. ``respond`` returns whether the
 # connection stays open for further requests.
+class Fault(Protocol):
+    async def respond(self, connection: Connection, request: Request, normal: Handler) -> bool:
+        """Answer ``request`` on ``connection`` (``normal`` gives the real reply)."""
+        ...
 
 
 @dataclass
@@ -154,8 +159,12 @@ class CutShort:
 
     async def respond(self, connection: Connection, request: Request, normal: Handler) -> bool:
         reply = normal(request)
-        cut = Reply(reply.status, reply.body[: int(len(reply.body) * self.fraction)],
-                    reply.headers, reply.content_type)  # fmt: skip
+        cut = Reply(
+            reply.status,
+            reply.body[: int(len(reply.body) * self.fraction)],
+            reply.headers,
+            reply.content_type,
+        )
         await connection.send(cut.encode())
         return True
 
@@ -203,7 +212,7 @@ class Endless:
 
 @dataclass
 class Rule:
-    fault: object
+    fault: Fault
     path: str | None = None
     params: Mapping[str, str] | None = None
     skip: int = 0
@@ -281,7 +290,7 @@ class FakeServer:
 
     def inject(
         self,
-        fault: object,
+        fault: Fault,
         *,
         path: str | None = None,
         params: Mapping[str, str] | None = None,
@@ -317,7 +326,7 @@ class FakeServer:
                     raise TimeoutError("no such request arrived")
                 self._condition.wait(left)
 
-    def _fault_for(self, request: Request) -> object | None:
+    def _fault_for(self, request: Request) -> Fault | None:
         with self._condition:
             for rule in self.rules:
                 spent = rule.times is not None and rule.used >= rule.times
@@ -390,7 +399,7 @@ class FakeServer:
                 await connection.send(self.handler(request).encode())
                 return True
             request.fault = type(fault).__name__
-            return await fault.respond(connection, request, self.handler)  # type: ignore[attr-defined]
+            return await fault.respond(connection, request, self.handler)
         finally:
             with self._condition:
                 request.finished = time.monotonic()

@@ -33,13 +33,19 @@ def blank_pdf(pages: int = 2, password: str | None = None) -> bytes:
     return out.getvalue()
 
 
-async def add_paper(sessions, paper_id: str, version: int = 1, *, abstract: str = "",
-                    comment: str | None = None) -> None:  # fmt: skip
+async def add_paper(
+    sessions, paper_id: str, version: int = 1, *, abstract: str = "", comment: str | None = None
+) -> None:
     async with sessions() as session:
         session.add(
-            Paper(id=paper_id, version=version, title=f"Paper {paper_id}", abstract=abstract,
-                  comment=comment)
-        )  # fmt: skip
+            Paper(
+                id=paper_id,
+                version=version,
+                title=f"Paper {paper_id}",
+                abstract=abstract,
+                comment=comment,
+            )
+        )
         await session.commit()
 
 

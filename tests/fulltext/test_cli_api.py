@@ -25,8 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def coolpapers(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "from cli.main import main; main()", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -108,19 +112,30 @@ async def test_the_api_shows_the_outline_and_the_text_only_to_the_admin(sessions
         assert public.status_code == 200
         body = public.json()
         assert (body["id"], body["version"], body["source"], body["status"]) == (
-            DELEGATE, 1, "html", "ok")  # fmt: skip
+            DELEGATE,
+            1,
+            "html",
+            "ok",
+        )
         first = body["sections"][0]
-        assert first == {"anchor": "S1", "number": "1", "title": "Introduction", "level": 1,
-                         "chars": first["chars"]}  # fmt: skip
+        assert first == {
+            "anchor": "S1",
+            "number": "1",
+            "title": "Introduction",
+            "level": 1,
+            "chars": first["chars"],
+        }
         assert len(body["references"]) == 94
         own = {"url": "https://github.com/microsoft/DELEGATE52", "host": "github.com", "own": True}
         assert body["code_links"][0] == own
         assert not [s for s in body["sections"] if "text" in s]
-        admin = web.get(f"/api/papers/{DELEGATE}v1/fulltext",
-                        headers={"Authorization": "Bearer s3cret"})  # fmt: skip
+        admin = web.get(
+            f"/api/papers/{DELEGATE}v1/fulltext", headers={"Authorization": "Bearer s3cret"}
+        )
         assert admin.json()["sections"][0]["text"].startswith("Recent LLM progress")
-        wrong = web.get(f"/api/papers/{DELEGATE}/fulltext",
-                        headers={"Authorization": "Bearer nope"})  # fmt: skip
+        wrong = web.get(
+            f"/api/papers/{DELEGATE}/fulltext", headers={"Authorization": "Bearer nope"}
+        )
         assert "text" not in wrong.json()["sections"][0]
         never = web.get(f"/api/papers/{PASA}/fulltext")
         assert never.status_code == 404 and "never fetched" in never.json()["error"]

@@ -36,9 +36,12 @@ def client_for(**options) -> ArxivClient:
     clock = FakeClock()
     options.setdefault("timeout", 5.0)
     return ArxivClient(
-        user_agent="coolpapers-test (mailto:ops@example.org)", interval=0.0, clock=clock,
-        sleep=clock.asleep, **options,
-    )  # fmt: skip
+        user_agent="coolpapers-test (mailto:ops@example.org)",
+        interval=0.0,
+        clock=clock,
+        sleep=clock.asleep,
+        **options,
+    )
 
 
 def config_for(arxiv: FakeArxiv) -> FetchConfig:
@@ -164,8 +167,15 @@ async def test_fetch_day_takes_the_days_papers_of_the_categories(sessions, arxiv
         session.add_all([Category(code="cs.CL"), Category(code="math.AP")])
         await session.flush()
         for paper_id, category in [(DELEGATE, "cs.CL"), (PASA, "cs.CL"), (LIE, "math.AP")]:
-            session.add(Announcement(paper_id=paper_id, category=category, announced_on=day,
-                                     type=AnnounceType.NEW, version=1))  # fmt: skip
+            session.add(
+                Announcement(
+                    paper_id=paper_id,
+                    category=category,
+                    announced_on=day,
+                    type=AnnounceType.NEW,
+                    version=1,
+                )
+            )
         await session.commit()
     arxiv.inject(Serve(b"", status=500), path=f"/html/{PASA}", times=None)
     async with client_for() as client:

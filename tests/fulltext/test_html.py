@@ -25,8 +25,11 @@ def test_title_abstract_and_the_section_tree(delegate):
     assert delegate.title == "LLMs Corrupt Your Documents When You Delegate"
     assert delegate.abstract.startswith("Large Language Models (LLMs) are poised to disrupt")
     top = [(s.anchor, s.number, s.title) for s in delegate.sections if s.level == 1]
-    assert top[:3] == [("S1", "1", "Introduction"), ("S2", "2", "The DELEGATE-52 Benchmark"),
-                       ("S3", "3", "Experiments")]  # fmt: skip
+    assert top[:3] == [
+        ("S1", "1", "Introduction"),
+        ("S2", "2", "The DELEGATE-52 Benchmark"),
+        ("S3", "3", "Experiments"),
+    ]
     assert ("S9", "9", "Conclusion") in top
     assert ("Sx1", "", "Acknowledgements") in top
     assert ("A1", "A", "Instruction Compliance Validation") in top
@@ -35,7 +38,10 @@ def test_title_abstract_and_the_section_tree(delegate):
     assert sum(1 for anchor, _, _ in top if anchor.startswith("A")) == 14
     subsection = delegate.section("S2.SS1")
     assert (subsection.number, subsection.title, subsection.level) == (
-        "2.1", "Evaluating Without References", 2)  # fmt: skip
+        "2.1",
+        "Evaluating Without References",
+        2,
+    )
     assert delegate.section("S2.SS2.SSS1").level == 3
 
 
@@ -74,8 +80,14 @@ def test_code_links_of_the_delegate_page(delegate):
 
 def test_maths_heavy_lecture_notes(lie):
     assert [(s.anchor, s.number) for s in lie.sections if s.level == 1] == [
-        ("Sx1", ""), ("S1", "1"), ("S2", "2"), ("S3", "3"), ("S4", "4"), ("S5", "5"), ("Sx2", "")
-    ]  # fmt: skip
+        ("Sx1", ""),
+        ("S1", "1"),
+        ("S2", "2"),
+        ("S3", "3"),
+        ("S4", "4"),
+        ("S5", "5"),
+        ("Sx2", ""),
+    ]
     vector_fields = lie.section("S1").text
     assert "Let $M$ be a differentiable manifold of dimension $n$." in vector_fields
     assert "$\\mathbf{v}|_{x}=\\sum_{i=1}^{n}\\xi_{i}(x)\\partial_{x_{i}},$" in vector_fields
@@ -86,13 +98,18 @@ def test_maths_heavy_lecture_notes(lie):
 @pytest.mark.parametrize(
     ("page", "reason"),
     [
-        (b"<html><head><title>Example Domain</title></head><body><p>Hi</p></body></html>",
-         "not a LaTeXML rendering"),
-        (b"<html><body><h1>No HTML for '2401.00001'</h1><p>HTML is not available for the source."
-         b"</p></body></html>", "no HTML rendering"),
+        (
+            b"<html><head><title>Example Domain</title></head><body><p>Hi</p></body></html>",
+            "not a LaTeXML rendering",
+        ),
+        (
+            b"<html><body><h1>No HTML for '2401.00001'</h1><p>HTML is not available for the source."
+            b"</p></body></html>",
+            "no HTML rendering",
+        ),
         (b"", "not an HTML page"),
     ],
-)  # fmt: skip
+)
 def test_pages_that_are_not_latexml(page, reason):
     with pytest.raises(NotLaTeXML, match=reason):
         extract_html(page)

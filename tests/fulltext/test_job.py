@@ -25,14 +25,26 @@ async def test_the_job_fetches_the_latest_days_papers(settings, sessions):
     async with sessions() as session:
         session.add(Category(code="cs.CL"))
         await session.flush()
-        session.add(Announcement(paper_id=DELEGATE, category="cs.CL", type=AnnounceType.NEW,
-                                 announced_on=dt.date(2026, 4, 17), version=1))  # fmt: skip
+        session.add(
+            Announcement(
+                paper_id=DELEGATE,
+                category="cs.CL",
+                type=AnnounceType.NEW,
+                announced_on=dt.date(2026, 4, 17),
+                version=1,
+            )
+        )
         await session.commit()
     now = dt.datetime(2026, 4, 18, tzinfo=dt.UTC)
     with FakeArxiv() as arxiv:
-        daily = settings.model_copy(update={
-            "FULLTEXT": "daily", "CATEGORIES": ["cs.CL"], "ARXIV_HTML_BASE": arxiv.url + "/html",
-            "ARXIV_PDF_BASE": arxiv.url + "/pdf"})  # fmt: skip
+        daily = settings.model_copy(
+            update={
+                "FULLTEXT": "daily",
+                "CATEGORIES": ["cs.CL"],
+                "ARXIV_HTML_BASE": arxiv.url + "/html",
+                "ARXIV_PDF_BASE": arxiv.url + "/pdf",
+            }
+        )
         context = JobContext(FULLTEXT_JOB, sessions, calendar_of(daily), now, now)
         result = await fulltext_job(daily).run(context)
         assert result.outcome == "succeeded", result.detail

@@ -166,8 +166,12 @@ async def test_coolpapers_summarize_fetches_the_full_text(settings, sessions, ll
     cli = [sys.executable, "-c", "from cli.main import main; main()"]
     run = subprocess.run(
         [*cli, "summarize", "--lang", "en"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert [r.path for r in arxiv.seen()] == [f"/html/{PAPER}v1"]
     assert "Recent LLM progress" in llm.calls[0].messages[1]["content"]

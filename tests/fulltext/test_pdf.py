@@ -42,8 +42,11 @@ def test_two_column_acl_paper_in_reading_order():
 def test_two_column_ieee_paper_with_roman_sections():
     semifa = read("arxiv_2604.13236v1_semifa.pdf")
     top = [(s.anchor, s.number, s.title) for s in semifa.sections if s.level == 1]
-    assert top[1:4] == [("S1", "I", "INTRODUCTION"), ("S2", "II", "RELATED WORK"),
-                        ("S3", "III", "SYSTEM ARCHITECTURE")]  # fmt: skip
+    assert top[1:4] == [
+        ("S1", "I", "INTRODUCTION"),
+        ("S2", "II", "RELATED WORK"),
+        ("S3", "III", "SYSTEM ARCHITECTURE"),
+    ]
     assert top[-1] == ("S7", "VII", "CONCLUSION")
     assert semifa.section("S2.SS1").title == "Wafer Defect Classification"
     intro = semifa.section("S1").text
@@ -74,9 +77,11 @@ def test_single_column_paper_with_a_notice_before_its_title():
 def test_short_acm_paper_with_wrapped_upper_case_headings():
     paper = read("arxiv_2304.02623v1.pdf")
     assert [(s.number, s.title) for s in paper.sections[1:]] == [
-        ("1", "INTRODUCTION"), ("2", "CHARACTERIZING EXPOSITORY WRITING"),
-        ("3", "DESIGNING AI SUPPORTS FOR EXPOSITORY WRITING"), ("4", "CONCLUSION"),
-    ]  # fmt: skip
+        ("1", "INTRODUCTION"),
+        ("2", "CHARACTERIZING EXPOSITORY WRITING"),
+        ("3", "DESIGNING AI SUPPORTS FOR EXPOSITORY WRITING"),
+        ("4", "CONCLUSION"),
+    ]
     assert find_code_links(document=paper) == ()
 
 

@@ -81,8 +81,9 @@ def importing(paths: list[Path], env: dict[str, str], until: float) -> int:
     """Import ``paths`` again and again until ``until``; the number of imports."""
     runs = 0
     while runs == 0 or time.monotonic() < until:
-        done = coolpapers("import", *map(str, paths), env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        done = coolpapers(
+            "import", *map(str, paths), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         _, err = done.communicate(timeout=60)
         assert done.returncode == 0, err.decode()[-3000:]
         runs += 1
@@ -108,8 +109,9 @@ def test_readers_and_an_import_at_once(settings: Settings, database_path: Path) 
         "PYTHONPATH": str(ROOT),
         "COOLPAPERS_DATABASE_URL": settings.DATABASE_URL,
     }
-    server = coolpapers("serve", "--port", str(port), env=env,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    server = coolpapers(
+        "serve", "--port", str(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(wait_until_up(url, server))

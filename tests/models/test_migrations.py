@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from cli.db import alembic_config, upgrade_database
@@ -39,10 +40,32 @@ def test_upgrade_creates_every_table(tmp_path: Path) -> None:
     assert "alembic_version" in tables
 
 
+def _schema_and_version(path: Path) -> tuple[list[tuple[str, str]], list[tuple[str]]]:
+    with sqlite3.connect(path) as connection:
+        schema = connection.execute(
+            "select name, sql from sqlite_master where sql is not null order by name"
+        ).fetchall()
+        version = connection.execute("select version_num from alembic_version").fetchall()
+    return schema, version
+
+
 def test_upgrade_is_idempotent(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'twice.db'}"
+    path = tmp_path / "twice.db"
+    url = f"sqlite+aiosqlite:///{path}"
     upgrade_database(url)
+    first = _schema_and_version(path)
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert first[1] == [(head,)]
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "insert into crawl_runs (id, source, parameters, started_at, status, n_new, n_updated,"
+            " n_unchanged, n_failed) values (3, 'oai', '{}', '2026-01-01 00:00:00', 'done',"
+            " 1, 0, 0, 0)"
+        )
     upgrade_database(url)
+    assert _schema_and_version(path) == first
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("select id, status from crawl_runs").fetchall() == [(3, "done")]
 
 
 def test_the_crawl_run_heartbeat_migration_reverses_and_keeps_the_runs(tmp_path: Path) -> None:

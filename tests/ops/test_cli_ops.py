@@ -131,8 +131,10 @@ def test_backup_command(imported, db_backend, tmp_path, capsys) -> None:
     if db_backend == "postgresql":  # pg_dump's archive: restored as SQL, it holds the 4 papers
         script = subprocess.run(
             ["pg_restore", "--data-only", "--table=papers", "--file=-", str(target)],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         copied = script.split("COPY public.papers ")[1].split("\\.")[0]
         assert len(copied.strip().splitlines()) == 1 + 4
     else:
@@ -157,8 +159,10 @@ def test_export_jsonl_and_csv_with_filters(imported, tmp_path, capsys) -> None:
     assert {r["id"] for r in table} == {"2205.06398", "2009.13987"}
     code, out, _ = run_main(["export", "-c", "cs"], capsys)  # the archive
     assert {json.loads(line)["id"] for line in out.splitlines()} == {
-        "2609.26811", "2609.26820", "2009.13987",
-    }  # fmt: skip
+        "2609.26811",
+        "2609.26820",
+        "2009.13987",
+    }
     # API entries carry publication dates (feed items do not).
     assert run_main(["import", str(API_PAGE)], capsys)[0] == 0
     rows = [json.loads(line) for line in run_main(["export"], capsys)[1].splitlines()]
@@ -207,16 +211,22 @@ def test_paper_show_hide_delete(imported, capsys) -> None:
 def test_jobs_list_and_run_by_hand(settings, monkeypatch, capsys) -> None:
     with CalendarArxiv(WallClock(), CALENDAR) as arxiv:
         for name, value in {
-            "ARXIV_RSS_BASE": arxiv.url, "ARXIV_API_BASE": arxiv.url + "/api",
-            "ARXIV_OAI_BASE": arxiv.url + "/oai", "CATEGORIES": LAYA_QUERY.replace("+", ","),
-            "MIN_REQUEST_INTERVAL": "0", "SCHEDULE_INDEX_CHECK": "off",
-        }.items():  # fmt: skip
+            "ARXIV_RSS_BASE": arxiv.url,
+            "ARXIV_API_BASE": arxiv.url + "/api",
+            "ARXIV_OAI_BASE": arxiv.url + "/oai",
+            "CATEGORIES": LAYA_QUERY.replace("+", ","),
+            "MIN_REQUEST_INTERVAL": "0",
+            "SCHEDULE_INDEX_CHECK": "off",
+        }.items():
             monkeypatch.setenv(f"COOLPAPERS_{name}", value)
         code, out, _ = run_main(["jobs", "--json"], capsys)
         listed = json.loads(out)
         assert [j["name"] for j in listed["jobs"]] == [
-            "crawl-rss", "catch-up-oai", "reconcile", "summaries",
-        ]  # fmt: skip
+            "crawl-rss",
+            "catch-up-oai",
+            "reconcile",
+            "summaries",
+        ]
         assert listed["scheduler"] is None
         assert listed["jobs"][0]["next_run"] and listed["jobs"][0]["last_run"] is None
         code, out, err = run_main(["jobs", "run", "crawl-rss", "--no-followers", "--json"], capsys)
@@ -245,15 +255,31 @@ def test_stats_show_recorded_gaps(imported, capsys) -> None:
     with sqlite3.connect(imported.sqlite_path) as connection:
         connection.execute(
             "update crawl_runs set gaps = ? where id = 1",
-            (json.dumps({"day": "2026-09-24", "categories": {"cs.LG": {
-                "announced": 3, "stored": 2, "missing": ["2609.26811"]}},
-                "refetched": 0, "still_missing": ["2609.26811"]}),),
-        )  # fmt: skip
+            (
+                json.dumps(
+                    {
+                        "day": "2026-09-24",
+                        "categories": {
+                            "cs.LG": {"announced": 3, "stored": 2, "missing": ["2609.26811"]}
+                        },
+                        "refetched": 0,
+                        "still_missing": ["2609.26811"],
+                    }
+                ),
+            ),
+        )
     code, out, _ = run_main(["stats", "--json"], capsys)
     assert json.loads(out)["gaps"] == [
-        {"crawl_run_id": 1, "day": "2026-09-24", "category": "cs.LG", "announced": 3,
-         "stored": 2, "missing": 1, "still_missing": 1}
-    ]  # fmt: skip
+        {
+            "crawl_run_id": 1,
+            "day": "2026-09-24",
+            "category": "cs.LG",
+            "announced": 3,
+            "stored": 2,
+            "missing": 1,
+            "still_missing": 1,
+        }
+    ]
     code, out, _ = run_main(["stats"], capsys)
     assert code == 0 and "coverage gaps" in out and "cs.LG" in out
 

@@ -87,10 +87,12 @@ async def test_a_running_crawl_beats_on_its_clock(sessions) -> None:
 
 
 async def test_a_run_without_a_recent_heartbeat_is_interrupted(sessions) -> None:
-    stale = await add_run(sessions, host="elsewhere", pid=1234, heartbeat_at=T0,
-                          started_at=T0 - dt.timedelta(hours=1))  # fmt: skip
-    fresh = await add_run(sessions, host="elsewhere", pid=1235,
-                          heartbeat_at=T0 + dt.timedelta(minutes=4, seconds=30))  # fmt: skip
+    stale = await add_run(
+        sessions, host="elsewhere", pid=1234, heartbeat_at=T0, started_at=T0 - dt.timedelta(hours=1)
+    )
+    fresh = await add_run(
+        sessions, host="elsewhere", pid=1235, heartbeat_at=T0 + dt.timedelta(minutes=4, seconds=30)
+    )
     async with sessions() as session:
         marked = await interrupt_dead_runs(session, now=T0 + dt.timedelta(minutes=6))
     assert marked == [stale]
@@ -140,8 +142,10 @@ async def test_a_live_run_taken_for_dead_runs_again_at_its_next_beat(sessions) -
         await clock.step(30)
         stored = await stored_run(sessions, run.run_id)
         assert (stored.status, stored.error, stored.finished_at) == (
-            CrawlStatus.RUNNING, None, None,
-        )  # fmt: skip
+            CrawlStatus.RUNNING,
+            None,
+            None,
+        )
     # A beat never takes over a run reopened by another process.
     async with sessions.begin() as session:
         stored = await session.get(CrawlRun, run.run_id)
@@ -173,9 +177,13 @@ def test_a_killed_crawl_shows_as_interrupted_in_stats_and_on_the_admin_page(
         arxiv.inject(Stall(), path="/oai", skip=1)  # the second page never comes
         env = cli_env(database_path, arxiv)
         process = subprocess.Popen(
-            cli("crawl", "oai"), env=env, cwd=database_path.parent,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            cli("crawl", "oai"),
+            env=env,
+            cwd=database_path.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             arxiv.wait_for(lambda r: r.number == 2, timeout=60)
         finally:
@@ -187,9 +195,13 @@ def test_a_killed_crawl_shows_as_interrupted_in_stats_and_on_the_admin_page(
         assert run["n_new"] == count(database_path, "papers") == 250
 
         shown = subprocess.run(
-            cli("stats", "--json", "--runs", "5"), env=env,
-            cwd=database_path.parent, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            cli("stats", "--json", "--runs", "5"),
+            env=env,
+            cwd=database_path.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert shown.returncode == 0, shown.stderr
         report = json.loads(shown.stdout)
         assert report["last_crawl"]["status"] == "interrupted"

@@ -46,9 +46,11 @@ async def test_a_removed_paper_is_found_missing_recorded_and_fetched_again(
         configured = arxiv_settings(settings, arxiv)
         async with ArxivClient.from_settings(configured) as client:
             runner = Runner(
-                crawler_jobs(configured, arxiv_crawlers(configured, client)), sessions,
-                calendar=CALENDAR, clock=clock,
-            )  # fmt: skip
+                crawler_jobs(configured, arxiv_crawlers(configured, client)),
+                sessions,
+                calendar=CALENDAR,
+                clock=clock,
+            )
             crawled = await runner.run_now("crawl-rss")
             assert crawled[0].status is JobRunStatus.SUCCEEDED, crawled[0].detail
             assert "coverage complete" in crawled[0].detail
@@ -93,8 +95,10 @@ async def test_a_removed_paper_is_found_missing_recorded_and_fetched_again(
         ("2609.26820", "cs.LG", "new"),
     ]
     assert {(g.category, g.missing, g.still_missing) for g in gaps} == {
-        ("cs.AI", 1, 0), ("cs.LG", 1, 0), ("stat.ML", 1, 0),
-    }  # fmt: skip
+        ("cs.AI", 1, 0),
+        ("cs.LG", 1, 0),
+        ("stat.ML", 1, 0),
+    }
 
 
 async def test_a_gap_the_api_cannot_fill_stays_missing(settings, sessions) -> None:
@@ -104,9 +108,11 @@ async def test_a_gap_the_api_cannot_fill_stays_missing(settings, sessions) -> No
         configured = arxiv_settings(settings, arxiv)
         async with ArxivClient.from_settings(configured) as client:
             runner = Runner(
-                crawler_jobs(configured, arxiv_crawlers(configured, client)), sessions,
-                calendar=CALENDAR, clock=clock,
-            )  # fmt: skip
+                crawler_jobs(configured, arxiv_crawlers(configured, client)),
+                sessions,
+                calendar=CALENDAR,
+                clock=clock,
+            )
             await runner.run_now("crawl-rss")
             async with sessions.begin() as session:
                 await session.execute(delete(Paper).where(Paper.id == "2609.26811"))

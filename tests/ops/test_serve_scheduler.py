@@ -17,8 +17,9 @@ def scheduler_holders(path) -> list[str]:
 
 
 def test_the_web_process_runs_the_scheduler_while_it_serves(settings, database_path) -> None:
-    configured = settings.model_copy(update={"SCHEDULE_RSS": "off", "SCHEDULE_OAI": "off",
-                                             "SCHEDULE_INDEX_CHECK": "off"})  # fmt: skip
+    configured = settings.model_copy(
+        update={"SCHEDULE_RSS": "off", "SCHEDULE_OAI": "off", "SCHEDULE_INDEX_CHECK": "off"}
+    )
     app = attach_scheduler(site(configured), configured)
     with TestClient(app) as client:
         assert client.get("/").status_code == 200

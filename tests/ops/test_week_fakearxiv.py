@@ -46,8 +46,14 @@ async def test_a_week_against_the_fake_arxiv(settings, sessions) -> None:
         configured = arxiv_settings(settings, arxiv)
         async with ArxivClient.from_settings(configured) as client:
             jobs = crawler_jobs(configured, arxiv_crawlers(configured, client))
-            runner = Runner(jobs, sessions, calendar=CALENDAR, clock=clock, holder="a",
-                            lease_ttl=WEEK_OPTIONS.lease_ttl)  # fmt: skip
+            runner = Runner(
+                jobs,
+                sessions,
+                calendar=CALENDAR,
+                clock=clock,
+                holder="a",
+                lease_ttl=WEEK_OPTIONS.lease_ttl,
+            )
             await Scheduler(runner, WEEK_OPTIONS).run(clock.stop)
         oai_requests = arxiv.seen("/oai")
         rss_requests = arxiv.seen("/rss/" + "+".join(LAYA_CATEGORIES))
@@ -56,8 +62,14 @@ async def test_a_week_against_the_fake_arxiv(settings, sessions) -> None:
     # The feed was asked on announcement evenings only; while late, it answered 304.
     assert [at(moment) for moment in arxiv.asked] == FEED_ASKED_AT
     assert [r.headers.get("if-none-match") is not None for r in rss_requests] == [
-        False, True, True, True, True, True, True,
-    ]  # fmt: skip
+        False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+    ]
     async with sessions() as session:
         days = (
             await session.execute(
@@ -72,8 +84,12 @@ async def test_a_week_against_the_fake_arxiv(settings, sessions) -> None:
         (f"2025-11-{d}", n) for d, n in ((24, 6), (25, 6), (26, 6), (27, 6))
     ]
     reconciled = [r.gaps for r in runs if r.source == "rss" and r.gaps and "day" in r.gaps]
-    assert [g["day"] for g in reconciled] == ["2025-11-24", "2025-11-25", "2025-11-26",
-                                              "2025-11-27"]  # fmt: skip
+    assert [g["day"] for g in reconciled] == [
+        "2025-11-24",
+        "2025-11-25",
+        "2025-11-26",
+        "2025-11-27",
+    ]
     assert all(g["categories"] == {} and g["still_missing"] == [] for g in reconciled)
     # The OAI-PMH catch-up ran each morning, on the set of the categories.
     assert [r.param("set") for r in oai_requests] == ["cs", "stat"] * 8

@@ -23,8 +23,11 @@ def test_the_cluster_answers_and_is_removed_when_the_command_fails() -> None:
     environment.pop("COOLPAPERS_TEST_POSTGRES_URL", None)
     done = subprocess.run(
         [str(SCRIPT), sys.executable, "-c", PROBE],
-        env=environment, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 3, done.stderr
     answer, directory = done.stdout.split()
     assert answer == "42"

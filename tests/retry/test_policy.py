@@ -44,7 +44,7 @@ def test_default_policy_is_five_tries_two_seconds_any_exception():
 def test_policy_is_frozen_and_replace_normalises():
     p = Policy()
     with pytest.raises(AttributeError):
-        p.max_tries = 3  # type: ignore[misc]
+        p.max_tries = 3  # type: ignore[misc]  # changing a frozen policy is what is tested
     hook = print
     q = p.replace(max_tries=3, wait=0.25, before_sleep=hook)
     assert (q.max_tries, q.wait(state(1)), q.before_sleep) == (3, 0.25, (hook,))
@@ -73,7 +73,7 @@ def test_options_override_the_given_policy_field_by_field():
     with pytest.raises(TypeError):
         Retry(3, max_tries=4)
     with pytest.raises(TypeError):
-        Retry("five")  # type: ignore[arg-type]
+        Retry("five")  # type: ignore[arg-type]  # the wrong type is what is tested
 
 
 def test_extra_tenacity_stop_is_combined_with_max_tries():
@@ -182,7 +182,7 @@ def test_wait_retry_after_reads_results_and_exceptions_and_caps():
     assert wait(state(1, Carrier({}), clock)) == 7.0
     assert wait(state(1, Carrier({"Retry-After": "garbage"}), clock)) == 7.0
     err = RuntimeError()
-    err.response = Carrier({"Retry-After": "4"})  # type: ignore[attr-defined]
+    err.response = Carrier({"Retry-After": "4"})  # type: ignore[attr-defined]  # as httpx does
     assert wait(state(1, err, clock)) == 4.0
     assert wait(state(1, ValueError(), clock)) == 7.0
     date = format_datetime(datetime.fromtimestamp(clock.time() + 45, UTC), usegmt=True)

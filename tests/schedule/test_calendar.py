@@ -87,8 +87,10 @@ def test_cron_follows_its_time_zone_through_daylight_saving_time() -> None:
         moment = cron.next_after(moment)
         slots.append(moment)
     assert [s.astimezone(EASTERN).strftime("%a %H:%M") for s in slots] == [
-        "Sun 20:05", "Mon 20:05", "Tue 20:05",
-    ]  # fmt: skip
+        "Sun 20:05",
+        "Mon 20:05",
+        "Tue 20:05",
+    ]
     assert [s.astimezone(dt.UTC).hour for s in slots] == [1, 1, 1]
     assert all(s.tzinfo is dt.UTC for s in slots)
 

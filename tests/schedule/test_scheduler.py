@@ -63,8 +63,14 @@ FEED_CRAWLS_OF_THE_WEEK = [
     ("crawl-rss", "Thu 20:05", "skipped"),
 ]
 FEED_ASKED_AT = [
-    "Sun 20:05", "Mon 20:05", "Tue 20:05", "Wed 20:05", "Wed 20:10", "Wed 20:15", "Wed 20:20",
-]  # fmt: skip
+    "Sun 20:05",
+    "Mon 20:05",
+    "Tue 20:05",
+    "Wed 20:05",
+    "Wed 20:10",
+    "Wed 20:15",
+    "Wed 20:20",
+]
 
 
 def at(moment: dt.datetime) -> str:
@@ -104,8 +110,14 @@ def week_jobs(sessions, clock, *, late=None, rss_cron="5 20 * * 0-4", retry=None
 
 
 async def run_week(sessions, jobs, clock: WeekClock, holder: str = "a") -> Scheduler:
-    runner = Runner(jobs, sessions, calendar=CALENDAR, clock=clock, holder=holder,
-                    lease_ttl=WEEK_OPTIONS.lease_ttl)  # fmt: skip
+    runner = Runner(
+        jobs,
+        sessions,
+        calendar=CALENDAR,
+        clock=clock,
+        holder=holder,
+        lease_ttl=WEEK_OPTIONS.lease_ttl,
+    )
     scheduler = Scheduler(runner, WEEK_OPTIONS)
     await asyncio.wait_for(scheduler.run(clock.stop), timeout=60)
     return scheduler
@@ -124,8 +136,14 @@ async def test_a_week_of_crawls_follows_arxivs_calendar(sessions) -> None:
     assert [at(c) for c in feeds.calls] == FEED_ASKED_AT
     assert [at(s) for s in summarized] == ["Sun 20:05", "Mon 20:05", "Tue 20:05", "Wed 20:20"]
     assert [t for _, t, _ in await timeline(sessions, "index-check")] == [
-        "Mon 03:15", "Tue 03:15", "Wed 03:15", "Thu 03:15", "Fri 03:15", "Sat 03:15", "Sun 03:15",
-    ]  # fmt: skip
+        "Mon 03:15",
+        "Tue 03:15",
+        "Wed 03:15",
+        "Thu 03:15",
+        "Fri 03:15",
+        "Sat 03:15",
+        "Sun 03:15",
+    ]
     oai = await timeline(sessions, "catch-up-oai")
     # Sunday's 06:30 slot was missed less than the grace period before the start: made at once.
     assert [t for _, t, _ in oai] == ["Sun 12:00"] + [
@@ -150,9 +168,11 @@ async def test_a_feed_that_never_comes_is_given_up_at_the_end_of_the_window(sess
     start = dt.datetime(2025, 11, 26, 12, 0, tzinfo=EASTERN)
     clock = WeekClock(start, start + dt.timedelta(hours=33))
     jobs, _, _, summarized = week_jobs(
-        sessions, clock, late={dt.date(2025, 11, 26): None},
+        sessions,
+        clock,
+        late={dt.date(2025, 11, 26): None},
         retry=RetryWindow(dt.timedelta(minutes=5), dt.timedelta(minutes=15)),
-    )  # fmt: skip
+    )
     await run_week(sessions, jobs, clock)
     assert await timeline(sessions, "crawl-rss") == [
         ("crawl-rss", "Wed 20:05", "not-ready"),
@@ -216,10 +236,14 @@ async def test_a_failing_job_is_recorded_and_retried_without_stopping_the_others
         return JobResult.succeeded()
 
     jobs = [
-        Job("flaky", flaky, trigger=Cron.parse("10 12 * * *", "UTC"),
-            retry=RetryWindow(dt.timedelta(minutes=10), dt.timedelta(hours=1))),
+        Job(
+            "flaky",
+            flaky,
+            trigger=Cron.parse("10 12 * * *", "UTC"),
+            retry=RetryWindow(dt.timedelta(minutes=10), dt.timedelta(hours=1)),
+        ),
         Job("steady", steady, trigger=Cron.parse("15 12 * * *", "UTC")),
-    ]  # fmt: skip
+    ]
     await run_week(sessions, jobs, clock)
     assert calls == [1, 2, 3]
     assert await timeline(sessions) == [
@@ -246,10 +270,18 @@ async def test_two_schedulers_one_runs(sessions) -> None:
     runs: list[str] = []
     options = SchedulerOptions(lease_ttl=dt.timedelta(minutes=2))
     schedulers = [
-        Scheduler(Runner([counting_job("tick", runs, h)], sessions, clock=clock, holder=h,
-                         lease_ttl=options.lease_ttl), options)
+        Scheduler(
+            Runner(
+                [counting_job("tick", runs, h)],
+                sessions,
+                clock=clock,
+                holder=h,
+                lease_ttl=options.lease_ttl,
+            ),
+            options,
+        )
         for h in ("a", "b")
-    ]  # fmt: skip
+    ]
     for _ in range(60):  # an hour, ticking both every minute
         for scheduler in schedulers:
             await scheduler.tick(clock.now())
@@ -270,15 +302,22 @@ async def test_a_dead_holders_lease_runs_out_and_the_standby_takes_over(sessions
     assert await lease.acquire(sessions, lease.SCHEDULER_LEASE, "dead", ttl, t0)
     assert await lease.acquire(sessions, lease.job_lease("tick"), "dead", ttl, t0)
     async with sessions.begin() as session:
-        session.add(JobRun(job="tick", scheduled_for=slot, started_at=t0, holder="dead",
-                           status=JobRunStatus.RUNNING))  # fmt: skip
+        session.add(
+            JobRun(
+                job="tick",
+                scheduled_for=slot,
+                started_at=t0,
+                holder="dead",
+                status=JobRunStatus.RUNNING,
+            )
+        )
         session.add(CrawlRun(source="rss", started_at=t0 - dt.timedelta(hours=7)))
     clock = VirtualClock(t0 + dt.timedelta(seconds=30))
     runs: list[str] = []
     standby = Scheduler(
-        Runner([counting_job("tick", runs, "b")], sessions, clock=clock, holder="b",
-               lease_ttl=ttl), SchedulerOptions(lease_ttl=ttl),
-    )  # fmt: skip
+        Runner([counting_job("tick", runs, "b")], sessions, clock=clock, holder="b", lease_ttl=ttl),
+        SchedulerOptions(lease_ttl=ttl),
+    )
     await standby.tick(clock.now())
     assert not standby.leading
     clock.set(t0 + ttl - dt.timedelta(seconds=1))
@@ -309,8 +348,12 @@ async def test_a_stop_abandons_a_job_that_does_not_finish_in_its_grace(sessions)
         return JobResult.succeeded()
 
     clock = VirtualClock(dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC))
-    runner = Runner([Job("endless", endless, trigger=Cron.parse("0 12 * * *", "UTC"))],
-                    sessions, clock=clock, holder="a")  # fmt: skip
+    runner = Runner(
+        [Job("endless", endless, trigger=Cron.parse("0 12 * * *", "UTC"))],
+        sessions,
+        clock=clock,
+        holder="a",
+    )
     scheduler = Scheduler(runner, SchedulerOptions(stop_grace=0.05))
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run(stop))
@@ -334,8 +377,12 @@ async def test_a_stop_lets_a_short_job_finish(sessions) -> None:
         return JobResult.succeeded("finished")
 
     clock = VirtualClock(dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC))
-    runner = Runner([Job("short", short, trigger=Cron.parse("0 12 * * *", "UTC"))],
-                    sessions, clock=clock, holder="a")  # fmt: skip
+    runner = Runner(
+        [Job("short", short, trigger=Cron.parse("0 12 * * *", "UTC"))],
+        sessions,
+        clock=clock,
+        holder="a",
+    )
     scheduler = Scheduler(runner, SchedulerOptions(stop_grace=5))
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run(stop))
@@ -352,8 +399,9 @@ async def test_a_job_running_by_hand_postpones_the_scheduled_run(sessions, busy_
     runs: list[str] = []
     runner = Runner([counting_job("tick", runs, "a")], sessions, clock=clock, holder="a")
     scheduler = Scheduler(runner)
-    assert await lease.acquire(sessions, lease.job_lease("tick"), busy_holder,
-                               dt.timedelta(minutes=5), t0)  # fmt: skip
+    assert await lease.acquire(
+        sessions, lease.job_lease("tick"), busy_holder, dt.timedelta(minutes=5), t0
+    )
     wake = await scheduler.tick(t0)
     assert runs == []
     assert [p.due for p in scheduler.pending] == [t0 + dt.timedelta(minutes=1)]

@@ -184,20 +184,23 @@ def test_a_snippet_is_a_few_lines_around_the_first_match() -> None:
 
 
 def test_api_search_finds_a_paper_by_a_word_only_in_its_body(settings) -> None:
-    with TestClient(create_app(settings)) as client:
-        sessions = client.app.state.sessions  # type: ignore[attr-defined]
-        client.portal.call(add_papers, sessions)  # type: ignore[union-attr]
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert client.portal is not None
+        sessions = app.state.sessions
+        client.portal.call(add_papers, sessions)
         before = client.get("/api/search", params={"q": "axolotl sample"}).json()
         assert before["results"] == []
-        client.portal.call(  # type: ignore[union-attr]
-            store_document, sessions, "2503.00001", 1, document(METHOD), 1000
-        )
+        client.portal.call(store_document, sessions, "2503.00001", 1, document(METHOD), 1000)
         data = client.get("/api/search", params={"q": "axolotl sample"}).json()
         (result,) = data["results"]
         assert result["id"] == "2503.00001" and result["matched"] == ["body"]
         body = result["body"]
-        assert body["section"] == {"anchor": "S3.SS2", "number": "3.2",
-                                   "title": "Sampling the axolotl"}  # fmt: skip
+        assert body["section"] == {
+            "anchor": "S3.SS2",
+            "number": "3.2",
+            "title": "Sampling the axolotl",
+        }
         marked = [body["snippet"][s:e] for s, e in body["highlights"]]
         assert marked == ["sample", "axolotl"]
         assert LONG not in body["snippet"]
@@ -216,5 +219,9 @@ def test_the_description_names_the_matched_fields(settings) -> None:
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     result = schema["properties"]["results"]["items"]
     assert result["properties"]["matched"]["items"]["enum"] == [
-        "title", "abstract", "authors", "body"]  # fmt: skip
+        "title",
+        "abstract",
+        "authors",
+        "body",
+    ]
     assert "has:code" in operation["parameters"][0]["description"]

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.testclient import TestClient
 
-from models.settings import Settings, get_settings
-from search import _kernel, loaded, search_papers
+from models.settings import Settings
+from search import SearchOptions, _kernel, configure, loaded, search_papers
 from web.app import create_app
 
 QUERIES = [
@@ -35,7 +36,7 @@ def test_a_slow_search_holds_up_no_other_request(
     inside, release = threading.Event(), threading.Event()
     kernel_function = getattr(_kernel, stage)
 
-    def slow(*args):  # type: ignore[no-untyped-def]
+    def slow(*args: object) -> object:
         inside.set()
         release.wait(timeout=10)
         return kernel_function(*args)
@@ -56,12 +57,11 @@ def test_a_slow_search_holds_up_no_other_request(
 
 
 @pytest.fixture
-def tiny_cache(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def tiny_cache() -> Iterator[None]:
     """A cache of posting lists that keeps one list at a time."""
-    monkeypatch.setenv("COOLPAPERS_SEARCH_CACHE_MB", "0")
-    get_settings.cache_clear()
+    configure(SearchOptions(cache_mb=0))
     yield
-    get_settings.cache_clear()
+    configure(SearchOptions())
 
 
 async def answers(sessions, queries: list[str]) -> list[tuple[int, list[str]]]:
@@ -85,7 +85,7 @@ async def test_searches_side_by_side_answer_as_one_at_a_time(
 ) -> None:
     if not direct:  # every read sent back to the event loop from the worker threads
 
-        async def no_direct_connection(session):  # type: ignore[no-untyped-def]
+        async def no_direct_connection(session: object) -> None:
             return None
 
         monkeypatch.setattr(loaded, "driver_connection", no_direct_connection)

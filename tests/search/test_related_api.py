@@ -18,11 +18,19 @@ def client(sample_settings: Settings) -> Iterator[TestClient]:
 
 
 def test_related_papers_of_a_paper(client: TestClient) -> None:
+    # 0705.0026 is about topological order in a quantum phase transition; one paper in thirty
+    # of the sample archive has quant-ph as its primary category, and few more list it.
     response = client.get("/api/papers/0705.0026/related", params={"limit": "7"})
     assert response.status_code == 200
     related = response.json()["related"]
     assert len(related) == 7 and all(set(r) == {"id", "title", "score"} for r in related)
     assert client.get("/api/papers/0705.0026/related").json()["related"] == related[:5]
+    assert related[0]["id"] == "0705.0007"
+    assert "Topological Order" in related[0]["title"]
+    for paper in related:
+        assert "quant-ph" in client.get(f"/api/papers/{paper['id']}").json()["categories"]
+    scores = [r["score"] for r in related]
+    assert scores == sorted(scores, reverse=True) and "0705.0026" not in {r["id"] for r in related}
 
 
 def test_related_papers_refuse_bad_input(client: TestClient) -> None:

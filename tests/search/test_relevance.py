@@ -96,8 +96,9 @@ def recall_words(docs: list[Doc]) -> list[str]:
     """30 words of the sample, rare to common, a third of them cut into three or more pieces."""
     frequency = Counter(w for d in docs for w in set(scan_words(text_of(d))))
     tokenizer = default_tokenizer()
-    candidates = sorted(w for w, n in frequency.items() if len(w) >= 5 and w.isascii()
-                        and w.isalpha() and n >= 2)  # fmt: skip
+    candidates = sorted(
+        w for w, n in frequency.items() if len(w) >= 5 and w.isascii() and w.isalpha() and n >= 2
+    )
     multi = [w for w in candidates if len(tokenizer.tokenize(w)) >= 3]
     single = [w for w in candidates if len(tokenizer.tokenize(w)) < 3]
     by_count = sorted(single, key=lambda w: (-frequency[w], w))
@@ -191,8 +192,11 @@ async def test_category_filters(sample_sessions) -> None:
     assert in_cs_lg
     assert set(await found_ids(sample_sessions, "learning cat:cs.LG")) == in_cs_lg
     assert set(await found_ids(sample_sessions, "learning", categories=["cs.LG"])) == in_cs_lg
-    in_cs = {d.id for d in docs if any(c.startswith("cs.") for c in d.categories)
-             and has_word(text_of(d), "learning")}  # fmt: skip
+    in_cs = {
+        d.id
+        for d in docs
+        if any(c.startswith("cs.") for c in d.categories) and has_word(text_of(d), "learning")
+    }
     assert set(await found_ids(sample_sessions, "learning cat:cs")) == in_cs
     outside = set(await found_ids(sample_sessions, "learning -cat:cs.LG"))
     assert outside == {d.id for d in docs if has_word(text_of(d), "learning")} - in_cs_lg

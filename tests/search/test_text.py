@@ -21,14 +21,28 @@ def test_case_accents_and_unicode_forms_fold_to_the_same_word() -> None:
 
 def test_punctuation_and_underscores_split_words() -> None:
     assert words("self-attention, GPT-4 (x_1); e.g.") == [
-        "self", "attention", "gpt", "4", "x", "1", "e", "g",
-    ]  # fmt: skip
+        "self",
+        "attention",
+        "gpt",
+        "4",
+        "x",
+        "1",
+        "e",
+        "g",
+    ]
 
 
 def test_chinese_characters_are_words_and_latin_words_stay_whole() -> None:
     assert words("基于Transformer的深度学习") == [
-        "基", "于", "transformer", "的", "深", "度", "学", "习",
-    ]  # fmt: skip
+        "基",
+        "于",
+        "transformer",
+        "的",
+        "深",
+        "度",
+        "学",
+        "习",
+    ]
     assert is_unsegmented("深") and not is_unsegmented("deep")
 
 

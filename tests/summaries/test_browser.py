@@ -193,8 +193,10 @@ def test_offline_the_page_shows_an_extractive_summary(browser, settings, clock, 
         assert page.locator("[data-faq][data-kind='extractive']").count() == 1
         assert not page.locator("[data-faq-label]").is_visible()
         assert page.locator(".faq-question").all_inner_texts() == [
-            "Key sentences", "Method", "Result",
-        ]  # fmt: skip
+            "Key sentences",
+            "Method",
+            "Result",
+        ]
         assert page.locator(".faq-answer li").count() >= 3
         assert page.locator(".faq-answer math").count() >= 1  # $O(n \log n)$ of the abstract
         assert not page.locator("[data-faq-generate]").is_visible()

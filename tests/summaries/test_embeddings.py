@@ -26,8 +26,10 @@ async def test_the_client_returns_the_vectors_in_order_and_retries_a_busy_endpoi
             vectors = await client.embed(["about planning", "about search", "policies"])
     assert vectors == [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
     assert len(fake.requests) == 3 and len(clock.sleeps) == 2
-    assert fake.requests[-1] == {"model": "tiny", "input": ["about planning", "about search",
-                                                           "policies"]}  # fmt: skip
+    assert fake.requests[-1] == {
+        "model": "tiny",
+        "input": ["about planning", "about search", "policies"],
+    }
     assert fake.authorizations[-1] == "Bearer secret"
 
 

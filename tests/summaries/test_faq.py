@@ -45,11 +45,21 @@ def test_each_call_carries_the_answers_so_far() -> None:
     answered = [QA(QUESTIONS["zh"][0], "答一"), QA(QUESTIONS["zh"][1], "答二")]
     messages = conversation(PAPER, "zh", answered)
     assert [m["role"] for m in messages] == [
-        "system", "user", "user", "assistant", "user", "assistant", "user",
-    ]  # fmt: skip
+        "system",
+        "user",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+    ]
     assert [m["content"] for m in messages[2:]] == [
-        QUESTIONS["zh"][0], "答一", QUESTIONS["zh"][1], "答二", QUESTIONS["zh"][2],
-    ]  # fmt: skip
+        QUESTIONS["zh"][0],
+        "答一",
+        QUESTIONS["zh"][1],
+        "答二",
+        QUESTIONS["zh"][2],
+    ]
     assert "请用中文" in messages[0]["content"] and "标题: A title" in messages[1]["content"]
 
 

@@ -51,8 +51,14 @@ async def test_the_model_is_asked_with_the_numbered_sections(
         assert call.messages[1]["role"] == "user"
         assert "§" not in system and "Introduction" not in system  # the paper is not here
         assert "[§3.2]" in text  # asked to cite
-        for heading in ("§1 Introduction", "§2 Related Work", "§3.1 A low-rank gate",
-                        "§4.1 Main results", "§5 Conclusion", "§A Proofs"):  # fmt: skip
+        for heading in (
+            "§1 Introduction",
+            "§2 Related Work",
+            "§3.1 A low-rank gate",
+            "§4.1 Main results",
+            "§5 Conclusion",
+            "§A Proofs",
+        ):
             assert f"\n{heading}\n" in text
         assert "Left out" not in text
     assert job.result is not None and job.result.used_full_text
@@ -157,8 +163,14 @@ LINKS = SectionLinks.of(DOCUMENT, "2403.00001", 2)
 def test_citation_forms() -> None:
     html = link_citations("<p>[§3] [§A] [§3.1; §A] [§3.2.] [§ 4] [§2–3] [§§] [see §3]</p>", LINKS)
     links = re.findall(r'href="[^"]+#([^"]+)"[^>]*>([^<]+)</a>', html)
-    assert links == [("S3", "§3"), ("A1", "§A"), ("S3.SS1", "§3.1"), ("A1", "§A"),
-                     ("S3.SS2", "§3.2"), ("S4", "§4")]  # fmt: skip
+    assert links == [
+        ("S3", "§3"),
+        ("A1", "§A"),
+        ("S3.SS1", "§3.1"),
+        ("A1", "§A"),
+        ("S3.SS2", "§3.2"),
+        ("S4", "§4"),
+    ]
     assert "[§2–3]" in html and "[§§]" in html and "[see §3]" in html
     assert link_citations("<p>[§3]</p>", None) == "<p>[§3]</p>"
 

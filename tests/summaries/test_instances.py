@@ -116,8 +116,10 @@ async def test_the_concurrency_limit_counts_every_instance(two, paper, llm, sess
         await a.aclose()
         await b.aclose()
     assert first.result is not None and second.result is not None
-    papers = [paper in c.messages[1]["content"] or "FlashMix" in c.messages[1]["content"]
-              for c in llm.calls[:6]]  # fmt: skip
+    papers = [
+        paper in c.messages[1]["content"] or "FlashMix" in c.messages[1]["content"]
+        for c in llm.calls[:6]
+    ]
     assert all(papers) and len(llm.calls) == 12
     assert await count_summaries(sessions) == 2
 

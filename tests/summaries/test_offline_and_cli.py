@@ -93,8 +93,10 @@ def test_the_api_and_the_page_say_the_summary_is_extractive(offline_settings) ->
             assert response.status_code == 200, paper_id
             data = response.json()
             assert (data["kind"], data["model"], data["current"]) == (
-                "extractive", "extractive", True,
-            )  # fmt: skip
+                "extractive",
+                "extractive",
+                True,
+            )
             assert data["label"].startswith("Extractive summary")
             assert [item["question"] for item in data["faq"]] == ["关键句", "方法", "结果"]
             assert data["faq"][0]["html"].startswith("<ul>")

@@ -76,17 +76,21 @@ async def test_six_questions_in_order_in_one_conversation(make_service, paper, l
         assert call.body["model"] == "fake-model" and call.body["stream"] is True
 
     assert [e.type for e in seen if e.type not in ("delta",)] == [
-        "status", "status",
+        "status",
+        "status",
         *["question", "answer"] * 6,
         "done",
-    ]  # fmt: skip
+    ]
     streamed = "".join(e.data["text"] for e in seen if e.type == "delta" and e.data["index"] == 0)
     assert streamed == answers[0]
     done = seen[-1].data
     assert [item["answer"] for item in done["faq"]] == answers
     assert (done["model"], done["version"], done["kind"], done["status"]) == (
-        "fake-model", 1, "model", "complete",
-    )  # fmt: skip
+        "fake-model",
+        1,
+        "model",
+        "complete",
+    )
 
 
 async def test_two_readers_share_one_generation(make_service, paper, llm):
@@ -188,8 +192,9 @@ async def test_429_waits_as_long_as_retry_after_says(make_service, paper, llm, c
     events = await collect(await service.start(paper, "en"))
     assert clock.sleeps == [7.0, 2.0]
     assert [e.data["reason"] for e in events if e.type == "retry"] == [
-        "HTTP 429", "HTTP 429",
-    ]  # fmt: skip
+        "HTTP 429",
+        "HTTP 429",
+    ]
     assert events[-1].type == "done"
 
 
@@ -332,8 +337,11 @@ async def test_priorities_today_then_readers_then_backfill(make_service, session
     reader = await service.start("2403.00003", "en", client="10.0.0.1")
     todays = await service.start("2403.00004", "en", background=True)
     assert [j.state for j in (blocker, backfill, reader, todays)] == [
-        JobState.GENERATING, JobState.QUEUED, JobState.QUEUED, JobState.QUEUED,
-    ]  # fmt: skip
+        JobState.GENERATING,
+        JobState.QUEUED,
+        JobState.QUEUED,
+        JobState.QUEUED,
+    ]
     status = [(await anext(aiter(j.follow()))).data for j in (todays, reader, backfill)]
     assert status == [{"state": "queued", "position": n} for n in (1, 2, 3)]
 

@@ -75,8 +75,9 @@ def test_bad_requests(client) -> None:
     assert client.get("/api/papers/not-an-id/summary").json()["error"].startswith("not an arXiv")
     response = client.get("/api/papers/2403.00001/summary?lang=fr")
     assert (response.status_code, response.json()["error"]) == (
-        400, "language must be one of en, zh",
-    )  # fmt: skip
+        400,
+        "language must be one of en, zh",
+    )
     assert stream(client, lang="de").status_code == 400
     # The paper's own API is still there.
     assert client.get("/api/papers/2403.00001").json()["id"] == "2403.00001"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokenizer import NotSegmentable, Tokenizer
-from tokenizer.backends import ENV_VAR, compiled_module, resolve_backend
+from tokenizer.backends import compiled_module, resolve_backend
 from tokenizer.model import dump_model, load_vocabulary
 from tokenizer.pure import PureSegmenter
 from tokenizer.rng import SplitMix64
@@ -21,9 +21,9 @@ def test_the_compiled_extension_is_built() -> None:
     assert Tokenizer(MODEL).backend == "compiled"
 
 
-def test_the_environment_forces_the_pure_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_VAR, "python")
-    assert Tokenizer(MODEL).backend == "python"
+def test_the_pure_path_is_chosen_by_name() -> None:
+    assert Tokenizer(MODEL, backend="python").backend == "python"
+    assert Tokenizer(MODEL, backend="auto").backend == "compiled"
     assert Tokenizer(MODEL, backend="compiled").backend == "compiled"
 
 

@@ -14,9 +14,16 @@ from .conftest import BACKENDS, MODEL
 
 # The small vocabulary of the article on perfect sampling, as probabilities.
 ABAAB_PROBS = {
-    "a": 0.3, "b": 0.2, "ab": 0.15, "ba": 0.1, "aa": 0.08,
-    "aba": 0.05, "baa": 0.04, "abaa": 0.03, "aab": 0.06,
-}  # fmt: skip
+    "a": 0.3,
+    "b": 0.2,
+    "ab": 0.15,
+    "ba": 0.1,
+    "aa": 0.08,
+    "aba": 0.05,
+    "baa": 0.04,
+    "abaa": 0.03,
+    "aab": 0.06,
+}
 
 
 def model_of(probs: dict[str, float], scale: float = 1000) -> dict[str, list[object]]:

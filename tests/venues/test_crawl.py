@@ -221,9 +221,11 @@ async def test_pmlr_volume_over_http(sessions, venues):
 
 def test_the_command_crawls_and_refuses_bad_names(settings, venues, monkeypatch):
     for name, value in {
-        "OPENREVIEW_API_BASE": venues.url + "/v2", "OPENREVIEW_API_V1_BASE": venues.url + "/v1",
-        "MIN_REQUEST_INTERVAL": "0", "CONTACT_EMAIL": "dev@coolpapers.invalid",
-    }.items():  # fmt: skip
+        "OPENREVIEW_API_BASE": venues.url + "/v2",
+        "OPENREVIEW_API_V1_BASE": venues.url + "/v1",
+        "MIN_REQUEST_INTERVAL": "0",
+        "CONTACT_EMAIL": "dev@coolpapers.invalid",
+    }.items():
         monkeypatch.setenv(f"COOLPAPERS_{name}", value)
     runner = CliRunner()
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
@@ -238,10 +240,13 @@ def test_the_command_crawls_and_refuses_bad_names(settings, venues, monkeypatch)
 
 async def test_the_weekly_job_recrawls_the_venues(settings, sessions, venues):
     assert VENUES_JOB not in [job.name for job in all_jobs(settings)]
-    weekly = settings.model_copy(update={
-        "VENUES": ["ICLR.2024", "CVPR.2024", "ICCV.2023"],
-        "OPENREVIEW_API_BASE": venues.url + "/v2", "CVF_BASE": venues.url + "/cvf",
-    })  # fmt: skip
+    weekly = settings.model_copy(
+        update={
+            "VENUES": ["ICLR.2024", "CVPR.2024", "ICCV.2023"],
+            "OPENREVIEW_API_BASE": venues.url + "/v2",
+            "CVF_BASE": venues.url + "/cvf",
+        }
+    )
     [job] = [job for job in all_jobs(weekly) if job.name == VENUES_JOB]
     assert job.trigger.describe().startswith("0 4 * * 6")
     assert venue_bases(weekly).cvf == venues.url + "/cvf"

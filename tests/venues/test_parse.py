@@ -96,9 +96,11 @@ def test_pmlr_volume_fields_sections_and_extras(pmlr_copy: Path) -> None:
     assert bresler.pdf_url == "https://proceedings.mlr.press/v247/bresler24a/bresler24a.pdf"
     assert "random $d$-uniform hypergraph" in bresler.abstract
     assert bresler.extra["extras"] == [
-        {"label": "Supplementary ZIP",
-         "url": "https://proceedings.mlr.press/v247/bresler24a/bresler24a-supp.zip"}
-    ]  # fmt: skip
+        {
+            "label": "Supplementary ZIP",
+            "url": "https://proceedings.mlr.press/v247/bresler24a/bresler24a-supp.zip",
+        }
+    ]
     assert bresler.code_links == ()
     assert [a.name for a in bresler.authors] == ["Guy Bresler", "Chenghao Guo", "Yury Polyanskiy"]
     problems = [p.key for p in parsed.papers if p.track == "Open Problems"]

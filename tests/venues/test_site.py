@@ -47,8 +47,16 @@ def test_api_venue_answers_the_papers(client: TestClient) -> None:
     data = client.get("/api/venue/acl.2024").json()
     assert data["venue"] == "ACL.2024" and len(data["papers"]) == 30
     first = data["papers"][0]
-    assert set(first) == {"id", "title", "authors", "abstract", "track", "decision", "pdf_url",
-                          "arxiv_id"}  # fmt: skip
+    assert set(first) == {
+        "id",
+        "title",
+        "authors",
+        "abstract",
+        "track",
+        "decision",
+        "pdf_url",
+        "arxiv_id",
+    }
     assert first["id"] == "acl:2024.acl-long.1" and first["track"] == "long"
     mage = next(p for p in data["papers"] if p["id"] == "acl:2024.acl-long.3")
     assert mage["arxiv_id"] == "2305.13242"

@@ -148,7 +148,7 @@ FRAGMENTS = [
     "\\text{", "\\mbox{", "\\textrm{", "\\mathrm{", "\\hbox{", "\\frac{", "\\sqrt{", "\\log",
     "\\href{", "\\url{", "\\color{red}", "\\hspace{1em}", "\\begin{array}{c}", "\\end{array}",
     "\\\"o", "x", "1", "*", "`", "[", "](", ")", "- ", "> ", "|", "#",
-]  # fmt: skip
+]  # fmt: skip  # a list of fragments reads better in rows than one a line
 
 # Text made of HTML-ish fragments, TeX commands and delimiters, and arbitrary characters.
 hostile_text = st.lists(

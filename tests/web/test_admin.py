@@ -56,8 +56,9 @@ def csrf_of(page: str) -> str:
 
 
 def logged_in(client: TestClient) -> str:
-    response = client.post("/admin/login", data={"token": TOKEN}, headers={"Origin": SITE},
-                           follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/admin/login", data={"token": TOKEN}, headers={"Origin": SITE}, follow_redirects=False
+    )
     assert response.status_code == 303
     page = client.get("/admin")
     assert page.status_code == 200
@@ -68,16 +69,23 @@ def test_without_a_token_the_page_does_not_exist(settings) -> None:
     with TestClient(make_app(settings, token="")) as client:
         assert client.get("/admin").status_code == 404
         assert client.get("/admin/login").status_code == 404
-        assert client.post("/admin/login", data={"token": ""},
-                           headers={"Origin": SITE}).status_code == 404  # fmt: skip
+        assert (
+            client.post("/admin/login", data={"token": ""}, headers={"Origin": SITE}).status_code
+            == 404
+        )
         assert client.post("/admin/jobs/noop/run", headers={"Origin": SITE}).status_code == 404
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
-     {"Authorization": f"Bearer {TOKEN}x"}, {"Cookie": f"{COOKIE}=1.2.3"}],
-)  # fmt: skip
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        {"Cookie": f"{COOKIE}=1.2.3"},
+    ],
+)
 def test_missing_and_wrong_tokens_get_401(settings, headers) -> None:
     with TestClient(make_app(settings)) as client:
         response = client.get("/admin", headers=headers)
@@ -99,8 +107,9 @@ def test_login_sets_a_session_and_a_wrong_token_is_refused(settings) -> None:
         refused = client.post("/admin/login", data={"token": "guess"}, headers={"Origin": SITE})
         assert refused.status_code == 401
         assert COOKIE not in client.cookies
-        response = client.post("/admin/login", data={"token": TOKEN}, headers={"Origin": SITE},
-                               follow_redirects=False)  # fmt: skip
+        response = client.post(
+            "/admin/login", data={"token": TOKEN}, headers={"Origin": SITE}, follow_redirects=False
+        )
         assert response.status_code == 303
         cookie = response.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie
@@ -109,8 +118,9 @@ def test_login_sets_a_session_and_a_wrong_token_is_refused(settings) -> None:
 
 def test_a_login_from_another_site_is_refused(settings) -> None:
     with TestClient(make_app(settings)) as client:
-        response = client.post("/admin/login", data={"token": TOKEN},
-                               headers={"Origin": "https://evil.example"})  # fmt: skip
+        response = client.post(
+            "/admin/login", data={"token": TOKEN}, headers={"Origin": "https://evil.example"}
+        )
     assert response.status_code == 403
 
 
@@ -135,13 +145,17 @@ def test_posts_need_the_csrf_token_and_this_sites_origin(settings, database_path
             ({"csrf": csrf}, {"Origin": "null"}),
         ]
         for form, headers in cases:
-            response = client.post("/admin/jobs/noop/run", data=form, headers=headers,
-                                   follow_redirects=False)  # fmt: skip
+            response = client.post(
+                "/admin/jobs/noop/run", data=form, headers=headers, follow_redirects=False
+            )
             assert response.status_code == 403, (form, headers)
         assert recorded_runs(database_path) == []
-        response = client.post("/admin/jobs/noop/run", data={"csrf": csrf},
-                               headers={"Referer": f"{SITE}/admin"},
-                               follow_redirects=False)  # fmt: skip
+        response = client.post(
+            "/admin/jobs/noop/run",
+            data={"csrf": csrf},
+            headers={"Referer": f"{SITE}/admin"},
+            follow_redirects=False,
+        )
         assert response.status_code == 303
         assert response.headers["location"] == "/admin?started=noop"
         runs = wait_for(lambda: [r for r in recorded_runs(database_path) if r[2] != "running"])
@@ -169,8 +183,9 @@ def test_a_bearer_client_runs_a_job_and_sees_it(settings, database_path) -> None
 def test_logout_ends_the_session(settings) -> None:
     with TestClient(make_app(settings)) as client:
         csrf = logged_in(client)
-        response = client.post("/admin/logout", data={"csrf": csrf}, headers={"Origin": SITE},
-                               follow_redirects=False)  # fmt: skip
+        response = client.post(
+            "/admin/logout", data={"csrf": csrf}, headers={"Origin": SITE}, follow_redirects=False
+        )
         assert response.status_code == 303
         assert client.get("/admin").status_code == 401
 
@@ -180,8 +195,7 @@ def test_wrong_tokens_lock_the_client_out_for_a_while(settings) -> None:
     app = make_app(settings, clock=clock)
     with TestClient(app) as client:
         for _ in range(5):
-            refused = client.post("/admin/login", data={"token": "guess"},
-                                  headers={"Origin": SITE})  # fmt: skip
+            refused = client.post("/admin/login", data={"token": "guess"}, headers={"Origin": SITE})
             assert refused.status_code == 401
         clock.advance(60)
         locked = client.post("/admin/login", data={"token": TOKEN}, headers={"Origin": SITE})
@@ -225,7 +239,11 @@ def test_the_login_form_is_read_with_small_limits(settings) -> None:
         many = {f"field{n}": "x" for n in range(50)} | {"token": TOKEN}
         response = client.post("/admin/login", data=many, headers={"Origin": SITE})
         assert response.status_code == 400
-        upload = client.post("/admin/login", data={"token": TOKEN},
-                             files={"f": ("a.txt", b"x")}, headers={"Origin": SITE})  # fmt: skip
+        upload = client.post(
+            "/admin/login",
+            data={"token": TOKEN},
+            files={"f": ("a.txt", b"x")},
+            headers={"Origin": SITE},
+        )
         assert upload.status_code == 400
         assert COOKIE not in client.cookies

@@ -72,7 +72,8 @@ def test_log_in_and_run_a_crawl_from_the_admin_page(settings, database_path: Pat
     assert len(feed_requests) == 1
     with sqlite3.connect(database_path) as connection:
         papers = connection.execute("select count(*) from papers").fetchone()[0]
-        runs = connection.execute("select job, trigger, status from job_runs where job = "
-                                  "'crawl-rss'").fetchall()  # fmt: skip
+        runs = connection.execute(
+            "select job, trigger, status from job_runs where job = 'crawl-rss'"
+        ).fetchall()
     assert papers == 4
     assert runs == [("crawl-rss", "manual", "succeeded")]

@@ -381,7 +381,9 @@ def parse_svg(text: str) -> ET.Element:
 @pytest.mark.parametrize("slug", list(DEMOS))
 def test_every_figure_is_a_well_formed_svg_file(site, slug):
     query = CALLS[slug][0]
-    names = [f.name for f in DEMOS[slug].figures(direct(slug, CALLS[slug][1]))]  # type: ignore[arg-type]
+    answer = direct(slug, CALLS[slug][1])
+    assert isinstance(answer, dict)
+    names = [f.name for f in DEMOS[slug].figures(answer)]
     for name in names:
         response = site.get(url(f"/demos/{slug}/plot.svg", {**query, "figure": name}))
         assert response.status_code == 200, response.text

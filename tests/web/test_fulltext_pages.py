@@ -60,10 +60,16 @@ def test_the_paper_page_shows_the_contents_counts_and_arxiv_references(stored, c
     toc = re.findall(r'<li class="toc-level-(\d)"><a href="([^"]+)"[^>]*>(.*?)</a>', contents)
     base = f"https://arxiv.org/html/{MATH_ID}v1"
     assert [(level, href) for level, href, _ in toc] == [
-        ("1", f"{base}#S1"), ("1", f"{base}#S2"), ("1", f"{base}#S3"), ("2", f"{base}#S3.SS1"),
-        ("2", f"{base}#S3.SS2"), ("1", f"{base}#S4"), ("2", f"{base}#S4.SS1"),
-        ("1", f"{base}#S5"), ("1", f"{base}#A1"),
-    ]  # fmt: skip
+        ("1", f"{base}#S1"),
+        ("1", f"{base}#S2"),
+        ("1", f"{base}#S3"),
+        ("2", f"{base}#S3.SS1"),
+        ("2", f"{base}#S3.SS2"),
+        ("1", f"{base}#S4"),
+        ("2", f"{base}#S4.SS1"),
+        ("1", f"{base}#S5"),
+        ("1", f"{base}#A1"),
+    ]
     assert '<span class="toc-number">3.1</span> A low-rank gate' in toc[3][2]
     assert "3 figures" in contents and "2 tables" in contents and "4 references" in contents
     # arXiv references, each once: the one held here links to its page, the other to arXiv.

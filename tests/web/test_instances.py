@@ -23,8 +23,9 @@ def test_an_admin_session_from_one_instance_opens_the_other(settings) -> None:
         create_app(configured, clock=FakeClock()),
     )
     with TestClient(one) as first, TestClient(other) as second:
-        response = first.post("/admin/login", data={"token": TOKEN}, headers={"Origin": SITE},
-                              follow_redirects=False)  # fmt: skip
+        response = first.post(
+            "/admin/login", data={"token": TOKEN}, headers={"Origin": SITE}, follow_redirects=False
+        )
         assert response.status_code == 303
         assert second.get("/admin").status_code == 401  # no cookie yet
         second.cookies.update(first.cookies)

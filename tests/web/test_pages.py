@@ -199,8 +199,9 @@ def test_lang_on_the_api_does_not_switch_the_interface(client):
 
 
 def test_theme_switch_without_javascript(client):
-    response = client.get("/prefs", params={"theme": "dark", "next": "/arxiv/cs.AI"},
-                          follow_redirects=False)  # fmt: skip
+    response = client.get(
+        "/prefs", params={"theme": "dark", "next": "/arxiv/cs.AI"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/arxiv/cs.AI"
     assert "theme=dark" in response.headers["set-cookie"]

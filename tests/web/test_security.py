@@ -25,9 +25,10 @@ def admin_app(settings: Settings, **changes):
 def test_a_body_over_the_limit_is_413_by_its_length(settings) -> None:
     with TestClient(admin_app(settings, MAX_BODY_KB=4)) as client:
         response = client.post(
-            "/admin/login", content=b"token=" + b"x" * 5000, headers={
-                "Origin": SITE, "Content-Type": "application/x-www-form-urlencoded"},
-        )  # fmt: skip
+            "/admin/login",
+            content=b"token=" + b"x" * 5000,
+            headers={"Origin": SITE, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert response.status_code == 413
         assert "larger than 4 KiB" in response.json()["error"]
         assert response.headers["x-frame-options"] == "DENY"
@@ -43,9 +44,10 @@ def test_a_body_over_the_limit_is_413_while_it_streams(settings) -> None:
 
     with TestClient(admin_app(settings, MAX_BODY_KB=4)) as client:
         response = client.post(
-            "/admin/login", content=chunks(), headers={
-                "Origin": SITE, "Content-Type": "application/x-www-form-urlencoded"},
-        )  # fmt: skip
+            "/admin/login",
+            content=chunks(),
+            headers={"Origin": SITE, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert "content-length" not in response.request.headers
         assert response.status_code == 413
 
@@ -102,8 +104,16 @@ def test_the_page_cache_does_not_vary_by_host(client) -> None:
 
 def request_from(peer: str, forwarded: list[str] = ()) -> Request:
     headers = [(b"x-forwarded-for", value.encode()) for value in forwarded]
-    return Request({"type": "http", "method": "GET", "path": "/", "headers": headers,
-                    "client": (peer, 1234), "query_string": b""})  # fmt: skip
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "headers": headers,
+            "client": (peer, 1234),
+            "query_string": b"",
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -139,9 +149,17 @@ def test_forwarded_allow_ips_are_checked_and_given_to_uvicorn() -> None:
 
 def test_site_url_is_base_url_or_an_allowed_host() -> None:
     def request(host: str) -> Request:
-        return Request({"type": "http", "method": "GET", "path": "/x", "query_string": b"",
-                        "headers": [(b"host", host.encode())], "scheme": "https",
-                        "server": ("127.0.0.1", 443)})  # fmt: skip
+        return Request(
+            {
+                "type": "http",
+                "method": "GET",
+                "path": "/x",
+                "query_string": b"",
+                "headers": [(b"host", host.encode())],
+                "scheme": "https",
+                "server": ("127.0.0.1", 443),
+            }
+        )
 
     assert site_url(request("a.example"), Settings()) == "https://a.example"
     only = Settings(ALLOWED_HOSTS="*.example.org")

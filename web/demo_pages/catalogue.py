@@ -6,6 +6,8 @@ The catalogued demos take their title, summary, article, function and endpoint f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import demos
 import demos.attention_scale as att
 import demos.fourier_density as fd
@@ -17,6 +19,7 @@ import demos.tied_embeddings as te
 from retry import FakeClock, GaveUp, Retry
 from tokenizer import Tokenizer
 from web.demo_pages.demo import Demo
+from web.demo_pages.figures import Figure
 from web.demo_pages.figures.attention_scale import attention_scale_figures
 from web.demo_pages.figures.fourier_density import fourier_density_figures
 from web.demo_pages.figures.length_extrapolation import length_extrapolation_figures
@@ -42,7 +45,14 @@ _INJECTED = {
 }
 
 
-def _catalogued(slug: str, **fields: object) -> Demo:
+def _catalogued(
+    slug: str,
+    *,
+    params: tuple[Param, ...],
+    figures: Callable[[dict], list[Figure]],
+    keys: tuple[str, ...],
+    rules: tuple[str, ...] = (),
+) -> Demo:
     info = demos.find(slug)
     assert info is not None, slug
     return Demo(
@@ -52,7 +62,10 @@ def _catalogued(slug: str, **fields: object) -> Demo:
         article=info.url,
         function=_INJECTED.get(slug, demos.FUNCTIONS[slug]),
         api_path=info.endpoint,
-        **fields,  # type: ignore[arg-type]
+        params=params,
+        figures=figures,
+        keys=keys,
+        rules=rules,
     )
 
 

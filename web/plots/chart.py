@@ -261,8 +261,8 @@ class Chart:
                     stroke_width="0.6",
                     class_=Chart._class(layer),
                 )
-        elif layer.kind == "hline" and sy.accepts(layer.ys[0]):
-            py = sy(layer.ys[0])  # type: ignore[arg-type]
+        elif layer.kind == "hline" and (y := layer.ys[0]) is not None and sy.accepts(y):
+            py = sy(y)
             svg.add(
                 "line",
                 x1=area.left,
@@ -273,8 +273,8 @@ class Chart:
                 stroke_width=layer.width,
                 stroke_dasharray=layer.dash,
             )
-        elif layer.kind == "vline" and sx.accepts(layer.xs[0]):
-            px = sx(layer.xs[0])  # type: ignore[arg-type]
+        elif layer.kind == "vline" and (x := layer.xs[0]) is not None and sx.accepts(x):
+            px = sx(x)
             svg.add(
                 "line",
                 x1=px,

@@ -62,8 +62,11 @@ async def test_a_search_pages_through_every_result(sessions, arxiv, clock, datab
     assert request.param("sortBy") == "submittedDate"
     [run] = crawl_runs(database_path)
     assert (run["source"], run["status"], run["n_new"], run["checkpoint"]) == (
-        "api", "succeeded", 100, "100",
-    )  # fmt: skip
+        "api",
+        "succeeded",
+        100,
+        "100",
+    )
 
 
 async def test_max_stops_early_and_asks_only_for_what_it_needs(sessions, arxiv, clock):
@@ -94,8 +97,9 @@ async def test_an_empty_page_before_the_end_is_asked_again(sessions, arxiv, cloc
 async def test_an_empty_page_that_stays_empty_stops_with_a_clear_error(
     sessions, arxiv, clock, database_path
 ):
-    arxiv.inject(Render(arxiv.empty_api_page), path="/api/query", params={"start": "50"},
-                 times=None)  # fmt: skip
+    arxiv.inject(
+        Render(arxiv.empty_api_page), path="/api/query", params={"start": "50"}, times=None
+    )
     with pytest.raises(CrawlError, match="empty page at start=50 although it counts 100"):
         await search(sessions, arxiv, clock)
     assert count(database_path, "papers") == 50  # the pages before it are stored
@@ -125,10 +129,17 @@ async def test_the_legacy_response_format_is_read(sessions, arxiv, clock, databa
 
 async def test_papers_by_id_in_any_style(sessions, arxiv, clock, database_path):
     result = await lookup(
-        sessions, arxiv, clock,
-        ["quant-ph/0201082v1", "arXiv:1605.08386", "https://arxiv.org/abs/2104.12255v1",
-         "0808.05394", "1605.08386"],
-    )  # fmt: skip
+        sessions,
+        arxiv,
+        clock,
+        [
+            "quant-ph/0201082v1",
+            "arXiv:1605.08386",
+            "https://arxiv.org/abs/2104.12255v1",
+            "0808.05394",
+            "1605.08386",
+        ],
+    )
     [request] = arxiv.seen()
     assert request.param("id_list") == "quant-ph/0201082v1,1605.08386,2104.12255v1,0808.05394"
     assert result.missing == ["0808.05394"]

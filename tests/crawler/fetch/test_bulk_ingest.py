@@ -39,8 +39,11 @@ def test_a_naive_timestamp_is_refused():
 
 
 async def test_the_fast_path_and_the_orm_read_back_the_same_paper(sessions, database_path):
-    [paper] = [p for p in parse_document(fixture("oai/arxivsync_47001.xml")).papers
-               if p.arxiv_id == "0801.3674"]  # fmt: skip
+    [paper] = [
+        p
+        for p in parse_document(fixture("oai/arxivsync_47001.xml")).papers
+        if p.arxiv_id == "0801.3674"
+    ]
     async with sessions.begin() as session:
         await ingest(session, [paper])
     async with sessions() as session:
@@ -61,9 +64,11 @@ async def test_the_fast_path_and_the_orm_read_back_the_same_paper(sessions, data
 async def test_shared_authors_map_to_one_row_each(sessions, database_path):
     def record(i: int, *names: str) -> PaperRecord:
         return PaperRecord(
-            arxiv_id=f"2401.{i:05d}", version=1, title="t",
+            arxiv_id=f"2401.{i:05d}",
+            version=1,
+            title="t",
             authors=tuple(AuthorRecord(n) for n in names),
-        )  # fmt: skip
+        )
 
     async with sessions.begin() as session:
         await ingest(session, [record(1, "A", "B"), record(2, "B", "C")])
@@ -77,9 +82,14 @@ async def test_shared_authors_map_to_one_row_each(sessions, database_path):
         ).fetchall()
     assert names == [("A",), ("B",), ("C",), ("D",)]
     assert rows == [
-        ("2401.00001", "A"), ("2401.00001", "B"), ("2401.00002", "B"), ("2401.00002", "C"),
-        ("2401.00003", "C"), ("2401.00003", "A"), ("2401.00003", "D"),
-    ]  # fmt: skip
+        ("2401.00001", "A"),
+        ("2401.00001", "B"),
+        ("2401.00002", "B"),
+        ("2401.00002", "C"),
+        ("2401.00003", "C"),
+        ("2401.00003", "A"),
+        ("2401.00003", "D"),
+    ]
 
 
 async def test_rows_written_by_the_fast_path_equal_those_of_sqlalchemy(sessions, database_path):
@@ -89,9 +99,16 @@ async def test_rows_written_by_the_fast_path_equal_those_of_sqlalchemy(sessions,
 
     def row(paper_id: str) -> dict:
         return {
-            "id": paper_id, "version": 2, "title": "t", "abstract": "", "withdrawn": True,
-            "published": moment, "updated": None, "created_at": moment, "modified_at": moment,
-        }  # fmt: skip
+            "id": paper_id,
+            "version": 2,
+            "title": "t",
+            "abstract": "",
+            "withdrawn": True,
+            "published": moment,
+            "updated": None,
+            "created_at": moment,
+            "modified_at": moment,
+        }
 
     async with sessions.begin() as session:
         await session.execute(Paper.__table__.insert(), [row("core")])

@@ -76,8 +76,7 @@ def test_a_malformed_id_is_a_usage_error_before_any_request(arxiv, capsys):
 
 
 def test_oai_harvest_and_resume_of_nothing(arxiv, capsys, database_path):
-    code, out, err = run_main(["crawl", "oai", "--set", "physics", "--from", "2008-01-01"],
-                              capsys)  # fmt: skip
+    code, out, err = run_main(["crawl", "oai", "--set", "physics", "--from", "2008-01-01"], capsys)
     assert code == 0, err
     assert out.startswith("oai physics: ")
     assert "in 2 pages" in out

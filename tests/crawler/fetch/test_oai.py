@@ -92,19 +92,27 @@ async def test_a_harvest_follows_resumption_tokens_to_the_end(
 
 async def test_set_and_dates_are_asked_for(sessions, arxiv, clock, database_path):
     result = await run_harvest(
-        sessions, arxiv, clock, set_spec="math", from_=dt.date(2008, 1, 1),
+        sessions,
+        arxiv,
+        clock,
+        set_spec="math",
+        from_=dt.date(2008, 1, 1),
         until=dt.date(2008, 12, 31),
-    )  # fmt: skip
+    )
     first = arxiv.seen("/oai")[0]
     assert first.query == {
-        "verb": "ListRecords", "metadataPrefix": "arXivRaw", "set": "math",
-        "from": "2008-01-01", "until": "2008-12-31",
-    }  # fmt: skip
+        "verb": "ListRecords",
+        "metadataPrefix": "arXivRaw",
+        "set": "math",
+        "from": "2008-01-01",
+        "until": "2008-12-31",
+    }
     expected = [
-        r for r in arxiv.oai_records
+        r
+        for r in arxiv.oai_records
         if any(s == "math" or s.startswith("math:") for s in r.sets)
         and "2008-01-01" <= r.datestamp <= "2008-12-31"
-    ]  # fmt: skip
+    ]
     assert 0 < result.papers == len(expected) == count(database_path, "papers")
 
 
@@ -151,8 +159,11 @@ async def test_a_stopped_harvest_resumes_at_its_checkpoint(
     assert database_state(database_path) == reference
     [run] = crawl_runs(database_path)
     assert (run["status"], run["n_new"], run["checkpoint"], run["error"]) == (
-        "succeeded", 1000, "", None,
-    )  # fmt: skip
+        "succeeded",
+        1000,
+        "",
+        None,
+    )
 
 
 async def test_a_page_cut_short_once_is_asked_again_with_the_same_token(

@@ -41,8 +41,11 @@ async def test_a_feed_stores_its_papers_and_their_announcements(
 ):
     result = await crawl(sessions, arxiv, clock)
     assert [r.arxiv_id for r in result.records] == [
-        "2609.26811", "2609.26820", "2205.06398", "2009.13987",
-    ]  # fmt: skip
+        "2609.26811",
+        "2609.26820",
+        "2205.06398",
+        "2009.13987",
+    ]
     assert (result.counts.new, result.counts.updated) == (4, 0)
     state = database_state(database_path)
     assert len(state["papers"]) == 4
