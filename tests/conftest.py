@@ -9,6 +9,7 @@ is marked ``sqlite_only`` runs on SQLite alone.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,12 @@ from models.settings import Settings
 from tests.pg import databases
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Nothing in the suite reaches arXiv: unless a test says otherwise (with its fake arXiv), no
+# full text is fetched for a summary and no paper the archive lacks is fetched for a page. Set
+# in the environment, so that every Settings and every command a test starts sees it too.
+os.environ.setdefault("COOLPAPERS_FULLTEXT", "off")
+os.environ.setdefault("COOLPAPERS_FETCH_ON_DEMAND", "false")
 
 
 def sqlite_url(path: Path) -> str:

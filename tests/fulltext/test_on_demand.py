@@ -162,6 +162,7 @@ async def test_coolpapers_summarize_fetches_the_full_text(settings, sessions, ll
         "COOLPAPERS_LLM_BASE_URL": llm.url,
         "COOLPAPERS_LLM_MODEL": "fake-model",
         "COOLPAPERS_LLM_DAILY_BUDGET": "1000",
+        "COOLPAPERS_FULLTEXT": "on-demand",
     }
     cli = [sys.executable, "-c", "from cli.main import main; main()"]
     run = subprocess.run(
