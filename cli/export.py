@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -80,11 +80,11 @@ async def exported_papers(
         if "." not in category:
             matches = matches | PaperCategory.category.startswith(category + ".")
         statement = statement.where(Paper.id.in_(select(PaperCategory.paper_id).where(matches)))
-    day = func.date(Paper.published)
+    day = func.date(Paper.published, type_=Date)  # a date on either database
     if since:
-        statement = statement.where(day >= since.isoformat())
+        statement = statement.where(day >= since)
     if until:
-        statement = statement.where(day <= until.isoformat())
+        statement = statement.where(day <= until)
     after = None
     while True:
         page = statement.order_by(Paper.id).limit(BATCH)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -227,7 +227,9 @@ async def list_day(
         return DayListing(categories, day, listed, True, exclude, previous, following, counts)
 
     in_categories = select(PaperCategory.paper_id).where(PaperCategory.category.in_(categories))
-    published_day = func.date(Paper.published)
+    # A day on either database: SQLite's date() gives text, PostgreSQL's a date; typed as a
+    # Date, both compare with and read back as a date.
+    published_day = func.date(Paper.published, type_=Date)
     where = [Paper.id.in_(in_categories), Paper.hidden.is_(False)]
     if day is None:
         day = _as_date(
@@ -235,13 +237,13 @@ async def list_day(
         )
         if day is None:
             return DayListing(categories, None, [], False, exclude)
-    statement = select(Paper.id).where(*where, published_day == day.isoformat())
+    statement = select(Paper.id).where(*where, published_day == day)
     if exclude:
         statement = statement.where(_not_in(exclude))
     ids = list((await session.execute(statement.order_by(Paper.id))).scalars())
     views = await _views(session, ids)
     listed = [ListedPaper(views[i], None) for i in ids]
-    previous, following = await _neighbour_days(session, published_day, where, day.isoformat())
+    previous, following = await _neighbour_days(session, published_day, where, day)
     return DayListing(categories, day, listed, False, exclude, previous, following)
 
 

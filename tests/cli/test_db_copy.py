@@ -32,7 +32,7 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 
 @pytest.fixture
-def empty_postgresql(backend: str) -> Iterator[str]:
+def empty_postgresql(db_backend: str) -> Iterator[str]:
     """A PostgreSQL database with no schema at all (the copy migrates it)."""
     server = databases.server_url()
     assert server

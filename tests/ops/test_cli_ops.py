@@ -20,6 +20,7 @@ from tests.fakearxiv import LAYA_QUERY
 from tests.ops.arxiv import CalendarArxiv
 from tests.ops.test_schedule_process import WallClock
 from tests.ops.test_week_fakearxiv import CALENDAR
+from tests.pg.databases import query
 
 ARXIV = Path(__file__).parent.parent / "fixtures" / "arxiv"
 FEED = ARXIV / "rss" / "laya-reader_arxiv_rss.xml"
@@ -252,22 +253,15 @@ def test_jobs_list_and_run_by_hand(settings, monkeypatch, capsys) -> None:
 
 
 def test_stats_show_recorded_gaps(imported, capsys) -> None:
-    with sqlite3.connect(imported.sqlite_path) as connection:
-        connection.execute(
-            "update crawl_runs set gaps = ? where id = 1",
-            (
-                json.dumps(
-                    {
-                        "day": "2026-09-24",
-                        "categories": {
-                            "cs.LG": {"announced": 3, "stored": 2, "missing": ["2609.26811"]}
-                        },
-                        "refetched": 0,
-                        "still_missing": ["2609.26811"],
-                    }
-                ),
-            ),
-        )
+    gaps = json.dumps(
+        {
+            "day": "2026-09-24",
+            "categories": {"cs.LG": {"announced": 3, "stored": 2, "missing": ["2609.26811"]}},
+            "refetched": 0,
+            "still_missing": ["2609.26811"],
+        }
+    )
+    query(imported.DATABASE_URL, f"update crawl_runs set gaps = '{gaps}' where id = 1")
     code, out, _ = run_main(["stats", "--json"], capsys)
     assert json.loads(out)["gaps"] == [
         {
