@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crawler.records import AnnouncementRecord, PaperRecord
+from models.data_version import bump_data_version
 from models.schema import (
     Announcement,
     AnnounceType,
@@ -246,10 +247,13 @@ async def ingest(
 ) -> IngestCounts:
     """Upsert ``records`` in batches inside the caller's transaction; returns the counts.
 
-    ``hooks`` run after each batch that changed papers, in the same transaction."""
+    ``hooks`` run after each batch that changed papers, in the same transaction. When papers
+    or announcements changed, the stored data version moves forward (once, at the end)."""
     counts = IngestCounts()
     for batch in _batches(records, batch_size):
         counts.add(await _ingest_batch(session, batch, crawl_run_id, hooks))
+    if counts.new or counts.updated or counts.announcements:
+        await bump_data_version(session)
     return counts
 
 
