@@ -75,3 +75,29 @@ async def test_a_page_whose_connection_was_cut_mid_write_is_retried_and_lands_on
     assert databases.query(database_url, "select count(*) from papers") == [(5,)]
     assert databases.query(database_url, "select count(*) from paper_authors") == [(10,)]
     assert databases.query(database_url, "select n_new from crawl_runs") == [(5,)]
+
+
+async def test_a_page_written_while_postgresql_restarts_is_retried_and_lands_once(
+    sessions, database_url
+):
+    run = await recorder(sessions)
+    tries = []
+    started = "select pg_postmaster_start_time()"
+    before = databases.query(database_url, started)
+
+    async def write(session):
+        counts = await ingest(session, [record(2, arxiv_id=f"2401.0010{i}") for i in range(5)])
+        tries.append(1)
+        if len(tries) == 1:
+            databases.restart()  # the page's transaction is gone with the server
+        return counts
+
+    page = await run.commit_with(write, checkpoint="page-1")
+    assert databases.query(database_url, started) != before  # it did restart
+    assert len(tries) == 2
+    assert (page.new, run.counts.new, run.checkpoint) == (5, 5, "page-1")
+    assert databases.query(database_url, "select count(*) from papers") == [(5,)]
+    assert databases.query(database_url, "select count(*) from paper_versions") == [(10,)]
+    assert databases.query(database_url, "select n_new, checkpoint from crawl_runs") == [
+        (5, "page-1")
+    ]
