@@ -1,7 +1,12 @@
-"""Ingest as users run it: parse, upsert and index OAI-PMH pages into SQLite, beside parsing
-alone and upserting alone, measured in the same run.
+"""Ingest as users run it: parse, upsert and index OAI-PMH pages into SQLite and PostgreSQL,
+beside parsing alone and upserting alone, measured in the same run.
 
     .venv/bin/python -m benchmarks.ingest_bench [--papers 100000]
+    tests/pg/cluster.sh .venv/bin/python -m benchmarks.ingest_bench --db both --papers 20000
+
+``--db`` picks the databases (sqlite, postgresql or both); PostgreSQL's server is the one of
+``--postgres URL`` or of ``COOLPAPERS_TEST_POSTGRES_URL`` (as ``tests/pg/cluster.sh`` sets it),
+in which each run creates a database of its own and drops it at the end.
 
 The recorded 1000-record ``arXivRaw`` page (tests/fixtures/arxiv/oai/arxivsync_47001.xml) is
 replicated into distinct papers: copy k has every ``0801.NNNN`` id rewritten to another
@@ -12,12 +17,12 @@ recorded authors, versions and categories. Runs over the same pages:
 - upsert only: the pages parsed beforehand (not timed), each ingested in its own
   transaction without the search index;
 - parse + upsert: each page parsed, then ingested, without the search index;
-- full, as ``coolpapers import`` and the crawls run: the search index's ingest hook installed
-  (``cli.context.ingest_hooks``, as the command line and the site do), the next page parsed in
-  a worker thread while the current one is written and indexed (``crawler.imports.prefetch``).
+- full, as ``coolpapers import`` and the crawls run: ``search.index_papers`` as the ingest's
+  hook (as the command line and the site install it), the next page parsed in a worker
+  thread while the current one is written and indexed (``crawler.imports.prefetch``).
 
-Each database run starts from an empty migrated database (WAL, the project's pragmas), in a
-fresh child process, so that the first page of every run is cold (the tokenizer, the
+Each database run starts from an empty migrated database (on SQLite: WAL, the project's
+pragmas), in a fresh child process, so that the first page of every run is cold (the tokenizer, the
 statements and the caches are loaded by it). Reported: the first page alone (cold) and the
 rest (warm), papers per second of wall clock and per CPU second of the process (all
 threads), the ratio to the baseline, and the load average before and after. The targets:
@@ -40,6 +45,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import prefetch  # noqa: E402
@@ -86,9 +93,7 @@ class Clock:
         self._wall, self._cpu = time.perf_counter(), time.process_time()
 
 
-async def _store(
-    url: str, batches: AsyncIterator[list], clock: Clock, hooks: IngestHooks = NO_HOOKS
-) -> int:
+async def _store(url: str, batches: AsyncIterator[list], clock: Clock, hooks: IngestHooks) -> int:
     """Ingest each batch of papers in its own transaction; returns how many were new."""
     engine = create_engine(url, settings=Settings(DATABASE_URL=url))
     sessions = session_factory(engine)
@@ -110,41 +115,75 @@ async def _in_turn(items: Iterable[list]) -> AsyncIterator[list]:
         yield item
 
 
-def run_one(kind: str, papers: int, database: str) -> dict[str, object]:
-    """One run in this process: its per-page times."""
+def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
+    """One run in this process, into the database of ``url``: its per-page times."""
     copies = pages(papers)
     clock = Clock()
+    hooks = NO_HOOKS
     if kind == "parse":
         clock.restart()
         for page in copies:
             clock.tick(len(parse_document(page).papers))
         stored = sum(p for p, _, _ in clock.pages)
     else:
-        url = f"sqlite+aiosqlite:///{database}"
         upgrade_database(url)
-        hooks = NO_HOOKS
         if kind == "upsert":
             parsed = [parse_document(page).papers for page in copies]
             batches = _in_turn(parsed)
         elif kind == "parse+upsert":
             batches = _in_turn(parse_document(page).papers for page in copies)
         else:
-            from cli.context import ingest_hooks
-
-            hooks = ingest_hooks()  # as the command line indexes what it imports
+            hooks = IngestHooks(papers_changed=search.index_papers)
             batches = prefetch(parse_document(page).papers for page in copies)
         stored = asyncio.run(_store(url, batches, clock, hooks))
     return {"stored": stored, "pages": clock.pages}
 
 
-def run_child(kind: str, papers: int, directory: Path) -> dict[str, object]:
+def _postgres(server: str, statement: str) -> list[tuple]:
+    """``statement`` run on the ``postgres`` database of the server of ``server`` (autocommit)."""
+    import psycopg
+
+    parsed = make_url(server)
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        cursor = connection.execute(statement)
+        return cursor.fetchall() if cursor.description else []
+
+
+def run_child(kind: str, papers: int, db: str, directory: Path, server: str | None) -> dict:
     """``run_one`` in a fresh interpreter (everything cold at its first page)."""
-    database = directory / f"{kind.replace('+', '_')}.db"
+    name = f"ingest_{kind.replace('+', '_')}_{os.getpid()}"
+    if db == "sqlite":
+        database = directory / f"{name}.db"
+        url = f"sqlite+aiosqlite:///{database}"
+    else:
+        assert server is not None
+        _postgres(server, f'DROP DATABASE IF EXISTS "{name}"')
+        _postgres(server, f'CREATE DATABASE "{name}"')
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
     command = [sys.executable, "-m", "benchmarks.ingest_bench", "--papers", str(papers)]
-    command += ["--child", kind, "--database", str(database)]
-    output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    result = json.loads(output.strip().splitlines()[-1])
-    result["mib"] = database.stat().st_size / 2**20 if database.exists() else 0.0
+    command += ["--child", kind, "--url", url]
+    try:
+        output = subprocess.run(
+            command, cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+        result = json.loads(output.strip().splitlines()[-1])
+        if kind == "parse":
+            result["mib"] = 0.0
+        elif db == "sqlite":
+            result["mib"] = database.stat().st_size / 2**20
+        else:
+            size = _postgres(server, f"SELECT pg_database_size('{name}')")  # type: ignore[arg-type]
+            result["mib"] = size[0][0] / 2**20
+    finally:
+        if db == "postgresql":
+            _postgres(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     return result
 
 
@@ -153,18 +192,20 @@ def _rate(rows: list[list[float]]) -> tuple[int, float, float]:
     return papers, sum(r[1] for r in rows), sum(r[2] for r in rows)
 
 
-def report(results: dict[str, dict], papers: int) -> None:
+def report(results: dict[str, dict], db: str) -> dict[str, float]:
+    """Prints the runs on ``db``; returns each run's papers per second, all pages."""
     print(
-        f"{'run':52s} {'first page ms':>13s} {'warm papers/s':>13s} {'per CPU s':>9s} "
+        f"{db + ': run':52s} {'first page ms':>13s} {'warm papers/s':>13s} {'per CPU s':>9s} "
         f"{'all papers/s':>12s} {'ratio':>6s}"
     )
     base = None
+    rates = {}
     for kind, name in RUNS.items():
         result = results[kind]
         first, rest = result["pages"][0], result["pages"][1:] or result["pages"]
         n_all, wall_all, _ = _rate(result["pages"])
         n_warm, wall_warm, cpu_warm = _rate(rest)
-        rate = n_all / wall_all
+        rate = rates[kind] = n_all / wall_all
         base = base or rate
         label = name + (f" {result['mib']:.0f} MiB" if result.get("mib") else "")
         print(
@@ -172,8 +213,7 @@ def report(results: dict[str, dict], papers: int) -> None:
             f"{n_warm / max(cpu_warm, 1e-9):9.0f} {rate:12.0f} {rate / base:6.2f}"
         )
     full = results["full"]["pages"]
-    n_all, wall_all, _ = _rate(full)
-    rate = n_all / wall_all
+    rate = rates["full"]
     verdict = "met" if rate >= TARGET else "NOT met"
     print(f"target {TARGET:.0f} papers/s wall, full path, all pages: {verdict} ({rate:.0f}/s)")
     daily = _rate(full[: max(1, DAILY_PAPERS // 1000)])
@@ -182,30 +222,58 @@ def report(results: dict[str, dict], papers: int) -> None:
         f"a daily crawl's first {daily[0]} papers (cold process) indexed in {daily[1]:.2f} s "
         f"wall, {daily[2]:.2f} s CPU: {verdict} (target {DAILY_SECONDS} s)"
     )
+    return rates
+
+
+def compare(rates: dict[str, dict[str, float]]) -> None:
+    """PostgreSQL's rates against SQLite's: the target is at least as fast."""
+    for kind, name in RUNS.items():
+        if kind == "parse":
+            continue
+        ratio = rates["postgresql"][kind] / rates["sqlite"][kind]
+        verdict = "met" if ratio >= 1.0 else "NOT met"
+        print(f"PostgreSQL / SQLite, {name}: {ratio:.2f} ({verdict}, target >= 1)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000, help="papers to ingest")
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgresql", "both"), default="sqlite", help="databases"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("COOLPAPERS_TEST_POSTGRES_URL"),
+        help="a PostgreSQL server's URL (default: COOLPAPERS_TEST_POSTGRES_URL)",
+    )
     parser.add_argument("--child", choices=sorted(RUNS), help=argparse.SUPPRESS)
-    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        print(json.dumps(run_one(arguments.child, arguments.papers, arguments.database)))
+        print(json.dumps(run_one(arguments.child, arguments.papers, arguments.url)))
         return
+    dbs = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
+    if "postgresql" in dbs and not arguments.postgres:
+        raise SystemExit("--db postgresql needs --postgres URL or COOLPAPERS_TEST_POSTGRES_URL")
     copies = pages(arguments.papers)
     print(
         f"{len(copies)} pages of 1000 records ({sum(map(len, copies)) / 2**20:.0f} MiB); "
         f"load average {os.getloadavg()[0]:.2f}"
     )
-    results = {}
+    rates = {}
     with tempfile.TemporaryDirectory() as directory:
-        for kind in RUNS:
-            results[kind] = run_child(kind, arguments.papers, Path(directory))
-            expected = len(copies) * 1000
-            if results[kind]["stored"] != expected:
-                raise SystemExit(f"{kind}: stored {results[kind]['stored']} of {expected}")
-    report(results, arguments.papers)
+        for db in dbs:
+            results = {}
+            for kind in RUNS:
+                results[kind] = run_child(
+                    kind, arguments.papers, db, Path(directory), arguments.postgres
+                )
+                expected = len(copies) * 1000
+                if results[kind]["stored"] != expected:
+                    raise SystemExit(f"{db} {kind}: stored {results[kind]['stored']} of {expected}")
+            rates[db] = report(results, db)
+    if len(dbs) == 2:
+        compare(rates)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

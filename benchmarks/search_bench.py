@@ -2,6 +2,7 @@
 and against SQLite FTS5 with its own unicode61 tokenizer, on the same synthetic papers.
 
     .venv/bin/python -m benchmarks.search_bench --sizes 100000,1000000
+    tests/pg/cluster.sh .venv/bin/python -m benchmarks.search_bench --db both --skip tantivy
 
 The papers are made from the real titles and abstracts in tests/fixtures (sentences drawn
 from them, one word in ten replaced by a word of a Zipf-distributed vocabulary of made-up words,
@@ -11,7 +12,9 @@ words, 50 common words, 50 two- or three-word phrases and 50 three-word queries.
 coolpapers is measured through its own code: ``rebuild_index`` reads the papers from the
 database (the build time includes that), and queries run through ``search_papers`` (count,
 top 10, papers loaded, highlights) and through the index alone (count and top-10 ids, as the
-baselines do).
+baselines do). ``--db`` runs coolpapers on SQLite (the default), on PostgreSQL (a database
+made for the run on the server of ``--postgres`` or ``COOLPAPERS_TEST_POSTGRES_URL``, dropped
+at the end) or on both, PostgreSQL's p50 compared with SQLite's (the target: within 1.5x).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 import shutil
@@ -299,6 +303,67 @@ def bench_unicode61(corpus: Corpus, queries: list[BenchQuery], workdir: Path) ->
     return result
 
 
+def _postgres(server: str, statement: str, database: str = "postgres") -> list[tuple]:
+    """``statement`` run on ``database`` of the server of ``server`` (autocommit)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(server)
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=database,
+        autocommit=True,
+    ) as connection:
+        cursor = connection.execute(statement)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _load_papers_postgresql(url: str, corpus: Corpus) -> None:
+    """The papers of ``corpus`` in the PostgreSQL database of ``url`` (migrated first)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from cli.db import upgrade_database
+
+    upgrade_database(url)
+    parsed = make_url(url)
+    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    names = sorted({a for authors in corpus.authors for a in authors})
+    author_ids = {name: i + 1 for i, name in enumerate(names)}
+    base = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
+    ) as connection:
+        with connection.cursor().copy("COPY authors (id, name) FROM STDIN") as copy:
+            for name, i in author_ids.items():
+                copy.write_row((i, name))
+        columns = (
+            "id, version, title, abstract, published, withdrawn, hidden, created_at, modified_at"
+        )
+        with connection.cursor().copy(f"COPY papers ({columns}) FROM STDIN") as copy:
+            for i in range(len(corpus.titles)):
+                published = base + dt.timedelta(days=i % 5000)
+                copy.write_row(
+                    (f"{i:08d}", 1, corpus.titles[i], corpus.abstracts[i], published,
+                     False, False, now, now)
+                )  # fmt: skip
+        with connection.cursor().copy(
+            "COPY paper_authors (paper_id, position, author_id) FROM STDIN"
+        ) as copy:
+            for i, authors in enumerate(corpus.authors):
+                for position, name in enumerate(authors):
+                    copy.write_row((f"{i:08d}", position, author_ids[name]))
+        connection.execute("SELECT setval('authors_id_seq', %s)", (len(names),))
+        connection.execute("ANALYZE")
+
+
 def _load_papers(path: Path, corpus: Corpus) -> None:
     from cli.db import upgrade_database
 
@@ -340,7 +405,28 @@ def _load_papers(path: Path, corpus: Corpus) -> None:
     connection.close()
 
 
-def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> list[Result]:
+def bench_coolpapers(
+    corpus: Corpus, queries: list[BenchQuery], workdir: Path, server: str | None = None
+) -> list[Result]:
+    """coolpapers on SQLite, or on PostgreSQL when ``server`` names one."""
+    if server is None:
+        return _bench_coolpapers(corpus, queries, workdir, None)
+    from sqlalchemy.engine import make_url
+
+    name = f"search_bench_{os.getpid()}"
+    _postgres(server, f'DROP DATABASE IF EXISTS "{name}"')
+    _postgres(server, f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        _load_papers_postgresql(url, corpus)
+        return _bench_coolpapers(corpus, queries, workdir, url)
+    finally:
+        _postgres(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _bench_coolpapers(
+    corpus: Corpus, queries: list[BenchQuery], workdir: Path, postgresql: str | None
+) -> list[Result]:
     from models.db import create_engine, session_factory
     from models.settings import Settings
     from search import loaded, rebuild_index, search_papers, shared_analyzer
@@ -350,8 +436,11 @@ def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -
     from search.storage import merge_all
 
     path = workdir / "coolpapers.db"
-    _load_papers(path, corpus)
-    url = f"sqlite+aiosqlite:///{path}"
+    if postgresql is None:
+        _load_papers(path, corpus)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        url = postgresql
     analyzer = shared_analyzer()
 
     async def timed(session, call: str, client=None) -> tuple[dict, dict]:
@@ -411,22 +500,50 @@ def bench_coolpapers(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -
         return out
 
     out = asyncio.run(go())
-    connection = sqlite3.connect(path)
-    size = _dbstat_bytes(connection, "search%")
-    connection.close()
+    if postgresql is None:
+        connection = sqlite3.connect(path)
+        size = _dbstat_bytes(connection, "search%")
+        connection.close()
+        label = "coolpapers"
+    else:
+        from sqlalchemy.engine import make_url
+
+        size = int(
+            _postgres(
+                postgresql,
+                "SELECT coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class"
+                " WHERE relkind = 'r' AND relname LIKE 'search%'",
+                make_url(postgresql).database or "",
+            )[0][0]
+        )
+        label = "coolpapers pg"
     n = len(corpus.titles)
     build, cpu, compaction = out["build"], out["cpu"], out["compaction"]
-    print(f"coolpapers: compaction (merging the segments into one) {compaction:.1f} s", flush=True)
+    print(f"{label}: compaction (merging the segments into one) {compaction:.1f} s", flush=True)
     return [
-        Result("coolpapers (/api/search)", n, build, size, out["api"], cpu),
-        Result("coolpapers (/api/search, 1st)", n, build, size, out["api_first"], cpu),
-        Result("coolpapers (index only)", n, build, size, out["raw"], cpu),
-        Result("coolpapers (index, 1st round)", n, build, size, out["raw_first"], cpu),
-        Result("coolpapers (search_papers)", n, build, size, out["full"], cpu),
-        Result("coolpapers (search_papers, 1st)", n, build, size, out["full_first"], cpu),
-        Result("coolpapers (compacted, index)", n, build, size, out["compact"], cpu),
-        Result("coolpapers (compacted, 1st)", n, build, size, out["compact_first"], cpu),
+        Result(f"{label} (/api/search)", n, build, size, out["api"], cpu),
+        Result(f"{label} (/api/search, 1st)", n, build, size, out["api_first"], cpu),
+        Result(f"{label} (index only)", n, build, size, out["raw"], cpu),
+        Result(f"{label} (index, 1st round)", n, build, size, out["raw_first"], cpu),
+        Result(f"{label} (search_papers)", n, build, size, out["full"], cpu),
+        Result(f"{label} (search_papers, 1st)", n, build, size, out["full_first"], cpu),
+        Result(f"{label} (compacted, index)", n, build, size, out["compact"], cpu),
+        Result(f"{label} (compacted, 1st)", n, build, size, out["compact_first"], cpu),
     ]
+
+
+def _compare(sqlite: list[Result], postgresql: list[Result]) -> str:
+    """PostgreSQL's p50 against SQLite's, way by way (the target: within 1.5x)."""
+    lines = []
+    for ours, theirs in zip(sqlite, postgresql, strict=True):
+        ratio = theirs.percentile(50) / ours.percentile(50)
+        verdict = "met" if ratio <= 1.5 else "NOT met"
+        lines.append(
+            f"p50 PostgreSQL / SQLite, {ours.engine.removeprefix('coolpapers ')}: "
+            f"{theirs.percentile(50):.2f} / {ours.percentile(50):.2f} ms = {ratio:.2f} "
+            f"({verdict}, target <= 1.5)"
+        )
+    return "\n".join(lines)
 
 
 async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
@@ -438,6 +555,7 @@ async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
     from models.settings import Settings
 
     app = site(Settings(DATABASE_URL=url))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url="http://localhost")
     async with app.router.lifespan_context(app), client:
@@ -479,7 +597,17 @@ def main() -> None:
     parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir)")
     parser.add_argument("--skip", default="", help="comma-separated: tantivy, unicode61")
     parser.add_argument("--keep", action="store_true", help="keep the indexes built")
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgresql", "both"), default="sqlite", help="coolpapers on"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("COOLPAPERS_TEST_POSTGRES_URL"),
+        help="a PostgreSQL server's URL (default: COOLPAPERS_TEST_POSTGRES_URL)",
+    )
     args = parser.parse_args()
+    if args.db != "sqlite" and not args.postgres:
+        raise SystemExit("--db postgresql needs --postgres URL or COOLPAPERS_TEST_POSTGRES_URL")
     skip = set(filter(None, args.skip.split(",")))
     for size in (int(s) for s in args.sizes.split(",")):
         workdir = Path(tempfile.mkdtemp(prefix="search-bench-", dir=args.workdir))
@@ -497,11 +625,17 @@ def main() -> None:
             if "tantivy" not in skip:
                 results.extend(bench_tantivy(corpus, queries, workdir))
                 print(f"tantivy built in {results[-1].build_seconds:.1f} s", flush=True)
-            results.extend(bench_coolpapers(corpus, queries, workdir))
-            print(f"coolpapers built in {results[-1].build_seconds:.1f} s", flush=True)
+            ours: dict[str, list[Result]] = {}
+            for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+                server = args.postgres if db == "postgresql" else None
+                ours[db] = bench_coolpapers(corpus, queries, workdir, server)
+                results.extend(ours[db])
+                print(f"coolpapers on {db} built in {ours[db][-1].build_seconds:.1f} s", flush=True)
             if "unicode61" not in skip:
                 results.append(bench_unicode61(corpus, queries, workdir))
             print(_report(results, queries), flush=True)
+            if len(ours) == 2:
+                print(_compare(ours["sqlite"], ours["postgresql"]), flush=True)
             print("load average at the end: " + _load(), flush=True)
         finally:
             if args.keep:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cli.context import CommandError, load_settings, print_json, print_table, run, services
 from cli.export import paper_row
 from crawler.ids import InvalidArxivId, parse_arxiv_id
+from models.data_version import bump_data_version
 from models.queries import get_paper, paper_announcements
 from models.schema import Paper
 
@@ -104,6 +105,7 @@ def hide(arxiv_id: str, undo: bool, as_json: bool) -> None:
             )
             if result.rowcount:
                 await _update_search_index(session, paper_id)
+                await bump_data_version(session)
             return result.rowcount
 
     if not run(go):
@@ -133,6 +135,7 @@ def delete_paper(arxiv_id: str, yes: bool, as_json: bool) -> None:
             result = await session.execute(delete(Paper).where(Paper.id == paper_id))
             if result.rowcount:
                 await _update_search_index(session, paper_id)
+                await bump_data_version(session)
             return result.rowcount
 
     if not run(go):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Dialect,
     String,
     Table,
+    any_,
     bindparam,
     delete,
     func,
@@ -30,9 +31,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crawler.records import AnnouncementRecord, PaperRecord
+from models.data_version import bump_data_version
 from models.schema import (
     Announcement,
     AnnounceType,
@@ -250,15 +254,19 @@ async def ingest(
 ) -> IngestCounts:
     """Upsert ``records`` in batches inside the caller's transaction; returns the counts.
 
-    ``hooks`` run after each batch that changed papers, in the same transaction."""
+    ``hooks`` run after each batch that changed papers, in the same transaction. When papers
+    or announcements changed, the stored data version moves forward (once, at the end)."""
     counts = IngestCounts()
     for batch in _batches(records, batch_size):
         counts.add(await _ingest_batch(session, batch, crawl_run_id, hooks))
+    if counts.new or counts.updated or counts.announcements:
+        await bump_data_version(session)
     return counts
 
 
 def _among(session: AsyncSession, column: ColumnElement, values: list) -> ColumnElement[bool]:
-    """``column IN values``; on SQLite the values travel as one JSON parameter.
+    """``column IN values``; on SQLite the values travel as one JSON parameter, on
+    PostgreSQL as one array.
 
     A plain IN renders one placeholder per value at every execution, which costs more than
     the query itself for batches of hundreds of ids.
@@ -268,6 +276,9 @@ def _among(session: AsyncSession, column: ColumnElement, values: list) -> Column
             "value"
         )
         return column.in_(select(table.c.value))
+    if session.bind.dialect.name == "postgresql":
+        # One array parameter: the statement stays the same whatever the number of values.
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
 
 
@@ -401,6 +412,17 @@ def _version_rows(record: PaperRecord, versions: tuple[int, ...]) -> list[dict[s
 
 async def _update_papers(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     table = Paper.__table__
+    if session.bind.dialect.name == "postgresql":
+        names = list(rows[0])
+        arrays, casts = _postgresql_arrays(session, table, names, rows)
+        assignments = ", ".join(f"{n} = u.{n}" for n in names if n != "id")
+        await _execute_postgresql(
+            session,
+            f"UPDATE {table.name} SET {assignments} FROM unnest({casts}) AS u({', '.join(names)})"
+            f" WHERE {table.name}.id = u.id",
+            arrays,
+        )
+        return
     names = [k for k in rows[0] if k != "id"]
     statement = (
         table.update()
@@ -414,7 +436,9 @@ async def _write_authors(
     session: AsyncSession, records: list[PaperRecord], *, replace: list[str]
 ) -> None:
     if replace:
-        await session.execute(delete(PaperAuthor).where(PaperAuthor.paper_id.in_(replace)))
+        await session.execute(
+            delete(PaperAuthor).where(_among(session, PaperAuthor.__table__.c.paper_id, replace))
+        )
     if not records:
         return
     names = {a.name for r in records for a in r.authors}
@@ -432,33 +456,35 @@ async def _write_authors(
             ],
         )
         return
-    author_ids: dict[str, int] = {}
-    name_list = list(names)
-    table = Author.__table__.c
-    for start in range(0, len(name_list), 500):
-        chunk = name_list[start : start + 500]
-        for author_id, name in await session.execute(
-            select(table.id, table.name).where(table.name.in_(chunk))
-        ):
-            author_ids[name] = author_id
+    # PostgreSQL looks each author's id up itself (through the index on the name), in the
+    # same statement.
+    links = PaperAuthor.__table__
     rows = [
-        {
-            "paper_id": r.arxiv_id,
-            "position": i,
-            "author_id": author_ids[a.name],
-            "affiliation": a.affiliation,
-        }
+        {"paper_id": r.arxiv_id, "position": i, "author_id": a.name, "affiliation": a.affiliation}
         for r in records
         for i, a in enumerate(r.authors)
     ]
-    await _insert(session, PaperAuthor.__table__, rows)
+    arrays, _ = _postgresql_arrays(session, links, ["paper_id", "position", "affiliation"], rows)
+    arrays.insert(2, [row["author_id"] for row in rows])
+    await _execute_postgresql(
+        session,
+        "INSERT INTO paper_authors (paper_id, position, author_id, affiliation)"
+        " SELECT u.paper_id, u.position, (SELECT id FROM authors WHERE name = u.name),"
+        " u.affiliation FROM unnest($1::VARCHAR[], $2::INTEGER[], $3::VARCHAR[], $4::TEXT[])"
+        " AS u(paper_id, position, name, affiliation)",
+        arrays,
+    )
 
 
 async def _write_categories(
     session: AsyncSession, records: list[PaperRecord], *, replace: list[str]
 ) -> None:
     if replace:
-        await session.execute(delete(PaperCategory).where(PaperCategory.paper_id.in_(replace)))
+        await session.execute(
+            delete(PaperCategory).where(
+                _among(session, PaperCategory.__table__.c.paper_id, replace)
+            )
+        )
     rows = []
     for r in records:
         primary = r.primary_category or (r.categories[0] if r.categories else None)
@@ -487,6 +513,8 @@ async def _insert(
     if not rows:
         return 0
     dialect = session.bind.dialect
+    if dialect.name == "postgresql":
+        return await _insert_postgresql(session, table, rows, ignore=ignore)
     if dialect.name != "sqlite":
         if not ignore:
             await session.execute(table.insert(), rows)
@@ -499,11 +527,7 @@ async def _insert(
         result = await session.execute(statement, rows)
         return len(result.all())
     names = list(rows[0])
-    defaults = {
-        c.name: c.default.arg
-        for c in table.columns
-        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
-    }
+    defaults = _scalar_defaults(table, rows[0])
     head = (
         f"INSERT {'OR IGNORE ' if ignore else ''}INTO {table.name} "
         f"({', '.join([*names, *defaults])})"
@@ -528,6 +552,98 @@ async def _insert(
             values = tuple(values)
         params.append(values + fixed if fixed else values)
     return await _execute_rows(session, head, placeholders, params)
+
+
+def _scalar_defaults(table: Table, given: dict) -> dict[str, object]:
+    """The scalar defaults of the columns of ``table`` that ``given`` leaves out."""
+    return {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in given and c.default is not None and c.default.is_scalar
+    }
+
+
+def _postgresql_arrays(
+    session: AsyncSession, table: Table, names: list[str], rows: list[dict]
+) -> tuple[list[list], str]:
+    """One list per column of ``names`` (values bound as SQLAlchemy binds them) and the
+    ``$1::TYPE[], ...`` that ``unnest`` reads them with."""
+    dialect = session.bind.dialect
+    arrays, casts = [], []
+    for i, name in enumerate(names, start=1):
+        column = table.c[name]
+        convert = column.type._cached_bind_processor(dialect)
+        values = [row[name] for row in rows]
+        if convert is not None:
+            values = [None if v is None else convert(v) for v in values]
+        arrays.append(values)
+        casts.append(f"${i}::{column.type.compile(dialect=dialect)}[]")
+    return arrays, ", ".join(casts)
+
+
+async def _execute_postgresql(session: AsyncSession, statement: str, arrays: list[list]) -> int:
+    """``statement`` with one array parameter per column; returns the number of rows changed."""
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(statement, tuple(arrays))
+    return max(result.rowcount, 0)
+
+
+async def _insert_postgresql(
+    session: AsyncSession, table: Table, rows: list[dict], *, ignore: bool
+) -> int:
+    """Insert rows on PostgreSQL; returns how many went in.
+
+    Plain inserts go in by COPY, the fastest way in (measured against the ``unnest`` insert
+    below); those that skip collisions go in one ``INSERT ... SELECT FROM unnest(arrays)
+    ON CONFLICT DO NOTHING``, which is the same size whatever the number of rows."""
+    fixed = _scalar_defaults(table, rows[0])
+    if fixed:
+        rows = [{**row, **fixed} for row in rows]
+    names = list(rows[0])
+    if not ignore:
+        await _copy_postgresql(session, table, names, rows)
+        return len(rows)
+    arrays, casts = _postgresql_arrays(session, table, names, rows)
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts})"
+        " ON CONFLICT DO NOTHING"
+    )
+    return await _execute_postgresql(session, statement, arrays)
+
+
+async def _copy_postgresql(
+    session: AsyncSession, table: Table, names: list[str], rows: list[dict]
+) -> None:
+    """COPY ``rows`` into ``table`` through asyncpg, in the session's transaction.
+
+    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: the copy
+    does as the adapter's statements do (under its lock, opening the transaction first),
+    and fails as they fail, with SQLAlchemy's ``DBAPIError``."""
+    dialect = session.bind.dialect
+    converts = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    records = [
+        tuple(
+            v if convert is None or v is None else convert(v)
+            for v, convert in zip((row[n] for n in names), converts, strict=True)
+        )
+        for row in rows
+    ]
+    connection = await session.connection()
+    adapter = (await connection.get_raw_connection()).dbapi_connection
+    try:
+        try:
+            async with adapter._execute_mutex:
+                if adapter._transaction is None:
+                    await adapter._start_transaction()
+                await adapter._connection.copy_records_to_table(
+                    table.name, records=records, columns=names
+                )
+        except Exception as error:
+            adapter._handle_exception(error)
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            f"COPY {table.name}", None, error, dialect.loaded_dbapi.Error
+        ) from error
 
 
 async def _execute_rows(

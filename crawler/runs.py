@@ -31,7 +31,7 @@ from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks, ingest
 from crawler.records import PaperRecord
 from models.liveness import HEARTBEAT_INTERVAL, interrupt_dead_runs, this_host
 from models.schema import CrawlRun, CrawlStatus
-from retry import AsyncRetry, sqlite_policy
+from retry import AsyncRetry, database_policy
 from retry.clock import SYSTEM_CLOCK, SleepingClock
 
 log = logging.getLogger("coolpapers.runs")
@@ -164,7 +164,9 @@ class RunRecorder:
     ) -> IngestCounts:
         """Ingest ``records`` and move the run's counts (and checkpoint) in one transaction.
 
-        Retried as a whole while SQLite says the database is locked. ``failed`` adds to the
+        Retried as a whole while the database turns it away for now (SQLite locked; on
+        PostgreSQL a serialization failure, a deadlock, a restart or a lost connection: the
+        failed transaction wrote nothing). ``failed`` adds to the
         run's count of papers that could not be read.
         """
         records = list(records)
@@ -183,7 +185,7 @@ class RunRecorder:
     ) -> IngestCounts:
         """Like ``commit``, for a source that writes its page itself (``write`` runs in the
         transaction that moves the counts and the checkpoint, and returns its counts)."""
-        async for attempt in AsyncRetry(sqlite_policy):
+        async for attempt in AsyncRetry(database_policy):
             with attempt:
                 async with self.sessions.begin() as session:
                     page = await write(session)

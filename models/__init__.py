@@ -7,6 +7,7 @@ papers, their versions, authors, categories, announcements and crawl runs
 """
 
 from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscription, AlertToken  # noqa: F401
+from models.data_version import DataVersion  # noqa: F401
 from models.db import create_engine, session_factory
 from models.embeddings import PaperEmbedding  # noqa: F401
 from models.fulltext import PaperFullText  # noqa: F401

@@ -2,8 +2,8 @@
 
 This package owns how the application tries again: the ``Policy`` (when to stop, how long
 to wait, which exceptions and results to retry, which hooks to call), the named policies
-``http_policy`` and ``sqlite_policy``, and the two forms that run a policy, in sync and
-async code alike. It imports nothing else of coolpapers.
+``http_policy``, ``sqlite_policy`` and ``database_policy``, and the two forms that run a
+policy, in sync and async code alike. It imports nothing else of coolpapers.
 
 The decorator, when the risky code already is (or fits well as) a function::
 
@@ -39,6 +39,7 @@ from tenacity import (
 )
 
 from retry.clock import SYSTEM_CLOCK, Clock, FakeClock, SleepingClock, SystemClock, VirtualClock
+from retry.database import database_policy, is_transient_database_error
 from retry.decorator import retry
 from retry.errors import GaveUp
 from retry.http import (
@@ -70,10 +71,12 @@ __all__ = [
     "SleepingClock",
     "SystemClock",
     "VirtualClock",
+    "database_policy",
     "http_policy",
     "is_retryable_http_error",
     "is_retryable_response",
     "is_sqlite_locked",
+    "is_transient_database_error",
     "parse_retry_after",
     "retry",
     "retry_after_seconds",

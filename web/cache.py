@@ -2,9 +2,10 @@
 
 Lists change a few times a day but are read all day long, so a rendered list is kept until
 the database changes: at most once per ``check_interval`` a cheap query reads the data
-version (the latest paper modification and the latest announcement); any change empties the
-cache. ``max_age`` bounds how long a page lives anyway (admin edits such as hiding a paper
-do not move the version), and ``max_bytes`` bounds the memory, oldest pages leaving first.
+version (the stored one that ingests and admin edits such as hiding a paper move forward,
+with the latest paper modification and announcement); any change empties the cache, on
+every instance over the same database. ``max_age`` bounds how long a page lives anyway, and
+``max_bytes`` bounds the memory, oldest pages leaving first.
 Pages are kept both plain and gzipped: a 300-paper list is about 1 MB of HTML. A hit does
 as little as it can: each stored variant has its response headers built once, with an ETag,
 so that a client holding the page gets a 304 without the body.
@@ -26,6 +27,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
+from models.data_version import ROW_ID as DATA_VERSION_ROW
+from models.data_version import DataVersion
 from models.schema import Announcement, Paper
 
 Clock = Callable[[], float]
@@ -33,9 +36,14 @@ CACHED_HEADERS = (b"content-type",)
 
 
 async def data_version(session: AsyncSession) -> tuple[object, ...]:
+    """The stored data version (moved by ingests and admin edits, ``models.data_version``),
+    with the latest paper modification and announcement for writers that do not move it."""
     row = (
         await session.execute(
             select(
+                select(DataVersion.version)
+                .where(DataVersion.id == DATA_VERSION_ROW)
+                .scalar_subquery(),
                 select(func.max(Paper.modified_at)).scalar_subquery(),
                 select(func.max(Announcement.id)).scalar_subquery(),
             )

@@ -213,3 +213,44 @@ async def test_a_new_paper_with_an_inexact_version_records_no_version_history(se
         paper = await get_paper(session, "2401.01234")
     assert paper.version == 2
     assert paper.versions == []
+
+
+def _paper_row(paper_id: str) -> dict:
+    moment = dt.datetime(2024, 1, 2, 18, 0, tzinfo=UTC)
+    return {
+        "id": paper_id, "version": 1, "title": "t", "abstract": "", "withdrawn": False,
+        "created_at": moment, "modified_at": moment,
+    }  # fmt: skip
+
+
+async def test_the_fast_path_writes_in_the_callers_transaction_even_as_its_first_statement(
+    sessions, database_url
+):
+    from crawler.ingest import _insert
+    from models.schema import Paper
+    from tests.pg import databases
+
+    session = sessions()
+    async with session:
+        await session.begin()
+        await _insert(session, Paper.__table__, [_paper_row("2401.00001")])
+        await session.rollback()
+    assert databases.query(database_url, "select count(*) from papers") == [(0,)]
+
+
+async def test_the_fast_path_fails_with_sqlalchemys_error_and_writes_nothing(
+    sessions, database_url
+):
+    from sqlalchemy.exc import IntegrityError
+
+    from crawler.ingest import _insert
+    from models.schema import Paper
+    from tests.pg import databases
+
+    async with sessions.begin() as session:
+        await _insert(session, Paper.__table__, [_paper_row("2401.00001")])
+    with pytest.raises(IntegrityError):
+        async with sessions.begin() as session:
+            await _insert(session, Paper.__table__, [_paper_row("2401.00002")])
+            await _insert(session, Paper.__table__, [_paper_row("2401.00001")])
+    assert databases.query(database_url, "select id from papers") == [("2401.00001",)]

@@ -1,11 +1,10 @@
 """``coolpapers schedule`` as a process: SIGTERM in the middle of a crawl ends it cleanly,
-and a second scheduler takes over when the first is killed."""
+and a second scheduler takes over when the first is killed, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ import pytest
 from tests.fakearxiv import LAYA_QUERY, Stall
 from tests.ops.arxiv import CalendarArxiv
 from tests.ops.test_week_fakearxiv import CALENDAR
+from tests.pg import databases
 
 COMMAND = Path(sys.executable).parent / "coolpapers"
 FEED_PATH = "/rss/" + LAYA_QUERY
@@ -34,10 +34,10 @@ class WallClock:
         raise AssertionError
 
 
-def environment(database_path: Path, arxiv, **extra: str) -> dict[str, str]:
+def environment(database_url: str, arxiv, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
-        "COOLPAPERS_DATABASE_URL": f"sqlite+aiosqlite:///{database_path}",
+        "COOLPAPERS_DATABASE_URL": database_url,
         "COOLPAPERS_ARXIV_RSS_BASE": arxiv.url,
         "COOLPAPERS_ARXIV_API_BASE": arxiv.url + "/api",
         "COOLPAPERS_ARXIV_OAI_BASE": arxiv.url + "/oai",
@@ -75,9 +75,8 @@ class Lines:
         return "".join(self.lines)
 
 
-def rows(database_path: Path, query: str) -> list[tuple]:
-    with sqlite3.connect(database_path) as connection:
-        return connection.execute(query).fetchall()
+def rows(database_url: str, query: str) -> list[tuple]:
+    return databases.query(database_url, query)
 
 
 def wait_until(predicate, timeout: float = 30.0):
@@ -91,15 +90,15 @@ def wait_until(predicate, timeout: float = 30.0):
 
 
 def test_sigterm_during_a_crawl_exits_cleanly_and_leaves_nothing_running(
-    database_path: Path,
+    database_url: str,
 ) -> None:
     with CalendarArxiv(WallClock(), CALENDAR) as arxiv:
         arxiv.inject(Stall(None), path=FEED_PATH)  # the feed never answers
-        env = environment(database_path, arxiv, COOLPAPERS_SCHEDULE_STOP_GRACE="1")
+        env = environment(database_url, arxiv, COOLPAPERS_SCHEDULE_STOP_GRACE="1")
         process = start(env, "--run-now", "crawl-rss")
         try:
             arxiv.wait_for(lambda r: r.path == FEED_PATH, timeout=60)
-            assert rows(database_path, "select status from crawl_runs") == [("running",)]
+            assert rows(database_url, "select status from crawl_runs") == [("running",)]
             process.send_signal(signal.SIGTERM)
             _, err = process.communicate(timeout=60)
         finally:
@@ -108,29 +107,29 @@ def test_sigterm_during_a_crawl_exits_cleanly_and_leaves_nothing_running(
     assert process.returncode == 0, err
     assert "event=signal signal=SIGTERM" in err
     assert "job=crawl-rss" in err and "outcome=interrupted" in err
-    assert rows(database_path, "select * from leases") == []
-    assert rows(database_path, "select job, trigger, status from job_runs") == [
+    assert rows(database_url, "select * from leases") == []
+    assert rows(database_url, "select job, trigger, status from job_runs") == [
         ("crawl-rss", "manual", "interrupted")
     ]
-    assert rows(database_path, "select source, status from crawl_runs") == [("rss", "interrupted")]
+    assert rows(database_url, "select source, status from crawl_runs") == [("rss", "interrupted")]
 
 
 def test_a_killed_schedulers_lease_expires_and_the_standby_takes_over(
-    database_path: Path,
+    database_url: str,
 ) -> None:
     with CalendarArxiv(WallClock(), CALENDAR) as arxiv:
         arxiv.inject(Stall(None), path=FEED_PATH, times=1)
-        env = environment(database_path, arxiv, COOLPAPERS_SCHEDULE_LEASE_TTL="2")
+        env = environment(database_url, arxiv, COOLPAPERS_SCHEDULE_LEASE_TTL="2")
         first = start(env, "--run-now", "crawl-rss")
         second = None
         try:
             arxiv.wait_for(lambda r: r.path == FEED_PATH, timeout=60)
-            holder = rows(database_path, "select holder from leases where name='scheduler'")
+            holder = rows(database_url, "select holder from leases where name='scheduler'")
             second = start(env)
             log = Lines(second)
             # The first holds the lease: the second stands by.
             wait_until(lambda: "event=standing-by" in log.text(), timeout=60)
-            assert rows(database_path, "select holder from leases where name='scheduler'") == (
+            assert rows(database_url, "select holder from leases where name='scheduler'") == (
                 holder
             )
             assert "event=scheduler-leading" not in log.text()
@@ -138,16 +137,16 @@ def test_a_killed_schedulers_lease_expires_and_the_standby_takes_over(
             first.wait(timeout=30)
             wait_until(
                 lambda: (
-                    rows(database_path, "select holder from leases where name='scheduler'")
+                    rows(database_url, "select holder from leases where name='scheduler'")
                     not in ([], holder)
                 ),
                 timeout=30,
             )
             # The new holder closed what the killed one left open.
             wait_until(
-                lambda: rows(database_path, "select status from job_runs") == [("interrupted",)]
+                lambda: rows(database_url, "select status from job_runs") == [("interrupted",)]
             )
-            assert rows(database_path, "select status from crawl_runs") == [("interrupted",)]
+            assert rows(database_url, "select status from crawl_runs") == [("interrupted",)]
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=60)
             log.thread.join(timeout=10)
@@ -158,4 +157,4 @@ def test_a_killed_schedulers_lease_expires_and_the_standby_takes_over(
                     process.kill()
     assert second.returncode == 0
     assert "event=standing-by" in err and "event=scheduler-leading" in err, err
-    assert rows(database_path, "select * from leases") == []
+    assert rows(database_url, "select * from leases") == []

@@ -7,13 +7,18 @@ a few milliseconds for the suite's small databases, and is dropped when its test
 
 from __future__ import annotations
 
+import glob
 import itertools
 import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
 
 URL_VARIABLE = "COOLPAPERS_TEST_POSTGRES_URL"
+LOG_VARIABLE = "COOLPAPERS_TEST_POSTGRES_LOG"
 
 _names = itertools.count()
 
@@ -69,6 +74,26 @@ def disconnect(url: str) -> int:
             (make_url(url).database,),
         ).fetchone()
     return int(row[0]) if row else 0
+
+
+def _pg_ctl() -> str:
+    config = shutil.which("pg_config")
+    if config:
+        found = subprocess.run([config, "--bindir"], capture_output=True, text=True).stdout
+        if found.strip() and Path(found.strip(), "pg_ctl").exists():
+            return str(Path(found.strip(), "pg_ctl"))
+    return sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1]
+
+
+def restart() -> None:
+    """Restarts the test cluster (``pg_ctl restart``, fast shutdown: every connection is cut)
+    and waits until it accepts connections again; its directory is the log's."""
+    log = Path(os.environ[LOG_VARIABLE])
+    command = [_pg_ctl(), "-D", str(log.parent / "data"), "-l", str(log), "-m", "fast", "-w"]
+    command += ["-t", "60", "restart"]
+    if os.getuid() == 0:  # the cluster is the postgres user's (see cluster.sh)
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=90)
 
 
 def query(url: str, statement: str) -> list[tuple]:
