@@ -133,7 +133,9 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
         elif kind == "parse+upsert":
             batches = _in_turn(parse_document(page).papers for page in copies)
         else:
-            hooks = IngestHooks(papers_changed=search.index_papers)
+            from cli.context import ingest_hooks
+
+            hooks = ingest_hooks()  # as the command line indexes what it imports
             batches = prefetch(parse_document(page).papers for page in copies)
         stored = asyncio.run(_store(url, batches, clock, hooks))
     return {"stored": stored, "pages": clock.pages}
