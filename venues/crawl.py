@@ -6,13 +6,16 @@ crawl run of source ``venue-crawl``. OpenReview answers in pages: each page is s
 the run's checkpoint (``v2:<offset>`` of the next page, ``""`` once the last is stored) in
 one transaction, so ``resume=True`` continues an interrupted crawl where it stopped. The
 other sources are one document each (a listing page, a collection file, a volume's posts),
-stored in one transaction.
+stored in one transaction; a CVF listing has no abstracts, so each paper's page is fetched
+for its abstract first (a page that fails leaves its paper without one, counted in
+``VenueCrawl.abstracts_missing``).
 
 ``source_for`` picks the source from the venue's name (``--source`` overrides it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -25,7 +28,7 @@ from crawler.fetch.errors import FetchError, SourceError
 from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks
 from crawler.runs import RunRecorder, find_resumable_run, recorded_run
 from venues.acl import parse_anthology
-from venues.cvf import CONFERENCES, listing_path, parse_listing
+from venues.cvf import CONFERENCES, listing_path, paper_path, parse_abstract, parse_listing
 from venues.names import parse_venue
 from venues.openreview import PAGE_SIZE, notes_request, parse_notes, venue_group
 from venues.pmlr import front_matter, read_config
@@ -71,6 +74,7 @@ class VenueCrawl:
     api: str | None = None  # OpenReview: the API that had the venue
     resumed: bool = False
     problems: list[str] = field(default_factory=list)
+    abstracts_missing: int = 0  # CVF: papers whose page gave no abstract
 
 
 def source_for(venue: str) -> str:
@@ -128,6 +132,10 @@ async def crawl_venue(
             others = len(parsed.papers) - len(papers)
             if others:
                 parsed.problems.append(f"{others} papers of other venues in the same file left out")
+            if source == "cvf":
+                papers, result.abstracts_missing = await _cvf_abstracts(
+                    client, bases, venue, papers, parsed.problems
+                )
             await _commit(run, papers, parsed, checkpoint="")
             result.papers, result.pages = len(papers), 1
             result.problems = parsed.problems
@@ -230,6 +238,30 @@ async def _document(
         content = await _get(client, url, f"ACL Anthology {collection}")
         return _read(lambda: parse_anthology(content, url))
     return await _pmlr(client, bases, venue, volume)
+
+
+async def _cvf_abstracts(
+    client: ArxivClient,
+    bases: SourceBases,
+    venue: str,
+    papers: list[VenuePaperRecord],
+    problems: list[str],
+) -> tuple[list[VenuePaperRecord], int]:
+    """``papers`` with the abstracts of their pages, and how many pages gave none."""
+    found: list[VenuePaperRecord] = []
+    missing = 0
+    for paper in papers:
+        url = f"{bases.cvf}{paper_path(venue, paper.key)}"
+        try:
+            content = await _get(client, url, f"CVF paper {paper.key}")
+            abstract = parse_abstract(content, paper.key)
+        except (FetchError, SourceError, VenueError) as exc:
+            missing += 1
+            problems.append(f"{exc}; stored without abstract")
+            found.append(paper)
+            continue
+        found.append(dataclasses.replace(paper, abstract=abstract))
+    return found, missing
 
 
 def _read(parse: Callable[[], ParsedVenue]) -> ParsedVenue:

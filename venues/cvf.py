@@ -5,7 +5,8 @@
 by ``<dd>`` elements: the authors (one ``<form class="authsearch">`` each, the name in its
 hidden ``query_author`` input), then the links (``pdf``, ``supp``, ``arXiv``) and a BibTeX
 block with the pages. The key of a paper is its page's file name without ``.html``; the
-listing gives no abstract.
+listing gives no abstract: each paper's page (``paper_path``) holds it in ``div#abstract``,
+read by ``parse_abstract``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,24 @@ def listing_path(venue: str) -> str:
     if parsed is None or parsed[0] not in CONFERENCES:
         raise VenueError(f"CVF open access publishes {', '.join(CONFERENCES)} only, not {venue!r}")
     return f"/{parsed[0]}{parsed[1]}"
+
+
+def paper_path(venue: str, key: str) -> str:
+    """The page of one paper: ``CVPR.2024``, ``<key>`` → ``/content/CVPR2024/html/<key>.html``."""
+    return f"/content{listing_path(venue)}/html/{key}.html"
+
+
+def parse_abstract(data: bytes, key: str) -> str:
+    """The abstract on a paper's page; ``VenueError`` when the page has none."""
+    try:
+        root = html.document_fromstring(data)
+    except (etree.ParserError, ValueError) as exc:
+        raise VenueError(f"CVF paper {key}: its page cannot be read ({exc})") from None
+    found = root.xpath("//div[@id='abstract']")
+    abstract = squeeze(found[0].text_content()) if found else ""
+    if not abstract:
+        raise VenueError(f"CVF paper {key}: its page has no abstract (no div#abstract)")
+    return abstract
 
 
 def parse_listing(data: bytes, venue: str) -> ParsedVenue:

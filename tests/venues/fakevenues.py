@@ -14,6 +14,8 @@ Routes:
   ``v1_notes[group]`` (default: the constructed ICLR 2021 answer).
 - ``/cvf/<CONF><YEAR>?day=all``: ``cvf_pages[<CONF><YEAR>]`` (default: the constructed
   CVPR 2024 listing); others 404.
+- ``/cvf/content/<CONF><YEAR>/html/<key>.html``: ``cvf_papers[<key>]`` (default: the
+  constructed page of the listing's first CVPR 2024 paper, none for the second); others 404.
 - ``/acl/<collection>.xml``: the real ACL 2024 collection file (trimmed) as ``2024.acl``.
 - ``/pmlr/v247/gh-pages/<file>`` and ``/pmlr-index/v247/contents/_posts``: the real COLT 2024
   volume files and a GitHub-style listing of its posts.
@@ -42,6 +44,9 @@ class FakeVenues(FakeServer):
         self.v2_notes: dict[str, list[dict]] = {ICLR_2024: _notes("iclr2024.v2.json")}
         self.v1_notes: dict[str, list[dict]] = {ICLR_2021: _notes("iclr2021.v1.json")}
         self.cvf_pages = {"CVPR2024": (FIXTURES / "cvf" / "CVPR2024.html").read_bytes()}
+        self.cvf_papers = {
+            page.stem: page.read_bytes() for page in (FIXTURES / "cvf" / "CVPR2024").glob("*.html")
+        }
         self.acl_files = {"2024.acl": (FIXTURES / "acl" / "2024.acl.first30.xml").read_bytes()}
 
     def answer(self, request: Request) -> Reply:
@@ -53,6 +58,10 @@ class FakeVenues(FakeServer):
         if path == "/v1/notes":
             group = (request.param("invitation") or "").removesuffix("/-/Blind_Submission")
             return self._page(self.v1_notes.get(group, []), request)
+        if path.startswith("/cvf/content/") and path.endswith(".html"):
+            key = path.rsplit("/", 1)[-1].removesuffix(".html")
+            if page := self.cvf_papers.get(key):
+                return Reply(200, page, content_type="text/html; charset=utf-8")
         if path.startswith("/cvf/") and (page := self.cvf_pages.get(path[5:])):
             return Reply(200, page, content_type="text/html; charset=utf-8")
         if path.startswith("/acl/") and (data := self.acl_files.get(path[5:].removesuffix(".xml"))):

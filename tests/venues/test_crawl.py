@@ -23,7 +23,7 @@ from tests.crawler.conftest import client_for
 from tests.fakearxiv.server import Reset, Status
 from tests.venues.fakevenues import FakeVenues
 from venues.crawl import RUN_SOURCE, SourceBases, anthology_collection, crawl_venue, source_for
-from venues.cvf import parse_listing
+from venues.cvf import paper_path, parse_abstract, parse_listing
 from venues.openreview import venue_group
 from venues.records import VenueError
 
@@ -196,6 +196,42 @@ async def test_cvf_crawl_links_arxiv_through_a_bad_gateway(sessions, venues):
     stored = await rows(sessions, "CVPR.2024")
     venue = stored["cvf:Arnaud_Depth_From_Defocus_in_the_Wild_CVPR_2024_paper"][1]
     assert venue.arxiv_id == "2312.04567"
+
+
+async def test_cvf_abstracts_come_from_each_papers_page(sessions, venues):
+    first = "Arnaud_Depth_From_Defocus_in_the_Wild_CVPR_2024_paper"
+    second = "Moreau_Relighting_Faces_With_Few_Photos_CVPR_2024_paper"
+    venues.inject(Status(503), path=f"/cvf/content/CVPR2024/html/{first}.html", times=1)
+    clock = FakeClock()
+    async with client_for(clock) as client:
+        result = await crawl_venue(sessions, client, "CVPR.2024", bases=bases(venues))
+    assert (result.papers, result.abstracts_missing, result.counts.failed) == (2, 1, 1)
+    pages = [r.path for r in venues.seen("/cvf/content/")]
+    assert pages == [
+        f"/cvf/content/CVPR2024/html/{first}.html",  # the 503
+        f"/cvf/content/CVPR2024/html/{first}.html",
+        f"/cvf/content/CVPR2024/html/{second}.html",  # not found
+    ]
+    [missing] = [p for p in result.problems if "without abstract" in p]
+    assert second in missing and "not found" in missing
+    stored = await rows(sessions, "CVPR.2024")
+    assert stored[f"cvf:{first}"][0].abstract == (
+        "Depth from defocus recovers scene depth from the blur of a focal stack. We estimate "
+        "it from two photos taken with a hand-held camera, without calibration, and reach 12% "
+        "lower error than prior work."
+    )
+    assert stored[f"cvf:{second}"][0].abstract == ""
+    async with sessions() as session:
+        run = await session.get(CrawlRun, result.run_id)
+    assert any(second in problem for problem in run.gaps["problems"])
+
+
+def test_a_cvf_page_without_abstract_is_refused():
+    assert paper_path("WACV.2024", "K_x") == "/content/WACV2024/html/K_x.html"
+    with pytest.raises(VenueError, match="no abstract"):
+        parse_abstract(b"<html><body><div id='papertitle'>T</div></body></html>", "K_x")
+    with pytest.raises(VenueError, match="no abstract"):
+        parse_abstract(b"<html><body><div id='abstract'>  </div></body></html>", "K_x")
 
 
 async def test_acl_collection_over_http(sessions, venues):
