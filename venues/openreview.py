@@ -3,7 +3,9 @@
 A venue ``ICLR.2024`` is OpenReview's group ``ICLR.cc/2024/Conference`` (``venue_group``).
 API v2 lists the accepted papers as ``GET /notes?content.venueid=<group>``; their content
 fields are wrapped (``"title": {"value": …}``) and ``venue`` says the decision ("ICLR 2024
-oral"). API v1 lists every blind submission (``invitation=<group>/-/Blind_Submission``) with
+oral") and, for a paper of a track, the track ("NeurIPS 2023 Datasets and Benchmarks Poster",
+``venueid`` ``NeurIPS.cc/2023/Track/Datasets_and_Benchmarks``); main-conference papers have
+no track. API v1 lists every blind submission (``invitation=<group>/-/Blind_Submission``) with
 bare content values; those whose ``venue`` names a rejection, a withdrawal or a mere
 submission are left out. Both answer ``{"notes": [...], "count": N}`` and page with
 ``offset``/``limit``.
@@ -48,6 +50,20 @@ def decision_of(text: str | None) -> str | None:
     """The decision a venue text names: ``ICLR 2024 oral`` → ``oral``; else None."""
     lowered = (text or "").lower()
     return next((d for d in DECISIONS if d in lowered), None)
+
+
+_TRACK_GROUP = re.compile(r"/Track/([^/]+)")
+_TRACK_TEXT = re.compile(r"^\S+\s+\d{4}\s+(.+?)\s+track\b", re.IGNORECASE)
+
+
+def track_of(text: str | None, venueid: str | None = None) -> str | None:
+    """The track a note's ``venueid`` (``…/Track/Datasets_and_Benchmarks``) or ``venue`` text
+    (``NeurIPS 2024 Datasets and Benchmarks Track poster``) names; None for the main one."""
+    if match := _TRACK_GROUP.search(venueid or ""):
+        return squeeze(match.group(1).replace("_", " ")) or None
+    if match := _TRACK_TEXT.search(squeeze(text or "")):
+        return match.group(1)
+    return None
 
 
 @dataclass(slots=True)
@@ -140,7 +156,7 @@ def _paper(note: object, venue: str, api: str) -> VenuePaperRecord | None:
         title=title,
         abstract=abstract,
         authors=tuple(VenueAuthor(n) for n in names),
-        track=None,
+        track=track_of(said, _text(content, "venueid")),
         decision=decision_of(said),
         pdf_url=pdf or f"{SITE}/pdf?id={forum}",
         landing_url=f"{SITE}/forum?id={forum}",

@@ -24,7 +24,7 @@ from tests.fakearxiv.server import Reset, Status
 from tests.venues.fakevenues import FakeVenues
 from venues.crawl import RUN_SOURCE, SourceBases, anthology_collection, crawl_venue, source_for
 from venues.cvf import paper_path, parse_abstract, parse_listing
-from venues.openreview import venue_group
+from venues.openreview import parse_notes, track_of, venue_group
 from venues.records import VenueError
 
 
@@ -96,11 +96,31 @@ async def test_openreview_v2_pages_through_faults(sessions, venues):
     assert oral_venue.position == 4821
     decisions = {pid: v.decision for pid, (_, v) in stored.items()}
     assert sorted(decisions.values()) == ["oral", "poster", "spotlight"]
+    assert {v.track for _, v in stored.values()} == {None}  # the main conference
     assert stored["openreview:Qx7Lm2Pd9A"][1].tldr is None
     async with sessions() as session:
         run = await session.get(CrawlRun, result.run_id)
     assert (run.source, run.status, run.checkpoint) == (RUN_SOURCE, CrawlStatus.SUCCEEDED, "")
     assert run.parameters == {"venue": "ICLR.2024", "source": "openreview"}
+
+
+def test_openreview_tracks_come_from_the_venue_or_its_group():
+    from tests.venues.fakevenues import FIXTURES
+
+    data = (FIXTURES / "openreview" / "neurips2023.datasets.v2.json").read_bytes()
+    page = parse_notes(data, "NeurIPS.2023", api="v2")
+    tracks = [(p.key, p.track, p.decision) for p in page.papers]
+    assert tracks == [
+        ("Bm3Kd8Qw2R", "Datasets and Benchmarks", "poster"),
+        ("Tf6Wc1Zn7H", "Datasets and Benchmarks", "oral"),
+    ]
+    said = "NeurIPS 2024 Datasets and Benchmarks Track Poster"
+    assert track_of(said) == "Datasets and Benchmarks"
+    assert track_of("ICLR 2024 oral", "ICLR.cc/2024/Conference") is None
+    assert track_of("ICLR 2023 notable top 5%") is None
+    assert track_of(None, "NeurIPS.cc/2023/Track/Datasets_and_Benchmarks/Rejected") == (
+        "Datasets and Benchmarks"
+    )
 
 
 async def test_a_recrawl_rewrites_only_what_changed(sessions, venues):
