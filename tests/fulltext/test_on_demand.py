@@ -238,3 +238,18 @@ async def test_coolpapers_summarize_fetches_the_full_text(settings, sessions, ll
     assert run.returncode == 0, run.stderr
     assert [r.path for r in arxiv.seen()] == [f"/html/{PAPER}v1"]
     assert "Recent LLM progress" in llm.calls[0].messages[1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("paper", "language", "expected"),
+    [
+        (VENUE_PAPER, "en", "from the full text of the venue's PDF by coolpapers"),
+        (VENUE_PAPER, "zh", "从会议所给 PDF 全文中摘录"),
+        (PAPER, "en", "from the full text of v2 by coolpapers"),
+    ],
+)
+def test_the_extractive_label_names_where_the_full_text_came_from(
+    paper: str, language: str, expected: str
+) -> None:
+    summary = {"paper": paper, "version": 2, "language": language, "kind": "extractive"}
+    assert expected in label({**summary, "used_full_text": True})
