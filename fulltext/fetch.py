@@ -5,6 +5,7 @@ Requests go through the crawler's :class:`ArxivClient` (one request at a time pe
 retried by ``retry.http_policy``), whose size cap is ``FULLTEXT_MAX_MB`` here
 (:func:`fulltext_client`). The HTML page is ``<ARXIV_HTML_BASE>/<id>v<n>``; when arXiv has none
 (404, or its notice that the conversion failed) the PDF ``<ARXIV_PDF_BASE>/<id>v<n>`` is read.
+A venue paper's full text is the PDF at its ``pdf_url`` (:func:`fetch_venue_pdf`).
 Every way it ends is an :class:`Outcome` with a status and, unless ``ok``, the reason.
 """
 
@@ -98,12 +99,14 @@ async def fetch_html(client: ArxivClient, url: str) -> tuple[Outcome | None, str
     return Outcome(FullTextStatus.OK, "html", None, document, len(response.content)), ""
 
 
-async def fetch_pdf(client: ArxivClient, url: str, timeout: float) -> Outcome:
+async def fetch_pdf(
+    client: ArxivClient, url: str, timeout: float, *, host: str = "arXiv"
+) -> Outcome:
     response, failed = await _get(client, url, "pdf")
     if failed is not None:
         return failed
     if response.status == 404:
-        return Outcome(FullTextStatus.NONE, "pdf", f"arXiv has no PDF at {url} (HTTP 404)")
+        return Outcome(FullTextStatus.NONE, "pdf", f"{host} has no PDF at {url} (HTTP 404)")
     if response.status != 200:
         return Outcome.failed(f"GET {url}: HTTP {response.status}", "pdf")
     size = len(response.content)
@@ -133,6 +136,13 @@ async def fetch_fulltext(
             outcome.bytes_fetched,
         )
     return outcome
+
+
+async def fetch_venue_pdf(client: ArxivClient, config: FetchConfig, pdf_url: str | None) -> Outcome:
+    """The full text of a venue paper: the PDF its venue links (``venue_papers.pdf_url``)."""
+    if not pdf_url:
+        return Outcome(FullTextStatus.NONE, "pdf", "the venue links no PDF of this paper")
+    return await fetch_pdf(client, pdf_url, config.extract_timeout, host="the venue")
 
 
 def read_recorded(content: bytes) -> FullText:

@@ -23,9 +23,15 @@ from crawler.fetch.client import ArxivClient
 from fulltext import store
 from fulltext.code import find_code_links
 from fulltext.document import FullText, FullTextStatus, StoredFullText
-from fulltext.fetch import FetchConfig, Outcome, fetch_fulltext, fulltext_client
+from fulltext.fetch import (
+    FetchConfig,
+    Outcome,
+    fetch_fulltext,
+    fetch_venue_pdf,
+    fulltext_client,
+)
 from models.fulltext import PaperFullText
-from models.schema import Announcement, Paper
+from models.schema import Announcement, Paper, VenuePaper
 from models.settings import Settings
 
 log = logging.getLogger("coolpapers.fulltext")
@@ -118,12 +124,19 @@ async def fetch_and_store(
     version: int | None = None,
 ) -> StoredFullText:
     """Fetch the full text of ``paper_id`` (its current version unless ``version``) and store
-    how it ended; raises :class:`UnknownPaper` for a paper not in the archive."""
+    how it ended: arXiv's HTML or PDF, or for a venue paper (one with a ``venue_papers`` row)
+    the PDF at its ``pdf_url``; raises :class:`UnknownPaper` for a paper not in the archive."""
     if version is None:
         version = await current_version(sessions, paper_id)
     else:
         await current_version(sessions, paper_id)  # the paper must exist
-    outcome = await fetch_fulltext(client, config, paper_id, version)
+    async with sessions() as session:
+        venue = await session.get(VenuePaper, paper_id)
+        pdf_url = venue.pdf_url if venue is not None else None
+    if venue is not None:  # a venue paper: the PDF its venue links
+        outcome = await fetch_venue_pdf(client, config, pdf_url)
+    else:
+        outcome = await fetch_fulltext(client, config, paper_id, version)
     log.info(
         "full text of %sv%d: %s%s",
         paper_id,

@@ -64,6 +64,13 @@ EXTRACTIVE_FULL_TEXT_LABEL = {
     "zh": "抽取式摘要：coolpapers 从 v{version} 全文中摘录的原句（引文为论文的英文原文），"
     "不是语言模型写的。",
 }
+# A venue paper's full text is the PDF its venue links (``fulltext.fetch.fetch_venue_pdf``).
+EXTRACTIVE_VENUE_PDF_LABEL = {
+    "en": "Extractive summary: sentences quoted from the full text of the venue's PDF by"
+    " coolpapers, not written by a language model.",
+    "zh": "抽取式摘要：coolpapers 从会议所给 PDF 全文中摘录的原句（引文为论文的英文原文），"
+    "不是语言模型写的。",
+}
 SHARED_LABEL = {
     "en": "The FAQ of the arXiv version {arxiv_id}, whose text agrees with this one.",
     "zh": "这是 arXiv 版本 {arxiv_id} 的 FAQ（两个版本的内容一致）。",
@@ -110,7 +117,10 @@ def render(answer: str, links: SectionLinks | None = None) -> str:
 
 
 async def links_of(request: Request, paper_id: str, version: int) -> SectionLinks | None:
-    """Where the sections of a paper version are, when its full text is stored."""
+    """Where the sections of a paper version are, when its full text is stored (arXiv's HTML
+    rendering; a venue paper's PDF has no section anchors, so its citations stay text)."""
+    if is_venue_paper_id(paper_id):
+        return None
     state = request.app.state
     async with state.sessions() as session:
         return await section_links(session, paper_id, version, state.settings.ARXIV_HTML_BASE)
@@ -121,11 +131,17 @@ def faq_json(faq: list[dict[str, str]], links: SectionLinks | None = None) -> li
 
 
 def label(summary: dict[str, Any]) -> str:
+    """What a summary was made from: the full text (of a venue paper, its venue's PDF) or
+    the title and abstract, and by whom."""
+    from_pdf = is_venue_paper_id(str(summary.get("paper", "")))
     if summary["kind"] == "extractive":
         if summary.get("used_full_text"):
-            template = EXTRACTIVE_FULL_TEXT_LABEL.get(summary.get("language", "en"))
-            return (template or EXTRACTIVE_FULL_TEXT_LABEL["en"]).format(version=summary["version"])
+            templates = EXTRACTIVE_VENUE_PDF_LABEL if from_pdf else EXTRACTIVE_FULL_TEXT_LABEL
+            template = templates.get(summary.get("language", "en"), templates["en"])
+            return template.format(version=summary["version"])
         return EXTRACTIVE_LABEL
+    if summary.get("used_full_text") and from_pdf:
+        return f"Answers by {summary['model']} from the full text of the venue's PDF."
     source = "full text" if summary.get("used_full_text") else "title and abstract"
     return f"Answers by {summary['model']} from the {source} of v{summary['version']}."
 

@@ -1,6 +1,6 @@
 """Summaries fetch the full text they need: ``FULLTEXT=on-demand`` through the site's summary
-service (the fake arXiv serving a recorded page, the fake model), and the abstract when no full
-text can be had."""
+service (the fake arXiv serving a recorded page, the fake model), a venue paper's from the PDF
+its venue links, and the abstract when no full text can be had."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from crawler.records import AuthorRecord, PaperRecord, VersionRecord
 from fulltext import store
 from fulltext.document import FullTextStatus
 from fulltext.service import on_demand
+from models.schema import VenuePaper
 from summaries import SummaryService
 from tests.fakearxiv import FakeArxiv
 from tests.fulltext.conftest import recorded
@@ -109,6 +110,67 @@ async def test_a_fixture_page_served_for_another_paper_is_read(
     assert result.used_full_text and "Recent LLM progress" in llm.calls[0].messages[1]["content"]
 
 
+VENUE_PAPER = "acl:2024.acl-long.1"
+
+
+async def add_venue_paper(sessions, pdf_url: str | None) -> None:
+    async with sessions.begin() as session:
+        await ingest(session, [record(VENUE_PAPER)])
+        session.add(
+            VenuePaper(
+                paper_id=VENUE_PAPER,
+                source="acl",
+                key="2024.acl-long.1",
+                venue="ACL.2024",
+                pdf_url=pdf_url,
+                digest="0" * 64,
+            )
+        )
+
+
+async def test_a_venue_papers_faq_is_made_from_the_pdf_its_venue_links(
+    site_settings, sessions, llm, arxiv
+) -> None:
+    arxiv.pdfs["2024.acl-long.1.pdf"] = recorded("pdf/arxiv_2501.10120v1_pasa.pdf")
+    await add_venue_paper(sessions, f"{arxiv.url}/pdf/2024.acl-long.1.pdf")
+    result = await summarize(site_settings, sessions, VENUE_PAPER)
+    assert [r.path for r in arxiv.seen()] == ["/pdf/2024.acl-long.1.pdf"]  # no arXiv page
+    for call in llm.calls:
+        text = call.messages[1]["content"]
+        assert "\n§1 Introduction\n" in text and "\n§3.1 AutoScholarQuery\n" in text
+        assert "Academic paper search lies at the core of research" in text
+    assert result.used_full_text
+    assert label(result.as_dict()) == "Answers by fake-model from the full text of the venue's PDF."
+    async with sessions() as session:
+        stored = await store.load(session, VENUE_PAPER, 1)
+    assert stored is not None and (stored.status, stored.source) == (FullTextStatus.OK, "pdf")
+
+
+async def test_a_venue_paper_whose_pdf_is_missing_is_summarized_from_its_abstract(
+    site_settings, sessions, llm, arxiv
+) -> None:
+    await add_venue_paper(sessions, f"{arxiv.url}/pdf/gone.pdf")
+    result = await summarize(site_settings, sessions, VENUE_PAPER)
+    assert [r.path for r in arxiv.seen()] == ["/pdf/gone.pdf"]
+    assert not result.used_full_text and "§1" not in llm.calls[0].messages[1]["content"]
+    assert "from the title and abstract of v1" in label(result.as_dict())
+    async with sessions() as session:
+        stored = await store.load(session, VENUE_PAPER, 1)
+    assert stored is not None and stored.status == FullTextStatus.NONE
+    assert stored.reason == f"the venue has no PDF at {arxiv.url}/pdf/gone.pdf (HTTP 404)"
+
+
+async def test_a_venue_paper_without_a_pdf_url_fetches_nothing(
+    site_settings, sessions, llm, arxiv
+) -> None:
+    await add_venue_paper(sessions, None)
+    result = await summarize(site_settings, sessions, VENUE_PAPER)
+    assert arxiv.seen() == [] and not result.used_full_text
+    async with sessions() as session:
+        stored = await store.load(session, VENUE_PAPER, 1)
+    assert stored is not None and stored.reason == "the venue links no PDF of this paper"
+
+
 async def test_without_a_full_text_the_summary_is_made_from_the_abstract(
     site_settings, sessions, llm, arxiv
 ) -> None:
@@ -176,3 +238,18 @@ async def test_coolpapers_summarize_fetches_the_full_text(settings, sessions, ll
     assert run.returncode == 0, run.stderr
     assert [r.path for r in arxiv.seen()] == [f"/html/{PAPER}v1"]
     assert "Recent LLM progress" in llm.calls[0].messages[1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("paper", "language", "expected"),
+    [
+        (VENUE_PAPER, "en", "from the full text of the venue's PDF by coolpapers"),
+        (VENUE_PAPER, "zh", "从会议所给 PDF 全文中摘录"),
+        (PAPER, "en", "from the full text of v2 by coolpapers"),
+    ],
+)
+def test_the_extractive_label_names_where_the_full_text_came_from(
+    paper: str, language: str, expected: str
+) -> None:
+    summary = {"paper": paper, "version": 2, "language": language, "kind": "extractive"}
+    assert expected in label({**summary, "used_full_text": True})
