@@ -41,6 +41,18 @@ _KEEP: Any = object()
 ERROR_TEXT_LIMIT = 2000
 
 
+def _running(source: str, parameters: dict, heartbeat_at: dt.datetime | None = None) -> CrawlRun:
+    """A new run of this process, running."""
+    return CrawlRun(
+        source=source,
+        parameters=parameters,
+        status=CrawlStatus.RUNNING,
+        host=this_host(),
+        pid=os.getpid(),
+        heartbeat_at=heartbeat_at,
+    )
+
+
 async def start_run(
     sessions: async_sessionmaker[AsyncSession], source: str, parameters: dict
 ) -> int:
@@ -50,13 +62,7 @@ async def start_run(
     process lives (on another host: until it ends).
     """
     async with sessions.begin() as session:
-        run = CrawlRun(
-            source=source,
-            parameters=parameters,
-            status=CrawlStatus.RUNNING,
-            host=this_host(),
-            pid=os.getpid(),
-        )
+        run = _running(source, parameters)
         session.add(run)
         await session.flush()
         return run.id
@@ -288,14 +294,7 @@ async def recorded_run(
         run = await _reopen(sessions, resume, now)
     else:
         async with sessions.begin() as session:
-            run = CrawlRun(
-                source=source,
-                parameters=parameters,
-                status=CrawlStatus.RUNNING,
-                host=this_host(),
-                pid=os.getpid(),
-                heartbeat_at=now,
-            )
+            run = _running(source, parameters, heartbeat_at=now)
             session.add(run)
     recorder = RunRecorder(sessions, run, clock, hooks)
     heart = asyncio.create_task(keep_beating(sessions, run.id, clock, heartbeat_interval))

@@ -40,6 +40,7 @@ from summaries.faq import PaperText
 from summaries.jobs import JobQueue, JobState, Priority, SummaryJob
 from summaries.limits import DailyBudget, RateLimiter, SharedRateLimiter
 from summaries.store import (
+    PaperRow,
     StoredSummary,
     SummaryKey,
     announced_on,
@@ -209,17 +210,23 @@ class SummaryService:
         if language not in self.languages:
             raise ValueError(f"language must be one of {', '.join(self.languages)}")
 
+    async def _current(
+        self, session: AsyncSession, paper_id: str, language: str
+    ) -> tuple[PaperRow, SummaryKey]:
+        """The visible paper and the key a generation would make for it now."""
+        self.check_language(language)
+        paper = await load_paper(session, paper_id)
+        if paper is None or paper.hidden:
+            raise PaperNotFound(f"no paper {paper_id} in this archive")
+        return paper, SummaryKey(paper_id, paper.text.version, language, self.model)
+
     async def lookup(self, paper_id: str, language: str) -> Lookup:
         """The summary to show for a paper, and how its current generation stands.
 
         The offline summarizer is instant: a missing summary is made on the spot.
         """
-        self.check_language(language)
         async with self.sessions() as session:
-            paper = await load_paper(session, paper_id)
-            if paper is None or paper.hidden:
-                raise PaperNotFound(f"no paper {paper_id} in this archive")
-            key = SummaryKey(paper_id, paper.text.version, language, self.model)
+            paper, key = await self._current(session, paper_id, language)
             stored = await summaries_of(session, paper_id, language)
         current = next((s for s in stored if s.key == key), None)
         if self.summarizer.instant and (
@@ -252,12 +259,8 @@ class SummaryService:
         offline summarizer costs nothing: its summary is made on the spot.)"""
         if self.summarizer.instant:
             return await self.start(paper_id, language)
-        self.check_language(language)
         async with self.sessions() as session:
-            paper = await load_paper(session, paper_id)
-            if paper is None or paper.hidden:
-                raise PaperNotFound(f"no paper {paper_id} in this archive")
-            key = SummaryKey(paper_id, paper.text.version, language, self.model)
+            paper, key = await self._current(session, paper_id, language)
             if (job := self._jobs.get(key)) is not None:
                 return job
             stored = await summary_at(session, key)
@@ -286,12 +289,8 @@ class SummaryService:
         even when a summary is cached. ``background`` requests (the CLI) wait behind
         readers' requests; papers announced today go first either way.
         """
-        self.check_language(language)
         async with self.sessions() as session:
-            paper = await load_paper(session, paper_id)
-            if paper is None or paper.hidden:
-                raise PaperNotFound(f"no paper {paper_id} in this archive")
-            key = SummaryKey(paper_id, paper.text.version, language, self.model)
+            paper, key = await self._current(session, paper_id, language)
             if not force and key not in self._jobs:
                 stored = await summary_at(session, key)
                 if stored is not None and stored.status == SummaryStatus.COMPLETE:

@@ -10,7 +10,6 @@ SHA-256 is what the database holds.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -34,7 +33,7 @@ from alerts.subscriptions import (
 from models.schema import utcnow
 from models.settings import Settings
 from web import openapi
-from web.errors import HTTPError
+from web.errors import HTTPError, json_object
 from web.feeds import atom_feed, feed_response
 from web.security import client_address, same_site, site_url
 from web.templating import templates
@@ -85,12 +84,7 @@ async def _sign_up(request: Request, body: dict) -> str:
 
 
 async def api_subscribe(request: Request) -> JSONResponse:
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise HTTPError(400, "the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise HTTPError(400, "the body must be a JSON object")
+    body = await json_object(request, '{"email", "follow", "frequency"}')
     await _sign_up(request, body)
     return JSONResponse(
         {"status": "pending", "message": "a confirmation link was mailed to the address"},

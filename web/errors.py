@@ -14,6 +14,7 @@ a 429 or 503, ``WWW-Authenticate`` on a 401). An unexpected exception is a plain
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -96,3 +97,15 @@ exception_handlers = {
     DBAPIError: database_error,
     500: server_error,
 }
+
+
+async def json_object(request: Request, shape: str) -> dict[str, object]:
+    """The request's body as a JSON object, else a 400 that says the ``shape`` expected
+    (e.g. ``{"paper", "kind", "browser"}``)."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise HTTPError(400, f"the body must be a JSON object: {shape}")
+    return body

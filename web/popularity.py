@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from models.schema import Paper, PaperCategory
 from venues.names import parse_paper_id
 from web import feeds, openapi
 from web.categories import InvalidCategories, parse_categories
-from web.errors import HTTPError
+from web.errors import HTTPError, json_object
 from web.security import client_address, same_site
 from web.templating import templates
 
@@ -140,12 +139,7 @@ async def events_api(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     if not same_site(request, settings):
         raise HTTPError(403, "events are counted only from this site's pages")
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise HTTPError(400, 'the body must be JSON: {"paper", "kind", "browser"}') from None
-    if not isinstance(body, dict):
-        raise HTTPError(400, "the body must be a JSON object with paper, kind and browser")
+    body = await json_object(request, '{"paper", "kind", "browser"}')
     kind, browser, raw = body.get("kind"), body.get("browser"), body.get("paper")
     if kind not in EVENT_KINDS:
         raise HTTPError(400, f"kind must be one of {', '.join(EVENT_KINDS)}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import time
 from collections.abc import Callable, Sequence
 
@@ -32,7 +31,7 @@ from search.alike import Alike, PaperText, Topic
 from summaries.embeddings import stored_embeddings
 from venues.names import parse_paper_id
 from web import openapi
-from web.errors import HTTPError
+from web.errors import HTTPError, json_object
 
 MAX_STARS = 500
 MAX_CANDIDATES = 5000
@@ -199,14 +198,7 @@ def _known(values: Sequence[object]) -> tuple[list[str], int]:
 
 
 async def for_you_api(request: Request) -> JSONResponse:
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise HTTPError(
-            400, 'the body must be JSON: {"starred": [ids], "candidates": [ids]}'
-        ) from None
-    if not isinstance(body, dict):
-        raise HTTPError(400, "the body must be a JSON object with starred and candidates")
+    body = await json_object(request, '{"starred": [ids], "candidates": [ids]}')
     starred, bad_stars = _known(_ids(body, "starred", MAX_STARS))
     candidates, bad_candidates = _known(_ids(body, "candidates", MAX_CANDIDATES))
     async with request.app.state.sessions() as session:
