@@ -6,16 +6,17 @@ operators see failures and a later run knows what to retry.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterable, Sequence
 from typing import NotRequired, TypedDict
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fulltext.document import CodeLink, FullText, FullTextStatus, StoredFullText
 from models.fulltext import PaperFullText
-from models.schema import Paper, utcnow
+from models.plain import IDS, ids_parameter, read_rows
+from models.schema import utcnow
 
 
 def compress(document: FullText) -> bytes:
@@ -90,18 +91,25 @@ async def load(session: AsyncSession, paper_id: str, version: int) -> StoredFull
     return stored(row) if row is not None else None
 
 
+_CODE_LINKS = (
+    "SELECT f.paper_id, f.code_links FROM paper_fulltexts f"
+    " JOIN papers p ON p.id = f.paper_id AND p.version = f.version"
+    " WHERE f.paper_id IN " + IDS
+)
+
+
 async def code_links(
     session: AsyncSession, paper_ids: Sequence[str]
 ) -> dict[str, tuple[CodeLink, ...]]:
-    """The code links of each paper's current version, for the papers that have some."""
+    """The code links of each paper's current version, for the papers that have some: one
+    plain read for a whole list."""
     if not paper_ids:
         return {}
-    statement = (
-        select(PaperFullText.paper_id, PaperFullText.code_links)
-        .join(
-            Paper, (Paper.id == PaperFullText.paper_id) & (Paper.version == PaperFullText.version)
-        )
-        .where(PaperFullText.paper_id.in_(list(paper_ids)))
-    )
-    rows = (await session.execute(statement)).all()
-    return {paper_id: _links(links) for paper_id, links in rows if links}
+    rows = await read_rows(session, _CODE_LINKS, (ids_parameter(list(paper_ids)),))
+    found = {}
+    for paper_id, links in rows:
+        if isinstance(links, str):  # JSON as text: SQLite's, and asyncpg's without a codec
+            links = json.loads(links)
+        if links:
+            found[paper_id] = _links(links)
+    return found

@@ -9,10 +9,10 @@ from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from models.plain import IDS, as_day, as_moment, day_parameter, ids_parameter, read_rows
 from models.schema import (
     Announcement,
     AnnounceType,
-    Author,
     Paper,
     PaperAuthor,
     PaperCategory,
@@ -116,43 +116,46 @@ class PaperView:
     hidden: bool = False
 
 
-_VIEW_COLUMNS = (
-    Paper.id,
-    Paper.version,
-    Paper.title,
-    Paper.abstract,
-    Paper.primary_category,
-    Paper.published,
-    Paper.updated,
-    Paper.comment,
-    Paper.journal_ref,
-    Paper.doi,
-    Paper.modified_at,
+_VIEWS = (
+    "SELECT id, version, title, abstract, primary_category, published, updated, comment,"
+    " journal_ref, doi, modified_at FROM papers WHERE id IN " + IDS
+)
+_VIEW_AUTHORS = (
+    "SELECT pa.paper_id, a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id"
+    " WHERE pa.paper_id IN " + IDS + " ORDER BY pa.paper_id, pa.position"
+)
+_VIEW_CATEGORIES = (
+    "SELECT paper_id, category, is_primary FROM paper_categories"
+    " WHERE paper_id IN " + IDS + " ORDER BY paper_id, position"
 )
 
 
 async def _views(session: AsyncSession, ids: list[str]) -> dict[str, PaperView]:
-    """The papers ``ids`` with their authors and categories, in three queries."""
+    """The papers ``ids`` with their authors and categories: three plain reads."""
+    if not ids:
+        return {}
+    wanted = (ids_parameter(ids),)
     views: dict[str, PaperView] = {}
-    for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
-        chunk = ids[start : start + 500]
-        for row in await session.execute(select(*_VIEW_COLUMNS).where(Paper.id.in_(chunk))):
-            views[row[0]] = PaperView(*row)
-        authors = await session.execute(
-            select(PaperAuthor.paper_id, Author.name)
-            .join(Author, Author.id == PaperAuthor.author_id)
-            .where(PaperAuthor.paper_id.in_(chunk))
-            .order_by(PaperAuthor.paper_id, PaperAuthor.position)
+    for row in await read_rows(session, _VIEWS, wanted):
+        paper_id, version, title, abstract, primary, published, updated = row[:7]
+        comment, journal_ref, doi, modified_at = row[7:]
+        views[paper_id] = PaperView(
+            paper_id,
+            version,
+            title,
+            abstract,
+            primary,
+            as_moment(published),
+            as_moment(updated),
+            comment,
+            journal_ref,
+            doi,
+            as_moment(modified_at),
         )
-        for paper_id, name in authors:
-            views[paper_id].authors.append(AuthorView(name))
-        categories = await session.execute(
-            select(PaperCategory.paper_id, PaperCategory.category, PaperCategory.is_primary)
-            .where(PaperCategory.paper_id.in_(chunk))
-            .order_by(PaperCategory.paper_id, PaperCategory.position)
-        )
-        for paper_id, category, is_primary in categories:
-            views[paper_id].categories.append(CategoryView(category, is_primary))
+    for paper_id, name in await read_rows(session, _VIEW_AUTHORS, wanted):
+        views[paper_id].authors.append(AuthorView(name))
+    for paper_id, category, is_primary in await read_rows(session, _VIEW_CATEGORIES, wanted):
+        views[paper_id].categories.append(CategoryView(category, bool(is_primary)))
     return views
 
 
@@ -162,26 +165,33 @@ def _not_in(exclude: tuple[str, ...]):
     )
 
 
+_LATEST_DAY = "SELECT max(announced_on) FROM announcements WHERE category IN " + IDS
+_ANNOUNCED = (
+    "SELECT a.paper_id, a.type FROM announcements a JOIN papers p ON p.id = a.paper_id"
+    " WHERE a.category IN " + IDS + " AND a.announced_on = ? AND NOT p.hidden"
+)
+_EXCLUDED = (
+    " AND a.paper_id NOT IN (SELECT paper_id FROM paper_categories WHERE category IN " + IDS + ")"
+)
+_NEIGHBOUR_DAYS = (
+    "SELECT (SELECT max(announced_on) FROM announcements"
+    " WHERE category IN " + IDS + " AND announced_on < ?),"
+    " (SELECT min(announced_on) FROM announcements"
+    " WHERE category IN " + IDS + " AND announced_on > ?)"
+)
+
+
 async def latest_announcement_day(
     session: AsyncSession, categories: tuple[str, ...]
 ) -> dt.date | None:
-    return (
-        await session.execute(
-            select(func.max(Announcement.announced_on)).where(Announcement.category.in_(categories))
-        )
-    ).scalar_one()
+    ((day,),) = await read_rows(session, _LATEST_DAY, (ids_parameter(categories),))
+    return as_day(day)
 
 
 async def _neighbour_days(session: AsyncSession, day_column, where, day: dt.date):
     before = await session.execute(select(func.max(day_column)).where(*where, day_column < day))
     after = await session.execute(select(func.min(day_column)).where(*where, day_column > day))
-    return _as_date(before.scalar_one()), _as_date(after.scalar_one())
-
-
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+    return as_day(before.scalar_one()), as_day(after.scalar_one())
 
 
 async def list_day(
@@ -202,16 +212,15 @@ async def list_day(
     announced = await latest_announcement_day(session, categories)
     if announced is not None:
         day = day or announced
-        where = [Announcement.category.in_(categories)]
-        statement = (
-            select(Paper.id, Announcement.type)
-            .join(Announcement, Announcement.paper_id == Paper.id)
-            .where(*where, Announcement.announced_on == day, Paper.hidden.is_(False))
-        )
+        wanted = ids_parameter(categories)
+        on_day = day_parameter(session, day)
+        statement, params = _ANNOUNCED, [wanted, on_day]
         if exclude:
-            statement = statement.where(_not_in(exclude))
+            statement += _EXCLUDED
+            params.append(ids_parameter(exclude))
         kinds: dict[str, AnnounceType] = {}
-        for paper_id, kind in await session.execute(statement):
+        for paper_id, value in await read_rows(session, statement, params):
+            kind = AnnounceType(value)
             held = kinds.get(paper_id)
             if held is None or TYPE_ORDER[kind] < TYPE_ORDER[held]:
                 kinds[paper_id] = kind
@@ -223,8 +232,12 @@ async def list_day(
             counts[item.announce_type] = counts.get(item.announce_type, 0) + 1
         if types is not None:
             listed = [p for p in listed if p.announce_type in types]
-        previous, following = await _neighbour_days(session, Announcement.announced_on, where, day)
-        return DayListing(categories, day, listed, True, exclude, previous, following, counts)
+        ((before, after),) = await read_rows(
+            session, _NEIGHBOUR_DAYS, (wanted, on_day, wanted, on_day)
+        )
+        return DayListing(
+            categories, day, listed, True, exclude, as_day(before), as_day(after), counts
+        )
 
     in_categories = select(PaperCategory.paper_id).where(PaperCategory.category.in_(categories))
     # A day on either database: SQLite's date() gives text, PostgreSQL's a date; typed as a
@@ -232,7 +245,7 @@ async def list_day(
     published_day = func.date(Paper.published, type_=Date)
     where = [Paper.id.in_(in_categories), Paper.hidden.is_(False)]
     if day is None:
-        day = _as_date(
+        day = as_day(
             (await session.execute(select(func.max(published_day)).where(*where))).scalar_one()
         )
         if day is None:

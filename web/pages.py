@@ -29,7 +29,7 @@ from web.keywords import KeywordFilter
 from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
 from web.related import list_topics, related_papers
 from web.security import client_address
-from web.templating import templates
+from web.templating import entries_bytes, spliced_response, templates
 from web.venues import arxiv_venues
 
 MAX_SHARED_IDS = 500
@@ -132,7 +132,16 @@ async def list_page(request: Request, key: str) -> Response:
             "feed_url": f"{path}/feed" + (f"?{listed}" if listed else ""),
             "clear_url": path + (f"?{q}" if (q := cleared.query()) else ""),
         }
-        return templates.TemplateResponse(request, "list.html", context)
+        lang = preferences(request).lang
+        papers = b""
+        if topics is None and result.entries:
+            code = result.code
+            listed = (
+                (e.item.paper, e.item.announce_type, e.verdict, code.get(e.item.paper.id), None)
+                for e in result.entries
+            )
+            papers = entries_bytes(listed, context["highlight"], lang)
+        return spliced_response(request, "list.html", context, {"papers": papers})
 
     if request.query_params.get("sort") == "popular":  # changes with every event counted
         response = await render()

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import secrets
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from crawler.ids import abs_url, pdf_url
@@ -57,7 +62,10 @@ def iso_day(value: dt.date | dt.datetime | None) -> str:
 
 
 ENTRY_CACHE_SIZE = 20_000
-_entry_cache: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
+# Entries are kept as UTF-8: a page's text is one str as wide as its widest character, and
+# the math of a list (MathML with characters such as U+1D465) would make a 1 MB page a 4 MB
+# str to join, copy and encode on every render.
+_entry_cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
 
 @functools.lru_cache(maxsize=len(LANGUAGES))
@@ -71,24 +79,41 @@ def paper_url(paper_id: str) -> str:
     return f"/venue/{paper_id}" if ":" in paper_id else f"/arxiv/{paper_id}"
 
 
+def _entry(
+    paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
+) -> bytes:
+    if highlight is not None:
+        macro = _entry_macro(lang)
+        return str(macro(paper, announce_type, verdict, highlight, code=code, venue=venue)).encode()
+    shown = (venue.digest, venue.arxiv_id) if venue is not None else None
+    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)
+    html = _entry_cache.get(key)
+    if html is None:
+        macro = _entry_macro(lang)
+        html = _entry_cache[key] = str(
+            macro(paper, announce_type, verdict, code=code, venue=venue)
+        ).encode()
+        if len(_entry_cache) > ENTRY_CACHE_SIZE:
+            _entry_cache.popitem(last=False)
+    return html
+
+
 def entry_html(
     paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> Markup:
     """One list entry (``_paper.html``'s ``entry``), with its ``code`` link if any, a venue
     paper's with its ``venue`` row; kept when nothing is highlighted, since the same entries
     are rendered for every reader of a list."""
-    if highlight is not None:
-        return _entry_macro(lang)(paper, announce_type, verdict, highlight, code=code, venue=venue)
-    shown = (venue.digest, venue.arxiv_id) if venue is not None else None
-    key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)
-    html = _entry_cache.get(key)
-    if html is None:
-        html = _entry_cache[key] = _entry_macro(lang)(
-            paper, announce_type, verdict, code=code, venue=venue
-        )
-        if len(_entry_cache) > ENTRY_CACHE_SIZE:
-            _entry_cache.popitem(last=False)
-    return html
+    return Markup(_entry(paper, announce_type, verdict, highlight, lang, code, venue).decode())
+
+
+def entries_bytes(entries: Iterable[tuple], highlight=None, lang: str = "en") -> bytes:
+    """List entries, each ``(paper, announce_type, verdict, code, venue)`` written as
+    ``entry_html`` writes it, one per line, as UTF-8 (see ``spliced_response``)."""
+    return b"\n".join(
+        _entry(paper, announce_type, verdict, highlight, lang, code, venue)
+        for paper, announce_type, verdict, code, venue in entries
+    )
 
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[template_context])
@@ -108,3 +133,35 @@ templates.env.globals["paper_url"] = paper_url
 templates.env.filters.update(tex=tex, plain=plain, iso_day=iso_day)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+
+
+_SPLICE_TOKEN = secrets.token_hex(12)
+
+
+def _splice_marker(name: str) -> Markup:
+    """Where the block ``name`` goes in a template rendered by ``spliced_response``: a
+    comment with a token of this process, which no text shown in the page can forge."""
+    return Markup(f"<!--splice:{name}:{_SPLICE_TOKEN}-->")
+
+
+templates.env.globals["splice"] = _splice_marker
+
+
+def spliced_response(
+    request: Request, name: str, context: dict[str, Any], blocks: Mapping[str, bytes]
+) -> HTMLResponse:
+    """``templates.TemplateResponse``, with each ``{{ splice(NAME) }}`` of the template
+    replaced by ``blocks[NAME]`` (a block the template did not write must be empty): bytes
+    kept encoded (a list's entries) join the page's bytes without being decoded, copied as
+    text and encoded again."""
+    context.setdefault("request", request)
+    for processor in templates.context_processors:
+        context.update(processor(request))
+    body = templates.get_template(name).render(context).encode()
+    for block, content in blocks.items():
+        head, found, tail = body.partition(str(_splice_marker(block)).encode())
+        if found:
+            body = head + content + tail
+        elif content:
+            raise ValueError(f"{name} did not write splice({block!r})")
+    return HTMLResponse(body)

@@ -29,9 +29,10 @@ from venues.store import (
 )
 from web import openapi
 from web.errors import HTTPError
+from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.security import site_url
-from web.templating import templates
+from web.templating import entries_bytes, spliced_response, templates
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -161,7 +162,9 @@ async def venue_page(request: Request, key: str) -> Response:
         "clear_url": link(keep_keywords=False),
         "highlight": keywords.matcher().highlight if keywords.include else None,
     }
-    return templates.TemplateResponse(request, "venue.html", context)
+    shown = ((e.paper, None, verdicts.get(e.paper.id), None, e.venue) for e in entries)
+    papers = entries_bytes(shown, context["highlight"], preferences(request).lang)
+    return spliced_response(request, "venue.html", context, {"papers": papers})
 
 
 async def venue_paper_page(request: Request, paper_id: str) -> Response:
