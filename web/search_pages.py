@@ -139,12 +139,11 @@ def marked(text: str, spans: Sequence[tuple[int, int]]) -> Markup:
     """``text`` escaped, with each span in ``<mark>``."""
     parts: list[str] = []
     position = 0
-    for start, end in spans:
-        parts.append(escape(text[position:start]))
-        parts.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+    for start, end in spans:  # joined as plain text, made Markup once (each Markup is a copy)
+        parts += (escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>")
         position = end
     parts.append(escape(text[position:]))
-    return Markup("").join(parts)
+    return Markup("".join(parts))
 
 
 def _day(hit: SearchHit) -> str | None:

@@ -6,6 +6,7 @@ import asyncio
 import re
 
 import pytest
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
@@ -58,3 +59,13 @@ def test_a_title_cannot_forge_the_splice_marker(settings: Settings) -> None:
         html = client.get("/arxiv/cs.LG").text
     assert "&lt;!--splice:papers:0123456789abcdef01234567--&gt; é 𝑥" in html
     assert ENTRY.findall(html) == ["2411.09001"]
+
+
+def test_marked_text_is_escaped_around_and_inside_its_marks() -> None:
+    from web.search_pages import marked
+
+    text = "a <b>&amp; x<script> é 𝑥"
+    html = marked(text, [(2, 5), (12, 20)])
+    assert isinstance(html, Markup)
+    assert str(html) == ("a <mark>&lt;b&gt;</mark>&amp;amp; x<mark>&lt;script&gt;</mark> é 𝑥")
+    assert str(marked(text, [])) == str(escape(text))
