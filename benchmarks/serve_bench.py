@@ -258,6 +258,10 @@ def _empty_database(workdir: Path) -> Path:
     return path
 
 
+def _seconds(values: list[float]) -> str:
+    return " / ".join(f"{v:.2f}" for v in values)
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000
@@ -328,6 +332,9 @@ def main() -> None:
     parser.add_argument("--budgets", default="16,1024", help="SEARCH_CACHE_MB values, MiB")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the queries")
     parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir)")
+    parser.add_argument(
+        "--starts", type=int, default=3, help="starts timed on the empty database and the archive"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="serve-bench-", dir=args.workdir) as tmp:
         workdir = Path(tmp)
@@ -341,16 +348,37 @@ def main() -> None:
         print(f"serving {database} ({size / 1e9:.2f} GB), {len(queries)} queries", flush=True)
         import httpx
 
-        empty = Server(_empty_database(workdir), 16, workdir)
-        try:
-            with httpx.Client(timeout=60) as client:
-                baseline = empty.ready(client)
-                idle = _memory(empty.process.pid)
-        finally:
-            empty.stop()
+        empty = _empty_database(workdir)
+        baselines, readies, searches, cpus = [], [], [], []
+        idle: dict[str, int] = {}
+        for _ in range(args.starts):  # the empty database and the archive in turn
+            for path, times in ((empty, baselines), (database, readies)):
+                server = Server(path, 1024, workdir)
+                try:
+                    with httpx.Client(timeout=120) as client:
+                        times.append(server.ready(client))
+                        cpus.append(_cpu_seconds(server.process.pid))
+                        if path == empty:
+                            idle = _memory(server.process.pid)
+                        else:
+                            t0 = time.perf_counter()
+                            params = {"q": queries[0], "limit": 10}
+                            client.get(server.base + "/api/search", params=params)
+                            searches.append(time.perf_counter() - t0)
+                finally:
+                    server.stop()
+        baseline = sorted(baselines)[len(baselines) // 2]
         print(
-            f"baseline: serve on an empty database ready in {baseline:.2f} s, "
+            f"baseline: serve on an empty database ready in {_seconds(baselines)} s "
+            f"(CPU {_seconds(cpus[0::2])} s), "
             f"RSS {_mb(idle['VmRSS'])} MiB (load average {_load()})",
+            flush=True,
+        )
+        print(
+            f"serve on the archive: ready in {_seconds(readies)} s (CPU {_seconds(cpus[1::2])} s)"
+            f", then the first search "
+            f"in {_seconds(searches)} s; median ready / empty database's "
+            f"{sorted(readies)[len(readies) // 2] / baseline:.2f} (load average {_load()})",
             flush=True,
         )
         for budget in (int(b) for b in args.budgets.split(",")):
