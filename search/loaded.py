@@ -142,8 +142,12 @@ def _scores_size(key: Hashable, value: Scores) -> int:
 
 
 def _array_bytes(array: np.ndarray) -> int:
-    """An array's header and data (its data counted for a view too)."""
-    return sys.getsizeof(array) + (array.nbytes if array.base is not None else 0)
+    """An array's header and data; for a view, the whole array it looks into, which it keeps
+    (the kernel's results are the front of a buffer made for the longest outcome)."""
+    base = array.base
+    if isinstance(base, np.ndarray):
+        return sys.getsizeof(array) + _array_bytes(base)
+    return sys.getsizeof(array) + (array.nbytes if base is not None else 0)
 
 
 def _deep_bytes(key: object) -> int:

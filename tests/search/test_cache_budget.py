@@ -92,3 +92,18 @@ def test_lists_and_scores_together_keep_to_the_budget(one_mib: None) -> None:
     used = traced(fill)
     assert index.cached_bytes + index.scores.bytes <= MIB
     assert used <= SLACK * MIB
+
+
+def test_scores_that_are_the_front_of_a_larger_buffer_count_the_whole_buffer(
+    one_mib: None,
+) -> None:
+    memo = loaded.ScoreMemo()
+
+    def fill() -> None:
+        for i in range(200):
+            docids, scores = np.zeros(4_000, np.int32), np.zeros(4_000, np.float64)
+            memo[(f"term{i}", (1.0,), 1000, 12.5)] = (docids[:10], scores[:10])
+
+    used = traced(fill)
+    assert memo.bytes <= MIB // 4
+    assert used <= SLACK * MIB // 4
