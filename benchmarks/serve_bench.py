@@ -267,7 +267,32 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000
 
 
-def run_budget(database: Path, budget: int, queries: list[str], rounds: int, workdir: Path):
+def _rare_words(database: Path, n: int) -> list[str]:
+    """``n`` words of the index that few papers hold (at most five), in the terms' order."""
+    import sqlite3
+
+    from search.schema import POSTINGS_TABLE
+
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            f"SELECT DISTINCT term FROM {POSTINGS_TABLE} WHERE df <= 5 AND term GLOB '[a-z]*'"
+            " AND term NOT GLOB '*[^a-z]*' ORDER BY term LIMIT ?",
+            (n,),
+        ).fetchall()
+    finally:
+        connection.close()
+    return [term for (term,) in rows]
+
+
+def run_budget(
+    database: Path,
+    budget: int,
+    queries: list[str],
+    rounds: int,
+    workdir: Path,
+    rare: list[str] = (),  # type: ignore[assignment]
+):
     import httpx
 
     server = Server(database, budget, workdir)
@@ -286,11 +311,14 @@ def run_budget(database: Path, budget: int, queries: list[str], rounds: int, wor
                 flush=True,
             )
             rows = []
-            for number in range(1, rounds + 1):
+            passes = [(f"round {n}", queries) for n in range(1, rounds + 1)]
+            if rare:
+                passes.append((f"{len(rare)} rare words", list(rare)))
+            for number, chosen in passes:
                 cpu = _cpu_seconds(server.process.pid)
                 latencies = []
                 started = time.perf_counter()
-                for q in queries:
+                for q in chosen:
                     t = time.perf_counter()
                     response = client.get(server.base + "/api/search", params={"q": q, "limit": 10})
                     response.raise_for_status()
@@ -300,7 +328,7 @@ def run_budget(database: Path, budget: int, queries: list[str], rounds: int, wor
                 stats = server.accounting()
                 rows.append((number, latencies, wall, cpu, stats))
                 print(
-                    f"  round {number}: p50 {_percentile(latencies, 50):.1f} ms, p99 "
+                    f"  {number}: p50 {_percentile(latencies, 50):.1f} ms, p99 "
                     f"{_percentile(latencies, 99):.1f} ms, {wall:.1f} s wall, server CPU "
                     f"{cpu:.1f} s; RSS {_mb(stats['VmRSS'])} MiB (peak {_mb(stats['VmHWM'])}); "
                     f"cache: {stats['lists']} lists {_mb(stats['lists_bytes'])} MiB counted, "
@@ -331,6 +359,13 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000, help="papers to build (or made)")
     parser.add_argument("--budgets", default="16,1024", help="SEARCH_CACHE_MB values, MiB")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the queries")
+    parser.add_argument(
+        "--rare",
+        type=int,
+        default=0,
+        help="after the rounds, this many one-word queries of rare words of the index (the"
+        " cache then holds many small lists)",
+    )
     parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir)")
     parser.add_argument(
         "--starts", type=int, default=3, help="starts timed on the empty database and the archive"
@@ -382,7 +417,8 @@ def main() -> None:
             flush=True,
         )
         for budget in (int(b) for b in args.budgets.split(",")):
-            ready, *_ = run_budget(database, budget, queries, args.rounds, workdir)
+            rare = _rare_words(database, args.rare) if args.rare else []
+            ready, *_ = run_budget(database, budget, queries, args.rounds, workdir, rare)
             print(f"  ready time / empty database's: {ready / baseline:.2f}", flush=True)
         print(f"load average at the end {_load()}", flush=True)
 
