@@ -20,6 +20,7 @@ QUICK = {
     "ingest_bench": ["--papers", "5000"],
     "mixed_bench": ["--duration", "5"],
     "search_bench": ["--sizes", "10000", "--skip", "unicode61"],
+    "serve_bench": ["--papers", "5000", "--rounds", "1"],
     "tokenizer_bench": ["--repeats", "2", "--skip-pure-training"],
     "web_bench": ["--duration", "5", "--uncached-duration", "3"],
 }

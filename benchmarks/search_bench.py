@@ -15,6 +15,11 @@ top 10, papers loaded, highlights) and through the index alone (count and top-10
 baselines do). ``--db`` runs coolpapers on SQLite (the default), on PostgreSQL (a database
 made for the run on the server of ``--postgres`` or ``COOLPAPERS_TEST_POSTGRES_URL``, dropped
 at the end) or on both, PostgreSQL's p50 compared with SQLite's (the target: within 1.5x).
+
+``--keep`` keeps the workdir (the SQLite database, tantivy's index and the queries); ``--reuse
+DIR`` runs the queries again on what such a run kept, without building anything (at 1M papers the
+build takes about half an hour): the build columns are then empty, and the index is as that run
+left it, its segments merged into one by the compaction at its end.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -34,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+QUERIES_FILE = "queries.json"
 
 ROOT = Path(__file__).resolve().parent.parent
 ABSTRACTS = ROOT / "tests" / "fixtures" / "bytepiece" / "arxiv-abstracts.txt"
@@ -218,30 +226,37 @@ def _dbstat_bytes(connection: sqlite3.Connection, like: str) -> int:
     return int(row[0] or 0)
 
 
-def bench_tantivy(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> Result:
+def bench_tantivy(
+    corpus: Corpus | None, queries: list[BenchQuery], workdir: Path, n: int
+) -> list[Result]:
+    """tantivy built from ``corpus`` in ``workdir``, or opened there when ``corpus`` is None."""
     import tantivy
 
     path = workdir / "tantivy"
-    path.mkdir()
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    for name in ("title", "abstract", "authors"):
-        builder.add_text_field(name, stored=False)
-    index = tantivy.Index(builder.build(), path=str(path))
-    start, cpu = time.perf_counter(), time.process_time()
-    writer = index.writer(heap_size=512_000_000)
-    for i in range(len(corpus.titles)):
-        writer.add_document(
-            tantivy.Document(
-                id=str(i),
-                title=corpus.titles[i],
-                abstract=corpus.abstracts[i],
-                authors=", ".join(corpus.authors[i]),
+    build = cpu = float("nan")
+    if corpus is None:
+        index = tantivy.Index.open(str(path))
+    else:
+        path.mkdir()
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        for name in ("title", "abstract", "authors"):
+            builder.add_text_field(name, stored=False)
+        index = tantivy.Index(builder.build(), path=str(path))
+        start, cpu = time.perf_counter(), time.process_time()
+        writer = index.writer(heap_size=512_000_000)
+        for i in range(len(corpus.titles)):
+            writer.add_document(
+                tantivy.Document(
+                    id=str(i),
+                    title=corpus.titles[i],
+                    abstract=corpus.abstracts[i],
+                    authors=", ".join(corpus.authors[i]),
+                )
             )
-        )
-    writer.commit()
-    writer.wait_merging_threads()
-    build, cpu = time.perf_counter() - start, time.process_time() - cpu
+        writer.commit()
+        writer.wait_merging_threads()
+        build, cpu = time.perf_counter() - start, time.process_time() - cpu
     index.reload()
     searcher = index.searcher()
     size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
@@ -255,7 +270,6 @@ def bench_tantivy(corpus: Corpus, queries: list[BenchQuery], workdir: Path) -> R
             searcher.doc(address)
 
     first, warm = _time_queries(run, queries)
-    n = len(corpus.titles)
     return [
         Result("tantivy", n, build, size, warm, cpu),
         Result("tantivy (1st round)", n, build, size, first, cpu),
@@ -406,11 +420,18 @@ def _load_papers(path: Path, corpus: Corpus) -> None:
 
 
 def bench_coolpapers(
-    corpus: Corpus, queries: list[BenchQuery], workdir: Path, server: str | None = None
+    corpus: Corpus | None,
+    queries: list[BenchQuery],
+    workdir: Path,
+    server: str | None = None,
+    n: int = 0,
 ) -> list[Result]:
-    """coolpapers on SQLite, or on PostgreSQL when ``server`` names one."""
+    """coolpapers on SQLite, or on PostgreSQL when ``server`` names one; with ``corpus`` None,
+    on the SQLite database and index that an earlier run kept in ``workdir``."""
     if server is None:
-        return _bench_coolpapers(corpus, queries, workdir, None)
+        return _bench_coolpapers(corpus, queries, workdir, None, n)
+    if corpus is None:
+        raise ValueError("only SQLite runs can reuse an earlier build")
     from sqlalchemy.engine import make_url
 
     name = f"search_bench_{os.getpid()}"
@@ -419,25 +440,33 @@ def bench_coolpapers(
     try:
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
         _load_papers_postgresql(url, corpus)
-        return _bench_coolpapers(corpus, queries, workdir, url)
+        return _bench_coolpapers(corpus, queries, workdir, url, n)
     finally:
         _postgres(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _bench_coolpapers(
-    corpus: Corpus, queries: list[BenchQuery], workdir: Path, postgresql: str | None
+    corpus: Corpus | None,
+    queries: list[BenchQuery],
+    workdir: Path,
+    postgresql: str | None,
+    n: int,
 ) -> list[Result]:
+    from sqlalchemy import text
+
     from models.db import create_engine, session_factory
     from models.settings import Settings
     from search import loaded, rebuild_index, search_papers, shared_analyzer
     from search import sqlite as index_sql
     from search.engine import filters_of
     from search.query import parse_query
+    from search.schema import SEGMENTS_TABLE
     from search.storage import merge_all
 
     path = workdir / "coolpapers.db"
     if postgresql is None:
-        _load_papers(path, corpus)
+        if corpus is not None:
+            _load_papers(path, corpus)
         url = f"sqlite+aiosqlite:///{path}"
     else:
         url = postgresql
@@ -473,12 +502,17 @@ def _bench_coolpapers(
     async def go() -> dict[str, object]:
         engine = create_engine(url, settings=Settings(DATABASE_URL=url))
         sessions = session_factory(engine)
-        start, cpu = time.perf_counter(), time.process_time()
-        await rebuild_index(sessions, compact=False)
-        out: dict[str, object] = {
-            "build": time.perf_counter() - start,
-            "cpu": time.process_time() - cpu,
-        }
+        out: dict[str, object] = {"build": float("nan"), "cpu": float("nan")}
+        if corpus is not None:
+            start, cpu = time.perf_counter(), time.process_time()
+            await rebuild_index(sessions, compact=False)
+            out["build"] = time.perf_counter() - start
+            out["cpu"] = time.process_time() - cpu
+        async with sessions() as session:
+            (segments,) = (
+                await session.execute(text(f"SELECT count(*) FROM {SEGMENTS_TABLE}"))
+            ).one()
+        print(f"the index has {segments} segments", flush=True)
         # Each way of searching starts with nothing of the index cached in this process: the
         # site's own first (what users meet), then search_papers, then the index alone.
         loaded._loaded.clear()
@@ -517,7 +551,6 @@ def _bench_coolpapers(
             )[0][0]
         )
         label = "coolpapers pg"
-    n = len(corpus.titles)
     build, cpu, compaction = out["build"], out["cpu"], out["compaction"]
     print(f"{label}: compaction (merging the segments into one) {compaction:.1f} s", flush=True)
     return [
@@ -587,6 +620,22 @@ def _report(results: list[Result], queries: list[BenchQuery]) -> str:
     return "\n".join(lines)
 
 
+def _corpus_and_queries(
+    size: int, workdir: Path, *, reuse: bool
+) -> tuple[Corpus | None, list[BenchQuery]]:
+    """The corpus to build (None when reusing a build) and the queries, which are kept in
+    ``workdir`` for the runs that reuse it."""
+    saved = workdir / QUERIES_FILE
+    if reuse and saved.exists():
+        return None, [
+            BenchQuery(kind, tuple(words)) for kind, words in json.loads(saved.read_text())
+        ]
+    corpus = make_corpus(size)
+    queries = make_queries(corpus)
+    saved.write_text(json.dumps([[q.kind, list(q.words)] for q in queries]))
+    return (None if reuse else corpus), queries
+
+
 def _load() -> str:
     return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -598,6 +647,12 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated: tantivy, unicode61")
     parser.add_argument("--keep", action="store_true", help="keep the indexes built")
     parser.add_argument(
+        "--reuse",
+        default=None,
+        help="a workdir kept by --keep: run the queries on its database and tantivy index"
+        " without building (SQLite only, one size: the one it was built with)",
+    )
+    parser.add_argument(
         "--db", choices=("sqlite", "postgresql", "both"), default="sqlite", help="coolpapers on"
     )
     parser.add_argument(
@@ -608,13 +663,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.db != "sqlite" and not args.postgres:
         raise SystemExit("--db postgresql needs --postgres URL or COOLPAPERS_TEST_POSTGRES_URL")
+    if args.reuse and (args.db != "sqlite" or "," in args.sizes):
+        raise SystemExit("--reuse runs SQLite only, at the one size that was built")
     skip = set(filter(None, args.skip.split(",")))
     for size in (int(s) for s in args.sizes.split(",")):
-        workdir = Path(tempfile.mkdtemp(prefix="search-bench-", dir=args.workdir))
+        if args.reuse:
+            workdir = Path(args.reuse)
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix="search-bench-", dir=args.workdir))
         try:
             started = time.perf_counter()
-            corpus = make_corpus(size)
-            queries = make_queries(corpus)
+            corpus, queries = _corpus_and_queries(size, workdir, reuse=bool(args.reuse))
             print(
                 f"\n== {size} papers (made in {time.perf_counter() - started:.0f} s), "
                 f"{len(queries)} queries, {os.cpu_count()} cores, "
@@ -623,14 +682,17 @@ def main() -> None:
             )
             results = []
             if "tantivy" not in skip:
-                results.extend(bench_tantivy(corpus, queries, workdir))
-                print(f"tantivy built in {results[-1].build_seconds:.1f} s", flush=True)
+                results.extend(bench_tantivy(corpus, queries, workdir, size))
+                if corpus is not None:
+                    print(f"tantivy built in {results[-1].build_seconds:.1f} s", flush=True)
             ours: dict[str, list[Result]] = {}
             for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
                 server = args.postgres if db == "postgresql" else None
-                ours[db] = bench_coolpapers(corpus, queries, workdir, server)
+                ours[db] = bench_coolpapers(corpus, queries, workdir, server, size)
                 results.extend(ours[db])
-                print(f"coolpapers on {db} built in {ours[db][-1].build_seconds:.1f} s", flush=True)
+                if corpus is not None:
+                    built = ours[db][-1].build_seconds
+                    print(f"coolpapers on {db} built in {built:.1f} s", flush=True)
             if "unicode61" not in skip:
                 results.append(bench_unicode61(corpus, queries, workdir))
             print(_report(results, queries), flush=True)
@@ -638,7 +700,7 @@ def main() -> None:
                 print(_compare(ours["sqlite"], ours["postgresql"]), flush=True)
             print("load average at the end: " + _load(), flush=True)
         finally:
-            if args.keep:
+            if args.keep or args.reuse:
                 print(f"kept in {workdir}")
             else:
                 shutil.rmtree(workdir, ignore_errors=True)

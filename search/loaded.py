@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
@@ -111,22 +112,60 @@ class LoadedIndex:
                 self.cached_bytes -= _size(self.lists.pop(key))
             self.lists[key] = found
             self.cached_bytes += _size(found)
-            budget = current().cache_bytes
+            budget = current().cache_bytes - _scores_budget()
             while self.cached_bytes > budget and len(self.lists) > 1:
                 _, old = self.lists.popitem(last=False)
                 self.cached_bytes -= _size(old)
 
 
+# What an entry of the caches costs beyond the objects it holds: the OrderedDict's slot and
+# link, and the allocator's rounding (measured with tracemalloc, see the tests).
+ENTRY_BYTES = 128
+
+
 def _size(found: TermList) -> int:
-    size = found.docids.nbytes + found.tf.nbytes
+    """The memory of a kept list: its arrays (with their headers), positions, key and entry.
+    For a rare word's list, a few postings, the objects are most of it."""
+    size = ENTRY_BYTES + sys.getsizeof(found) + _deep_bytes(found.key)
+    size += _array_bytes(found.docids) + _array_bytes(found.tf)
     if found.positions is not None:
-        size += len(found.positions[0]) + found.positions[1].nbytes * 2
+        data, starts, ends = found.positions
+        size += sys.getsizeof(found.positions) + sys.getsizeof(data)
+        size += _array_bytes(starts) + _array_bytes(ends)
     return size
+
+
+def _scores_size(key: Hashable, value: Scores) -> int:
+    docids, scores = value
+    size = ENTRY_BYTES + _deep_bytes(key) + sys.getsizeof(value)
+    return size + _array_bytes(docids) + _array_bytes(scores)
+
+
+def _array_bytes(array: np.ndarray) -> int:
+    """An array's header and data; for a view, the whole array it looks into, which it keeps
+    (the kernel's results are the front of a buffer made for the longest outcome)."""
+    base = array.base
+    if isinstance(base, np.ndarray):
+        return sys.getsizeof(array) + _array_bytes(base)
+    return sys.getsizeof(array) + (array.nbytes if base is not None else 0)
+
+
+def _deep_bytes(key: object) -> int:
+    """A key's memory: its tuples and what they hold (strings, numbers)."""
+    if isinstance(key, tuple):
+        return sys.getsizeof(key) + sum(_deep_bytes(part) for part in key)
+    return sys.getsizeof(key)
+
+
+def _scores_budget() -> int:
+    """The scores' share of the cache's budget (the posting lists have the rest)."""
+    return current().cache_bytes // 4
 
 
 class ScoreMemo(MutableMapping[Hashable, Scores]):
     """The scores of whole posting lists (``search.evaluate``), the least recently used
-    dropped beyond a quarter of the cache's budget; safe to share between threads."""
+    dropped beyond a quarter of the cache's budget (the posting lists keep to the other three
+    quarters); safe to share between threads."""
 
     def __init__(self) -> None:
         self._kept: OrderedDict[Hashable, Scores] = OrderedDict()
@@ -144,16 +183,15 @@ class ScoreMemo(MutableMapping[Hashable, Scores]):
             if key in self._kept:
                 return
             self._kept[key] = value
-            self.bytes += value[0].nbytes + value[1].nbytes
-            budget = current().cache_bytes // 4
+            self.bytes += _scores_size(key, value)
+            budget = _scores_budget()
             while self.bytes > budget and len(self._kept) > 1:
-                _, (docids, scores) = self._kept.popitem(last=False)
-                self.bytes -= docids.nbytes + scores.nbytes
+                old_key, old = self._kept.popitem(last=False)
+                self.bytes -= _scores_size(old_key, old)
 
     def __delitem__(self, key: Hashable) -> None:
         with self.lock:
-            docids, scores = self._kept.pop(key)
-            self.bytes -= docids.nbytes + scores.nbytes
+            self.bytes -= _scores_size(key, self._kept.pop(key))
 
     def __iter__(self) -> Iterator[Hashable]:
         with self.lock:

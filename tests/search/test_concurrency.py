@@ -75,7 +75,7 @@ async def answers(sessions, queries: list[str]) -> list[tuple[int, list[str]]]:
 
 def cache_sizes(index: loaded.LoadedIndex) -> tuple[int, int]:
     lists = sum(loaded._size(found) for found in index.lists.values())
-    scores = sum(docids.nbytes + scores.nbytes for docids, scores in index.scores.values())
+    scores = sum(loaded._scores_size(key, index.scores[key]) for key in index.scores)
     return lists, scores
 
 
