@@ -9,6 +9,9 @@ the index is (one small query) and catches up with what was added since.
 Searches read and evaluate in worker threads (``search.sqlite``), through a ``Reader``: so
 everything kept here is behind a lock, and the arrays of papers are replaced, never changed
 in place, so that a ``Collection`` taken by one search holds still while another catches up.
+On PostgreSQL a search reads on the event loop instead, through asyncpg itself, where and
+what the index is and the terms' lists in one statement (``read_postgresql``), and decodes
+and evaluates in a worker thread.
 """
 
 from __future__ import annotations

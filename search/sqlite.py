@@ -8,7 +8,8 @@ without words but with filters is a plain query of the papers, newest first.
 
 Reading posting lists and scoring them is a search's heavy part: it runs in a worker thread
 (the kernel lets go of the GIL in its loops), so that the event loop goes on serving other
-requests meanwhile.
+requests meanwhile. On PostgreSQL, whose driver is asynchronous, the reads stay on the event
+loop, and only decoding and scoring go to the thread.
 """
 
 from __future__ import annotations
