@@ -9,14 +9,18 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 from asyncpg.prepared_stmt import PreparedStatement
+from starlette.testclient import TestClient
 
 from crawler.records import AuthorRecord, PaperRecord, VersionRecord
+from models.settings import Settings
 from search import SearchOptions, configure, search_papers
 from search import sqlite as index_sql
 from search.engine import filters_of
 from search.options import shared_analyzer
 from search.query import parse_query
 from tests.indexed import ingest
+from tests.pg import databases
+from web.app import create_app
 
 
 def record(arxiv_id: str, title: str, version: int = 1) -> PaperRecord:
@@ -111,3 +115,16 @@ async def test_a_search_on_postgresql_is_two_statements(sessions, statements) ->
         )
     assert [paper_id for paper_id, _ in page.ranked] == ["2501.00001"]
     assert len(statements) == 2, statements  # the lists, and the page's paper ids
+
+
+@pytest.mark.postgresql_only
+def test_a_search_on_a_lost_connection_is_a_503_and_the_next_one_reconnects(
+    sample_settings: Settings,
+) -> None:
+    with TestClient(create_app(sample_settings)) as client:
+        assert client.get("/api/search", params={"q": "learning"}).json()["results"]
+        assert databases.disconnect(sample_settings.DATABASE_URL) >= 1
+        lost = client.get("/api/search", params={"q": "learning"})
+        assert lost.status_code == 503 and lost.headers["retry-after"] == "5"
+        assert lost.json()["error"].startswith("the database is unavailable")
+        assert client.get("/api/search", params={"q": "network"}).json()["results"]
