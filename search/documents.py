@@ -59,8 +59,13 @@ async def paper_documents(session: AsyncSession, paper_ids: Sequence[str]) -> di
     """The stored full text of each paper among ``paper_ids`` whose current version has one."""
     if not paper_ids:
         return {}
+    return documents_of(await read_rows(session, _BODIES, (ids_parameter(list(paper_ids)),)))
+
+
+def documents_of(rows: Iterable[tuple[str, bytes]]) -> dict[str, FullText]:
+    """``paper_id -> FullText`` of rows of stored documents (a damaged one left out)."""
     found = {}
-    for paper_id, blob in await read_rows(session, _BODIES, (ids_parameter(list(paper_ids)),)):
+    for paper_id, blob in rows:
         try:
             found[paper_id] = decompress(blob)
         except (ValueError, TypeError, KeyError, zlib.error):  # a damaged row: no body

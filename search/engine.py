@@ -15,12 +15,13 @@ from fulltext.document import FullText
 from search import sqlite
 from search.analysis import Analyzer
 from search.dialect import ids_parameter
-from search.documents import paper_documents
+from search.documents import documents_of, paper_documents
 from search.highlight import highlight_spans, prefilter, snippet
 from search.indexing import bodies_indexed, supports_index
-from search.loaded import read_rows
+from search.loaded import postgresql_rows, read_rows
 from search.options import shared_analyzer
 from search.query import MAX_CATEGORIES, Field, Query, parse_category, parse_query
+from search.schema import DOCS_TABLE
 
 Sort = Literal["relevance", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "date")
@@ -176,6 +177,56 @@ async def _visible_papers(session: AsyncSession, ids: list[str]) -> list[FoundPa
     return [found[i] for i in ids if i in found]
 
 
+# The page on PostgreSQL in one statement: the papers of $1 (their ids, or their docids in
+# the index), their authors and categories in order, and, when $2, their stored documents
+# (as ``search.documents`` reads them). The array is read through a sub-select so that the
+# plan is the same whatever its values (see ``search.loaded``).
+_PAGE_POSTGRESQL = (
+    "SELECT {key}, p.id, p.version, p.title, p.abstract, p.published, "
+    "ARRAY(SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id "
+    "WHERE pa.paper_id = p.id ORDER BY pa.position), "
+    "ARRAY(SELECT ROW(c.category, c.is_primary) FROM paper_categories c "
+    "WHERE c.paper_id = p.id ORDER BY c.position), "
+    "(SELECT f.document FROM paper_fulltexts f WHERE $2 AND f.paper_id = p.id "
+    "AND f.version = coalesce(p.version, 1) AND f.status = 'ok' AND f.document IS NOT NULL) "
+    "FROM {source} WHERE {key} = ANY((SELECT $1::{array})::{array}) AND NOT p.hidden"
+)
+_PAGE_BY_ID = _PAGE_POSTGRESQL.format(key="p.id", source="papers p", array="text[]")
+_PAGE_BY_DOCID = _PAGE_POSTGRESQL.format(
+    key="d.docid",
+    source=f"{DOCS_TABLE} d JOIN papers p ON p.id = d.paper_id",
+    array="bigint[]",
+)
+
+
+async def _visible_papers_postgresql(
+    session: AsyncSession, ranked: Sequence[tuple], bodies: bool, *, docids: bool = False
+) -> list[tuple[FoundPaper, float, FullText | None]]:
+    """The visible papers of ``ranked`` (``(paper id or docid, score)``) in that order,
+    with their scores and, with ``bodies``, their documents: ``_visible_papers`` and
+    ``paper_documents`` in one read."""
+    if not ranked:
+        return []
+    keys = [key for key, _ in ranked]
+    rows = await postgresql_rows(session, _PAGE_BY_DOCID if docids else _PAGE_BY_ID, (keys, bodies))
+    found = {
+        key: FoundPaper(
+            paper_id,
+            version,
+            title or "",
+            abstract or "",
+            _moment(published),
+            tuple(FoundAuthor(name) for name in names),
+            tuple(FoundCategory(code, bool(primary)) for code, primary in codes),
+        )
+        for key, paper_id, version, title, abstract, published, names, codes, _ in rows
+    }
+    documents = documents_of((row[1], row[-1]) for row in rows if row[-1] is not None)
+    return [
+        (found[key], score, documents.get(found[key].id)) for key, score in ranked if key in found
+    ]
+
+
 async def search_papers(
     session: AsyncSession,
     query: str | Query,
@@ -205,7 +256,7 @@ async def search_papers(
     analyzer = analyzer or shared_analyzer()
     if not supports_index(session):
         return SearchPage(parsed, 0, [], sort, limit, offset)
-    found = await sqlite.run_search(
+    found = await sqlite.rank(
         session,
         parsed,
         filters_of(parsed, categories, date_from, date_until),
@@ -214,17 +265,25 @@ async def search_papers(
         limit=limit,
         offset=offset,
     )
-    scores = dict(found.ranked)
-    papers = await _visible_papers(session, [paper_id for paper_id, _ in found.ranked])
     if bodies is None:
         bodies = bodies_indexed()
-    documents = (
-        await paper_documents(session, [p.id for p in papers]) if bodies and parsed.has_text else {}
-    )
-    hits = [
-        _hit(paper, scores[paper.id], parsed, analyzer, documents.get(paper.id)) for paper in papers
-    ]
-    return SearchPage(parsed, found.total, hits, sort, limit, offset, found.exact)
+    with_bodies = bodies and parsed.has_text
+    if isinstance(found, sqlite.FoundDocids):  # PostgreSQL
+        scored = await _visible_papers_postgresql(session, found.ranked, with_bodies, docids=True)
+        exact = True
+    else:
+        if session.bind.dialect.name == "postgresql":
+            scored = await _visible_papers_postgresql(session, found.ranked, with_bodies)
+        else:
+            scores = dict(found.ranked)
+            papers = await _visible_papers(session, [paper_id for paper_id, _ in found.ranked])
+            documents = (
+                await paper_documents(session, [p.id for p in papers]) if with_bodies else {}
+            )
+            scored = [(p, scores[p.id], documents.get(p.id)) for p in papers]
+        exact = found.exact
+    hits = [_hit(paper, score, parsed, analyzer, document) for paper, score, document in scored]
+    return SearchPage(parsed, found.total, hits, sort, limit, offset, exact)
 
 
 def _body_match(document: FullText, query: Query, analyzer: Analyzer) -> BodySnippet | None:

@@ -9,6 +9,9 @@ the index is (one small query) and catches up with what was added since.
 Searches read and evaluate in worker threads (``search.sqlite``), through a ``Reader``: so
 everything kept here is behind a lock, and the arrays of papers are replaced, never changed
 in place, so that a ``Collection`` taken by one search holds still while another catches up.
+On PostgreSQL a search reads on the event loop instead, through asyncpg itself, where and
+what the index is and the terms' lists in one statement (``read_postgresql``), and decodes
+and evaluates in a worker thread.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import sqlite3
 import sys
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import anyio.from_thread
 import numpy as np
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search import _kernel
@@ -51,6 +56,7 @@ class LoadedIndex:
     count: int = 0
     total_length: float = 0.0
     lists: OrderedDict[tuple, TermList] = field(default_factory=OrderedDict)
+    latest: dict[str, tuple] = field(default_factory=dict)  # a term to its key in ``lists``
     cached_bytes: int = 0
     scores: ScoreMemo = field(default_factory=lambda: ScoreMemo())
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -106,16 +112,26 @@ class LoadedIndex:
             self.lists.move_to_end(key)
             return found
 
+    def latest_list(self, term: str, *, with_positions: bool) -> TermList | None:
+        """The list of ``term`` kept last (with its positions if asked), whatever its
+        segments, or None."""
+        with self.lock:
+            key = self.latest.get(term)
+            return None if key is None else self.cached(key, with_positions=with_positions)
+
     def remember(self, key: tuple, found: TermList) -> None:
         with self.lock:
             if key in self.lists:
                 self.cached_bytes -= _size(self.lists.pop(key))
             self.lists[key] = found
+            self.latest[key[0]] = key
             self.cached_bytes += _size(found)
             budget = current().cache_bytes - _scores_budget()
             while self.cached_bytes > budget and len(self.lists) > 1:
-                _, old = self.lists.popitem(last=False)
+                old_key, old = self.lists.popitem(last=False)
                 self.cached_bytes -= _size(old)
+                if self.latest.get(old_key[0]) == old_key:
+                    del self.latest[old_key[0]]
 
 
 # What an entry of the caches costs beyond the objects it holds: the OrderedDict's slot and
@@ -233,10 +249,43 @@ async def read_rows(session: AsyncSession, statement: str, params: Params = ()) 
     direct = await driver_connection(session)
     if direct is not None:
         return direct.execute(statement, params).fetchall()
-    connection = await session.connection()
     if session.bind.dialect.name == "postgresql":
-        statement, params = to_postgresql(statement, params)
+        return await postgresql_rows(session, *to_postgresql(statement, params))
+    connection = await session.connection()
     return list((await connection.exec_driver_sql(statement, params)).fetchall())
+
+
+async def postgresql_rows(
+    session: AsyncSession, statement: str, params: Sequence[object] = ()
+) -> list[tuple]:
+    """The rows of a statement in asyncpg's form, read by the session's asyncpg connection
+    itself: SQLAlchemy's cursor costs several times what such a short read does.
+
+    The read runs under the adapter's lock, in the session's transaction when it has begun
+    one, else on its own (a statement of a search is a consistent read by itself); it fails
+    as the adapter's statements do, with SQLAlchemy's ``DBAPIError``."""
+    connection = await session.connection()
+    adapter: Any = (await connection.get_raw_connection()).dbapi_connection
+    dialect = session.bind.dialect
+    try:
+        try:
+            async with adapter._execute_mutex:
+                found = await adapter._connection.fetch(statement, *params)
+        except Exception as error:
+            adapter._handle_exception(error)
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, adapter, None)
+        if lost:
+            await connection.invalidate()
+        raise DBAPIError.instance(
+            statement,
+            tuple(params),
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from error
+    return [tuple(row) for row in found]
 
 
 async def thread_reader(session: AsyncSession) -> Reader:
@@ -253,34 +302,175 @@ async def thread_reader(session: AsyncSession) -> Reader:
     return read
 
 
-def loaded_index(read: Reader, database: str) -> LoadedIndex:
-    """This process's view of the index in ``database`` (its URL), brought up to date."""
-    ((index_id, last_docid, last_deleted),) = read(
-        f"SELECT (SELECT value FROM {META_TABLE} WHERE name = 'index_id'), "
-        f"(SELECT max(docid) FROM {DOCS_TABLE}), (SELECT max(seq) FROM {DELETED_TABLE})",
-        (),
-    )
+_POSITION = (
+    f"SELECT (SELECT value FROM {META_TABLE} WHERE name = 'index_id') AS index_id, "
+    f"(SELECT max(docid) FROM {DOCS_TABLE}) AS last_docid, "
+    f"(SELECT max(seq) FROM {DELETED_TABLE}) AS last_deleted"
+)
+_DOCS_SINCE = f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid > ?"
+_DELETED_SINCE = f"SELECT seq, docid FROM {DELETED_TABLE} WHERE seq > ? ORDER BY seq"
+_last_ids: dict[str, str] = {}  # a database to the identity of its index read last
+
+
+def _index(database: str, index_id: object) -> LoadedIndex:
     key = (database, str(index_id))
     with _loaded_lock:
         index = _loaded.get(key)
         if index is None:
             index = _loaded[key] = LoadedIndex(str(index_id))
+        _last_ids[database] = str(index_id)
+    return index
+
+
+def _forget(index: LoadedIndex, gone: list[tuple]) -> None:
+    """Take out the papers of these ``(seq, docid)`` rows of ``search_deleted``."""
+    if gone:
+        index.remove(docid for _, docid in gone)
+        index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
+
+
+def loaded_index(read: Reader, database: str) -> LoadedIndex:
+    """This process's view of the index in ``database`` (its URL), brought up to date."""
+    ((index_id, last_docid, last_deleted),) = read(_POSITION, ())
+    index = _index(database, index_id)
     with index.lock:  # one catch-up at a time, in the index's order
         if (last_docid or 0) > index.last_docid:
-            index.add(
-                read(
-                    f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid > ?",
-                    (index.last_docid,),
-                )
-            )
+            index.add(read(_DOCS_SINCE, (index.last_docid,)))
         if (last_deleted or 0) > index.last_deleted:
-            gone = read(
-                f"SELECT seq, docid FROM {DELETED_TABLE} WHERE seq > ? ORDER BY seq",
-                (index.last_deleted,),
-            )
-            index.remove(docid for _, docid in gone)
-            index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
+            _forget(index, read(_DELETED_SINCE, (index.last_deleted,)))
     return index
+
+
+# On PostgreSQL, where the index is and the terms' lists, in one statement: the lists of
+# the terms of $1 in every segment, with their data unless this process holds them (the
+# pairs "term segment" of $3), with their positions for the terms of $2. Each array is read
+# through a sub-select, which PostgreSQL's planner does not look into: the plan is then the
+# same whatever the arrays, and PostgreSQL keeps one plan for the prepared statement rather
+# than planning each search anew (which cost more than running it).
+_LISTS_POSTGRESQL = (
+    "SELECT w.index_id, w.last_docid, w.last_deleted, "
+    "p.term, p.segment, p.first_docid, p.df, p.docs, p.positions "
+    f"FROM ({to_postgresql(_POSITION)[0]}) AS w LEFT JOIN ("
+    "SELECT p.term, p.segment, s.first_docid, p.df, "
+    "CASE WHEN p.term || ' ' || p.segment = ANY((SELECT $3::text[])::text[]) THEN NULL "
+    "ELSE p.docs END AS docs, "
+    "CASE WHEN p.term = ANY((SELECT $2::text[])::text[]) "
+    "AND NOT p.term || ' ' || p.segment = ANY((SELECT $3::text[])::text[]) "
+    "THEN p.positions END AS positions "
+    f"FROM {POSTINGS_TABLE} p JOIN {SEGMENTS_TABLE} s ON s.segment = p.segment "
+    "WHERE p.term = ANY((SELECT $1::text[])::text[])) AS p ON true"
+)
+
+
+@dataclass(slots=True)
+class PostgresqlRead:
+    """What one search read of the index on PostgreSQL (``read_postgresql``), to be turned
+    into the index brought up to date and the terms' lists (``lists``) in a worker thread."""
+
+    index: LoadedIndex
+    terms: list[str]
+    positions_for: set[str]
+    rows: list[tuple]
+    held: dict[str, TermList]
+    since: tuple[int, int]
+    added: list[tuple]
+    gone: list[tuple]
+
+    def lists(self) -> tuple[dict[str, TermList], list[str]]:
+        """The terms' lists, and the terms whose rows lack some of their data (to read again,
+        ``complete``). What was added to or deleted from the index since this process read
+        it last is applied first, unless another search did meanwhile."""
+        index = self.index
+        with index.lock:
+            if (index.last_docid, index.last_deleted) == self.since:
+                index.add(self.added)
+                _forget(index, self.gone)
+            self.added, self.gone = [], []
+        return _gathered(index, self.rows, self.terms, self.positions_for, self.held)
+
+    async def complete(self, session: AsyncSession, missing: list[str]) -> None:
+        """Read again, whole, the lists of these terms."""
+        again = await postgresql_rows(
+            session, _LISTS_POSTGRESQL, (missing, sorted(self.positions_for), [])
+        )
+        left = set(missing)
+        self.rows = [row for row in self.rows if row[3] not in left] + again
+
+
+async def read_postgresql(
+    session: AsyncSession,
+    database: str,
+    terms: Iterable[str],
+    with_positions: Iterable[str] = (),
+) -> PostgresqlRead:
+    """What ``loaded_index`` and ``term_lists`` read, on PostgreSQL, on the event loop, in one
+    statement (three when papers were added and deleted since the last search): the lists
+    this process holds are named in it, and only the others' data come."""
+    wanted = sorted(set(terms))
+    positions_for = set(with_positions) & set(wanted)
+    held: dict[str, TermList] = {}
+    with _loaded_lock:
+        before = _loaded.get((database, _last_ids.get(database, "")))
+    if before is not None:
+        for term in wanted:
+            found = before.latest_list(term, with_positions=term in positions_for)
+            if found is not None:
+                held[term] = found
+    # "term segment" names one list: a segment is a number, and the last word
+    known = [f"{term} {segment}" for term, found in held.items() for segment in found.key[1]]
+    rows = await postgresql_rows(session, _LISTS_POSTGRESQL, (wanted, sorted(positions_for), known))
+    index_id, last_docid, last_deleted = rows[0][:3]
+    index = _index(database, index_id)
+    since = (index.last_docid, index.last_deleted)
+    added: list[tuple] = []
+    gone: list[tuple] = []
+    if (last_docid or 0) > since[0]:
+        added = await postgresql_rows(session, *to_postgresql(_DOCS_SINCE, (since[0],)))
+    if (last_deleted or 0) > since[1]:
+        gone = await postgresql_rows(session, *to_postgresql(_DELETED_SINCE, (since[1],)))
+    return PostgresqlRead(
+        index,
+        wanted,
+        positions_for,
+        rows,
+        held if index is before else {},
+        since,
+        added,
+        gone,
+    )
+
+
+def _gathered(
+    index: LoadedIndex,
+    rows: list[tuple],
+    terms: list[str],
+    positions_for: set[str],
+    held: dict[str, TermList],
+) -> tuple[dict[str, TermList], list[str]]:
+    """The term lists of ``_LISTS_POSTGRESQL``'s rows, and the terms some of whose data the
+    rows lack (a list held was dropped from the cache, or the term is in new segments)."""
+    parts: dict[str, list[tuple]] = defaultdict(list)
+    for *_, term, segment, first, df, docs, positions in rows:
+        if term is not None:
+            parts[term].append((first, docs, df, positions, segment))
+    found: dict[str, TermList] = {}
+    missing: list[str] = []
+    for term in terms:
+        if term not in parts:
+            continue
+        key = (term, tuple(sorted(part[-1] for part in parts[term])))
+        with_positions = term in positions_for
+        cached = held.get(term)
+        if cached is None or cached.key != key:
+            cached = index.cached(key, with_positions=with_positions)
+        if cached is not None:
+            found[term] = cached
+        elif all(part[1] is not None for part in parts[term]):
+            found[term] = _joined([p[:4] for p in parts[term]], with_positions, key)
+            index.remember(key, found[term])
+        else:
+            missing.append(term)
+    return found, missing
 
 
 def _joined(

@@ -8,13 +8,14 @@ without words but with filters is a plain query of the papers, newest first.
 
 Reading posting lists and scoring them is a search's heavy part: it runs in a worker thread
 (the kernel lets go of the GIL in its loops), so that the event loop goes on serving other
-requests meanwhile.
+requests meanwhile. On PostgreSQL, whose driver is asynchronous, the reads stay on the event
+loop, and only decoding and scoring go to the thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -23,8 +24,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.analysis import Analyzer
 from search.dialect import ids_parameter
-from search.evaluate import evaluate
-from search.loaded import Reader, loaded_index, read_rows, term_lists, thread_reader
+from search.evaluate import Collection, TermList, evaluate
+from search.loaded import (
+    LoadedIndex,
+    Reader,
+    loaded_index,
+    read_postgresql,
+    read_rows,
+    term_lists,
+    thread_reader,
+)
 from search.plan import Alternative, Plan, alternatives, plan_query
 from search.query import Query
 from search.schema import DOCS_TABLE, POSTINGS_TABLE
@@ -130,45 +139,92 @@ def _ids(name: str) -> str:
 
 
 def _category_docids(read: Reader, categories: Sequence[str], dialect: str) -> np.ndarray:
+    return _docids(read(*_category_statement(categories, dialect)))
+
+
+def _category_statement(categories: Sequence[str], dialect: str) -> tuple[str, dict[str, object]]:
     params: dict[str, object] = {}
     papers = _category_papers(categories, "c", params, dialect)
-    rows = read(f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({papers})", params)
+    return f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({papers})", params
+
+
+_CODE_DOCIDS = f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({_CODE_PAPERS})"
+
+
+def _docids(rows: list[tuple]) -> np.ndarray:
     return np.fromiter((docid for (docid,) in rows), dtype=np.int64)
 
 
-def _code_docids(read: Reader) -> np.ndarray:
-    rows = read(f"SELECT docid FROM {DOCS_TABLE} WHERE paper_id IN ({_CODE_PAPERS})", {})
-    return np.fromiter((docid for (docid,) in rows), dtype=np.int64)
+def _filtered(filters: Filters) -> bool:
+    return bool(filters.categories or filters.excluded_categories or filters.has_code)
 
 
 def _allowed(read: Reader, alive: np.ndarray, filters: Filters, dialect: str) -> np.ndarray:
-    if not (filters.categories or filters.excluded_categories or filters.has_code):
+    if not _filtered(filters):
         return alive
+    return _mask(
+        alive,
+        _docids(read(_CODE_DOCIDS, {})) if filters.has_code else None,
+        _category_docids(read, filters.categories, dialect) if filters.categories else None,
+        (
+            _category_docids(read, filters.excluded_categories, dialect)
+            if filters.excluded_categories
+            else None
+        ),
+    )
+
+
+async def _kept_postgresql(
+    session: AsyncSession, filters: Filters
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """What ``_allowed`` reads (for ``_mask``), read on the event loop."""
+
+    async def docids(statement: str, params: dict[str, object]) -> np.ndarray:
+        return _docids(await read_rows(session, statement, params))
+
+    return (
+        await docids(_CODE_DOCIDS, {}) if filters.has_code else None,
+        (
+            await docids(*_category_statement(filters.categories, "postgresql"))
+            if filters.categories
+            else None
+        ),
+        (
+            await docids(*_category_statement(filters.excluded_categories, "postgresql"))
+            if filters.excluded_categories
+            else None
+        ),
+    )
+
+
+def _mask(
+    alive: np.ndarray,
+    with_code: np.ndarray | None,
+    chosen: np.ndarray | None,
+    left_out: np.ndarray | None,
+) -> np.ndarray:
+    """The papers alive, with code (unless None), in the categories chosen (unless None),
+    and not in those left out."""
     allowed = alive.copy()
-    if filters.has_code:
-        with_code = _code_docids(read)
-        mask = np.zeros(len(alive), dtype=np.uint8)
-        mask[with_code[with_code < len(alive)]] = 1
-        allowed &= mask
-    if filters.categories:
-        chosen = _category_docids(read, filters.categories, dialect)
-        mask = np.zeros(len(alive), dtype=np.uint8)
-        mask[chosen[chosen < len(alive)]] = 1
-        allowed &= mask
-    if filters.excluded_categories:
-        left_out = _category_docids(read, filters.excluded_categories, dialect)
+    for wanted in (with_code, chosen):
+        if wanted is not None:
+            mask = np.zeros(len(alive), dtype=np.uint8)
+            mask[wanted[wanted < len(alive)]] = 1
+            allowed &= mask
+    if left_out is not None:
         allowed[left_out[left_out < len(alive)]] = 0
     return allowed
+
+
+_PAPER_IDS = (
+    f"SELECT docid, paper_id FROM {DOCS_TABLE} WHERE docid IN (SELECT value FROM json_each(?))"
+)
 
 
 def _paper_ids(read: Reader, docids: Sequence[int]) -> dict[int, str]:
     if not docids:
         return {}
-    rows = read(
-        f"SELECT docid, paper_id FROM {DOCS_TABLE} WHERE docid IN (SELECT value FROM json_each(?))",
-        (ids_parameter(docids),),
-    )
-    return {docid: paper_id for docid, paper_id in rows}
+    return dict(read(_PAPER_IDS, (ids_parameter(docids),)))
 
 
 async def document_frequencies(session: AsyncSession, terms: Sequence[str]) -> dict[str, int]:
@@ -194,11 +250,41 @@ async def run_search(
     offset: int,
 ) -> Found:
     """The papers matching ``query`` under ``filters``: their number and one page of them."""
+    found = await rank(session, query, filters, analyzer, sort=sort, limit=limit, offset=offset)
+    if isinstance(found, Found):
+        return found
+    docids = [docid for docid, _ in found.ranked]
+    ids = dict(await read_rows(session, _PAPER_IDS, (ids_parameter(docids),))) if docids else {}
+    return Found(found.total, [(ids[d], score) for d, score in found.ranked if d in ids])
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDocids:
+    """``Found`` with the page's docids in place of their papers' ids."""
+
+    total: int
+    ranked: list[tuple[int, float]]  # (docid, score: higher is better)
+
+
+async def rank(
+    session: AsyncSession,
+    query: Query,
+    filters: Filters,
+    analyzer: Analyzer,
+    *,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> Found | FoundDocids:
+    """``run_search``, whose page may be left as docids (PostgreSQL, whose caller may read
+    the papers of the docids in one statement rather than two)."""
     plan = plan_query(query, analyzer)
     if plan is None:
         if filters.is_empty():
             return Found(0, [])
         return await _filtered_only(session, query, filters, analyzer, limit=limit, offset=offset)
+    if session.bind.dialect.name == "postgresql":
+        return await _run_postgresql(session, plan, filters, sort=sort, limit=limit, offset=offset)
     read = await thread_reader(session)
     database = str(session.bind.url)
     dialect = session.bind.dialect.name
@@ -207,22 +293,63 @@ async def run_search(
         index = loaded_index(read, database)
         lists = term_lists(read, index, plan.terms(), plan.phrase_terms())
         collection = index.collection()
-        ranking = evaluate(
-            plan,
-            lists,
-            collection,
-            k=offset + limit,
-            allowed=_allowed(read, collection.alive, filters, dialect),
-            day_from=day_number(filters.date_from) if filters.date_from else -(2**31),
-            day_until=day_number(filters.date_until) if filters.date_until else 2**31 - 1,
-            by_date=sort == "date",
-            memo=index.scores,
-        )
-        page = list(zip(ranking.docids, ranking.scores, strict=True))[offset:]
+        allowed = _allowed(read, collection.alive, filters, dialect)
+        count, page = _rank(plan, lists, collection, allowed, index, filters, sort, limit, offset)
         ids = _paper_ids(read, [docid for docid, _ in page])
-        return Found(ranking.count, [(ids[d], score) for d, score in page if d in ids])
+        return Found(count, [(ids[d], score) for d, score in page if d in ids])
 
     return await anyio.to_thread.run_sync(ranked)
+
+
+async def _run_postgresql(
+    session: AsyncSession, plan: Plan, filters: Filters, *, sort: str, limit: int, offset: int
+) -> FoundDocids:
+    """``rank`` on PostgreSQL: the reads on the event loop (asyncpg is asynchronous), the
+    index's position and the terms' lists in one statement (``read_postgresql``), then
+    decoding and ranking in a worker thread."""
+    read = await read_postgresql(session, str(session.bind.url), plan.terms(), plan.phrase_terms())
+    kept = await _kept_postgresql(session, filters)
+
+    def ranked() -> tuple[int, list[tuple[int, float]]] | list[str]:
+        lists, missing = read.lists()
+        if missing:
+            return missing
+        collection = read.index.collection()
+        allowed = _mask(collection.alive, *kept) if _filtered(filters) else collection.alive
+        return _rank(plan, lists, collection, allowed, read.index, filters, sort, limit, offset)
+
+    found = await anyio.to_thread.run_sync(ranked)
+    if isinstance(found, list):  # lists held were dropped meanwhile, or new segments came
+        await read.complete(session, found)
+        found = await anyio.to_thread.run_sync(ranked)
+        assert not isinstance(found, list)
+    return FoundDocids(*found)
+
+
+def _rank(
+    plan: Plan,
+    lists: Mapping[str, TermList],
+    collection: Collection,
+    allowed: np.ndarray,
+    index: LoadedIndex,
+    filters: Filters,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[tuple[int, float]]]:
+    """The number of matches and the page's ``(docid, score)``."""
+    ranking = evaluate(
+        plan,
+        lists,
+        collection,
+        k=offset + limit,
+        allowed=allowed,
+        day_from=day_number(filters.date_from) if filters.date_from else -(2**31),
+        day_until=day_number(filters.date_until) if filters.date_until else 2**31 - 1,
+        by_date=sort == "date",
+        memo=index.scores,
+    )
+    return ranking.count, list(zip(ranking.docids, ranking.scores, strict=True))[offset:]
 
 
 def matching_docids(read: Reader, database: str, alternatives: Sequence[Alternative]) -> list[int]:

@@ -1,0 +1,130 @@
+"""What a search reads of the index it already holds: the lists it holds stay right when the
+index changes under them, and on PostgreSQL a search is two statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+from asyncpg.prepared_stmt import PreparedStatement
+from starlette.testclient import TestClient
+
+from crawler.records import AuthorRecord, PaperRecord, VersionRecord
+from models.settings import Settings
+from search import SearchOptions, configure, search_papers
+from search import sqlite as index_sql
+from search.engine import filters_of
+from search.options import shared_analyzer
+from search.query import parse_query
+from tests.indexed import ingest
+from tests.pg import databases
+from web.app import create_app
+
+
+def record(arxiv_id: str, title: str, version: int = 1) -> PaperRecord:
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title,
+        abstract="We count stripes.",
+        authors=(AuthorRecord("Ada Lovelace"),),
+        primary_category="q-bio.QM",
+        categories=("q-bio.QM",),
+        published=dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
+        versions=tuple(VersionRecord(v) for v in range(1, version + 1)),
+    )
+
+
+async def found(sessions, query: str) -> set[str]:
+    async with sessions() as session:
+        return {hit.paper.id for hit in (await search_papers(session, query)).hits}
+
+
+@pytest.fixture
+def tiny_cache() -> Iterator[None]:
+    """A cache of posting lists that keeps one list at a time."""
+    configure(SearchOptions(cache_mb=0))
+    yield
+    configure(SearchOptions())
+
+
+@pytest.mark.parametrize("cache", ["default", "tiny"])
+async def test_lists_held_follow_new_segments_and_papers_gone(
+    sessions, request: pytest.FixtureRequest, cache: str
+) -> None:
+    if cache == "tiny":
+        request.getfixturevalue("tiny_cache")
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00001", "Holographic zebrafish")])
+    assert await found(sessions, "zebrafish holographic") == {"2501.00001"}
+    async with sessions.begin() as session:  # a segment of its own
+        await ingest(session, [record("2501.00002", "Zebrafish in holographic light")])
+    assert await found(sessions, "zebrafish holographic") == {"2501.00001", "2501.00002"}
+    assert await found(sessions, '"holographic zebrafish"') == {"2501.00001"}
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00001", "Axolotls", version=2)])
+    assert await found(sessions, "zebrafish holographic") == {"2501.00002"}
+    assert await found(sessions, '"holographic zebrafish"') == set()
+    assert await found(sessions, "axolotls") == {"2501.00001"}
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements asyncpg runs from now on."""
+    run: list[str] = []
+    for name in ("fetch", "execute", "fetchrow", "fetchval", "executemany"):
+        original = getattr(asyncpg.Connection, name)
+
+        def counted(self, query, *args, __original=original, **kwargs):
+            run.append(query)
+            return __original(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, name, counted)
+    for name in ("fetch", "fetchrow", "fetchval", "executemany"):  # SQLAlchemy's statements
+        original = getattr(PreparedStatement, name)
+
+        def executed(self, *args, __original=original, **kwargs):
+            run.append(self.get_query())
+            return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PreparedStatement, name, executed)
+    return run
+
+
+@pytest.mark.postgresql_only
+async def test_a_search_on_postgresql_is_two_statements(sessions, statements) -> None:
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00001", "Holographic zebrafish")])
+    assert await found(sessions, "zebrafish") == {"2501.00001"}
+    statements.clear()
+    assert await found(sessions, "holographic zebrafish") == {"2501.00001"}
+    assert len(statements) == 2, statements
+    statements.clear()
+    query = parse_query("zebrafish")
+    async with sessions() as session:
+        page = await index_sql.run_search(
+            session,
+            query,
+            filters_of(query),
+            shared_analyzer(),
+            sort="relevance",
+            limit=5,
+            offset=0,
+        )
+    assert [paper_id for paper_id, _ in page.ranked] == ["2501.00001"]
+    assert len(statements) == 2, statements  # the lists, and the page's paper ids
+
+
+@pytest.mark.postgresql_only
+def test_a_search_on_a_lost_connection_is_a_503_and_the_next_one_reconnects(
+    sample_settings: Settings,
+) -> None:
+    with TestClient(create_app(sample_settings)) as client:
+        assert client.get("/api/search", params={"q": "learning"}).json()["results"]
+        assert databases.disconnect(sample_settings.DATABASE_URL) >= 1
+        lost = client.get("/api/search", params={"q": "learning"})
+        assert lost.status_code == 503 and lost.headers["retry-after"] == "5"
+        assert lost.json()["error"].startswith("the database is unavailable")
+        assert client.get("/api/search", params={"q": "network"}).json()["results"]
