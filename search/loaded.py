@@ -477,6 +477,14 @@ def _joined(
     parts: list[tuple[int, bytes, int, bytes | None]], positions: bool, key: tuple
 ) -> TermList:
     """One term list from its lists in segments, ``(first docid, docs, df, positions)``."""
+    if len(parts) == 1:  # one segment: its docids ascend already (delta-coded), no copies
+        first, docs, df, part_positions = parts[0]
+        docids, tf = _kernel.decode(docs, df, first)
+        one_positions = None
+        if positions:
+            starts, ends = _kernel.position_offsets(part_positions or b"", df)
+            one_positions = (part_positions or b"", starts, ends)
+        return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), one_positions, key)
     parts.sort(key=lambda part: part[0])
     decoded = [_kernel.decode(docs, df, first) for first, docs, df, _ in parts]
     docids = np.concatenate([d for d, _ in decoded]) if decoded else np.empty(0, np.int32)
