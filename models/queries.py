@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
+from models.papers import PaperRecord, paper_record, paper_records
 from models.schema import (
     Announcement,
     AnnounceType,
@@ -19,18 +19,9 @@ from models.schema import (
 )
 
 
-def _with_details(statement):
-    return statement.options(
-        selectinload(Paper.authors).joinedload(PaperAuthor.author),
-        selectinload(Paper.categories),
-        selectinload(Paper.versions),
-    )
-
-
-async def get_paper(session: AsyncSession, arxiv_id: str) -> Paper | None:
+async def get_paper(session: AsyncSession, arxiv_id: str) -> PaperRecord | None:
     """The paper with its authors, categories and versions, or None (hidden papers too)."""
-    result = await session.execute(_with_details(select(Paper).where(Paper.id == arxiv_id)))
-    return result.scalar_one_or_none()
+    return await paper_record(session, arxiv_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,16 +238,9 @@ async def list_day(
     return DayListing(categories, day, listed, False, exclude, previous, following)
 
 
-async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[Paper]:
+async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[PaperRecord]:
     """The visible papers among ``arxiv_ids``, in the order asked, each once."""
-    wanted = list(dict.fromkeys(arxiv_ids))
-    if not wanted:
-        return []
-    rows = await session.execute(
-        _with_details(select(Paper).where(Paper.id.in_(wanted), Paper.hidden.is_(False)))
-    )
-    found = {p.id: p for p in rows.scalars()}
-    return [found[i] for i in wanted if i in found]
+    return await paper_records(session, arxiv_ids)
 
 
 @dataclass(frozen=True, slots=True)
