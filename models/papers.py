@@ -176,8 +176,9 @@ def _moment(value: str | dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-async def _sqlite(session: AsyncSession) -> sqlite3.Connection | None:
-    """The session's sqlite3 connection when it may be read from this thread, else None."""
+async def direct_connection(session: AsyncSession) -> sqlite3.Connection | None:
+    """The session's sqlite3 connection when it may be read from this thread (SQLite, opened
+    without the same-thread check), else None: a short read on it saves two thread hops."""
     if session.bind.dialect.name != "sqlite":
         return None
     connection = await session.connection()
@@ -233,7 +234,7 @@ async def _records(session: AsyncSession, rows) -> dict[str, PaperRecord]:
 
 async def paper_record(session: AsyncSession, arxiv_id: str) -> PaperRecord | None:
     """The paper ``arxiv_id`` (hidden or not), or None."""
-    direct = await _sqlite(session)
+    direct = await direct_connection(session)
     if direct is not None:
         rows = direct.execute(_SQLITE_ONE, (arxiv_id,)).fetchall()
         return _sqlite_records(direct, rows).get(arxiv_id)
@@ -247,7 +248,7 @@ async def paper_records(session: AsyncSession, arxiv_ids: list[str]) -> list[Pap
     if not wanted:
         return []
     found: dict[str, PaperRecord] = {}
-    direct = await _sqlite(session)
+    direct = await direct_connection(session)
     if direct is not None:
         rows = direct.execute(_SQLITE_VISIBLE, (json.dumps(wanted),)).fetchall()
         found = _sqlite_records(direct, rows)

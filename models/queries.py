@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.papers import PaperRecord, paper_record, paper_records
+from models.papers import PaperRecord, direct_connection, paper_record, paper_records
 from models.schema import (
     Announcement,
     AnnounceType,
@@ -250,8 +250,18 @@ class PaperAnnouncement:
     type: AnnounceType
 
 
+_SQLITE_ANNOUNCEMENTS = (
+    "SELECT announced_on, category, type FROM announcements WHERE paper_id = ?"
+    " ORDER BY announced_on, category"
+)
+
+
 async def paper_announcements(session: AsyncSession, arxiv_id: str) -> list[PaperAnnouncement]:
     """Where and when ``arxiv_id`` was announced, by day then category."""
+    direct = await direct_connection(session)
+    if direct is not None:
+        found = direct.execute(_SQLITE_ANNOUNCEMENTS, (arxiv_id,)).fetchall()
+        return [PaperAnnouncement(_as_date(d), c, AnnounceType(t)) for d, c, t in found]
     rows = await session.execute(
         select(Announcement.announced_on, Announcement.category, Announcement.type)
         .where(Announcement.paper_id == arxiv_id)

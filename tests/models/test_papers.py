@@ -4,16 +4,17 @@ for one by id."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from crawler.ingest import ingest
-from crawler.records import AuthorRecord, PaperRecord, VersionRecord
+from crawler.records import AnnouncementRecord, AuthorRecord, PaperRecord, VersionRecord
 from models.papers import paper_record, paper_records
-from models.queries import get_paper, get_papers
-from models.schema import Paper, PaperAuthor
+from models.queries import get_paper, get_papers, paper_announcements
+from models.schema import Announcement, AnnounceType, Paper, PaperAuthor
 
 UTC = dt.UTC
 
@@ -105,3 +106,28 @@ async def test_more_papers_than_one_statement_holds(sessions):
         found = await get_papers(session, ids)
     assert [p.id for p in found] == ids
     assert all(len(p.authors) == 2 and len(p.versions) == 1 for p in found)
+
+
+async def test_announcements_by_day_then_category(sessions):
+    first, later = dt.date(2024, 1, 3), dt.date(2024, 1, 5)
+    records = [
+        dataclasses.replace(
+            record(IDS[2], 2), announcement=AnnouncementRecord(later, "replace", ("cs.LG", "cs.CL"))
+        ),
+        dataclasses.replace(record(IDS[2], 1), announcement=AnnouncementRecord(first, "new")),
+    ]
+    async with sessions.begin() as session:
+        for one in records:
+            await ingest(session, [one])
+    async with sessions() as session:
+        found = await paper_announcements(session, IDS[2])
+        assert await paper_announcements(session, IDS[0]) == []
+        stored = await session.execute(
+            select(Announcement.announced_on, Announcement.category, Announcement.type).where(
+                Announcement.paper_id == IDS[2]
+            )
+        )
+        expected = sorted(tuple(row) for row in stored)
+    assert [(a.day, a.category, a.type) for a in found] == expected
+    assert [a.day for a in found] == [first, first, later, later]
+    assert {a.type for a in found} >= {AnnounceType.NEW, AnnounceType.REPLACE}
