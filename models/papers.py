@@ -32,19 +32,19 @@ from models.schema import Author, Paper, PaperAuthor, PaperCategory, PaperVersio
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorRecord:
+class StoredAuthor:
     name: str
     affiliation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryRecord:
+class StoredCategory:
     category: str
     is_primary: bool
 
 
 @dataclass(frozen=True, slots=True)
-class VersionRecord:
+class StoredVersion:
     version: int
     submitted: dt.datetime | None
     size: str | None
@@ -52,7 +52,7 @@ class VersionRecord:
 
 
 @dataclass(slots=True)
-class PaperRecord:
+class StoredPaper:
     """A paper with the attributes of ``Paper`` (authors, categories and versions in order)."""
 
     id: str
@@ -71,9 +71,9 @@ class PaperRecord:
     hidden: bool
     created_at: dt.datetime | None
     modified_at: dt.datetime | None
-    authors: list[AuthorRecord] = field(default_factory=list)
-    categories: list[CategoryRecord] = field(default_factory=list)
-    versions: list[VersionRecord] = field(default_factory=list)
+    authors: list[StoredAuthor] = field(default_factory=list)
+    categories: list[StoredCategory] = field(default_factory=list)
+    versions: list[StoredVersion] = field(default_factory=list)
 
 
 _COLUMNS = (
@@ -198,41 +198,41 @@ async def direct_connection(session: AsyncSession) -> sqlite3.Connection | None:
     return usable
 
 
-def _sqlite_records(connection: sqlite3.Connection, rows: list[tuple]) -> dict[str, PaperRecord]:
-    found: dict[str, PaperRecord] = {}
+def _sqlite_records(connection: sqlite3.Connection, rows: list[tuple]) -> dict[str, StoredPaper]:
+    found: dict[str, StoredPaper] = {}
     for row in rows:
         values = list(row)
         for i in _MOMENTS:
             values[i] = _moment(values[i])
         for i in _FLAGS:
             values[i] = bool(values[i])
-        found[values[0]] = PaperRecord(*values)
+        found[values[0]] = StoredPaper(*values)
     if found:
         details = connection.execute(_SQLITE_DETAILS, (json.dumps(list(found)),)).fetchall()
         _add_details(found, details, _moment)
     return found
 
 
-def _add_details(found: dict[str, PaperRecord], rows, moment=lambda value: value) -> None:
+def _add_details(found: dict[str, StoredPaper], rows, moment=lambda value: value) -> None:
     for paper_id, kind, rank, text, more, flag, at in rows:
         paper = found[paper_id]
         if kind == AUTHOR:
-            paper.authors.append(AuthorRecord(text, more))
+            paper.authors.append(StoredAuthor(text, more))
         elif kind == CATEGORY:
-            paper.categories.append(CategoryRecord(text, bool(flag)))
+            paper.categories.append(StoredCategory(text, bool(flag)))
         else:
-            paper.versions.append(VersionRecord(rank, moment(at), text, more))
+            paper.versions.append(StoredVersion(rank, moment(at), text, more))
 
 
-async def _records(session: AsyncSession, rows) -> dict[str, PaperRecord]:
+async def _records(session: AsyncSession, rows) -> dict[str, StoredPaper]:
     """The papers of ``rows`` (of ``_COLUMNS``) with their authors, categories and versions."""
-    found = {row[0]: PaperRecord(*row) for row in rows}
+    found = {row[0]: StoredPaper(*row) for row in rows}
     if found:
         _add_details(found, await session.execute(_DETAILS, {"ids": list(found)}))
     return found
 
 
-async def paper_record(session: AsyncSession, arxiv_id: str) -> PaperRecord | None:
+async def read_paper(session: AsyncSession, arxiv_id: str) -> StoredPaper | None:
     """The paper ``arxiv_id`` (hidden or not), or None."""
     direct = await direct_connection(session)
     if direct is not None:
@@ -242,12 +242,12 @@ async def paper_record(session: AsyncSession, arxiv_id: str) -> PaperRecord | No
     return found.get(arxiv_id)
 
 
-async def paper_records(session: AsyncSession, arxiv_ids: list[str]) -> list[PaperRecord]:
+async def read_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[StoredPaper]:
     """The visible papers among ``arxiv_ids``, in the order asked, each once."""
     wanted = list(dict.fromkeys(arxiv_ids))
     if not wanted:
         return []
-    found: dict[str, PaperRecord] = {}
+    found: dict[str, StoredPaper] = {}
     direct = await direct_connection(session)
     if direct is not None:
         rows = direct.execute(_SQLITE_VISIBLE, (json.dumps(wanted),)).fetchall()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.papers import PaperRecord, direct_connection, paper_record, paper_records
+from models.papers import StoredPaper, direct_connection, read_paper, read_papers
 from models.schema import (
     Announcement,
     AnnounceType,
@@ -19,9 +19,9 @@ from models.schema import (
 )
 
 
-async def get_paper(session: AsyncSession, arxiv_id: str) -> PaperRecord | None:
+async def get_paper(session: AsyncSession, arxiv_id: str) -> StoredPaper | None:
     """The paper with its authors, categories and versions, or None (hidden papers too)."""
-    return await paper_record(session, arxiv_id)
+    return await read_paper(session, arxiv_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +238,9 @@ async def list_day(
     return DayListing(categories, day, listed, False, exclude, previous, following)
 
 
-async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[PaperRecord]:
+async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[StoredPaper]:
     """The visible papers among ``arxiv_ids``, in the order asked, each once."""
-    return await paper_records(session, arxiv_ids)
+    return await read_papers(session, arxiv_ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crawler.ingest import ingest
 from crawler.records import AnnouncementRecord, AuthorRecord, PaperRecord, VersionRecord
-from models.papers import paper_record, paper_records
+from models.papers import read_paper, read_papers
 from models.queries import get_paper, get_papers, paper_announcements
 from models.schema import Announcement, AnnounceType, Paper, PaperAuthor
 
@@ -76,8 +76,8 @@ async def test_records_hold_what_the_orm_holds(sessions):
         await ingest(session, [record(i, n) for n, i in enumerate(IDS)])
     async with sessions() as session:
         expected = {i: as_orm(p) for i, p in (await orm_papers(session, IDS)).items()}
-        one = {i: await paper_record(session, i) for i in IDS}
-        many = await paper_records(session, list(reversed(IDS)))
+        one = {i: await read_paper(session, i) for i in IDS}
+        many = await read_papers(session, list(reversed(IDS)))
     assert {i: as_orm(p) for i, p in one.items()} == expected
     assert [p.id for p in many] == list(reversed(IDS))
     assert [as_orm(p) for p in many] == [expected[i] for i in reversed(IDS)]
