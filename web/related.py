@@ -9,7 +9,6 @@ Stars sent to "for you" are used for that answer only and never stored.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -94,8 +93,7 @@ class AlikeCache:
         task, self.building = self.building, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            await asyncio.wait([task])
 
     async def get(self, session: AsyncSession) -> Alike:
         if self.alike is not None and self.clock() - self.checked < self.recheck:
@@ -113,7 +111,8 @@ class AlikeCache:
 
     def _background(self, stamp: tuple[object, ...] | None = None) -> asyncio.Task[Alike]:
         task = asyncio.get_running_loop().create_task(self._build_in_background(stamp))
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # logged
+        # A failure is logged by the build itself; retrieved here so that no one must await it.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
         self.building = task
         return task
 

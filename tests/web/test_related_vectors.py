@@ -175,3 +175,20 @@ def test_the_served_site_starts_building_the_vectors_as_it_starts(filled_setting
             assert app.state.alike.builds == 1
     finally:
         gc.unfreeze()  # what the served site froze at start-up, for the tests that follow
+
+
+async def test_stopping_does_not_wait_for_the_build_under_way(sessions):
+    async with sessions.begin() as session:
+        await ingest(session, [record("2401.00001", "graph kernels")])
+    build = GatedBuild(hold_from=1)
+    cache = AlikeCache(build=build)
+    cache.bind(sessions)
+    started = cache.start()
+    assert started is not None
+    assert await anyio.to_thread.run_sync(build.entered.wait, WAIT)
+    try:
+        with anyio.fail_after(WAIT / 2):  # cancelled, not awaited to its end
+            await cache.stop()
+        assert started.cancelled() and cache.building is None and cache.alike is None
+    finally:
+        build.gate.set()
