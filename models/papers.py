@@ -94,7 +94,7 @@ _COLUMNS = (
     Paper.created_at,
     Paper.modified_at,
 )
-_CHUNK = 500  # ids per statement, under SQLite's bound-parameter limit
+_CHUNK = 500  # ids per statement on PostgreSQL (each one a bound parameter)
 AUTHOR, CATEGORY, VERSION = 0, 1, 2
 
 
