@@ -19,6 +19,7 @@ QUICK = {
     "fulltext_bench": ["--repeat", "1"],
     "ingest_bench": ["--papers", "5000"],
     "mixed_bench": ["--duration", "5"],
+    "paper_bench": ["--repeats", "50", "--starts", "1"],
     "search_bench": ["--sizes", "10000", "--skip", "unicode61"],
     "serve_bench": ["--papers", "5000", "--rounds", "1"],
     "tokenizer_bench": ["--repeats", "2", "--skip-pure-training"],

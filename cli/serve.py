@@ -61,7 +61,9 @@ def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
 
 
 def freeze_after_startup(app: Starlette) -> Starlette:
-    """Keep what ``app`` holds from start-up out of the garbage collector's full passes.
+    """Keep what ``app`` holds from start-up out of the garbage collector's full passes, then
+    begin building the related papers' vectors in the background (the first paper page would
+    otherwise wait for them; the site is ready before they are).
 
     The site starts with some 150,000 long-lived objects (modules, templates, SQLAlchemy's
     metadata); each full collection walked them all, stalling every request in flight for
@@ -76,6 +78,7 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             warm_up()
             gc.collect()
             gc.freeze()
+            application.state.alike.start()
             yield state
 
     app.router.lifespan_context = lifespan

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fulltext.document import CodeLink, FullText, FullTextStatus, StoredFullText
 from models.fulltext import PaperFullText
-from models.plain import IDS, ids_parameter, read_rows
+from models.plain import IDS, driver_connection, ids_parameter, read_rows
 from models.schema import utcnow
 
 
@@ -89,6 +89,34 @@ async def load(session: AsyncSession, paper_id: str, version: int) -> StoredFull
     """The row of one paper version, with its document decompressed; None if never fetched."""
     row = await session.get(PaperFullText, (paper_id, version))
     return stored(row) if row is not None else None
+
+
+_SQLITE_ROW = (
+    "SELECT status, source, reason, document, code_links FROM paper_fulltexts"
+    " WHERE paper_id = ? AND version = ?"
+)
+
+
+async def read(session: AsyncSession, paper_id: str, version: int) -> StoredFullText | None:
+    """What ``load`` gives, for a reader that writes nothing (the paper page): on SQLite one
+    read on the session's sqlite3 connection, no ORM object (what the session holds and has
+    not flushed is not seen)."""
+    direct = await driver_connection(session)
+    if direct is None:
+        return await load(session, paper_id, version)
+    row = direct.execute(_SQLITE_ROW, (paper_id, version)).fetchone()
+    if row is None:
+        return None
+    status, source, reason, document, links = row
+    return StoredFullText(
+        paper_id=paper_id,
+        version=version,
+        status=FullTextStatus(status),
+        source=source,
+        reason=reason,
+        document=decompress(document) if document else None,
+        code_links=_links(json.loads(links) or ()) if links else (),
+    )
 
 
 _CODE_LINKS = (

@@ -7,30 +7,28 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Date, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from models.plain import IDS, as_day, as_moment, day_parameter, ids_parameter, read_rows
+from models.papers import StoredPaper, read_paper, read_papers
+from models.plain import (
+    IDS,
+    as_day,
+    as_moment,
+    day_parameter,
+    driver_connection,
+    ids_parameter,
+    read_rows,
+)
 from models.schema import (
     Announcement,
     AnnounceType,
     Paper,
-    PaperAuthor,
     PaperCategory,
 )
 
 
-def _with_details(statement):
-    return statement.options(
-        selectinload(Paper.authors).joinedload(PaperAuthor.author),
-        selectinload(Paper.categories),
-        selectinload(Paper.versions),
-    )
-
-
-async def get_paper(session: AsyncSession, arxiv_id: str) -> Paper | None:
+async def get_paper(session: AsyncSession, arxiv_id: str) -> StoredPaper | None:
     """The paper with its authors, categories and versions, or None (hidden papers too)."""
-    result = await session.execute(_with_details(select(Paper).where(Paper.id == arxiv_id)))
-    return result.scalar_one_or_none()
+    return await read_paper(session, arxiv_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,16 +258,9 @@ async def list_day(
     return DayListing(categories, day, listed, False, exclude, previous, following)
 
 
-async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[Paper]:
+async def get_papers(session: AsyncSession, arxiv_ids: list[str]) -> list[StoredPaper]:
     """The visible papers among ``arxiv_ids``, in the order asked, each once."""
-    wanted = list(dict.fromkeys(arxiv_ids))
-    if not wanted:
-        return []
-    rows = await session.execute(
-        _with_details(select(Paper).where(Paper.id.in_(wanted), Paper.hidden.is_(False)))
-    )
-    found = {p.id: p for p in rows.scalars()}
-    return [found[i] for i in wanted if i in found]
+    return await read_papers(session, arxiv_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +270,18 @@ class PaperAnnouncement:
     type: AnnounceType
 
 
+_SQLITE_ANNOUNCEMENTS = (
+    "SELECT announced_on, category, type FROM announcements WHERE paper_id = ?"
+    " ORDER BY announced_on, category"
+)
+
+
 async def paper_announcements(session: AsyncSession, arxiv_id: str) -> list[PaperAnnouncement]:
     """Where and when ``arxiv_id`` was announced, by day then category."""
+    direct = await driver_connection(session)
+    if direct is not None:
+        found = direct.execute(_SQLITE_ANNOUNCEMENTS, (arxiv_id,)).fetchall()
+        return [PaperAnnouncement(as_day(d), c, AnnounceType(t)) for d, c, t in found]
     rows = await session.execute(
         select(Announcement.announced_on, Announcement.category, Announcement.type)
         .where(Announcement.paper_id == arxiv_id)

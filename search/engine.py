@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fulltext.document import FullText
+from models.plain import as_moment
 from search import sqlite
 from search.analysis import Analyzer
 from search.dialect import ids_parameter
@@ -139,14 +140,6 @@ _CATEGORIES = (
 )
 
 
-def _moment(value: str | dt.datetime | None) -> dt.datetime | None:
-    """A timestamp as SQLite holds it (``2025-01-02 03:04:05.000000``, UTC), made aware."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 async def _visible_papers(session: AsyncSession, ids: list[str]) -> list[FoundPaper]:
     """The visible papers among ``ids`` in that order, with authors and categories: three
     plain reads (no ORM objects for a page of ten), on the session's connection."""
@@ -168,7 +161,7 @@ async def _visible_papers(session: AsyncSession, ids: list[str]) -> list[FoundPa
             version,
             title or "",
             abstract or "",
-            _moment(published),
+            as_moment(published),
             tuple(authors.get(paper_id, ())),
             tuple(categories.get(paper_id, ())),
         )
@@ -215,7 +208,7 @@ async def _visible_papers_postgresql(
             version,
             title or "",
             abstract or "",
-            _moment(published),
+            as_moment(published),
             tuple(FoundAuthor(name) for name in names),
             tuple(FoundCategory(code, bool(primary)) for code, primary in codes),
         )

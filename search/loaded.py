@@ -17,22 +17,18 @@ and evaluates in a worker thread.
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
-from weakref import WeakKeyDictionary
 
 import anyio.from_thread
 import numpy as np
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.plain import Params, driver_connection, postgresql_rows, read_rows, to_postgresql
 from search import _kernel
-from search.dialect import Params, to_postgresql
 from search.evaluate import Collection, Scores, TermList
 from search.options import current
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
@@ -219,73 +215,6 @@ class ScoreMemo(MutableMapping[Hashable, Scores]):
 
 _loaded: dict[tuple[str, str], LoadedIndex] = {}
 _loaded_lock = threading.Lock()
-
-
-_direct: WeakKeyDictionary[object, sqlite3.Connection | None] = WeakKeyDictionary()
-
-
-async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
-    """The session's sqlite3 connection when it may be used from this thread (see
-    ``models.db``): a search's reads are short, and running them here rather than through
-    aiosqlite's thread saves two thread hops each."""
-    connection = await session.connection()
-    held = connection.sync_connection
-    if held in _direct:
-        return _direct[held]
-    raw = (await connection.get_raw_connection()).driver_connection
-    found = getattr(raw, "_connection", None)
-    usable: sqlite3.Connection | None = None
-    if isinstance(found, sqlite3.Connection):
-        try:
-            found.execute("SELECT 1")
-            usable = found
-        except sqlite3.ProgrammingError:  # opened with the same-thread check
-            usable = None
-    _direct[held] = usable
-    return usable
-
-
-async def read_rows(session: AsyncSession, statement: str, params: Params = ()) -> list[tuple]:
-    direct = await driver_connection(session)
-    if direct is not None:
-        return direct.execute(statement, params).fetchall()
-    if session.bind.dialect.name == "postgresql":
-        return await postgresql_rows(session, *to_postgresql(statement, params))
-    connection = await session.connection()
-    return list((await connection.exec_driver_sql(statement, params)).fetchall())
-
-
-async def postgresql_rows(
-    session: AsyncSession, statement: str, params: Sequence[object] = ()
-) -> list[tuple]:
-    """The rows of a statement in asyncpg's form, read by the session's asyncpg connection
-    itself: SQLAlchemy's cursor costs several times what such a short read does.
-
-    The read runs under the adapter's lock, in the session's transaction when it has begun
-    one, else on its own (a statement of a search is a consistent read by itself); it fails
-    as the adapter's statements do, with SQLAlchemy's ``DBAPIError``."""
-    connection = await session.connection()
-    adapter: Any = (await connection.get_raw_connection()).dbapi_connection
-    dialect = session.bind.dialect
-    try:
-        try:
-            async with adapter._execute_mutex:
-                found = await adapter._connection.fetch(statement, *params)
-        except Exception as error:
-            adapter._handle_exception(error)
-    except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, adapter, None)
-        if lost:
-            await connection.invalidate()
-        raise DBAPIError.instance(
-            statement,
-            tuple(params),
-            error,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=lost,
-            dialect=dialect,
-        ) from error
-    return [tuple(row) for row in found]
 
 
 async def thread_reader(session: AsyncSession) -> Reader:

@@ -95,6 +95,7 @@ def create_app(
         sessions = session_factory(engine)
         state = app.state
         state.engine, state.sessions = engine, sessions
+        alike.bind(sessions)  # the related papers' vectors are rebuilt in the background
         state.summaries = summary_factory(settings, sessions)
         state.runner = Runner(
             jobs,
@@ -111,6 +112,7 @@ def create_app(
                 app.state.mcp = mcp_app
                 yield
         finally:
+            await alike.stop()
             await state.summaries.aclose()
             await engine.dispose()
 

@@ -210,7 +210,7 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
         related = await related_papers(request.app.state.alike, session, paper)
         announced = await paper_announcements(session, paper.id)
         venues = await arxiv_venues(session, paper.id)
-        stored = await fulltext_store.load(session, paper.id, paper.version)
+        stored = await fulltext_store.read(session, paper.id, paper.version)
         if stored is not None:
             code = code_link(stored.code_links)
             if stored.document is not None:

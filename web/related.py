@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Callable, Sequence
 
 import anyio.to_thread
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -39,25 +40,37 @@ MAX_RELATED = 50
 MAX_BODY_BYTES = 512 * 1024  # room for the most ids a "for you" request may send
 RECHECK_SECONDS = 30.0  # how long the vectors serve before the archive is asked if it changed
 
+log = logging.getLogger(__name__)
+
 
 class AlikeCache:
     """The vectors of the archive's visible papers, rebuilt when papers, full texts or
     stored embeddings change (looked at no more often than every ``recheck`` seconds); the
-    embeddings of ``embeddings_model`` are blended in (None: none)."""
+    embeddings of ``embeddings_model`` are blended in (None: none).
+
+    Once the cache has sessions of its own (``bind``: the site's), a change is built in the
+    background, one build at a time, and readers get the previous vectors meanwhile; only
+    readers that come before the first vectors wait, for the build under way (``start``
+    begins it as the site starts). Without sessions, the reader's session builds them."""
 
     def __init__(
         self,
         recheck: float = RECHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         embeddings_model: str | None = None,
+        build: Callable[..., Alike] = Alike,
     ) -> None:
         self.recheck = recheck
         self.embeddings_model = embeddings_model
         self.clock = clock
+        self.build = build
         self.alike: Alike | None = None
         self.stamp: tuple[object, ...] | None = None
         self.checked = float("-inf")
         self.lock = asyncio.Lock()
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self.building: asyncio.Task[Alike] | None = None
+        self.builds = 0  # vectors built so far
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlikeCache:
@@ -65,23 +78,80 @@ class AlikeCache:
         model = settings.EMBEDDINGS_MODEL if settings.EMBEDDINGS_BASE_URL else None
         return cls(embeddings_model=model)
 
+    def bind(self, sessions: async_sessionmaker[AsyncSession] | None) -> None:
+        """Build with ``sessions`` from now on, in the background (None: in the reader's)."""
+        self.sessions = sessions
+
+    def start(self) -> asyncio.Task[Alike] | None:
+        """Begin building the first vectors in the background (when bound, not built yet)."""
+        if self.sessions is None or self.alike is not None:
+            return None
+        return self.building or self._background()
+
+    async def stop(self) -> None:
+        """Cancel the build under way, if any (the thread of its last step runs to its end)."""
+        task, self.building = self.building, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])
+
     async def get(self, session: AsyncSession) -> Alike:
         if self.alike is not None and self.clock() - self.checked < self.recheck:
             return self.alike
+        if self.sessions is None:
+            return await self._get_here(session)
+        if self.alike is None:  # nothing to serve yet: wait for the build under way
+            return await asyncio.shield(self.building or self._background())
+        self.checked = self.clock()  # the readers until the next look keep these vectors
+        if self.building is None:
+            stamp = await archive_stamp(session, self.embeddings_model)
+            if stamp != self.stamp and self.building is None:
+                self._background(stamp)
+        return self.alike
+
+    def _background(self, stamp: tuple[object, ...] | None = None) -> asyncio.Task[Alike]:
+        task = asyncio.get_running_loop().create_task(self._build_in_background(stamp))
+        # A failure is logged by the build itself; retrieved here so that no one must await it.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self.building = task
+        return task
+
+    async def _build_in_background(self, stamp: tuple[object, ...] | None) -> Alike:
+        assert self.sessions is not None
+        try:
+            async with self.sessions() as session:
+                if stamp is None:
+                    stamp = await archive_stamp(session, self.embeddings_model)
+                alike = await self._built(session)
+            self.alike, self.stamp, self.checked = alike, stamp, self.clock()
+            return alike
+        except Exception:
+            log.exception("the related papers' vectors could not be built")
+            raise
+        finally:
+            if self.building is asyncio.current_task():
+                self.building = None
+
+    async def _get_here(self, session: AsyncSession) -> Alike:
         async with self.lock:
             if self.alike is not None and self.clock() - self.checked < self.recheck:
                 return self.alike
             stamp = await archive_stamp(session, self.embeddings_model)
             if self.alike is None or stamp != self.stamp:
-                papers = await archive_texts(session)
-                vectors = None
-                if self.embeddings_model:
-                    vectors = await stored_embeddings(session, self.embeddings_model)
-                build = functools.partial(Alike, papers, embeddings=vectors)
-                self.alike = await anyio.to_thread.run_sync(build)
+                self.alike = await self._built(session)
                 self.stamp = stamp
             self.checked = self.clock()
             return self.alike
+
+    async def _built(self, session: AsyncSession) -> Alike:
+        papers = await archive_texts(session)
+        vectors = None
+        if self.embeddings_model:
+            vectors = await stored_embeddings(session, self.embeddings_model)
+        build = functools.partial(self.build, papers, embeddings=vectors)
+        alike = await anyio.to_thread.run_sync(build, abandon_on_cancel=True)
+        self.builds += 1
+        return alike
 
 
 async def archive_stamp(session: AsyncSession, model: str | None = None) -> tuple[object, ...]:

@@ -8,6 +8,7 @@ papers), a page per venue paper with its FAQ (``/venue/<source>:<key>``),
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lxml import etree
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from models.plain import driver_connection
 from models.queries import get_paper
 from venues.names import PAPER_SOURCES, VENUE_PAPER_ID, parse_venue
 from venues.store import (
@@ -260,9 +262,25 @@ async def api_venue_paper(request: Request) -> JSONResponse:
     return JSONResponse(data)
 
 
+@dataclass(frozen=True, slots=True)
+class VenueLink:
+    """What the paper page shows of a venue paper linked to it."""
+
+    paper_id: str
+    venue: str
+    track: str | None
+
+
+_SQLITE_VENUES = "SELECT paper_id, venue, track FROM venue_papers WHERE arxiv_id = ? ORDER BY venue"
+
+
 async def arxiv_venues(session, arxiv_id: str) -> list:
-    """The venue papers linked to an arXiv paper (its page shows them)."""
-    return await venues_of_arxiv(session, arxiv_id)
+    """The venue papers linked to an arXiv paper (its page shows them): on SQLite one read on
+    the session's sqlite3 connection."""
+    direct = await driver_connection(session)
+    if direct is None:
+        return await venues_of_arxiv(session, arxiv_id)
+    return [VenueLink(*row) for row in direct.execute(_SQLITE_VENUES, (arxiv_id,))]
 
 
 routes = [

@@ -1,0 +1,194 @@
+"""The related papers' vectors: built in the background as the served site starts; when new
+data makes them stale, readers get the previous ones while one new build runs."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import anyio.to_thread
+import pytest
+from starlette.testclient import TestClient
+
+from cli.serve import freeze_after_startup, site
+from crawler.ingest import ingest
+from crawler.records import AuthorRecord, PaperRecord
+from search.alike import Alike
+from tests.web.data import MATH_ID
+from web.related import AlikeCache
+
+WAIT = 30  # seconds at most that a test waits for a build's thread (never reached when it passes)
+
+
+def record(arxiv_id: str, words: str) -> PaperRecord:
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        version=1,
+        title=f"On {words}",
+        abstract=f"We study {words} and {words} again.",
+        authors=(AuthorRecord("Ada Lovelace"),),
+        primary_category="cs.LG",
+        categories=("cs.LG",),
+    )
+
+
+class GatedBuild:
+    """Builds ``Alike`` vectors; from the ``hold_from``-th build on, each waits for ``gate``."""
+
+    def __init__(self, hold_from: int) -> None:
+        self.hold_from = hold_from
+        self.started = 0
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def __call__(self, papers, **options) -> Alike:
+        self.started += 1
+        if self.started >= self.hold_from:
+            self.entered.set()
+            assert self.gate.wait(WAIT)
+        return Alike(papers, **options)
+
+
+async def test_stale_vectors_are_served_while_one_new_build_runs(sessions):
+    async with sessions.begin() as session:
+        await ingest(
+            session,
+            [
+                record("2401.00001", "sparse attention kernels"),
+                record("2401.00002", "sparse attention heads"),
+            ],
+        )
+    now = [0.0]
+    build = GatedBuild(hold_from=2)
+    cache = AlikeCache(recheck=30, clock=lambda: now[0], build=build)
+    cache.bind(sessions)
+    async with sessions() as session:
+        first = await cache.get(session)
+    assert "2401.00003" not in {i for i, _ in first.related("2401.00001", 5)}
+
+    async with sessions.begin() as session:
+        await ingest(session, [record("2401.00003", "sparse attention kernels again")])
+    now[0] = 10.0  # within the recheck: the archive is not looked at
+    async with sessions() as session:
+        assert await cache.get(session) is first
+    assert cache.building is None and build.started == 1
+
+    now[0] = 31.0  # stale: the change is seen, a build starts, this reader does not wait for it
+    async with sessions() as session:
+        assert await cache.get(session) is first
+    building = cache.building
+    assert building is not None
+    assert await anyio.to_thread.run_sync(build.entered.wait, WAIT)
+    now[0] = 62.0  # another look while it builds: the same vectors, no second build
+    async with sessions() as session:
+        assert await cache.get(session) is first
+    assert cache.building is building and build.started == 2
+
+    build.gate.set()
+    rebuilt = await building
+    assert cache.building is None and cache.builds == 2
+    async with sessions() as session:
+        assert await cache.get(session) is rebuilt
+    assert "2401.00003" in {i for i, _ in rebuilt.related("2401.00001", 5)}
+
+
+async def test_readers_before_the_first_vectors_wait_for_the_build_under_way(sessions):
+    async with sessions.begin() as session:
+        await ingest(
+            session,
+            [record("2401.00001", "graph kernels"), record("2401.00002", "graph neural kernels")],
+        )
+    build = GatedBuild(hold_from=1)
+    cache = AlikeCache(build=build)
+    cache.bind(sessions)
+    started = cache.start()
+    assert started is not None and cache.start() is started  # one build at a time
+
+    async def read():
+        async with sessions() as session:
+            return await cache.get(session)
+
+    async with anyio.create_task_group() as group:
+        results = []
+
+        async def reader() -> None:
+            results.append(await read())
+
+        group.start_soon(reader)
+        group.start_soon(reader)
+        assert await anyio.to_thread.run_sync(build.entered.wait, WAIT)
+        build.gate.set()
+    assert results[0] is results[1] is await started
+    assert build.started == 1 and cache.builds == 1
+
+
+async def test_a_failed_background_build_keeps_the_previous_vectors(sessions):
+    async with sessions.begin() as session:
+        await ingest(
+            session,
+            [record("2401.00001", "robust optimisers"), record("2401.00002", "robust losses")],
+        )
+    now = [0.0]
+    failing = [False]
+
+    def build(papers, **options) -> Alike:
+        if failing[0]:
+            raise RuntimeError("no vectors")
+        return Alike(papers, **options)
+
+    cache = AlikeCache(recheck=30, clock=lambda: now[0], build=build)
+    cache.bind(sessions)
+    async with sessions() as session:
+        first = await cache.get(session)
+    async with sessions.begin() as session:
+        await ingest(session, [record("2401.00003", "robust schedules")])
+    failing[0], now[0] = True, 31.0
+    async with sessions() as session:
+        assert await cache.get(session) is first
+    task = cache.building
+    assert task is not None
+    with pytest.raises(RuntimeError, match="no vectors"):
+        await task
+    assert cache.building is None
+    now[0] = 62.0
+    async with sessions() as session:
+        assert await cache.get(session) is first  # and a new build is tried
+    failing[0] = False
+    assert cache.building is not None
+    assert await cache.building is not first
+
+
+def test_the_served_site_starts_building_the_vectors_as_it_starts(filled_settings):
+    app = freeze_after_startup(site(filled_settings))
+    try:
+        with TestClient(app) as client:
+            task = app.state.alike.building
+            assert task is not None  # begun at start-up, not by a reader
+
+            async def built():
+                return await task
+
+            client.portal.call(built)
+            assert app.state.alike.builds == 1
+            page = client.get(f"/arxiv/{MATH_ID}")
+            assert page.status_code == 200 and "Related papers" in page.text
+            assert app.state.alike.builds == 1
+    finally:
+        gc.unfreeze()  # what the served site froze at start-up, for the tests that follow
+
+
+async def test_stopping_does_not_wait_for_the_build_under_way(sessions):
+    async with sessions.begin() as session:
+        await ingest(session, [record("2401.00001", "graph kernels")])
+    build = GatedBuild(hold_from=1)
+    cache = AlikeCache(build=build)
+    cache.bind(sessions)
+    started = cache.start()
+    assert started is not None
+    assert await anyio.to_thread.run_sync(build.entered.wait, WAIT)
+    try:
+        with anyio.fail_after(WAIT / 2):  # cancelled, not awaited to its end
+            await cache.stop()
+        assert started.cancelled() and cache.building is None and cache.alike is None
+    finally:
+        build.gate.set()
