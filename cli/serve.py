@@ -8,12 +8,16 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import click
 from starlette.applications import Starlette
 
 from cli.context import load_settings
 from models.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger("coolpapers.schedule")
 
@@ -62,8 +66,9 @@ def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
 
 def freeze_after_startup(app: Starlette) -> Starlette:
     """Keep what ``app`` holds from start-up out of the garbage collector's full passes, then
-    begin building the related papers' vectors in the background (the first paper page would
-    otherwise wait for them; the site is ready before they are).
+    begin building the related papers' vectors and reading the search index's per-paper arrays
+    in the background (the first paper page and the first search would otherwise wait for
+    them; the site is ready before they are).
 
     The site starts with some 150,000 long-lived objects (modules, templates, SQLAlchemy's
     metadata); each full collection walked them all, stalling every request in flight for
@@ -79,7 +84,13 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             gc.collect()
             gc.freeze()
             application.state.alike.start()
-            yield state
+            loading = asyncio.create_task(load_search_index(application.state.sessions))
+            application.state.index_loading = loading
+            try:
+                yield state
+            finally:
+                loading.cancel()
+                await asyncio.wait([loading])
 
     app.router.lifespan_context = lifespan
     return app
@@ -97,6 +108,20 @@ def warm_up() -> None:
         environment.get_template(name)
     search.shared_analyzer().tokenizer  # noqa: B018 (loads the model)
     log.debug("warmed up in %.2f s", time.perf_counter() - started)
+
+
+async def load_search_index(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Read the search index's per-paper arrays in the background once the site is ready,
+    so that the first search does not (at a million papers, about a second)."""
+    import search
+
+    try:
+        async with sessions() as session:
+            await search.load_index(session)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # the first search reads them then, and reports what fails
+        log.exception("the search index could not be loaded at start-up")
 
 
 def served_site() -> Starlette:

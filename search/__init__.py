@@ -33,6 +33,7 @@ from search.indexing import (
 from search.options import SearchOptions, configure, shared_analyzer
 from search.query import Clause, Field, Query, Term, parse_query
 from search.related import related_paper_ids
+from search.sqlite import load_index
 from search.storage import IndexSize, has_index, index_size
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "has_index",
     "index_papers",
     "index_size",
+    "load_index",
     "parse_query",
     "rebuild_index",
     "related_paper_ids",

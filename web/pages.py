@@ -51,13 +51,21 @@ def arxiv_path(key: str) -> str:
 
 
 async def home(request: Request) -> Response:
-    async with request.app.state.sessions() as session:
-        categories = await categories_with_papers(session)
-    groups = [
-        (archive, list(items))
-        for archive, items in groupby(categories, key=lambda c: archive_of(c.code))
-    ]
-    return templates.TemplateResponse(request, "home.html", {"groups": groups})
+    """The categories with their numbers of papers: counted over every paper, so kept in the
+    page cache like the lists (rendered once per data version)."""
+    sessions = request.app.state.sessions
+
+    async def render() -> Response:
+        async with sessions() as session:
+            categories = await categories_with_papers(session)
+        groups = [
+            (archive, list(items))
+            for archive, items in groupby(categories, key=lambda c: archive_of(c.code))
+        ]
+        return templates.TemplateResponse(request, "home.html", {"groups": groups})
+
+    cached = (*cache_key(request, "home", ()), request.scope["query_string"])  # ``here``
+    return await page_cache(request).page(cached, sessions, render, request.headers)
 
 
 async def combine(request: Request) -> Response:

@@ -108,3 +108,12 @@ def test_the_list_api_is_cached_like_the_list_page(client):
     again = client.get("/api/list/cs.AI", headers={"accept-encoding": "gzip"})
     assert again.json() == first.json() and again.headers["content-encoding"] == "gzip"
     assert client.get("/api/list/cs.AI?date=never").status_code == 400
+
+
+def test_the_home_page_is_kept_until_the_data_moves(client) -> None:
+    first = client.get("/")
+    assert first.status_code == 200 and first.headers.get("etag")
+    again = client.get("/", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    other = client.get("/?lang=zh")
+    assert other.status_code == 200 and other.headers["etag"] != first.headers["etag"]
