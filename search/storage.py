@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
+from search.loaded import read_rows
 from search.schema import (
     DELETED_TABLE,
     DOCS_TABLE,
@@ -36,7 +36,6 @@ from search.segments import (
     BuiltSegment,
     Vocabulary,
     build_segment,
-    concatenate,
     pack_terms,
     unpack_terms,
 )
@@ -44,7 +43,7 @@ from search.segments import (
 MERGE_FACTOR = 8
 MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
 AUTO_MERGE_LIMIT = 200_000  # papers: larger merges wait for merge_all
-MERGE_TERMS_PER_READ = 2000
+MERGE_TERMS_PER_READ = 20_000
 _IDS = IDS
 # Index writers take this lock on PostgreSQL (until their transaction ends), as SQLite's one
 # writer at a time does: docids follow each other, and ``search_deleted`` grows in order.
@@ -350,16 +349,15 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
         if not rows:
             break
         after = rows[-1][0]
-        parts = sorted(((t, bases[s], d, p) for t, s, d, p in rows), key=lambda r: (r[0], r[1]))
-        merged = _kernel.merge_rows(parts, alive, live[0])
         if segment is None:
             segment = await _new_segment(session, live[0], live[-1], len(live), b"")
-        terms += [term for term, *_ in merged]
+        merged = _kernel.merge_segment_rows(rows, bases, alive, live[0], segment)
+        terms += [row[0] for row in merged]
         await _run(
             session,
             f"INSERT INTO {new_table} (term, segment, df, last_docid, docs, positions) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(term, segment, df, last_docid, d, p) for term, df, last_docid, d, p in merged],
+            merged,
         )
     if segment is None:
         segment = await _new_segment(session, live[0], live[-1], len(live), b"")
@@ -417,14 +415,28 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
     merged: Segment | None = None
     if live:
         merged = await _merged_segment(session, [docid for (docid,) in live], terms)
+    bases = {s.segment: s.first_docid for s in run}
+    # The lists of a range of terms at a time, read along the table's index.
     for start in range(0, len(terms), MERGE_TERMS_PER_READ):
         chunk = terms[start : start + MERGE_TERMS_PER_READ]
+        low, high = chunk[0], chunk[-1]
         if merged is not None:
-            await _merge_lists(session, merged, chunk, run, alive)
+            rows = await read_rows(
+                session,
+                f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
+                f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
+                (low, high, numbers),
+            )
+            await _run(
+                session,
+                f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                _kernel.merge_segment_rows(rows, bases, alive, merged.first_docid, merged.segment),
+            )
         await _run(
             session,
-            f"DELETE FROM {POSTINGS_TABLE} WHERE term IN {_IDS} AND segment IN {_IDS}",
-            (ids_parameter(chunk), numbers),
+            f"DELETE FROM {POSTINGS_TABLE} WHERE term BETWEEN ? AND ? AND segment IN {_IDS}",
+            (low, high, numbers),
         )
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
@@ -515,36 +527,3 @@ async def _merged_segment(session: AsyncSession, live: list[int], terms: list[st
     # only read to merge it again, when a term without a list is skipped.
     segment = await _new_segment(session, live[0], live[-1], len(live), pack_terms(terms))
     return Segment(segment, live[0], live[-1], len(live))
-
-
-async def _merge_lists(
-    session: AsyncSession,
-    merged: Segment,
-    terms: list[str],
-    run: Sequence[Segment],
-    alive: np.ndarray,
-) -> None:
-    """Write the merged lists of these terms."""
-    order = {s.segment: i for i, s in enumerate(run)}
-    parts: dict[str, list[tuple[int, bytes, bytes, int]]] = defaultdict(list)
-    for term, segment, docs, positions in await _rows(
-        session,
-        f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
-        f"WHERE term IN {_IDS} AND segment IN {_IDS}",
-        (ids_parameter(terms), ids_parameter(list(order))),
-    ):
-        parts[term].append((order[segment], docs, positions, run[order[segment]].first_docid))
-    rows = []
-    for term in terms:
-        found = sorted(parts[term], key=lambda part: part[0])
-        docs, positions, df, last = concatenate(
-            ((d, p, base) for _, d, p, base in found), alive, merged.first_docid
-        )
-        if df:
-            rows.append((term, merged.segment, df, last, docs, positions))
-    await _run(
-        session,
-        f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
