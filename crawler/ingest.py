@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from itertools import chain
 from operator import itemgetter
@@ -614,11 +614,7 @@ async def _insert_postgresql(
 async def _copy_postgresql(
     session: AsyncSession, table: Table, names: list[str], rows: list[dict]
 ) -> None:
-    """COPY ``rows`` into ``table`` through asyncpg, in the session's transaction.
-
-    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: the copy
-    does as the adapter's statements do (under its lock, opening the transaction first),
-    and fails as they fail, with SQLAlchemy's ``DBAPIError``."""
+    """COPY ``rows`` into ``table`` (``copy_records``), each value bound as SQLAlchemy would."""
     dialect = session.bind.dialect
     converts = [table.c[n].type._cached_bind_processor(dialect) for n in names]
     records = [
@@ -628,6 +624,19 @@ async def _copy_postgresql(
         )
         for row in rows
     ]
+    await copy_records(session, table.name, names, records)
+
+
+async def copy_records(
+    session: AsyncSession, table: str, names: Sequence[str], records: list[tuple]
+) -> None:
+    """COPY ``records`` (tuples of the values of the columns ``names``, as asyncpg binds them)
+    into ``table`` through asyncpg, in the session's transaction.
+
+    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: the copy
+    does as the adapter's statements do (under its lock, opening the transaction first),
+    and fails as they fail, with SQLAlchemy's ``DBAPIError``."""
+    dialect = session.bind.dialect
     connection = await session.connection()
     adapter = (await connection.get_raw_connection()).dbapi_connection
     try:
@@ -636,13 +645,13 @@ async def _copy_postgresql(
                 if adapter._transaction is None:
                     await adapter._start_transaction()
                 await adapter._connection.copy_records_to_table(
-                    table.name, records=records, columns=names
+                    table, records=records, columns=list(names)
                 )
         except Exception as error:
             adapter._handle_exception(error)
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
-            f"COPY {table.name}", None, error, dialect.loaded_dbapi.Error
+            f"COPY {table}", None, error, dialect.loaded_dbapi.Error
         ) from error
 
 

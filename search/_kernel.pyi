@@ -131,6 +131,21 @@ def number_paper(
 ) -> tuple[_Int32s, tuple[int, int, int, int, int, int]]:
     """A paper's terms as numbers and the ends of its six fields."""
 
+def segment_rows(
+    terms: list[str],
+    df: list[int],
+    last: list[int],
+    docs: bytes,
+    positions: bytes,
+    doc_starts: list[int],
+    doc_ends: list[int],
+    position_starts: list[int],
+    position_ends: list[int],
+    segment: int,
+    first: int,
+) -> list[_MergedRow]:
+    """``(term, segment, df, last docid, docs, positions)`` of each list of a built segment."""
+
 def merge_segment_rows(
     rows: list[_SegmentRow], bases: dict[int, int], alive: _UInt8s, base: int, segment: int
 ) -> list[_MergedRow]:

@@ -955,3 +955,44 @@ cdef Py_ssize_t _merge_group(
             PyBytes_FromStringAndSize(<char*> positions.data, positions.size),
         ))
     return j
+
+
+def segment_rows(
+    list terms,
+    list df,
+    list last,
+    bytes docs,
+    bytes positions,
+    list doc_starts,
+    list doc_ends,
+    list position_starts,
+    list position_ends,
+    object segment,
+    int64_t first,
+):
+    """``(term, segment, df, last docid, docs, positions)`` of each list of a built segment
+    (``search.segments.BuiltSegment``), its docids from ``first``."""
+    cdef Py_ssize_t i, n = len(terms)
+    cdef const char* d = PyBytes_AS_STRING(docs)
+    cdef const char* p = PyBytes_AS_STRING(positions)
+    cdef Py_ssize_t ds, de, ps, pe
+    cdef list rows = [None] * n
+    if not (len(df) == len(last) == len(doc_starts) == len(doc_ends) == n
+            and len(position_starts) == len(position_ends) == n):
+        raise ValueError("the columns of a segment differ in length")
+    for i in range(n):
+        ds = doc_starts[i]
+        de = doc_ends[i]
+        ps = position_starts[i]
+        pe = position_ends[i]
+        if not (0 <= ds <= de <= len(docs) and 0 <= ps <= pe <= len(positions)):
+            raise ValueError("a list's bytes are outside the segment's")
+        rows[i] = (
+            terms[i],
+            segment,
+            df[i],
+            first + <int64_t> last[i],
+            PyBytes_FromStringAndSize(d + ds, de - ds),
+            PyBytes_FromStringAndSize(p + ps, pe - ps),
+        )
+    return rows

@@ -15,12 +15,13 @@ import math
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from crawler.ingest import copy_records
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
 from search.loaded import read_rows
@@ -130,6 +131,36 @@ async def _run(session: AsyncSession, statement: str, params: tuple | list = ())
         else:
             statement, params = to_postgresql(statement, params)
     await connection.exec_driver_sql(statement, params)
+
+
+POSTING_COLUMNS = ("term", "segment", "df", "last_docid", "docs", "positions")
+POSTINGS_PER_INSERT = 100  # rows per INSERT statement on SQLite
+
+
+async def _insert_postings(session: AsyncSession, table: str, rows: list[tuple]) -> None:
+    """Insert posting rows ``(term, segment, df, last docid, docs, positions)`` into
+    ``table``: on SQLite many rows per statement (SQLite inserts them without going back to
+    Python between rows), on PostgreSQL by COPY."""
+    if not rows:
+        return
+    if _postgresql(session):
+        await copy_records(session, table, POSTING_COLUMNS, rows)
+        return
+    connection = await _connection(session)
+    head = f"INSERT INTO {table} ({', '.join(POSTING_COLUMNS)}) VALUES "
+    one = "(?, ?, ?, ?, ?, ?)"
+    per = POSTINGS_PER_INSERT
+    whole = len(rows) - len(rows) % per
+    if whole:
+        await connection.exec_driver_sql(
+            head + ", ".join([one] * per),
+            [tuple(chain.from_iterable(rows[at : at + per])) for at in range(0, whole, per)],
+        )
+    if whole < len(rows):
+        rest = rows[whole:]
+        await connection.exec_driver_sql(
+            head + ", ".join([one] * len(rest)), tuple(chain.from_iterable(rest))
+        )
 
 
 async def _lock_writes(session: AsyncSession) -> None:
@@ -248,12 +279,7 @@ async def write_segment(
     else:
         await _run(session, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (last, DOCS_TABLE))
     segment = await _new_segment(session, first, last, len(written), pack_terms(built.terms))
-    await _run(
-        session,
-        f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        built.table_rows(segment, first),
-    )
+    await _insert_postings(session, POSTINGS_TABLE, built.table_rows(segment, first))
     if merge:
         await merge_tiers(session)
     return len(written)
@@ -353,12 +379,7 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
             segment = await _new_segment(session, live[0], live[-1], len(live), b"")
         merged = _kernel.merge_segment_rows(rows, bases, alive, live[0], segment)
         terms += [row[0] for row in merged]
-        await _run(
-            session,
-            f"INSERT INTO {new_table} (term, segment, df, last_docid, docs, positions) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            merged,
-        )
+        await _insert_postings(session, new_table, merged)
     if segment is None:
         segment = await _new_segment(session, live[0], live[-1], len(live), b"")
     await _run(session, f"DROP TABLE {POSTINGS_TABLE}")
@@ -427,10 +448,9 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
                 f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
                 (low, high, numbers),
             )
-            await _run(
+            await _insert_postings(
                 session,
-                f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                POSTINGS_TABLE,
                 _kernel.merge_segment_rows(rows, bases, alive, merged.first_docid, merged.segment),
             )
         await _run(
