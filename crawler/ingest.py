@@ -631,11 +631,32 @@ async def copy_records(
     session: AsyncSession, table: str, names: Sequence[str], records: list[tuple]
 ) -> None:
     """COPY ``records`` (tuples of the values of the columns ``names``, as asyncpg binds them)
-    into ``table`` through asyncpg, in the session's transaction.
+    into ``table`` through asyncpg, in the session's transaction."""
+    await _on_asyncpg(
+        session,
+        f"COPY {table}",
+        lambda connection: connection.copy_records_to_table(
+            table, records=records, columns=list(names)
+        ),
+    )
 
-    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: the copy
-    does as the adapter's statements do (under its lock, opening the transaction first),
-    and fails as they fail, with SQLAlchemy's ``DBAPIError``."""
+
+async def fetch_records(session: AsyncSession, statement: str, params: Sequence[object]) -> list:
+    """The rows of ``statement`` (asyncpg's form: ``$1, $2, ...``) fetched by asyncpg itself,
+    in the session's transaction: asyncpg's records, without SQLAlchemy's rows around them."""
+    return await _on_asyncpg(
+        session, statement, lambda connection: connection.fetch(statement, *params)
+    )
+
+
+async def _on_asyncpg(
+    session: AsyncSession, what: str, call: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """``call`` on the session's asyncpg connection, in its transaction.
+
+    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: ``call`` runs
+    as the adapter's statements do (under its lock, opening the transaction first), and fails
+    as they fail, with SQLAlchemy's ``DBAPIError``."""
     dialect = session.bind.dialect
     connection = await session.connection()
     adapter = (await connection.get_raw_connection()).dbapi_connection
@@ -644,15 +665,11 @@ async def copy_records(
             async with adapter._execute_mutex:
                 if adapter._transaction is None:
                     await adapter._start_transaction()
-                await adapter._connection.copy_records_to_table(
-                    table, records=records, columns=list(names)
-                )
+                return await call(adapter._connection)
         except Exception as error:
             adapter._handle_exception(error)
     except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(
-            f"COPY {table}", None, error, dialect.loaded_dbapi.Error
-        ) from error
+        raise DBAPIError.instance(what, None, error, dialect.loaded_dbapi.Error) from error
 
 
 async def _execute_rows(

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from crawler.ingest import copy_records
+from crawler.ingest import copy_records, fetch_records
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
 from search.loaded import read_rows
@@ -35,6 +35,7 @@ from search.schema import (
 from search.segments import (
     AnalyzedPaper,
     BuiltSegment,
+    IndexedPaper,
     Vocabulary,
     build_segment,
     pack_terms,
@@ -121,6 +122,15 @@ async def _rows(session: AsyncSession, statement: str, params: tuple = ()) -> li
     return list((await connection.exec_driver_sql(statement, params)).fetchall())
 
 
+async def _fetch(session: AsyncSession, statement: str, params: tuple = ()) -> list:
+    """``_rows`` for many rows: read by the driver itself, as tuples (SQLite) or records
+    (PostgreSQL), without SQLAlchemy's rows."""
+    if _postgresql(session):
+        statement, params = to_postgresql(statement, params)
+        return await fetch_records(session, statement, params)
+    return await read_rows(session, statement, params)
+
+
 async def _run(session: AsyncSession, statement: str, params: tuple | list = ()) -> None:
     if isinstance(params, list) and not params:
         return
@@ -166,7 +176,13 @@ async def _insert_postings(session: AsyncSession, table: str, rows: list[tuple])
 async def _lock_writes(session: AsyncSession) -> None:
     """On PostgreSQL, wait for the index's other writers (see ``WRITE_LOCK``)."""
     if _postgresql(session):
-        await _rows(session, f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        # Each statement that follows in the transaction is planned for its own values: a
+        # plan kept from when the index was small would scan its tables for every paper.
+        await _rows(
+            session,
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+            f"pg_advisory_xact_lock({WRITE_LOCK})",
+        )
 
 
 async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, tuple]:
@@ -208,11 +224,13 @@ async def write_papers(
     A paper whose digest is unchanged is left as it is; the changed ones form a new segment.
     """
     latest = {p.paper_id: p for p in papers}
+    await _lock_writes(session)  # on PostgreSQL, what is read next holds until the write
     stored = await stored_digests(session, list(latest))
     changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
     if not changed:
         return 0
-    return await write_segment(session, build_segment(changed, vocabulary), merge=merge)
+    built = build_segment(changed, vocabulary)
+    return await _write_built(session, built, list(enumerate(built.papers)), stored, merge)
 
 
 async def _next_docid(session: AsyncSession) -> int:
@@ -261,6 +279,18 @@ async def write_segment(
             for n, p in written
             if p.paper_id not in stored or stored[p.paper_id][1] != p.digest
         ]
+    return await _write_built(session, built, written, stored, merge)
+
+
+async def _write_built(
+    session: AsyncSession,
+    built: BuiltSegment,
+    written: list[tuple[int, IndexedPaper]],
+    stored: dict[str, tuple],
+    merge: bool,
+) -> int:
+    """``write_segment`` of the papers ``written`` (number in the segment, paper), behind the
+    index's write lock, ``stored`` what the index held for them."""
     await _forget(session, [stored[p.paper_id][0] for _, p in written if p.paper_id in stored])
     first = await _next_docid(session)
     last = first + len(built.papers) - 1
@@ -442,7 +472,7 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
         chunk = terms[start : start + MERGE_TERMS_PER_READ]
         low, high = chunk[0], chunk[-1]
         if merged is not None:
-            rows = await read_rows(
+            rows = await _fetch(
                 session,
                 f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
                 f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
