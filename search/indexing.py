@@ -34,6 +34,7 @@ from search.documents import (
     modification_texts,
     page_boundary,
     paper_text_page,
+    paper_text_rows,
     paper_texts,
     read_paper_texts,
 )
@@ -85,7 +86,8 @@ async def index_papers(
         return
     if bodies is None:
         bodies = bodies_indexed()
-    texts = await paper_texts(session, paper_ids, bodies=bodies)
+    await storage.lock_writes(session)  # the texts read next are the ones indexed
+    texts = await paper_text_rows(session, paper_ids, bodies=bodies)
     gone = set(paper_ids) - {t.id for t in texts}
     await storage.remove_papers(session, sorted(gone | {t.id for t in texts if t.hidden}))
     analyzer = analyzer or shared_analyzer()

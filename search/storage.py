@@ -21,10 +21,10 @@ import numpy as np
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from crawler.ingest import copy_records, fetch_records
+from crawler.ingest import copy_records
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
-from search.loaded import read_rows
+from search.documents import fetch_plain
 from search.schema import (
     DELETED_TABLE,
     DOCS_TABLE,
@@ -122,15 +122,6 @@ async def _rows(session: AsyncSession, statement: str, params: tuple = ()) -> li
     return list((await connection.exec_driver_sql(statement, params)).fetchall())
 
 
-async def _fetch(session: AsyncSession, statement: str, params: tuple = ()) -> list:
-    """``_rows`` for many rows: read by the driver itself, as tuples (SQLite) or records
-    (PostgreSQL), without SQLAlchemy's rows."""
-    if _postgresql(session):
-        statement, params = to_postgresql(statement, params)
-        return await fetch_records(session, statement, params)
-    return await read_rows(session, statement, params)
-
-
 async def _run(session: AsyncSession, statement: str, params: tuple | list = ()) -> None:
     if isinstance(params, list) and not params:
         return
@@ -173,7 +164,7 @@ async def _insert_postings(session: AsyncSession, table: str, rows: list[tuple])
         )
 
 
-async def _lock_writes(session: AsyncSession) -> None:
+async def lock_writes(session: AsyncSession) -> None:
     """On PostgreSQL, wait for the index's other writers (see ``WRITE_LOCK``)."""
     if _postgresql(session):
         # Each statement that follows in the transaction is planned for its own values: a
@@ -198,7 +189,7 @@ async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dic
 async def _forget(session: AsyncSession, docids: Sequence[int]) -> None:
     if not docids:
         return
-    await _lock_writes(session)
+    await lock_writes(session)
     await _run(session, f"DELETE FROM {DOCS_TABLE} WHERE docid IN {_IDS}", (ids_parameter(docids),))
     await _run(session, f"INSERT INTO {DELETED_TABLE} (docid) VALUES (?)", [(d,) for d in docids])
 
@@ -224,7 +215,7 @@ async def write_papers(
     A paper whose digest is unchanged is left as it is; the changed ones form a new segment.
     """
     latest = {p.paper_id: p for p in papers}
-    await _lock_writes(session)  # on PostgreSQL, what is read next holds until the write
+    await lock_writes(session)  # on PostgreSQL, what is read next holds until the write
     stored = await stored_digests(session, list(latest))
     changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
     if not changed:
@@ -271,7 +262,7 @@ async def write_segment(
     ]
     if not written:
         return 0
-    await _lock_writes(session)
+    await lock_writes(session)
     if _postgresql(session):  # read again behind the lock: another writer may have gone first
         stored = await stored_digests(session, [p.paper_id for _, p in written])
         written = [
@@ -294,11 +285,18 @@ async def _write_built(
     await _forget(session, [stored[p.paper_id][0] for _, p in written if p.paper_id in stored])
     first = await _next_docid(session)
     last = first + len(built.papers) - 1
-    await _run(
-        session,
-        f"INSERT INTO {DOCS_TABLE} (docid, paper_id, digest, length, day) VALUES (?, ?, ?, ?, ?)",
-        [(first + n, p.paper_id, p.digest, p.length, p.day) for n, p in written],
-    )
+    docs = [(first + n, p.paper_id, p.digest, p.length, p.day) for n, p in written]
+    if _postgresql(session):
+        await copy_records(
+            session, DOCS_TABLE, ("docid", "paper_id", "digest", "length", "day"), docs
+        )
+    else:
+        await _run(
+            session,
+            f"INSERT INTO {DOCS_TABLE} (docid, paper_id, digest, length, day) "
+            "VALUES (?, ?, ?, ?, ?)",
+            docs,
+        )
     # Docids are never reused, those of papers left out included.
     if _postgresql(session):
         await _rows(
@@ -327,7 +325,7 @@ async def merge_tiers(session: AsyncSession) -> int:
     """Merge the newest segments while ``MERGE_FACTOR`` of them share a tier; returns the
     number of merges."""
     merges = 0
-    await _lock_writes(session)
+    await lock_writes(session)
     while True:
         found = await segments(session)
         if not found:
@@ -347,7 +345,7 @@ async def merge_tiers(session: AsyncSession) -> int:
 
 async def merge_all(session: AsyncSession) -> bool:
     """Merge every segment into one (False: there was at most one, with no paper gone)."""
-    await _lock_writes(session)
+    await lock_writes(session)
     found = await segments(session)
     if len(found) == 1:
         gone = await _rows(
@@ -472,7 +470,7 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
         chunk = terms[start : start + MERGE_TERMS_PER_READ]
         low, high = chunk[0], chunk[-1]
         if merged is not None:
-            rows = await _fetch(
+            rows = await fetch_plain(
                 session,
                 f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
                 f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
