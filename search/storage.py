@@ -45,7 +45,7 @@ from search.segments import (
 MERGE_FACTOR = 8
 MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
 AUTO_MERGE_LIMIT = 200_000  # papers: larger merges wait for merge_all
-MERGE_TERMS_PER_READ = 20_000
+MERGE_TERMS_PER_READ = 5000  # terms: each read of lists to merge holds the event loop briefly
 _IDS = IDS
 # Index writers take this lock on PostgreSQL (until their transaction ends), as SQLite's one
 # writer at a time does: docids follow each other, and ``search_deleted`` grows in order.
