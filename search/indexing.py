@@ -97,7 +97,7 @@ async def index_papers(
     )
 
 
-VOCABULARY_TERMS = 200_000  # terms: a larger vocabulary is started anew
+VOCABULARY_TERMS = 100_000  # terms: a larger vocabulary is started anew
 _vocabularies: WeakKeyDictionary[Analyzer, threading.local] = WeakKeyDictionary()
 
 
