@@ -80,10 +80,15 @@ def pages(papers: int) -> list[bytes]:
 
 
 class Clock:
-    """Wall and process CPU time of each page, the first (cold) apart from the rest."""
+    """Wall and process CPU time of each page, the first (cold) apart from the rest; with a
+    local PostgreSQL server's process id, the CPU time of its processes from the start to the
+    last page (read while the run's connection is still open: a backend that has exited may
+    be missed for a moment between its own figures and its parent's)."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: int | None = None) -> None:
         self.pages: list[tuple[int, float, float]] = []
+        self.server, self.server_cpu = server, 0.0
+        self._server_start = 0.0
         self._wall, self._cpu = time.perf_counter(), time.process_time()
 
     def tick(self, papers: int) -> None:
@@ -93,6 +98,12 @@ class Clock:
 
     def restart(self) -> None:
         self._wall, self._cpu = time.perf_counter(), time.process_time()
+        if self.server:
+            self._server_start = server_cpu(self.server)
+
+    def finish(self) -> None:
+        if self.server:
+            self.server_cpu = server_cpu(self.server) - self._server_start
 
 
 async def _store(url: str, batches: AsyncIterator[list], clock: Clock, hooks: IngestHooks) -> int:
@@ -107,6 +118,7 @@ async def _store(url: str, batches: AsyncIterator[list], clock: Clock, hooks: In
                 counts = await ingest(session, papers, hooks=hooks)
             stored += counts.new
             clock.tick(len(papers))
+        clock.finish()
     finally:
         await engine.dispose()
     return stored
@@ -138,7 +150,9 @@ def _server_root(url: str) -> int | None:
             dbname=parsed.database,
         ) as connection:
             backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
-            return int(_proc_stat(backend)[1])
+            root = int(_proc_stat(backend)[1])
+        with open(f"/proc/{root}/comm") as name:  # a process of this machine's, not the server
+            return root if name.read().strip().startswith("postgres") else None
     except (OSError, IndexError, ValueError):
         return None
 
@@ -164,7 +178,7 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
     PostgreSQL server of this machine, the CPU time its processes spent meanwhile."""
     copies = pages(papers)
     root = _server_root(url) if url.startswith("postgresql") else None
-    clock = Clock()
+    clock = Clock(root)
     hooks = NO_HOOKS
     if kind == "parse":
         clock.restart()
@@ -183,11 +197,10 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
 
             hooks = ingest_hooks()  # as the command line indexes what it imports
             batches = prefetch(parse_document(page).papers for page in copies)
-        server_before = server_cpu(root) if root else 0.0
         stored = asyncio.run(_store(url, batches, clock, hooks))
     result: dict[str, object] = {"stored": stored, "pages": clock.pages}
     if root and kind != "parse":
-        result["server_cpu"] = server_cpu(root) - server_before
+        result["server_cpu"] = clock.server_cpu
     return result
 
 
