@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from itertools import chain
 from operator import itemgetter
@@ -614,11 +614,7 @@ async def _insert_postgresql(
 async def _copy_postgresql(
     session: AsyncSession, table: Table, names: list[str], rows: list[dict]
 ) -> None:
-    """COPY ``rows`` into ``table`` through asyncpg, in the session's transaction.
-
-    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: the copy
-    does as the adapter's statements do (under its lock, opening the transaction first),
-    and fails as they fail, with SQLAlchemy's ``DBAPIError``."""
+    """COPY ``rows`` into ``table`` (``copy_records``), each value bound as SQLAlchemy would."""
     dialect = session.bind.dialect
     converts = [table.c[n].type._cached_bind_processor(dialect) for n in names]
     records = [
@@ -628,6 +624,40 @@ async def _copy_postgresql(
         )
         for row in rows
     ]
+    await copy_records(session, table.name, names, records)
+
+
+async def copy_records(
+    session: AsyncSession, table: str, names: Sequence[str], records: list[tuple]
+) -> None:
+    """COPY ``records`` (tuples of the values of the columns ``names``, as asyncpg binds them)
+    into ``table`` through asyncpg, in the session's transaction."""
+    await _on_asyncpg(
+        session,
+        f"COPY {table}",
+        lambda connection: connection.copy_records_to_table(
+            table, records=records, columns=list(names)
+        ),
+    )
+
+
+async def fetch_records(session: AsyncSession, statement: str, params: Sequence[object]) -> list:
+    """The rows of ``statement`` (asyncpg's form: ``$1, $2, ...``) fetched by asyncpg itself,
+    in the session's transaction: asyncpg's records, without SQLAlchemy's rows around them."""
+    return await _on_asyncpg(
+        session, statement, lambda connection: connection.fetch(statement, *params)
+    )
+
+
+async def _on_asyncpg(
+    session: AsyncSession, what: str, call: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """``call`` on the session's asyncpg connection, in its transaction.
+
+    SQLAlchemy's asyncpg adapter opens its transaction at its first statement: ``call`` runs
+    as the adapter's statements do (under its lock, opening the transaction first), and fails
+    as they fail, with SQLAlchemy's ``DBAPIError``."""
+    dialect = session.bind.dialect
     connection = await session.connection()
     adapter = (await connection.get_raw_connection()).dbapi_connection
     try:
@@ -635,15 +665,11 @@ async def _copy_postgresql(
             async with adapter._execute_mutex:
                 if adapter._transaction is None:
                     await adapter._start_transaction()
-                await adapter._connection.copy_records_to_table(
-                    table.name, records=records, columns=names
-                )
+                return await call(adapter._connection)
         except Exception as error:
             adapter._handle_exception(error)
     except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(
-            f"COPY {table.name}", None, error, dialect.loaded_dbapi.Error
-        ) from error
+        raise DBAPIError.instance(what, None, error, dialect.loaded_dbapi.Error) from error
 
 
 async def _execute_rows(

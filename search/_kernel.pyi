@@ -22,10 +22,10 @@ _Scalar = TypeVar("_Scalar", bound=np.generic)
 
 # The six fields' weights: title, abstract, authors, title stems, abstract stems, body.
 _Weights: TypeAlias = Sequence[float]
-# ``(term, first docid of the segment, docs, positions)``
+# ``(term, segment, docs, positions)``
 _SegmentRow: TypeAlias = tuple[str, int, bytes, bytes]
-# ``(term, df, last docid, docs, positions)``
-_MergedRow: TypeAlias = tuple[str, int, int, bytes, bytes]
+# ``(term, segment, df, last docid, docs, positions)``
+_MergedRow: TypeAlias = tuple[str, int, int, int, bytes, bytes]
 # A word of a phrase: ``(docids, positions bytes, starts, ends)``
 _PhraseWord: TypeAlias = tuple[npt.ArrayLike, bytes, npt.ArrayLike, npt.ArrayLike]
 
@@ -131,5 +131,23 @@ def number_paper(
 ) -> tuple[_Int32s, tuple[int, int, int, int, int, int]]:
     """A paper's terms as numbers and the ends of its six fields."""
 
-def merge_rows(rows: list[_SegmentRow], alive: _UInt8s, base: int) -> list[_MergedRow]:
-    """``(term, df, last docid, docs, positions)`` of each term still holding a paper."""
+def segment_rows(
+    terms: list[str],
+    df: list[int],
+    last: list[int],
+    docs: bytes,
+    positions: bytes,
+    doc_starts: list[int],
+    doc_ends: list[int],
+    position_starts: list[int],
+    position_ends: list[int],
+    segment: int,
+    first: int,
+) -> list[_MergedRow]:
+    """``(term, segment, df, last docid, docs, positions)`` of each list of a built segment."""
+
+def merge_segment_rows(
+    rows: list[_SegmentRow], bases: dict[int, int], alive: _UInt8s, base: int, segment: int
+) -> list[_MergedRow]:
+    """``(term, segment, df, last docid, docs, positions)`` of each term still holding a
+    paper: ``rows`` grouped by term, ``bases`` each segment's first docid."""

@@ -16,6 +16,8 @@ Everything here is pure computation over bytes and numpy arrays. Reading and sco
 without the GIL, so that searches in threads run side by side with the rest of the process.
 """
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from libc.math cimport log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 from libc.string cimport memcpy
@@ -795,21 +797,202 @@ def number_paper(
     return out_array[:k], tuple(ends)
 
 
-def merge_rows(list rows, const uint8_t[:] alive, Py_ssize_t base):
-    """Posting lists of several segments merged term by term: ``rows`` are
-    ``(term, first docid of the segment, docs, positions)`` sorted by term, then by first
-    docid; returns ``(term, df, last docid, docs, positions)`` of each term that keeps a
-    paper alive, relative to ``base``."""
+# ------------------------------------------------------------------ merging many lists at once
+
+
+cdef inline bytes _as_bytes(object value):
+    return value if type(value) is bytes else bytes(value)
+
+
+cdef bint _append_list(
+    _Buffer docs,
+    _Buffer positions,
+    bytes d_object,
+    bytes p_object,
+    int64_t part_base,
+    const uint8_t* alive,
+    Py_ssize_t alive_n,
+    int64_t* previous,
+    Py_ssize_t* df,
+) except False:
+    """``concatenate``'s step: one part's papers appended to the buffers."""
+    cdef const uint8_t* d_bytes = <const uint8_t*> PyBytes_AS_STRING(d_object)
+    cdef const uint8_t* p_bytes = <const uint8_t*> PyBytes_AS_STRING(p_object)
+    cdef Py_ssize_t d_size = PyBytes_GET_SIZE(d_object)
+    cdef Py_ssize_t at = 0, pat = 0, begin, f
+    cdef int64_t doc = part_base
+    cdef uint32_t n_bytes
+    cdef uint8_t mask
+    while at < d_size:
+        doc += <int64_t> _read_varint(d_bytes, &at)
+        begin = at
+        mask = d_bytes[at]
+        at += 1
+        for f in range(WORD_FIELDS):
+            if mask & (1 << f):
+                _read_varint(d_bytes, &at)
+        if mask & (1 << BODY):
+            _read_varint(d_bytes, &at)
+        n_bytes = _read_varint(p_bytes, &pat)
+        if alive == NULL or (doc < alive_n and alive[doc]):
+            if doc < previous[0]:
+                raise ValueError("posting lists overlap")
+            docs.varint(<uint32_t> (doc - previous[0]))
+            docs.raw(&d_bytes[begin], at - begin)
+            positions.varint(n_bytes)
+            if n_bytes:
+                positions.raw(&p_bytes[pat], n_bytes)
+            previous[0] = doc
+            df[0] += 1
+        pat += n_bytes
+    return True
+
+
+def merge_segment_rows(
+    list rows, dict bases, const uint8_t[:] alive, Py_ssize_t base, object segment
+):
+    """The rows of a merged segment from the posting rows of several segments: ``rows`` are
+    ``(term, segment, docs, positions)`` grouped by term (any order of segments within a
+    term), ``bases`` each segment's first docid. Returns ``(term, segment, df, last docid,
+    docs, positions)`` of each term that keeps a paper alive (``alive[docid]``), with docids
+    relative to ``base``."""
     cdef list merged = []
-    cdef Py_ssize_t i = 0, j, n = len(rows)
-    while i < n:
-        term = rows[i][0]
-        j = i + 1
-        while j < n and rows[j][0] == term:
-            j += 1
-        parts = [(row[2], row[3], row[1]) for row in rows[i:j]]
-        docs, positions, df, last = concatenate(parts, alive, base)
-        if df:
-            merged.append((term, df, last, docs, positions))
-        i = j
+    cdef Py_ssize_t i = 0, n = len(rows)
+    cdef _Buffer docs = _Buffer(1 << 16)
+    cdef _Buffer positions = _Buffer(1 << 16)
+    cdef const uint8_t* alive_data = &alive[0] if alive.shape[0] else NULL
+    cdef Py_ssize_t alive_n = alive.shape[0]
+    cdef Py_ssize_t capacity = 0
+    cdef int64_t* group_bases = NULL
+    cdef Py_ssize_t* order = NULL
+    try:
+        while i < n:
+            i = _merge_group(
+                rows, i, n, bases, docs, positions, alive_data, alive_n, base, segment, merged,
+                &group_bases, &order, &capacity,
+            )
+    finally:
+        PyMem_Free(group_bases)
+        PyMem_Free(order)
     return merged
+
+
+cdef Py_ssize_t _merge_group(
+    list rows,
+    Py_ssize_t i,
+    Py_ssize_t n,
+    dict bases,
+    _Buffer docs,
+    _Buffer positions,
+    const uint8_t* alive_data,
+    Py_ssize_t alive_n,
+    Py_ssize_t base,
+    object segment,
+    list merged,
+    int64_t** bases_out,
+    Py_ssize_t** order_out,
+    Py_ssize_t* capacity,
+) except -1:
+    """``merge_segment_rows`` of the term of ``rows[i]``; returns where the next term starts."""
+    cdef Py_ssize_t j, k, m, count, swap, df
+    cdef int64_t previous
+    cdef int64_t* group_bases
+    cdef int64_t* grown_bases
+    cdef Py_ssize_t* order
+    cdef Py_ssize_t* grown_order
+    row = rows[i]
+    term = row[0]
+    j = i + 1
+    while j < n and rows[j][0] == term:
+        j += 1
+    count = j - i
+    if count > capacity[0]:
+        capacity[0] = max(count, 2 * capacity[0], 16)
+        grown_bases = <int64_t*> PyMem_Realloc(bases_out[0], capacity[0] * sizeof(int64_t))
+        if grown_bases == NULL:
+            raise MemoryError()
+        bases_out[0] = grown_bases
+        grown_order = <Py_ssize_t*> PyMem_Realloc(order_out[0], capacity[0] * sizeof(Py_ssize_t))
+        if grown_order == NULL:
+            raise MemoryError()
+        order_out[0] = grown_order
+    group_bases = bases_out[0]
+    order = order_out[0]
+    for k in range(count):
+        group_bases[k] = <int64_t> bases[rows[i + k][1]]
+        order[k] = k
+    for k in range(1, count):  # insertion sort by first docid: a handful of parts
+        m = k
+        while m > 0 and group_bases[order[m - 1]] > group_bases[order[m]]:
+            swap = order[m - 1]
+            order[m - 1] = order[m]
+            order[m] = swap
+            m -= 1
+    docs.size = 0
+    positions.size = 0
+    previous = base
+    df = 0
+    for k in range(count):
+        row = rows[i + order[k]]
+        _append_list(
+            docs,
+            positions,
+            _as_bytes(row[2]),
+            _as_bytes(row[3]),
+            group_bases[order[k]],
+            alive_data,
+            alive_n,
+            &previous,
+            &df,
+        )
+    if df:
+        merged.append((
+            term,
+            segment,
+            df,
+            previous,
+            PyBytes_FromStringAndSize(<char*> docs.data, docs.size),
+            PyBytes_FromStringAndSize(<char*> positions.data, positions.size),
+        ))
+    return j
+
+
+def segment_rows(
+    list terms,
+    list df,
+    list last,
+    bytes docs,
+    bytes positions,
+    list doc_starts,
+    list doc_ends,
+    list position_starts,
+    list position_ends,
+    object segment,
+    int64_t first,
+):
+    """``(term, segment, df, last docid, docs, positions)`` of each list of a built segment
+    (``search.segments.BuiltSegment``), its docids from ``first``."""
+    cdef Py_ssize_t i, n = len(terms)
+    cdef const char* d = PyBytes_AS_STRING(docs)
+    cdef const char* p = PyBytes_AS_STRING(positions)
+    cdef Py_ssize_t ds, de, ps, pe
+    cdef list rows = [None] * n
+    if not (len(df) == len(last) == len(doc_starts) == len(doc_ends) == n
+            and len(position_starts) == len(position_ends) == n):
+        raise ValueError("the columns of a segment differ in length")
+    for i in range(n):
+        ds = doc_starts[i]
+        de = doc_ends[i]
+        ps = position_starts[i]
+        pe = position_ends[i]
+        if not (0 <= ds <= de <= len(docs) and 0 <= ps <= pe <= len(positions)):
+            raise ValueError("a list's bytes are outside the segment's")
+        rows[i] = (
+            terms[i],
+            segment,
+            df[i],
+            first + <int64_t> last[i],
+            PyBytes_FromStringAndSize(d + ds, de - ds),
+            PyBytes_FromStringAndSize(p + ps, pe - ps),
+        )
+    return rows

@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crawler.ingest import fetch_records
 from fulltext.document import FullText
 from fulltext.store import decompress
 from models.schema import Author, Paper, PaperAuthor
-from search.dialect import IDS, ids_parameter
+from search.dialect import IDS, Params, ids_parameter, to_postgresql
 from search.loaded import read_rows
 
 
@@ -188,6 +189,41 @@ def read_paper_texts(
         return texts
     ids = ids_parameter([t.id for t in texts if not t.hidden])
     return _with_bodies(texts, _bodies(connection.execute(_BODIES, (ids,))))
+
+
+async def fetch_plain(session: AsyncSession, statement: str, params: Params = ()) -> list:
+    """The rows of a statement (``search.dialect``'s form) read by the driver itself, as
+    tuples (SQLite) or records (PostgreSQL), without SQLAlchemy's rows: for many rows."""
+    if session.bind.dialect.name == "postgresql":
+        statement, values = to_postgresql(statement, params)
+        return await fetch_records(session, statement, values)
+    return await read_rows(session, statement, params)
+
+
+_TEXTS = (
+    "SELECT id, title, abstract, hidden, modified_at, published FROM papers "
+    f"WHERE id IN {IDS} ORDER BY id"
+)
+_TEXTS_AUTHORS = (
+    "SELECT pa.paper_id, a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id "
+    f"WHERE pa.paper_id IN {IDS} ORDER BY pa.paper_id, pa.position"
+)
+
+
+async def paper_text_rows(
+    session: AsyncSession, paper_ids: Sequence[str], *, bodies: bool = False
+) -> list[PaperText]:
+    """``paper_texts`` read as plain rows, as ``paper_text_page`` reads them (what an
+    ingest's indexing reads: the stamps and dates stay as the database gives them)."""
+    if not paper_ids:
+        return []
+    ids = (ids_parameter(list(dict.fromkeys(paper_ids))),)
+    texts = _page_texts(
+        await read_rows(session, _TEXTS, ids), await read_rows(session, _TEXTS_AUTHORS, ids)
+    )
+    if not bodies:
+        return texts
+    return _with_bodies(texts, await paper_bodies(session, [t.id for t in texts if not t.hidden]))
 
 
 async def page_boundary(session: AsyncSession, after: str | None, size: int) -> str | None:

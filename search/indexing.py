@@ -15,11 +15,13 @@ import multiprocessing
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +34,7 @@ from search.documents import (
     modification_texts,
     page_boundary,
     paper_text_page,
+    paper_text_rows,
     paper_texts,
     read_paper_texts,
 )
@@ -83,14 +86,32 @@ async def index_papers(
         return
     if bodies is None:
         bodies = bodies_indexed()
-    texts = await paper_texts(session, paper_ids, bodies=bodies)
+    await storage.lock_writes(session)  # the texts read next are the ones indexed
+    texts = await paper_text_rows(session, paper_ids, bodies=bodies)
     gone = set(paper_ids) - {t.id for t in texts}
     await storage.remove_papers(session, sorted(gone | {t.id for t in texts if t.hidden}))
-    vocabulary = Vocabulary()
     analyzer = analyzer or shared_analyzer()
+    vocabulary = _vocabulary(analyzer)
     await storage.write_papers(
         session, [analyze(analyzer, vocabulary, t) for t in texts if not t.hidden], vocabulary
     )
+
+
+VOCABULARY_TERMS = 100_000  # terms: a larger vocabulary is started anew
+_vocabularies: WeakKeyDictionary[Analyzer, threading.local] = WeakKeyDictionary()
+
+
+def _vocabulary(analyzer: Analyzer) -> Vocabulary:
+    """The vocabulary that this thread's ingests number their terms in with ``analyzer``:
+    kept from one ingest to the next (its terms and their stems are known already), up to
+    ``VOCABULARY_TERMS`` terms (every segment written sizes its work by them)."""
+    local = _vocabularies.get(analyzer)
+    if local is None:
+        local = _vocabularies[analyzer] = threading.local()
+    vocabulary: Vocabulary | None = getattr(local, "vocabulary", None)
+    if vocabulary is None or len(vocabulary.terms) > VOCABULARY_TERMS:
+        vocabulary = local.vocabulary = Vocabulary()
+    return vocabulary
 
 
 @dataclass(slots=True)

@@ -133,20 +133,19 @@ class BuiltSegment:
     def table_rows(self, segment: int, first: int) -> list[tuple]:
         """``(term, segment, df, last docid, docs, positions)`` of each list, written with
         docids from ``first``."""
-        docs, positions = self.docs, self.positions
-        return [
-            (term, segment, df, first + last, docs[ds:de], positions[ps:pe])
-            for term, df, last, ds, de, ps, pe in zip(
-                self.terms,
-                self.df,
-                self.last,
-                self.doc_starts,
-                self.doc_ends,
-                self.position_starts,
-                self.position_ends,
-                strict=True,
-            )
-        ]
+        return _kernel.segment_rows(
+            self.terms,
+            self.df,
+            self.last,
+            self.docs,
+            self.positions,
+            self.doc_starts,
+            self.doc_ends,
+            self.position_starts,
+            self.position_ends,
+            segment,
+            first,
+        )
 
     def rows(self) -> list[PostingRow]:
         return [PostingRow(t, df, last, d, p) for t, _, df, last, d, p in self.table_rows(0, 0)]

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from crawler.ingest import copy_records
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
+from search.documents import fetch_plain
 from search.schema import (
     DELETED_TABLE,
     DOCS_TABLE,
@@ -34,9 +35,9 @@ from search.schema import (
 from search.segments import (
     AnalyzedPaper,
     BuiltSegment,
+    IndexedPaper,
     Vocabulary,
     build_segment,
-    concatenate,
     pack_terms,
     unpack_terms,
 )
@@ -44,7 +45,7 @@ from search.segments import (
 MERGE_FACTOR = 8
 MERGE_BASE = 1000  # papers: segments below this size are all in the first tier
 AUTO_MERGE_LIMIT = 200_000  # papers: larger merges wait for merge_all
-MERGE_TERMS_PER_READ = 2000
+MERGE_TERMS_PER_READ = 5000  # terms: each read of lists to merge holds the event loop briefly
 _IDS = IDS
 # Index writers take this lock on PostgreSQL (until their transaction ends), as SQLite's one
 # writer at a time does: docids follow each other, and ``search_deleted`` grows in order.
@@ -133,10 +134,46 @@ async def _run(session: AsyncSession, statement: str, params: tuple | list = ())
     await connection.exec_driver_sql(statement, params)
 
 
-async def _lock_writes(session: AsyncSession) -> None:
+POSTING_COLUMNS = ("term", "segment", "df", "last_docid", "docs", "positions")
+POSTINGS_PER_INSERT = 100  # rows per INSERT statement on SQLite
+
+
+async def _insert_postings(session: AsyncSession, table: str, rows: list[tuple]) -> None:
+    """Insert posting rows ``(term, segment, df, last docid, docs, positions)`` into
+    ``table``: on SQLite many rows per statement (SQLite inserts them without going back to
+    Python between rows), on PostgreSQL by COPY."""
+    if not rows:
+        return
+    if _postgresql(session):
+        await copy_records(session, table, POSTING_COLUMNS, rows)
+        return
+    connection = await _connection(session)
+    head = f"INSERT INTO {table} ({', '.join(POSTING_COLUMNS)}) VALUES "
+    one = "(?, ?, ?, ?, ?, ?)"
+    per = POSTINGS_PER_INSERT
+    whole = len(rows) - len(rows) % per
+    if whole:
+        await connection.exec_driver_sql(
+            head + ", ".join([one] * per),
+            [tuple(chain.from_iterable(rows[at : at + per])) for at in range(0, whole, per)],
+        )
+    if whole < len(rows):
+        rest = rows[whole:]
+        await connection.exec_driver_sql(
+            head + ", ".join([one] * len(rest)), tuple(chain.from_iterable(rest))
+        )
+
+
+async def lock_writes(session: AsyncSession) -> None:
     """On PostgreSQL, wait for the index's other writers (see ``WRITE_LOCK``)."""
     if _postgresql(session):
-        await _rows(session, f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        # Each statement that follows in the transaction is planned for its own values: a
+        # plan kept from when the index was small would scan its tables for every paper.
+        await _rows(
+            session,
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+            f"pg_advisory_xact_lock({WRITE_LOCK})",
+        )
 
 
 async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, tuple]:
@@ -152,7 +189,7 @@ async def stored_digests(session: AsyncSession, paper_ids: Sequence[str]) -> dic
 async def _forget(session: AsyncSession, docids: Sequence[int]) -> None:
     if not docids:
         return
-    await _lock_writes(session)
+    await lock_writes(session)
     await _run(session, f"DELETE FROM {DOCS_TABLE} WHERE docid IN {_IDS}", (ids_parameter(docids),))
     await _run(session, f"INSERT INTO {DELETED_TABLE} (docid) VALUES (?)", [(d,) for d in docids])
 
@@ -178,11 +215,13 @@ async def write_papers(
     A paper whose digest is unchanged is left as it is; the changed ones form a new segment.
     """
     latest = {p.paper_id: p for p in papers}
+    await lock_writes(session)  # on PostgreSQL, what is read next holds until the write
     stored = await stored_digests(session, list(latest))
     changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
     if not changed:
         return 0
-    return await write_segment(session, build_segment(changed, vocabulary), merge=merge)
+    built = build_segment(changed, vocabulary)
+    return await _write_built(session, built, list(enumerate(built.papers)), stored, merge)
 
 
 async def _next_docid(session: AsyncSession) -> int:
@@ -223,7 +262,7 @@ async def write_segment(
     ]
     if not written:
         return 0
-    await _lock_writes(session)
+    await lock_writes(session)
     if _postgresql(session):  # read again behind the lock: another writer may have gone first
         stored = await stored_digests(session, [p.paper_id for _, p in written])
         written = [
@@ -231,14 +270,33 @@ async def write_segment(
             for n, p in written
             if p.paper_id not in stored or stored[p.paper_id][1] != p.digest
         ]
+    return await _write_built(session, built, written, stored, merge)
+
+
+async def _write_built(
+    session: AsyncSession,
+    built: BuiltSegment,
+    written: list[tuple[int, IndexedPaper]],
+    stored: dict[str, tuple],
+    merge: bool,
+) -> int:
+    """``write_segment`` of the papers ``written`` (number in the segment, paper), behind the
+    index's write lock, ``stored`` what the index held for them."""
     await _forget(session, [stored[p.paper_id][0] for _, p in written if p.paper_id in stored])
     first = await _next_docid(session)
     last = first + len(built.papers) - 1
-    await _run(
-        session,
-        f"INSERT INTO {DOCS_TABLE} (docid, paper_id, digest, length, day) VALUES (?, ?, ?, ?, ?)",
-        [(first + n, p.paper_id, p.digest, p.length, p.day) for n, p in written],
-    )
+    docs = [(first + n, p.paper_id, p.digest, p.length, p.day) for n, p in written]
+    if _postgresql(session):
+        await copy_records(
+            session, DOCS_TABLE, ("docid", "paper_id", "digest", "length", "day"), docs
+        )
+    else:
+        await _run(
+            session,
+            f"INSERT INTO {DOCS_TABLE} (docid, paper_id, digest, length, day) "
+            "VALUES (?, ?, ?, ?, ?)",
+            docs,
+        )
     # Docids are never reused, those of papers left out included.
     if _postgresql(session):
         await _rows(
@@ -249,12 +307,7 @@ async def write_segment(
     else:
         await _run(session, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (last, DOCS_TABLE))
     segment = await _new_segment(session, first, last, len(written), pack_terms(built.terms))
-    await _run(
-        session,
-        f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        built.table_rows(segment, first),
-    )
+    await _insert_postings(session, POSTINGS_TABLE, built.table_rows(segment, first))
     if merge:
         await merge_tiers(session)
     return len(written)
@@ -272,7 +325,7 @@ async def merge_tiers(session: AsyncSession) -> int:
     """Merge the newest segments while ``MERGE_FACTOR`` of them share a tier; returns the
     number of merges."""
     merges = 0
-    await _lock_writes(session)
+    await lock_writes(session)
     while True:
         found = await segments(session)
         if not found:
@@ -292,7 +345,7 @@ async def merge_tiers(session: AsyncSession) -> int:
 
 async def merge_all(session: AsyncSession) -> bool:
     """Merge every segment into one (False: there was at most one, with no paper gone)."""
-    await _lock_writes(session)
+    await lock_writes(session)
     found = await segments(session)
     if len(found) == 1:
         gone = await _rows(
@@ -350,17 +403,11 @@ async def _merge_everything(session: AsyncSession, found: Sequence[Segment]) -> 
         if not rows:
             break
         after = rows[-1][0]
-        parts = sorted(((t, bases[s], d, p) for t, s, d, p in rows), key=lambda r: (r[0], r[1]))
-        merged = _kernel.merge_rows(parts, alive, live[0])
         if segment is None:
             segment = await _new_segment(session, live[0], live[-1], len(live), b"")
-        terms += [term for term, *_ in merged]
-        await _run(
-            session,
-            f"INSERT INTO {new_table} (term, segment, df, last_docid, docs, positions) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(term, segment, df, last_docid, d, p) for term, df, last_docid, d, p in merged],
-        )
+        merged = _kernel.merge_segment_rows(rows, bases, alive, live[0], segment)
+        terms += [row[0] for row in merged]
+        await _insert_postings(session, new_table, merged)
     if segment is None:
         segment = await _new_segment(session, live[0], live[-1], len(live), b"")
     await _run(session, f"DROP TABLE {POSTINGS_TABLE}")
@@ -417,14 +464,27 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
     merged: Segment | None = None
     if live:
         merged = await _merged_segment(session, [docid for (docid,) in live], terms)
+    bases = {s.segment: s.first_docid for s in run}
+    # The lists of a range of terms at a time, read along the table's index.
     for start in range(0, len(terms), MERGE_TERMS_PER_READ):
         chunk = terms[start : start + MERGE_TERMS_PER_READ]
+        low, high = chunk[0], chunk[-1]
         if merged is not None:
-            await _merge_lists(session, merged, chunk, run, alive)
+            rows = await fetch_plain(
+                session,
+                f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
+                f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
+                (low, high, numbers),
+            )
+            await _insert_postings(
+                session,
+                POSTINGS_TABLE,
+                _kernel.merge_segment_rows(rows, bases, alive, merged.first_docid, merged.segment),
+            )
         await _run(
             session,
-            f"DELETE FROM {POSTINGS_TABLE} WHERE term IN {_IDS} AND segment IN {_IDS}",
-            (ids_parameter(chunk), numbers),
+            f"DELETE FROM {POSTINGS_TABLE} WHERE term BETWEEN ? AND ? AND segment IN {_IDS}",
+            (low, high, numbers),
         )
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
@@ -515,36 +575,3 @@ async def _merged_segment(session: AsyncSession, live: list[int], terms: list[st
     # only read to merge it again, when a term without a list is skipped.
     segment = await _new_segment(session, live[0], live[-1], len(live), pack_terms(terms))
     return Segment(segment, live[0], live[-1], len(live))
-
-
-async def _merge_lists(
-    session: AsyncSession,
-    merged: Segment,
-    terms: list[str],
-    run: Sequence[Segment],
-    alive: np.ndarray,
-) -> None:
-    """Write the merged lists of these terms."""
-    order = {s.segment: i for i, s in enumerate(run)}
-    parts: dict[str, list[tuple[int, bytes, bytes, int]]] = defaultdict(list)
-    for term, segment, docs, positions in await _rows(
-        session,
-        f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
-        f"WHERE term IN {_IDS} AND segment IN {_IDS}",
-        (ids_parameter(terms), ids_parameter(list(order))),
-    ):
-        parts[term].append((order[segment], docs, positions, run[order[segment]].first_docid))
-    rows = []
-    for term in terms:
-        found = sorted(parts[term], key=lambda part: part[0])
-        docs, positions, df, last = concatenate(
-            ((d, p, base) for _, d, p, base in found), alive, merged.first_docid
-        )
-        if df:
-            rows.append((term, merged.segment, df, last, docs, positions))
-    await _run(
-        session,
-        f"INSERT INTO {POSTINGS_TABLE} (term, segment, df, last_docid, docs, positions) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )

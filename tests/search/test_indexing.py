@@ -251,6 +251,61 @@ async def test_segments_merge_in_tiers_and_drop_papers_gone(sessions, database_u
     assert df == [(MERGE_FACTOR,)]  # the old version of 2501.00001 is gone
 
 
+def postings_by_paper(url: str) -> dict[str, list[tuple[str, list[int], bytes]]]:
+    """Each term's papers as the index holds them, whatever their docids and segments:
+    ``term -> [(paper id, frequencies, positions), ...]`` in paper id order."""
+    from search import _kernel
+
+    papers = dict(query(url, "SELECT docid, paper_id FROM search_docs"))
+    rows = query(
+        url,
+        "SELECT p.term, p.df, p.docs, p.positions, s.first_docid FROM search_postings p "
+        "JOIN search_segments s ON s.segment = p.segment ORDER BY p.term, s.first_docid",
+    )
+    found: dict[str, list[tuple[str, list[int], bytes]]] = {}
+    for term, df, docs, positions, first in rows:
+        docids, tf = _kernel.decode(bytes(docs), df, first)
+        starts, ends = _kernel.position_offsets(bytes(positions), df)
+        for k, docid in enumerate(docids.tolist()):
+            if docid in papers:
+                found.setdefault(term, []).append(
+                    (papers[docid], tf[k].tolist(), bytes(positions)[starts[k] : ends[k]])
+                )
+    return {term: sorted(listed) for term, listed in found.items()}
+
+
+async def test_ingests_and_their_merges_hold_the_lists_a_rebuild_writes(
+    sessions, database_url
+) -> None:
+    from search.storage import MERGE_FACTOR
+
+    words = ["zebrafish", "axolotls", "stripes", "counting", "holographic", "networks"]
+    for n in range(MERGE_FACTOR + 2):  # one merge, then two segments of their own
+        async with sessions.begin() as session:
+            papers = [
+                replace(
+                    record(title=f"{words[n % 6]} {words[(n + k) % 6]} number{n}"),
+                    arxiv_id=f"2501.{2 * n + k:05d}",
+                    abstract=f"We study {words[(n * k + 2) % 6]} and {words[n % 6]} again.",
+                )
+                for k in range(2)
+            ]
+            await ingest(session, papers)
+    async with sessions.begin() as session:  # a paper changes: its old lists are gone
+        await ingest(session, [replace(papers[0], version=2, title="Axolotls alone")])
+    segments = query(database_url, "SELECT docs FROM search_segments ORDER BY first_docid")
+    assert segments == [(2 * MERGE_FACTOR,), (2,), (2,), (1,)]  # the first ones merged
+    incremental = postings_by_paper(database_url)
+    async with sessions.begin() as session:  # the same papers indexed anew, in one go
+        for table in ("search_postings", "search_segments", "search_docs", "search_deleted"):
+            await session.execute(text(f"DELETE FROM {table}"))
+    await rebuild_index(sessions, batch_size=3)
+    rebuilt = postings_by_paper(database_url)
+    assert incremental == rebuilt
+    # In the title (at index 1) and among its stems.
+    assert incremental["alone"] == [(papers[0].arxiv_id, [1, 0, 0, 1, 0, 0], bytes([1]))]
+
+
 async def test_a_large_rebuild_builds_segments_in_worker_processes(
     sample_sessions, monkeypatch
 ) -> None:

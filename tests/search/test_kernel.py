@@ -52,6 +52,31 @@ def test_lists_of_neighbouring_segments_merge_without_the_papers_gone() -> None:
     assert positions[starts[0] : ends[0]] == bytes([5])
 
 
+def test_the_rows_of_a_merged_segment_follow_the_segments_docids_not_their_numbers() -> None:
+    first = (bytes([0, 0b00001, 2]), bytes([1, 3]))  # docid 10: twice in the title
+    second = (bytes([0, 0b00010, 1]), bytes([1, 5]))  # docid 20: once in the abstract
+    # Segment 7 holds docid 20 and segment 3 docid 10: the rows of "b" come newest first.
+    rows = [("a", 3, *first), ("b", 7, *second), ("b", 3, *first), ("c", 7, *second)]
+    bases = {3: 10, 7: 20}
+    alive = np.ones(21, dtype=np.uint8)
+    merged = _kernel.merge_segment_rows(rows, bases, alive, 10, 99)
+    expected = {}
+    for term, parts in (("a", [first]), ("b", [first, second]), ("c", [second])):
+        with_bases = [(*part, 10 if part is first else 20) for part in parts]
+        docs, positions, df, last = _kernel.concatenate(with_bases, None, 10)
+        expected[term] = (term, 99, df, last, docs, positions)
+    assert merged == [expected["a"], expected["b"], expected["c"]]
+    alive[20] = 0  # the paper of docid 20 is gone: "c" keeps none
+    assert [row[0] for row in _kernel.merge_segment_rows(rows, bases, alive, 10, 99)] == ["a", "b"]
+
+
+def test_a_built_segments_rows_are_slices_of_its_bytes() -> None:
+    rows = _kernel.segment_rows(
+        ["x", "y"], [1, 2], [0, 3], b"abcde", b"vwxyz", [0, 2], [2, 5], [0, 1], [1, 5], 4, 100
+    )
+    assert rows == [("x", 4, 1, 100, b"ab", b"v"), ("y", 4, 2, 103, b"cde", b"wxyz")]
+
+
 def test_top_takes_memory_by_the_candidates_not_by_k() -> None:
     assert [_kernel.heap_size(k, 7) for k in (0, 1, 7, 8, 10**9, sys.maxsize)] == [1, 1, 7, 7, 7, 7]
     assert _kernel.heap_size(10**9, 0) == 1
