@@ -7,8 +7,11 @@ The archive: the 1,000 synthetic papers of ``benchmarks.web_bench`` (abstracts o
 characters with TeX formulas) announced in cs.LG over five days (200 a day), ingested with the
 search index's hook installed, as an import does. ``coolpapers serve``'s site
 (``cli.serve:served_site``, uvicorn with uvloop and httptools, one worker) is loaded over
-127.0.0.1 by asyncio/httpx clients, each cycling through: the home page, the latest list, a
-paper's page, a search page, the search API, a paper's JSON and the list's feed. Three runs:
+127.0.0.1 by 32 clients, each cycling through: the home page, the latest list, a paper's
+page, a search page, the search API, a paper's JSON and the list's feed. The clients are wrk's
+(Debian's ``wrk``, in C, with a Lua script for the cycle) when it is installed, so that the load
+generator is not the limit on the 2 shared cores; ``--generator httpx`` uses asyncio/httpx
+clients in Python instead, which also report each path's figures. Three runs:
 a bare Starlette endpoint returning a small JSON body (the baseline: what the clients and the
 server stack cost by themselves), the site alone, and the site while ``coolpapers import``
 loads recorded OAI-PMH pages again and again in another process. Reported: requests per
@@ -24,6 +27,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,7 +40,14 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.web_bench import CATEGORY, DAY, free_port, make_records, server_stack  # noqa: E402
+from benchmarks.web_bench import (  # noqa: E402
+    CATEGORY,
+    DAY,
+    free_port,
+    make_records,
+    run_wrk,
+    server_stack,
+)
 
 PAPERS = 1000
 DAYS = 5
@@ -183,9 +194,12 @@ def run(name: str, factory: str, env: dict[str, str], args, with_import: bool = 
 
             writer = threading.Thread(target=write)
             writer.start()
-        started = time.monotonic()
-        seen = asyncio.run(load(url, args.clients, args.duration))
-        elapsed = time.monotonic() - started
+        if args.generator == "wrk":
+            loaded = wrk_mix(url, args.clients, args.duration)
+        else:
+            started = time.monotonic()
+            seen = asyncio.run(load(url, args.clients, args.duration))
+            loaded = summary(seen, time.monotonic() - started)
         rss = resident_mb(process.pid)
     finally:
         stop.set()
@@ -193,17 +207,54 @@ def run(name: str, factory: str, env: dict[str, str], args, with_import: bool = 
             writer.join()
         process.terminate()
         process.wait(timeout=30)
+    return {
+        **loaded,
+        "name": name,
+        "rss": rss,
+        "load": (before, os.getloadavg()[0]),
+        "imports": runs[0],
+    }
+
+
+def summary(seen: list[tuple[str, int, float]], elapsed: float) -> dict:
+    """The httpx clients' answers: overall and per path."""
     times = [t for _, _, t in seen]
     return {
-        "name": name,
         "rps": len(seen) / elapsed,
         "p50": percentile(times, 50),
         "p99": percentile(times, 99),
         "errors": sum(1 for _, s, _ in seen if s != 200),
         "paths": {p: [t for q, _, t in seen if q == p] for p in PATHS},
-        "rss": rss,
-        "load": (before, os.getloadavg()[0]),
-        "imports": runs[0],
+    }
+
+
+# Each wrk connection asks for the paths in turn, from a place of its own in the cycle.
+WRK_MIX = """
+local paths = {%s}
+local turn = 0
+init = function(args) turn = math.random(#paths) end
+request = function()
+  turn = turn %% #paths + 1
+  return wrk.format("GET", paths[turn])
+end
+"""
+
+
+def wrk_mix(url: str, clients: int, duration: float) -> dict:
+    """wrk's load of the same cycle of paths (gzip accepted, as browsers and httpx ask):
+    the load generator in C, so that it is not the limit; overall figures only."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_MIX % ", ".join(f'"{path}"' for path in PATHS))
+    try:
+        found = run_wrk(url, duration, clients, "gzip", Path(script.name))
+    finally:
+        os.unlink(script.name)
+    return {
+        "rps": found.requests_per_second,
+        "p50": found.p50_ms,
+        "p99": found.p99_ms,
+        "errors": found.errors,
+        "paths": {},
     }
 
 
@@ -221,6 +272,8 @@ def report(results: list[dict]) -> None:
             f"{r['errors']:6d} {ratio:6.2f} {r['rss'][0]:7.0f} {load:>18s}"
         )
     for r in results[1:]:
+        if not r["paths"]:
+            continue
         print(
             f"\n{r['name']}: p50 / p99 ms by path"
             + (f" ({r['imports']} imports)" if r["imports"] else "")
@@ -244,13 +297,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per run")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--generator",
+        choices=("wrk", "httpx"),
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="the load: wrk (Debian's, in C; overall figures) or httpx clients in Python "
+        "(figures per path too, but the clients cost as much CPU as the server)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = build_database(Path(directory))
         env = {"COOLPAPERS_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
         print(
-            f"{PAPERS} papers over {DAYS} days; {args.clients} clients, {args.duration:.0f} s "
-            f"per run; {os.cpu_count()} cores",
+            f"{PAPERS} papers over {DAYS} days; {args.clients} clients ({args.generator}), "
+            f"{args.duration:.0f} s per run; {os.cpu_count()} cores",
             flush=True,
         )
         results = [

@@ -240,18 +240,22 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def run_wrk(url: str, duration: int, connections: int, encoding: str) -> Load:
+def run_wrk(
+    url: str, duration: float, connections: int, encoding: str, script: Path | None = None
+) -> Load:
+    """wrk's load of ``url``, or of the requests its Lua ``script`` makes."""
     out = subprocess.run(
         [
             "wrk",
             "-t2",
             f"-c{connections}",
-            f"-d{duration}s",
+            f"-d{duration:g}s",
             "--latency",
             "--timeout",
             "5s",
             "-H",
             f"Accept-Encoding: {encoding}",
+            *(["-s", str(script)] if script else []),
             url,
         ],
         capture_output=True,

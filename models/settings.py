@@ -123,8 +123,9 @@ class Settings(BaseSettings):
     SEARCH_CACHE_MB: int = Field(
         1024,
         ge=0,
-        description="Memory that each process may keep decoded posting lists in, in MiB"
-        " (searches for words it holds read nothing from the database).",
+        description="Memory that each process may keep decoded posting lists and their"
+        " scores in, in MiB (searches for words it holds read nothing from the database;"
+        " three quarters for the lists, a quarter for the scores).",
     )
     EMBEDDINGS_BASE_URL: str = Field(
         "",
