@@ -194,6 +194,8 @@ def run(name: str, factory: str, env: dict[str, str], args, with_import: bool = 
 
             writer = threading.Thread(target=write)
             writer.start()
+        if args.warm_up:  # the site's start-up work in the background (vectors, index)
+            warm(url, args.clients, args.warm_up, args.generator)
         if args.generator == "wrk":
             loaded = wrk_mix(url, args.clients, args.duration)
         else:
@@ -240,6 +242,14 @@ end
 """
 
 
+def warm(url: str, clients: int, seconds: float, generator: str) -> None:
+    """The same load for ``seconds``, not counted."""
+    if generator == "wrk":
+        wrk_mix(url, clients, seconds)
+    else:
+        asyncio.run(load(url, clients, seconds))
+
+
 def wrk_mix(url: str, clients: int, duration: float) -> dict:
     """wrk's load of the same cycle of paths (gzip accepted, as browsers and httpx ask):
     the load generator in C, so that it is not the limit; overall figures only."""
@@ -262,14 +272,14 @@ def report(results: list[dict]) -> None:
     base = results[0]["rps"]
     print(
         f"{'run':34s} {'req/s':>7s} {'p50 ms':>7s} {'p99 ms':>7s} {'errors':>6s} "
-        f"{'ratio':>6s} {'RSS MB':>7s} {'load before/after':>18s}"
+        f"{'ratio':>6s} {'RSS MB':>7s} {'load before/after':>18s} {'imports':>7s}"
     )
     for r in results:
         load = f"{r['load'][0]:.2f} / {r['load'][1]:.2f}"
         ratio = r["rps"] / base
         print(
             f"{r['name']:34s} {r['rps']:7.0f} {r['p50']:7.1f} {r['p99']:7.1f} "
-            f"{r['errors']:6d} {ratio:6.2f} {r['rss'][0]:7.0f} {load:>18s}"
+            f"{r['errors']:6d} {ratio:6.2f} {r['rss'][0]:7.0f} {load:>18s} {r['imports']:7d}"
         )
     for r in results[1:]:
         if not r["paths"]:
@@ -303,6 +313,13 @@ def main() -> None:
         default="wrk" if shutil.which("wrk") else "httpx",
         help="the load: wrk (Debian's, in C; overall figures) or httpx clients in Python "
         "(figures per path too, but the clients cost as much CPU as the server)",
+    )
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=5.0,
+        help="seconds of the same load after each start, not counted (0: none): the site "
+        "builds the related papers' vectors and reads the search index once started",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
