@@ -3,7 +3,9 @@
 This package owns what every other layer agrees on: the settings object read from
 ``COOLPAPERS_*`` environment variables (``models.settings``), the SQLAlchemy models of
 papers, their versions, authors, categories, announcements and crawl runs
-(``models.schema``), and the async engine and session factory (``models.db``).
+(``models.schema``), the async engine and session factory (``models.db``), and the reads
+of the site's busiest pages without the ORM: statements written once in SQLite's form
+(``models.plain``), a day's list (``models.queries``) and a paper (``models.papers``).
 """
 
 from models.alerts import AlertDelivery, AlertFollow, AlertRun, AlertSubscription, AlertToken  # noqa: F401
