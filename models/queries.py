@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import Date, func, select
@@ -128,10 +129,40 @@ _VIEW_CATEGORIES = (
 )
 
 
-async def _views(session: AsyncSession, ids: list[str]) -> dict[str, PaperView]:
+VIEWS_KEPT = 5_000  # papers: about two days of every category's lists
+# Each paper's view as last read, under its id, with the ``modified_at`` it was read at: every
+# change of a paper (its text, authors or categories) moves ``modified_at``, so a view whose
+# stamp matches the one read with the list's ids is the paper as stored. Shared by the lists
+# of one process (a merged list, another language, a keyword filter: the same papers).
+_kept_views: OrderedDict[str, tuple[dt.datetime | None, PaperView]] = OrderedDict()
+
+
+async def _views(
+    session: AsyncSession, stamps: dict[str, dt.datetime | None]
+) -> dict[str, PaperView]:
+    """The papers of ``stamps`` (id: ``modified_at`` as read with the ids) with their authors
+    and categories: the views kept at the same stamp, the others in three plain reads."""
+    views: dict[str, PaperView] = {}
+    missing = []
+    for paper_id, stamp in stamps.items():
+        kept = _kept_views.get(paper_id)
+        if kept is not None and kept[0] == stamp:
+            views[paper_id] = kept[1]
+            _kept_views.move_to_end(paper_id)
+        else:
+            missing.append(paper_id)
+    if missing:
+        read = await _read_views(session, missing)
+        views.update(read)
+        for paper_id, view in read.items():
+            _kept_views[paper_id] = (view.modified_at, view)
+        while len(_kept_views) > VIEWS_KEPT:
+            _kept_views.popitem(last=False)
+    return views
+
+
+async def _read_views(session: AsyncSession, ids: list[str]) -> dict[str, PaperView]:
     """The papers ``ids`` with their authors and categories: three plain reads."""
-    if not ids:
-        return {}
     wanted = (ids_parameter(ids),)
     views: dict[str, PaperView] = {}
     for row in await read_rows(session, _VIEWS, wanted):
@@ -165,7 +196,8 @@ def _not_in(exclude: tuple[str, ...]):
 
 _LATEST_DAY = "SELECT max(announced_on) FROM announcements WHERE category IN " + IDS
 _ANNOUNCED = (
-    "SELECT a.paper_id, a.type FROM announcements a JOIN papers p ON p.id = a.paper_id"
+    "SELECT a.paper_id, a.type, p.modified_at FROM announcements a"
+    " JOIN papers p ON p.id = a.paper_id"
     " WHERE a.category IN " + IDS + " AND a.announced_on = ? AND NOT p.hidden"
 )
 _EXCLUDED = (
@@ -217,13 +249,15 @@ async def list_day(
             statement += _EXCLUDED
             params.append(ids_parameter(exclude))
         kinds: dict[str, AnnounceType] = {}
-        for paper_id, value in await read_rows(session, statement, params):
+        stamps: dict[str, dt.datetime | None] = {}
+        for paper_id, value, modified_at in await read_rows(session, statement, params):
             kind = AnnounceType(value)
             held = kinds.get(paper_id)
             if held is None or TYPE_ORDER[kind] < TYPE_ORDER[held]:
                 kinds[paper_id] = kind
-        views = await _views(session, list(kinds))
-        best = {i: ListedPaper(views[i], kind) for i, kind in kinds.items()}
+            stamps[paper_id] = as_moment(modified_at)
+        views = await _views(session, stamps)
+        best = {i: ListedPaper(views[i], kind) for i, kind in kinds.items() if i in views}
         listed = sorted(best.values(), key=lambda p: (TYPE_ORDER[p.announce_type], p.paper.id))
         counts: dict[AnnounceType, int] = {}
         for item in listed:
@@ -248,12 +282,12 @@ async def list_day(
         )
         if day is None:
             return DayListing(categories, None, [], False, exclude)
-    statement = select(Paper.id).where(*where, published_day == day)
+    statement = select(Paper.id, Paper.modified_at).where(*where, published_day == day)
     if exclude:
         statement = statement.where(_not_in(exclude))
-    ids = list((await session.execute(statement.order_by(Paper.id))).scalars())
-    views = await _views(session, ids)
-    listed = [ListedPaper(views[i], None) for i in ids]
+    stamps = {i: at for i, at in await session.execute(statement.order_by(Paper.id))}
+    views = await _views(session, stamps)
+    listed = [ListedPaper(views[i], None) for i in stamps if i in views]
     previous, following = await _neighbour_days(session, published_day, where, day)
     return DayListing(categories, day, listed, False, exclude, previous, following)
 
