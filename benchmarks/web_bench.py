@@ -13,7 +13,9 @@ queries the database and renders the page). The site and the baseline are loaded
 plain HTML and gzipped (as browsers ask; the baseline then sends the same gzipped bytes). The
 pages that are never kept in the page cache, a paper's page and a search page, are loaded the
 same way (gzip), each against the bare endpoint. The time to render each page once without the
-cache is also reported: the first render in a fresh process, and the median of 20 after it.
+cache is also reported: the first render in a fresh process, the median of 20 after it, and the
+median of 20 with the papers forgotten by the process before each (the lists' views and
+rendered entries: a new day's list).
 """
 
 from __future__ import annotations
@@ -314,9 +316,11 @@ def measure(url: str, duration: int, connections: int, encoding: str = "identity
     return run_httpx(url, duration, connections, encoding)
 
 
-def render_times(database_url: str, path: str, repeats: int = 20) -> tuple[float, float]:
+def render_times(database_url: str, path: str, repeats: int = 20) -> tuple[float, float, float]:
     """Milliseconds to query and render ``path`` without the page cache: the first request
-    of a fresh process (its own child process), and the median of ``repeats`` after it."""
+    of a fresh process (its own child process), the median of ``repeats`` after it, and the
+    median of ``repeats`` with the process's papers forgotten before each (the lists' views
+    and rendered entries: the papers of a new day)."""
     script = (
         "import sys; from benchmarks.web_bench import _render_times; "
         "print(*_render_times(sys.argv[1], sys.argv[2], int(sys.argv[3])))"
@@ -328,14 +332,16 @@ def render_times(database_url: str, path: str, repeats: int = 20) -> tuple[float
         capture_output=True,
         text=True,
     ).stdout.split()
-    return float(output[-2]), float(output[-1])
+    return float(output[-3]), float(output[-2]), float(output[-1])
 
 
-def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, float]:
+def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, float, float]:
     import logging
     import warnings
 
+    from models import queries
     from models.settings import Settings
+    from web import templating
     from web.app import create_app
     from web.cache import PageCache
 
@@ -344,13 +350,19 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, fl
     from starlette.testclient import TestClient
 
     app = create_app(Settings(DATABASE_URL=database_url), page_cache=PageCache(max_bytes=0))
-    times = []
+    times, new = [], []
     with TestClient(app) as client:
         for _ in range(repeats + 1):
             start = time.perf_counter()
             assert client.get(path).status_code == 200
             times.append((time.perf_counter() - start) * 1000)
-    return times[0], statistics.median(times[1:])
+        for _ in range(repeats):
+            queries._kept_views.clear()
+            templating._entry_cache.clear()
+            start = time.perf_counter()
+            assert client.get(path).status_code == 200
+            new.append((time.perf_counter() - start) * 1000)
+    return times[0], statistics.median(times[1:]), statistics.median(new)
 
 
 def app_time(app, encoding: str, repeats: int = 2000) -> float:
@@ -473,9 +485,10 @@ def main(argv: list[str] | None = None) -> None:
             f"{name:<34}{load.requests_per_second:>9.0f}{load.p50_ms:>9.1f}"
             f"{load.p99_ms:>9.1f}{load.errors:>8}{ratio:>7.2f}"
         )
-    for name, (first, median) in renders.items():
+    for name, (first, median, new) in renders.items():
         print(
             f"one uncached render of the {name} page: {median:.1f} ms (median of 20), "
+            f"{new:.1f} ms with its papers new to the process, "
             f"{first:.1f} ms the first in a fresh process"
         )
     (site_plain, site_gz), (bare_plain, bare_gz) = per_request["site"], per_request["bare"]
@@ -490,8 +503,8 @@ def main(argv: list[str] | None = None) -> None:
             f"target for {name} (>= 40% of the bare throughput, p99 < 100 ms):",
             _met(ok),
         )
-    ok = renders["list"][1] < 10
-    print("target for one uncached render of the list (< 10 ms, median):", _met(ok))
+    ok = renders["list"][2] < 10
+    print("target for one uncached render of a new list (< 10 ms, median):", _met(ok))
     ok = uncached.requests_per_second >= 150 and uncached.p99_ms < 500
     print("target for site, page cache off (>= 150 req/s, p99 < 500 ms):", _met(ok))
 
