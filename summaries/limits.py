@@ -130,15 +130,21 @@ class DailyBudget:
 
     async def _add(self, session: AsyncSession, day: dt.date, calls: int) -> str:
         # One conditional UPDATE, so that concurrent takers never overspend the day.
-        result = await session.execute(
-            update(ModelCallDay)
-            .where(ModelCallDay.day == day, ModelCallDay.calls + calls <= self.limit)
-            .values(calls=ModelCallDay.calls + calls)
-        )
-        if result.rowcount == 1:
-            return "taken"
-        exists = await session.scalar(select(ModelCallDay.day).where(ModelCallDay.day == day))
-        return "spent" if exists is not None else "no row"
+        while True:
+            result = await session.execute(
+                update(ModelCallDay)
+                .where(ModelCallDay.day == day, ModelCallDay.calls + calls <= self.limit)
+                .values(calls=ModelCallDay.calls + calls)
+            )
+            if result.rowcount == 1:
+                return "taken"
+            used = await session.scalar(select(ModelCallDay.calls).where(ModelCallDay.day == day))
+            if used is None:
+                return "no row"
+            if used + calls > self.limit:
+                return "spent"
+            # The day's row was committed by another taker between the two statements (on
+            # PostgreSQL each statement sees what was committed before it): update it now.
 
 
 class SharedRateLimiter:

@@ -450,3 +450,27 @@ async def test_taking_from_the_budget_waits_out_a_locked_database(
     finally:
         holder.close()
         await engine.dispose()
+
+
+@pytest.mark.postgresql_only
+async def test_a_day_opened_by_another_taker_between_two_statements_is_taken_from(
+    sessions, clock
+) -> None:
+    from summaries.limits import DailyBudget, ModelCallDay
+
+    budget = DailyBudget(sessions, 10, clock)
+    day = budget.today()
+    async with sessions.begin() as session:
+        original = session.execute
+
+        async def execute(statement, *args, **kwargs):
+            result = await original(statement, *args, **kwargs)
+            if not hasattr(execute, "done"):  # the first UPDATE found no row: another opens it
+                execute.done = True  # type: ignore[attr-defined]
+                async with sessions.begin() as other:
+                    other.add(ModelCallDay(day=day, calls=4))
+            return result
+
+        session.execute = execute  # type: ignore[method-assign]
+        assert await budget._add(session, day, 3) == "taken"
+    assert await budget.used() == 7
