@@ -378,7 +378,20 @@ async def _ingest_batch(
     await _write_categories(
         session, rewrite_categories, replace=[r.arxiv_id for r, p in plans if p.kind == "replace"]
     )
-    version_rows = [row for record, p in plans for row in _version_rows(record, p.new_versions)]
+    # A new paper has no versions stored yet: its rows go in without looking for collisions.
+    new_versions = [
+        row
+        for record, p in plans
+        if p.kind == "new"
+        for row in _version_rows(record, p.new_versions)
+    ]
+    await _insert(session, PaperVersion.__table__, new_versions)
+    version_rows = [
+        row
+        for record, p in plans
+        if p.kind != "new"
+        for row in _version_rows(record, p.new_versions)
+    ]
     if version_rows:
         await _insert_ignore(session, PaperVersion.__table__, version_rows)
 
