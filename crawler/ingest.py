@@ -378,7 +378,20 @@ async def _ingest_batch(
     await _write_categories(
         session, rewrite_categories, replace=[r.arxiv_id for r, p in plans if p.kind == "replace"]
     )
-    version_rows = [row for record, p in plans for row in _version_rows(record, p.new_versions)]
+    # A new paper has no versions stored yet: its rows go in without looking for collisions.
+    new_versions = [
+        row
+        for record, p in plans
+        if p.kind == "new"
+        for row in _version_rows(record, p.new_versions)
+    ]
+    await _insert(session, PaperVersion.__table__, new_versions)
+    version_rows = [
+        row
+        for record, p in plans
+        if p.kind != "new"
+        for row in _version_rows(record, p.new_versions)
+    ]
     if version_rows:
         await _insert_ignore(session, PaperVersion.__table__, version_rows)
 
@@ -616,15 +629,35 @@ async def _copy_postgresql(
 ) -> None:
     """COPY ``rows`` into ``table`` (``copy_records``), each value bound as SQLAlchemy would."""
     dialect = session.bind.dialect
-    converts = [table.c[n].type._cached_bind_processor(dialect) for n in names]
-    records = [
-        tuple(
-            v if convert is None or v is None else convert(v)
-            for v, convert in zip((row[n] for n in names), converts, strict=True)
-        )
-        for row in rows
-    ]
+    get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    converters = []
+    for i, name in enumerate(names):
+        convert = table.c[name].type._cached_bind_processor(dialect)
+        if convert is not None and isinstance(table.c[name].type, UTCDateTime):
+            convert = _memoized(convert)  # a batch repeats its timestamps in every row
+        if convert is not None:
+            converters.append((i, convert))
+    records = [get(row) for row in rows]
+    if converters:
+        for at, values in enumerate(records):
+            converted = list(values)
+            for i, convert in converters:
+                if converted[i] is not None:
+                    converted[i] = convert(converted[i])
+            records[at] = tuple(converted)
     await copy_records(session, table.name, names, records)
+
+
+def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    memo: dict[Any, Any] = {}
+
+    def memoized(value: Any) -> Any:
+        result = memo.get(value)
+        if result is None:
+            result = memo[value] = convert(value)
+        return result
+
+    return memoized
 
 
 async def copy_records(
