@@ -310,7 +310,16 @@ def run_httpx(url: str, duration: int, connections: int, encoding: str) -> Load:
     return asyncio.run(main())
 
 
+WARM_UP = 3  # seconds of load after each start, not counted (``--warm-up``)
+
+
 def measure(url: str, duration: int, connections: int, encoding: str = "identity") -> Load:
+    if WARM_UP:  # the site's start-up work in the background (vectors, index), not counted
+        _measure(url, WARM_UP, connections, encoding)
+    return _measure(url, duration, connections, encoding)
+
+
+def _measure(url: str, duration: int, connections: int, encoding: str) -> Load:
     if shutil.which("wrk"):
         return run_wrk(url, duration, connections, encoding)
     return run_httpx(url, duration, connections, encoding)
@@ -417,12 +426,20 @@ def app_times(database_url: str, page: bytes) -> dict[str, tuple[float, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global WARM_UP
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds per measured server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--uncached-duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, every server")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=WARM_UP,
+        help="seconds of the same load before each measure, not counted (0: none)",
+    )
     args = parser.parse_args(argv)
+    WARM_UP = args.warm_up
     load_before = os.getloadavg()
     workers = args.workers
 
