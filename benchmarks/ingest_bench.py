@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks import postgres  # noqa: E402
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import prefetch  # noqa: E402
 from crawler.ingest import NO_HOOKS, IngestHooks, ingest  # noqa: E402
@@ -138,17 +139,8 @@ def _proc_stat(pid: int) -> list[str]:
 def _server_root(url: str) -> int | None:
     """The process id of the PostgreSQL server of ``url`` when it runs on this machine (the
     parent of a backend of ours); None when it cannot be seen from here."""
-    parsed = make_url(url)
     try:
-        import psycopg
-
-        with psycopg.connect(
-            host=parsed.host,
-            port=parsed.port,
-            user=parsed.username,
-            password=parsed.password,
-            dbname=parsed.database,
-        ) as connection:
+        with postgres.connect(url) as connection:
             backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
             root = int(_proc_stat(backend)[1])
         with open(f"/proc/{root}/comm") as name:  # a process of this machine's, not the server
@@ -204,23 +196,6 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
     return result
 
 
-def _postgres(server: str, statement: str) -> list[tuple]:
-    """``statement`` run on the ``postgres`` database of the server of ``server`` (autocommit)."""
-    import psycopg
-
-    parsed = make_url(server)
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        cursor = connection.execute(statement)
-        return cursor.fetchall() if cursor.description else []
-
-
 def run_child(kind: str, papers: int, db: str, directory: Path, server: str | None) -> dict:
     """``run_one`` in a fresh interpreter (everything cold at its first page)."""
     name = f"ingest_{kind.replace('+', '_')}_{os.getpid()}"
@@ -229,8 +204,8 @@ def run_child(kind: str, papers: int, db: str, directory: Path, server: str | No
         url = f"sqlite+aiosqlite:///{database}"
     else:
         assert server is not None
-        _postgres(server, f'DROP DATABASE IF EXISTS "{name}"')
-        _postgres(server, f'CREATE DATABASE "{name}"')
+        postgres.run(server, f'DROP DATABASE IF EXISTS "{name}"')
+        postgres.run(server, f'CREATE DATABASE "{name}"')
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
     command = [sys.executable, "-m", "benchmarks.ingest_bench", "--papers", str(papers)]
     command += ["--child", kind, "--url", url]
@@ -244,11 +219,11 @@ def run_child(kind: str, papers: int, db: str, directory: Path, server: str | No
         elif db == "sqlite":
             result["mib"] = database.stat().st_size / 2**20
         else:
-            size = _postgres(server, f"SELECT pg_database_size('{name}')")  # type: ignore[arg-type]
+            size = postgres.run(server, f"SELECT pg_database_size('{name}')")  # type: ignore[arg-type]
             result["mib"] = size[0][0] / 2**20
     finally:
         if db == "postgresql":
-            _postgres(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            postgres.run(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     return result
 
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.mixed_bench import build_database  # noqa: E402
-from benchmarks.web_bench import free_port  # noqa: E402
+from benchmarks.web_bench import free_port, http_scope  # noqa: E402
 
 MANY = 20  # papers of a /api/papers?ids= request
 
@@ -59,20 +59,7 @@ def bare_app(body: bytes):
 
 async def call(app, path: str, query: str = "") -> tuple[int, bytes]:
     """One GET through ASGI: its status and body."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "headers": [(b"host", b"127.0.0.1:8000")],
-    }
+    scope = http_scope(path, query.encode())
     status, body = 0, []
 
     async def receive() -> dict:

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import postgres
+
 QUERIES_FILE = "queries.json"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,44 +319,16 @@ def bench_unicode61(corpus: Corpus, queries: list[BenchQuery], workdir: Path) ->
     return result
 
 
-def _postgres(server: str, statement: str, database: str = "postgres") -> list[tuple]:
-    """``statement`` run on ``database`` of the server of ``server`` (autocommit)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(server)
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        dbname=database,
-        autocommit=True,
-    ) as connection:
-        cursor = connection.execute(statement)
-        return cursor.fetchall() if cursor.description else []
-
-
 def _load_papers_postgresql(url: str, corpus: Corpus) -> None:
     """The papers of ``corpus`` in the PostgreSQL database of ``url`` (migrated first)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
     from cli.db import upgrade_database
 
     upgrade_database(url)
-    parsed = make_url(url)
     now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     names = sorted({a for authors in corpus.authors for a in authors})
     author_ids = {name: i + 1 for i, name in enumerate(names)}
     base = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        dbname=parsed.database,
-    ) as connection:
+    with postgres.connect(url) as connection:
         with connection.cursor().copy("COPY authors (id, name) FROM STDIN") as copy:
             for name, i in author_ids.items():
                 copy.write_row((i, name))
@@ -435,14 +409,14 @@ def bench_coolpapers(
     from sqlalchemy.engine import make_url
 
     name = f"search_bench_{os.getpid()}"
-    _postgres(server, f'DROP DATABASE IF EXISTS "{name}"')
-    _postgres(server, f'CREATE DATABASE "{name}"')
+    postgres.run(server, f'DROP DATABASE IF EXISTS "{name}"')
+    postgres.run(server, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
         _load_papers_postgresql(url, corpus)
         return _bench_coolpapers(corpus, queries, workdir, url, n)
     finally:
-        _postgres(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres.run(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _bench_coolpapers(
@@ -543,7 +517,7 @@ def _bench_coolpapers(
         from sqlalchemy.engine import make_url
 
         size = int(
-            _postgres(
+            postgres.run(
                 postgresql,
                 "SELECT coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class"
                 " WHERE relkind = 'r' AND relname LIKE 'search%'",

@@ -374,23 +374,28 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, fl
     return times[0], statistics.median(times[1:]), statistics.median(new)
 
 
-def app_time(app, encoding: str, repeats: int = 2000) -> float:
-    """Microseconds of an app's own work per request, called in-process (no server, no
-    network, so far less noisy than a latency under load): best of five rounds."""
-    scope = {
+def http_scope(path: str, query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()):
+    """The ASGI scope of a GET of ``path`` from 127.0.0.1, for calling an app in-process."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": LIST_PATH,
-        "raw_path": LIST_PATH.encode(),
-        "query_string": b"",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
         "root_path": "",
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"accept-encoding", encoding.encode())],
+        "headers": [(b"host", b"127.0.0.1:8000"), *headers],
     }
+
+
+def app_time(app, encoding: str, repeats: int = 2000) -> float:
+    """Microseconds of an app's own work per request, called in-process (no server, no
+    network, so far less noisy than a latency under load): best of five rounds."""
+    scope = http_scope(LIST_PATH, headers=((b"accept-encoding", encoding.encode()),))
 
     async def receive() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
