@@ -108,6 +108,9 @@ class _Occurrences:
         return positions[k] if k < len(positions) else -1
 
 
+_DELIMITER = re.compile(r"[\\$]")  # where math can open or a dollar be escaped
+
+
 def split_math(text: str) -> list[Segment]:
     """The text cut into plain and math segments (delimiters removed from math)."""
     if "$" not in text and "\\" not in text:
@@ -124,6 +127,12 @@ def split_math(text: str) -> list[Segment]:
 
     while i < n:
         ch = text[i]
+        if ch != "\\" and ch != "$":  # a run of plain text up to the next delimiter
+            found = _DELIMITER.search(text, i + 1)
+            end = found.start() if found else n
+            plain.append(text[i:end])
+            i = end
+            continue
         if ch == "\\" and i + 1 < n:
             nxt = text[i + 1]
             if nxt == "$":
