@@ -132,38 +132,39 @@ def _venue_rows(venue) -> str:
     )
 
 
-def _arxiv_rows(paper, announce_type, code, lang: str) -> str:
+@functools.lru_cache(maxsize=64)
+def _announced(lang: str, announce_type) -> str:
+    kind = _escape(announce_type.value)
+    return f'<span class="announce announce-{kind}">{_text(lang, announce_type.value)}</span>'
+
+
+def _arxiv_rows(paper, paper_id: str, version: str, announce_type, code, lang: str) -> str:
+    """The categories, announcement and links of an arXiv paper; ``paper_id`` and
+    ``version`` escaped (the links are fixed prefixes and the escaped id, days are digits)."""
     categories = "".join(_category_link(c.category, c.is_primary) for c in paper.categories)
-    meta = []
-    if announce_type:
-        kind = _escape(announce_type.value)
-        meta.append(
-            f'<span class="announce announce-{kind}">{_text(lang, announce_type.value)}</span>'
-        )
+    meta = _announced(lang, announce_type) if announce_type else ""
     if paper.published:
-        day = _escape(iso_day(paper.published))
-        meta.append(f'<time class="published" datetime="{day}">{day}</time>')
+        day = iso_day(paper.published)
+        meta += f'<time class="published" datetime="{day}">{day}</time>'
     if paper.updated and paper.version > 1:
-        updated = _escape(iso_day(paper.updated))
-        meta.append(f'<span class="updated">v{_escape(paper.version)} {updated}</span>')
-    paper_id = paper.id
-    links = []
+        meta += f'<span class="updated">v{version} {iso_day(paper.updated)}</span>'
+    links = ""
     if has_html(paper):
-        url = _escape(html_url(paper_id, paper.version))
-        links.append(f'<a class="link-html" href="{url}">[HTML]</a>')
+        url = html_url(paper_id, version if paper.version else None)
+        links = f'<a class="link-html" href="{url}">[HTML]</a>'
     if code:
         url = _escape(code.url)
-        links.append(
+        links += (
             f'<a class="link-code" href="{url}" rel="nofollow noopener noreferrer"'
             f' title="{url}">[Code]</a>'
         )
     return (
         f'  <p class="meta">\n    <span class="categories">{categories}</span>\n'
-        f"{''.join(meta)}  </p>\n"
+        f"{meta}  </p>\n"
         f'  <p class="links">\n'
-        f'    <a class="link-pdf" href="{_escape(pdf_url(paper_id))}">[PDF]</a>\n'
-        f'    <a class="link-abs" href="{_escape(abs_url(paper_id))}">[abs]</a>\n'
-        f"{''.join(links)}  </p>\n"
+        f'    <a class="link-pdf" href="{pdf_url(paper_id)}">[PDF]</a>\n'
+        f'    <a class="link-abs" href="{abs_url(paper_id)}">[abs]</a>\n'
+        f"{links}  </p>\n"
     )
 
 
@@ -192,12 +193,16 @@ def entry_markup(
         if verdict.excluded:
             classes += " excluded"
     paper_id = _escape(paper.id)
+    version = _escape(paper.version)
     heading = _escape(heading)
-    rows = _venue_rows(venue) if venue else _arxiv_rows(paper, announce_type, code, lang)
+    if venue:
+        rows = _venue_rows(venue)
+    else:
+        rows = _arxiv_rows(paper, paper_id, version, announce_type, code, lang)
     return (
         f'<article class="{classes}" id="{paper_id}" data-id="{paper_id}"'
-        f' data-title="{_escape(paper.title)}" data-version="{_escape(paper.version)}">\n'
-        f'  <{heading} class="title"><a href="{_escape(paper_url(paper.id))}">'
+        f' data-title="{_escape(paper.title)}" data-version="{version}">\n'
+        f'  <{heading} class="title"><a href="{paper_url(paper_id)}">'
         f"{render_text(paper.title, highlight)}</a></{heading}>\n"
         f'  <div class="authors">\n{_authors(paper.authors, highlight, lang)}  </div>\n'
         f'  <p class="abstract">{render_text(paper.abstract, highlight)}</p>\n'
