@@ -68,13 +68,16 @@ def freeze_after_startup(app: Starlette) -> Starlette:
     """Keep what ``app`` holds from start-up out of the garbage collector's full passes, then
     begin building the related papers' vectors and reading the search index's per-paper arrays
     in the background (the first paper page and the first search would otherwise wait for
-    them; the site is ready before they are).
+    them; the site is ready before they are), and keep the newest day's papers ready for
+    their lists (``web.warming``: now, and again whenever the data moves).
 
     The site starts with some 150,000 long-lived objects (modules, templates, SQLAlchemy's
     metadata); each full collection walked them all, stalling every request in flight for
     tens of milliseconds. Frozen once start-up is done, only what requests leave behind is
     traced. For served processes only: frozen objects are never freed.
     """
+    from web.warming import keep_warm
+
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
@@ -86,11 +89,13 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             application.state.alike.start()
             loading = asyncio.create_task(load_search_index(application.state.sessions))
             application.state.index_loading = loading
+            warming = asyncio.create_task(keep_warm(application.state.sessions))
             try:
                 yield state
             finally:
                 loading.cancel()
-                await asyncio.wait([loading])
+                warming.cancel()
+                await asyncio.wait([loading, warming])
 
     app.router.lifespan_context = lifespan
     return app

@@ -138,11 +138,12 @@ VIEWS_KEPT = 5_000  # papers: about two days of every category's lists
 _kept_views: OrderedDict[str, tuple[dt.datetime | None, PaperView]] = OrderedDict()
 
 
-async def _views(
+async def paper_views(
     session: AsyncSession, stamps: dict[str, dt.datetime | None]
 ) -> dict[str, PaperView]:
     """The papers of ``stamps`` (id: ``modified_at`` as read with the ids) with their authors
-    and categories: the views kept at the same stamp, the others in three plain reads."""
+    and categories: the views kept at the same stamp, the others in three plain reads (and
+    kept for the next lists)."""
     views: dict[str, PaperView] = {}
     missing = []
     for paper_id, stamp in stamps.items():
@@ -212,6 +213,20 @@ _NEIGHBOUR_DAYS = (
 )
 
 
+_NEWEST_DAY_PAPERS = (
+    "SELECT DISTINCT p.id, p.modified_at FROM announcements a JOIN papers p ON p.id = a.paper_id"
+    " WHERE a.announced_on = (SELECT max(announced_on) FROM announcements) AND NOT p.hidden"
+    " ORDER BY p.id DESC LIMIT ?"
+)
+
+
+async def newest_day_papers(session: AsyncSession, most: int) -> dict[str, dt.datetime | None]:
+    """The visible papers announced on the latest day in any category (at most ``most``, the
+    latest ids first), each with its ``modified_at`` as ``paper_views`` takes them."""
+    rows = await read_rows(session, _NEWEST_DAY_PAPERS, (most,))
+    return {paper_id: as_moment(modified_at) for paper_id, modified_at in rows}
+
+
 async def latest_announcement_day(
     session: AsyncSession, categories: tuple[str, ...]
 ) -> dt.date | None:
@@ -257,7 +272,7 @@ async def list_day(
             if held is None or TYPE_ORDER[kind] < TYPE_ORDER[held]:
                 kinds[paper_id] = kind
             stamps[paper_id] = as_moment(modified_at)
-        views = await _views(session, stamps)
+        views = await paper_views(session, stamps)
         best = {i: ListedPaper(views[i], kind) for i, kind in kinds.items() if i in views}
         listed = sorted(best.values(), key=lambda p: (TYPE_ORDER[p.announce_type], p.paper.id))
         counts: dict[AnnounceType, int] = {}
@@ -287,7 +302,7 @@ async def list_day(
     if exclude:
         statement = statement.where(_not_in(exclude))
     stamps = {i: at for i, at in await session.execute(statement.order_by(Paper.id))}
-    views = await _views(session, stamps)
+    views = await paper_views(session, stamps)
     listed = [ListedPaper(views[i], None) for i in stamps if i in views]
     previous, following = await _neighbour_days(session, published_day, where, day)
     return DayListing(categories, day, listed, False, exclude, previous, following)

@@ -1,0 +1,80 @@
+"""The newest day's papers made ready for their lists before their first reader comes.
+
+The first render of a new day's list pays for what the process has never done for its
+papers: reading their views (``models.queries.paper_views``) and making the MathML of their
+titles and abstracts (``web.tex``, latex2mathml: a few hundred microseconds a formula, tens
+of milliseconds for a list). ``keep_warm`` runs beside the site: whenever the data version
+moves (an import, a crawl, an edit; and once at start), it reads the views of the papers
+announced on the latest day and renders their titles and abstracts, a few papers at a time
+on the event loop, so that requests are served in between. The lists of that day then only
+write their entries (about 10 us a paper). A reader who comes before it is done meets the
+papers it has not reached yet cold, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.queries import newest_day_papers, paper_views
+from web.cache import data_version
+from web.tex import render_text
+
+log = logging.getLogger(__name__)
+
+WARMED_MOST = 3_000  # papers: a day of every arXiv category; the views keep 5,000
+CHUNK = 50  # papers read and rendered between two turns of the event loop (a few ms)
+CHECK_INTERVAL = 10.0  # seconds between two reads of the data version
+
+
+@dataclass(frozen=True, slots=True)
+class Warmed:
+    papers: int
+    seconds: float
+
+
+async def warm_newest_day(
+    sessions: async_sessionmaker[AsyncSession], most: int = WARMED_MOST, chunk: int = CHUNK
+) -> Warmed:
+    """Read the views of the latest day's papers and render their titles and abstracts,
+    ``chunk`` papers at a time, letting the event loop run between two chunks."""
+    started = time.perf_counter()
+    async with sessions() as session:
+        stamps = await newest_day_papers(session, most)
+    ids = list(stamps)
+    for start in range(0, len(ids), chunk):
+        async with sessions() as session:
+            views = await paper_views(session, {i: stamps[i] for i in ids[start : start + chunk]})
+        for view in views.values():
+            render_text(view.title)
+            render_text(view.abstract)
+        await asyncio.sleep(0)
+    return Warmed(len(ids), time.perf_counter() - started)
+
+
+async def keep_warm(
+    sessions: async_sessionmaker[AsyncSession],
+    interval: float = CHECK_INTERVAL,
+    pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Warm the newest day now, then again each time the data version has moved when it is
+    read, every ``interval`` seconds (``pause`` waits them), until cancelled."""
+    seen: tuple[object, ...] | None = None
+    while True:
+        try:
+            async with sessions() as session:
+                version = await data_version(session)
+            if version != seen:
+                seen = version  # tried once per version, even when it fails
+                warmed = await warm_newest_day(sessions)
+                log.debug("warmed %d papers in %.2f s", warmed.papers, warmed.seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the lists render their papers themselves then
+            log.exception("the newest day's papers could not be warmed")
+        await pause(interval)
