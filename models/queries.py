@@ -227,6 +227,18 @@ async def newest_day_papers(session: AsyncSession, most: int) -> dict[str, dt.da
     return {paper_id: as_moment(modified_at) for paper_id, modified_at in rows}
 
 
+_NEWEST_DAY_CATEGORIES = (
+    "SELECT category, count(*) FROM announcements"
+    " WHERE announced_on = (SELECT max(announced_on) FROM announcements)"
+    " GROUP BY category ORDER BY count(*) DESC, category"
+)
+
+
+async def newest_day_categories(session: AsyncSession) -> list[str]:
+    """The categories with announcements on the latest day, the busiest first."""
+    return [category for category, _ in await read_rows(session, _NEWEST_DAY_CATEGORIES)]
+
+
 async def latest_announcement_day(
     session: AsyncSession, categories: tuple[str, ...]
 ) -> dt.date | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -115,6 +115,13 @@ class ListResult:
     matching: int  # papers that pass the keyword filter
     code: dict[str, CodeLink] = field(default_factory=dict)  # the code link of each paper
     with_code: int = 0  # papers of the listing with a code link
+
+
+def page_entries(result: ListResult) -> Iterator[tuple]:
+    """The entries of a list's page, as ``web.templating.entries_bytes`` takes them."""
+    code = result.code
+    for e in result.entries:
+        yield e.item.paper, e.item.announce_type, e.verdict, code.get(e.item.paper.id), None
 
 
 def code_link(links: tuple[CodeLink, ...] | list[CodeLink]) -> CodeLink | None:

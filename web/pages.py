@@ -26,7 +26,14 @@ from web.categories import archive_of
 from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
-from web.listing import LIST_PARAMETERS, BadListRequest, ListRequest, code_link, fetch_list
+from web.listing import (
+    LIST_PARAMETERS,
+    BadListRequest,
+    ListRequest,
+    code_link,
+    fetch_list,
+    page_entries,
+)
 from web.related import list_topics, related_papers
 from web.security import client_address
 from web.templating import entries_bytes, spliced_response, templates
@@ -143,12 +150,7 @@ async def list_page(request: Request, key: str) -> Response:
         lang = preferences(request).lang
         papers = b""
         if topics is None and result.entries:
-            code = result.code
-            listed = (
-                (e.item.paper, e.item.announce_type, e.verdict, code.get(e.item.paper.id), None)
-                for e in result.entries
-            )
-            papers = entries_bytes(listed, context["highlight"], lang)
+            papers = entries_bytes(page_entries(result), context["highlight"], lang)
         return spliced_response(request, "list.html", context, {"papers": papers})
 
     if request.query_params.get("sort") == "popular":  # changes with every event counted

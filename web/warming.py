@@ -5,10 +5,12 @@ papers: reading their views (``models.queries.paper_views``) and making the Math
 titles and abstracts (``web.tex``, latex2mathml: a few hundred microseconds a formula, tens
 of milliseconds for a list). ``keep_warm`` runs beside the site: whenever the data version
 moves (an import, a crawl, an edit; and once at start), it reads the views of the papers
-announced on the latest day and renders their titles and abstracts, a few papers at a time
-on the event loop, so that requests are served in between. The lists of that day then only
-write their entries (about 10 us a paper). A reader who comes before it is done meets the
-papers it has not reached yet cold, as before.
+announced on the latest day, renders their titles and abstracts, and writes the entries of
+each category's list of that day in the default language (kept by ``web.templating`` for
+the lists that show them), a few papers at a time on the event loop, so that requests are
+served in between. A reader who comes before it is done meets the papers it has not reached
+yet cold, as before; a list in another language or with its keywords writes its entries
+(about 10 us a paper), its papers' views and MathML ready.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.queries import newest_day_papers, paper_views
+from models.queries import newest_day_categories, newest_day_papers, paper_views
 from web.cache import data_version
+from web.listing import BadListRequest, ListRequest, fetch_list, page_entries
+from web.templating import entries_bytes
 from web.tex import render_text
 
 log = logging.getLogger(__name__)
 
 WARMED_MOST = 3_000  # papers: a day of every arXiv category; the views keep 5,000
+DEFAULT_LANGUAGE = "en"  # the entries are written in the site's default language
 CHUNK = 50  # papers read and rendered between two turns of the event loop (a few ms)
 CHECK_INTERVAL = 10.0  # seconds between two reads of the data version
 
@@ -35,17 +40,24 @@ CHECK_INTERVAL = 10.0  # seconds between two reads of the data version
 @dataclass(frozen=True, slots=True)
 class Warmed:
     papers: int
+    entries: int
     seconds: float
 
 
 async def warm_newest_day(
-    sessions: async_sessionmaker[AsyncSession], most: int = WARMED_MOST, chunk: int = CHUNK
+    sessions: async_sessionmaker[AsyncSession],
+    most: int = WARMED_MOST,
+    chunk: int = CHUNK,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> Warmed:
-    """Read the views of the latest day's papers and render their titles and abstracts,
-    ``chunk`` papers at a time, letting the event loop run between two chunks."""
+    """Read the views of the latest day's papers and render their titles and abstracts, then
+    write the entries of each category's list of that day as its page writes them (in
+    ``lang``, at most twice ``most``: a cross-listed paper is written once per type), ``chunk``
+    papers at a time, letting the event loop run between two chunks."""
     started = time.perf_counter()
     async with sessions() as session:
         stamps = await newest_day_papers(session, most)
+        categories = await newest_day_categories(session)
     ids = list(stamps)
     for start in range(0, len(ids), chunk):
         async with sessions() as session:
@@ -54,7 +66,21 @@ async def warm_newest_day(
             render_text(view.title)
             render_text(view.abstract)
         await asyncio.sleep(0)
-    return Warmed(len(ids), time.perf_counter() - started)
+    budget = 2 * most
+    for category in categories:
+        if budget <= 0:
+            break
+        try:
+            wanted = ListRequest.parse(category, {})
+        except BadListRequest:  # not a category a list can name
+            continue
+        async with sessions() as session:
+            listed = list(page_entries(await fetch_list(session, wanted)))[:budget]
+        budget -= len(listed)
+        for start in range(0, len(listed), chunk):
+            entries_bytes(listed[start : start + chunk], None, lang)
+            await asyncio.sleep(0)
+    return Warmed(len(ids), 2 * most - max(budget, 0), time.perf_counter() - started)
 
 
 async def keep_warm(
@@ -72,7 +98,12 @@ async def keep_warm(
             if version != seen:
                 seen = version  # tried once per version, even when it fails
                 warmed = await warm_newest_day(sessions)
-                log.debug("warmed %d papers in %.2f s", warmed.papers, warmed.seconds)
+                log.debug(
+                    "warmed %d papers, %d entries in %.2f s",
+                    warmed.papers,
+                    warmed.entries,
+                    warmed.seconds,
+                )
         except asyncio.CancelledError:
             raise
         except Exception:  # the lists render their papers themselves then

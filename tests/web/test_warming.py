@@ -15,7 +15,8 @@ from models.db import create_engine, session_factory
 from models.schema import Paper
 from models.settings import Settings
 from tests.web.data import CY_ID, MANY_AUTHORS_ID, MATH_ID, REPLACED_ID, XSS_ID
-from web import tex, warming
+from web import templating, tex, warming
+from web.app import create_app
 from web.warming import Warmed, keep_warm, warm_newest_day
 
 DAY3_IDS = {MATH_ID, "2411.10002", CY_ID, XSS_ID, MANY_AUTHORS_ID, REPLACED_ID}
@@ -26,6 +27,7 @@ def forgotten() -> Iterator[None]:
     """Each test starts with nothing kept by the process (and leaves nothing behind)."""
 
     def forget() -> None:
+        templating._entry_cache.clear()
         queries._kept_views.clear()
         tex._render_plain.cache_clear()
         tex.tex_to_mathml.cache_clear()
@@ -62,6 +64,22 @@ def test_the_newest_days_papers_are_read_and_their_math_rendered(filled_settings
     assert not rendered_before("Yesterday's paper on search")
 
 
+def test_the_lists_of_the_newest_day_find_their_entries_written(filled_settings) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(create_app(filled_settings)) as client:
+        cold = {path: client.get(path).text for path in ("/arxiv/cs.AI", "/arxiv/cs.LG")}
+        templating._entry_cache.clear()
+        queries._kept_views.clear()
+        warmed = client.portal.call(warm_newest_day, client.app.state.sessions)
+        kept = dict(templating._entry_cache)
+        assert {key[0] for key in kept} == DAY3_IDS
+        assert warmed.entries >= len(kept)  # a paper of two lists is new in both: kept once
+        for path, html in cold.items():
+            assert client.get(path).text == html
+        assert templating._entry_cache == kept  # nothing written anew, nothing else kept
+
+
 def test_hidden_papers_are_not_warmed_and_most_bounds_the_papers(filled_settings) -> None:
     async def hide(sessions: async_sessionmaker[AsyncSession]) -> None:
         async with sessions.begin() as session:
@@ -69,9 +87,15 @@ def test_hidden_papers_are_not_warmed_and_most_bounds_the_papers(filled_settings
 
     with_sessions(filled_settings, hide)
     warmed = with_sessions(filled_settings, lambda sessions: warm_newest_day(sessions, most=3))
-    assert warmed.papers == 3
-    latest = sorted(DAY3_IDS - {XSS_ID}, reverse=True)[:3]
-    assert set(queries._kept_views) == set(latest)
+    assert warmed.papers == 3 and 0 < warmed.entries <= 6
+    assert XSS_ID not in queries._kept_views
+    assert XSS_ID not in {key[0] for key in templating._entry_cache}
+
+    async def newest(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+        async with sessions() as session:
+            return list(await queries.newest_day_papers(session, 3))
+
+    assert with_sessions(filled_settings, newest) == sorted(DAY3_IDS - {XSS_ID}, reverse=True)[:3]
 
 
 def test_requests_are_served_between_two_chunks(filled_settings) -> None:
@@ -107,7 +131,7 @@ def test_the_newest_day_is_warmed_again_when_the_data_moves(filled_settings, mon
         runs.append(len(pauses))
         if len(runs) == 2:
             raise RuntimeError("the database went away")  # logged, served cold meanwhile
-        return Warmed(0, 0.0)
+        return Warmed(0, 0, 0.0)
 
     monkeypatch.setattr(warming, "warm_newest_day", counted)
 
