@@ -93,12 +93,22 @@ class _Occurrences:
         self._positions: dict[str, list[int]] = {}
 
     def _find_all(self, needle: str) -> list[int]:
+        """Every occurrence, overlapping ones too, as str.find sees them ("$$$" holds "$$" at
+        0 and 1); for ``"$"`` those after the first character that can close inline math."""
         text = self.text
+        found: list[int] = []
         if needle == "$":
-            candidates = (m.start() for m in re.finditer(r"(?<=.)\$", text, re.S))
-            return [i for i in candidates if _closes_inline_math(text, i)]
-        # Overlapping occurrences, as str.find sees them ("$$$" holds "$$" at 0 and 1).
-        return [m.start() for m in re.finditer(f"(?={re.escape(needle)})", text)]
+            i = text.find("$", 1)
+            while i != -1:
+                if _closes_inline_math(text, i):
+                    found.append(i)
+                i = text.find("$", i + 1)
+            return found
+        i = text.find(needle)
+        while i != -1:
+            found.append(i)
+            i = text.find(needle, i + 1)
+        return found
 
     def after(self, needle: str, start: int) -> int:
         positions = self._positions.get(needle)
