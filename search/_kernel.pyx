@@ -17,7 +17,7 @@ without the GIL, so that searches in threads run side by side with the rest of t
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.mem cimport PyMem_Free, PyMem_RawFree, PyMem_RawRealloc, PyMem_Realloc
 from libc.math cimport log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 from libc.string cimport memcpy
@@ -515,7 +515,8 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
 
     ``words``: for each word in order, ``(docids, positions bytes, starts, ends)``. Returns
     ``(docids, frequencies uint8[n, 5])``: how often the phrase occurs in each field of the
-    ``field_mask``.
+    ``field_mask``. Only the candidates' positions are read: the work goes by the candidates
+    and their positions, not by the lengths of the words' lists.
     """
     cdef Py_ssize_t n_words = len(words), n = candidates.shape[0], c, w, a
     if n_words > MAX_PHRASE:
@@ -528,12 +529,15 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef Py_ssize_t cursor[MAX_PHRASE]
     cdef Py_ssize_t counts[MAX_PHRASE]
     cdef Py_ssize_t follow[MAX_PHRASE]
+    # Decoded positions of each word in the current paper (at most one per byte), grown
+    # to the longest met.
+    cdef int32_t* buffer[MAX_PHRASE]
+    cdef Py_ssize_t room[MAX_PHRASE]
     cdef const int32_t[::1] view_docids
     cdef const uint8_t[::1] view_data
     cdef const uint32_t[::1] view_starts
     cdef const uint32_t[::1] view_ends
     held = []
-    cdef Py_ssize_t longest = 1
     for w in range(n_words):
         word_docids = np.ascontiguousarray(words[w][0], dtype=np.int32)
         word_data = words[w][1]
@@ -546,16 +550,16 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
         lengths[w] = view_docids.shape[0]
         if lengths[w] == 0 or len(word_data) == 0:
             return np.empty(0, dtype=np.int32), np.zeros((0, FIELDS), dtype=np.uint8)
+        if view_starts.shape[0] < lengths[w] or view_ends.shape[0] < lengths[w]:
+            raise ValueError("a word's positions do not cover its papers")
         view_data = word_data
         docids[w] = &view_docids[0]
         data[w] = &view_data[0]
         starts[w] = &view_starts[0]
         ends[w] = &view_ends[0]
         cursor[w] = 0
-        longest = max(longest, int((word_ends.astype(np.int64) - word_starts).max()))
-    # Decoded positions of each word in the current paper (at most one per byte).
-    buffer_array = np.empty((n_words, longest), dtype=np.int32)
-    cdef int32_t[:, ::1] buffer = buffer_array
+        buffer[w] = NULL
+        room[w] = 0
     out_docids_array = np.empty(n, dtype=np.int32)
     out_tf_array = np.zeros((n, FIELDS), dtype=np.uint8)
     cdef int32_t[:] out_docids = out_docids_array
@@ -563,50 +567,68 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef Py_ssize_t kept = 0, at, stop, count, found
     cdef int32_t doc, p, target, field
     cdef uint32_t total
-    cdef bint ok
-    with nogil:
-        for c in range(n):
-            doc = candidates[c]
-            ok = True
-            for w in range(n_words):
-                cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
-                if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
-                    ok = False
-                    break
-            if not ok:
-                continue
-            for w in range(n_words):
-                at = starts[w][cursor[w]]
-                stop = ends[w][cursor[w]]
-                count = 0
-                total = 0
-                while at < stop:
-                    total += _read_varint(data[w], &at)
-                    buffer[w, count] = <int32_t> total
-                    count += 1
-                counts[w] = count
-                follow[w] = 0
-            found = 0
-            for a in range(counts[0]):
-                p = buffer[0, a]
-                if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
-                    continue
+    cdef int32_t* grown
+    cdef bint ok, failed = False
+    try:
+        with nogil:
+            for c in range(n):
+                doc = candidates[c]
                 ok = True
-                for w in range(1, n_words):
-                    target = p + <int32_t> w
-                    while follow[w] < counts[w] and buffer[w, follow[w]] < target:
-                        follow[w] += 1
-                    if follow[w] >= counts[w] or buffer[w, follow[w]] != target:
+                for w in range(n_words):
+                    cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
+                    if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
                         ok = False
                         break
-                if ok:
-                    field = p >> POSITION_SHIFT
-                    if out_tf[kept, field] < 255:
-                        out_tf[kept, field] += 1
-                    found += 1
-            if found:
-                out_docids[kept] = doc
-                kept += 1
+                if not ok:
+                    continue
+                for w in range(n_words):
+                    at = starts[w][cursor[w]]
+                    stop = ends[w][cursor[w]]
+                    if stop - at > room[w]:
+                        grown = <int32_t*> PyMem_RawRealloc(
+                            buffer[w], max(stop - at, 2 * room[w], 64) * sizeof(int32_t)
+                        )
+                        if grown == NULL:
+                            failed = True
+                            break
+                        buffer[w] = grown
+                        room[w] = max(stop - at, 2 * room[w], 64)
+                    count = 0
+                    total = 0
+                    while at < stop:
+                        total += _read_varint(data[w], &at)
+                        buffer[w][count] = <int32_t> total
+                        count += 1
+                    counts[w] = count
+                    follow[w] = 0
+                if failed:
+                    break
+                found = 0
+                for a in range(counts[0]):
+                    p = buffer[0][a]
+                    if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
+                        continue
+                    ok = True
+                    for w in range(1, n_words):
+                        target = p + <int32_t> w
+                        while follow[w] < counts[w] and buffer[w][follow[w]] < target:
+                            follow[w] += 1
+                        if follow[w] >= counts[w] or buffer[w][follow[w]] != target:
+                            ok = False
+                            break
+                    if ok:
+                        field = p >> POSITION_SHIFT
+                        if out_tf[kept, field] < 255:
+                            out_tf[kept, field] += 1
+                        found += 1
+                if found:
+                    out_docids[kept] = doc
+                    kept += 1
+    finally:
+        for w in range(n_words):
+            PyMem_RawFree(buffer[w])
+    if failed:
+        raise MemoryError()
     return out_docids_array[:kept], out_tf_array[:kept]
 
 

@@ -96,3 +96,67 @@ def test_top_takes_memory_by_the_candidates_not_by_k() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000
+
+
+def _word_lists(papers: list[list[list[int]]], n_terms: int) -> list[tuple]:
+    """Each term's ``(docids, positions, starts, ends)`` of papers given as three word fields
+    of term numbers (the stem and body fields left empty), papers numbered from 0."""
+    tokens: list[int] = []
+    ends: list[int] = []
+    for fields in papers:
+        for field in fields:
+            tokens.extend(field)
+            ends.append(len(tokens))
+        ends.extend([len(tokens)] * 3)
+    docs, positions, doc_offsets, position_offsets, df, _ = _kernel.invert(
+        np.arange(len(papers), dtype=np.int32),
+        np.asarray(ends, dtype=np.int32),
+        np.asarray(tokens, dtype=np.int32),
+        n_terms,
+    )
+    lists = []
+    for t in range(n_terms):
+        data = positions[position_offsets[t] : position_offsets[t + 1]]
+        docids, _ = _kernel.decode(docs[doc_offsets[t] : doc_offsets[t + 1]], int(df[t]), 0)
+        lists.append((docids, data, *_kernel.position_offsets(data, int(df[t]))))
+    return lists
+
+
+def _phrase_counts(fields: list[list[int]], words: list[int], field_mask: int) -> list[int]:
+    """How often ``words`` occur in a row in each word field that ``field_mask`` allows."""
+    counts = [0] * 6
+    for f, field in enumerate(fields):
+        if field_mask >> f & 1:
+            for start in range(len(field) - len(words) + 1):
+                counts[f] += field[start : start + len(words)] == words
+    return counts
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.lists(st.integers(0, 3), max_size=150), min_size=3, max_size=3),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(st.integers(0, 3), min_size=2, max_size=4),
+    st.integers(1, 7),
+    st.data(),
+)
+def test_a_phrase_reads_the_positions_of_its_candidates_only_and_finds_every_match(
+    papers, words, field_mask, data
+) -> None:
+    # Fields up to 150 words of 4 terms: a paper's positions of a word may be long (the
+    # buffers grow), and a phrase's candidates any subset of the papers holding its words.
+    lists = _word_lists(papers, 4)
+    candidates = np.asarray(
+        sorted(data.draw(st.sets(st.integers(0, len(papers) - 1)))), dtype=np.int32
+    )
+    docids, tf = _kernel.phrase([lists[w] for w in words], candidates, field_mask)
+    expected = {}
+    for doc in candidates.tolist():
+        counts = _phrase_counts(papers[doc], words, field_mask)
+        if any(counts):
+            expected[doc] = [min(c, 255) for c in counts]
+    assert docids.tolist() == list(expected)
+    assert tf.tolist() == list(expected.values())
