@@ -69,7 +69,8 @@ def score_list(
     lengths: _Float32s,
     average: float,
 ) -> tuple[_Int32s, _Float64s]:
-    """``(docids, scores)`` of the papers whose weighted frequency is not 0."""
+    """``(docids, scores)`` of the papers whose weighted frequency is not 0 (``docids``
+    itself when that is all of them)."""
 
 def union(
     a_docids: _Int32s, a_scores: _Float64s, b_docids: _Int32s, b_scores: _Float64s

@@ -342,32 +342,42 @@ def idf(Py_ssize_t df, Py_ssize_t n):
 
 
 def score_list(
-    const int32_t[:] docids,
+    docids,
     const uint8_t[:, :] tf,
     weights,
     double idf_weight,
     const float[:] lengths,
     double average,
 ):
-    """``(docids, scores)`` of the papers whose weighted frequency is not 0."""
+    """``(docids, scores)`` of the papers whose weighted frequency is not 0: ``docids``
+    itself when that is all of them (most lists: a word's own list is scored in every field
+    it holds), so that no copy of it is made."""
+    cdef const int32_t[:] ids = docids
     cdef double w[FIELDS]
     cdef int f
     for f in range(FIELDS):
         w[f] = weights[f]
-    cdef Py_ssize_t n = docids.shape[0], i, kept = 0
-    out_docids_array = np.empty(n, dtype=np.int32)
+    cdef Py_ssize_t n = ids.shape[0], i, kept = 0
     out_scores_array = np.empty(n, dtype=np.float64)
-    cdef int32_t[:] out_docids = out_docids_array
     cdef double[:] out_scores = out_scores_array
     cdef double s
     with nogil:
         for i in range(n):
-            s = _bm25(tf, i, w, _norm(lengths, docids[i], average))
+            s = _bm25(tf, i, w, _norm(lengths, ids[i], average))
             if s > 0.0:
-                out_docids[kept] = docids[i]
                 out_scores[kept] = s * idf_weight
                 kept += 1
-    return out_docids_array[:kept], out_scores_array[:kept]
+    if kept == n:
+        return docids, out_scores_array
+    out_docids_array = np.empty(kept, dtype=np.int32)
+    cdef int32_t[:] out_docids = out_docids_array
+    kept = 0
+    with nogil:
+        for i in range(n):
+            if _bm25(tf, i, w, _norm(lengths, ids[i], average)) > 0.0:
+                out_docids[kept] = ids[i]
+                kept += 1
+    return out_docids_array, out_scores_array[:kept]
 
 
 def union(const int32_t[:] a_docids, const double[:] a_scores,

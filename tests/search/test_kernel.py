@@ -160,3 +160,20 @@ def test_a_phrase_reads_the_positions_of_its_candidates_only_and_finds_every_mat
             expected[doc] = [min(c, 255) for c in counts]
     assert docids.tolist() == list(expected)
     assert tf.tolist() == list(expected.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=1, max_size=40))
+def test_a_list_scored_whole_keeps_its_docids_and_one_scored_in_part_a_copy(rows) -> None:
+    docids = np.arange(0, 3 * len(rows), 3, dtype=np.int32)
+    tf = np.asarray(rows, dtype=np.uint8)
+    lengths = np.full(3 * len(rows), 7.0, dtype=np.float32)
+    weights = (0.0, 4.0, 0.0, 1.0, 0.0, 0.5)  # the title, authors and abstract stems weigh 0
+    found, scores = _kernel.score_list(docids, tf, weights, 1.5, lengths, 10.0)
+    weighted = [sum(w * f for w, f in zip(weights, row, strict=True)) for row in rows]
+    expected = [d for d, w in zip(docids.tolist(), weighted, strict=True) if w > 0]
+    assert found.tolist() == expected
+    norm = 1.2 * (0.25 + 0.75 * 7.0 / 10.0)
+    bm25 = [w * 2.2 / (w + norm) * 1.5 for w in weighted if w > 0]
+    assert scores.tolist() == bm25
+    assert (found is docids) == (len(expected) == len(rows))
