@@ -27,7 +27,7 @@ _SegmentRow: TypeAlias = tuple[str, int, bytes, bytes]
 # ``(term, segment, df, last docid, docs, positions)``
 _MergedRow: TypeAlias = tuple[str, int, int, int, bytes, bytes]
 # A word of a phrase: ``(docids, positions bytes, starts, ends)``
-_PhraseWord: TypeAlias = tuple[npt.ArrayLike, bytes, npt.ArrayLike, npt.ArrayLike]
+_PhraseWord: TypeAlias = tuple[npt.ArrayLike, bytes, npt.ArrayLike]
 
 class _Vocabulary(Protocol):
     """What ``number_paper`` reads and grows (``search.segments.Vocabulary``)."""
@@ -57,6 +57,9 @@ def decode(data: bytes, df: int, base: int = 0) -> tuple[_Int32s, _UInt8s]:
 
 def position_offsets(data: bytes, df: int) -> tuple[_UInt32s, _UInt32s]:
     """Where each paper's positions start and end in a positions list."""
+
+def position_entries(data: bytes, df: int) -> _UInt32s:
+    """Where each paper's entry (its positions' byte length, then them) starts."""
 
 # scoring
 

@@ -315,6 +315,29 @@ def position_offsets(const uint8_t[:] data, Py_ssize_t df):
     return starts_array, ends_array
 
 
+def position_entries(const uint8_t[:] data, Py_ssize_t df):
+    """Where each paper's entry (the byte length of its positions, then the positions) starts
+    in a positions list (uint32[df]): what ``phrase`` reads a paper's positions from."""
+    if data.shape[0] >= 2**32:
+        raise ValueError("a positions list of 4 GB or more")
+    entries_array = np.empty(df, dtype=np.uint32)
+    cdef uint32_t[:] entries = entries_array
+    cdef Py_ssize_t at = 0, i, n = data.shape[0]
+    cdef uint32_t n_bytes
+    cdef bint short = False
+    with nogil:
+        for i in range(df):
+            if at >= n:
+                short = True
+                break
+            entries[i] = at
+            n_bytes = _read_varint(&data[0], &at)
+            at += n_bytes
+    if short or at > n:
+        raise ValueError(f"a positions list shorter than its {df} papers")
+    return entries_array
+
+
 # ------------------------------------------------------------------ scoring
 
 cdef inline double _bm25(
@@ -523,7 +546,8 @@ cdef enum:
 def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     """Papers among ``candidates`` where the words follow one another in a word field.
 
-    ``words``: for each word in order, ``(docids, positions bytes, starts, ends)``. Returns
+    ``words``: for each word in order, ``(docids, positions bytes, entries)`` (entries as
+    ``position_entries`` gives them). Returns
     ``(docids, frequencies uint8[n, 5])``: how often the phrase occurs in each field of the
     ``field_mask``. Only the candidates' positions are read: the work goes by the candidates
     and their positions, not by the lengths of the words' lists.
@@ -534,8 +558,8 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef const int32_t* docids[MAX_PHRASE]
     cdef Py_ssize_t lengths[MAX_PHRASE]
     cdef const uint8_t* data[MAX_PHRASE]
-    cdef const uint32_t* starts[MAX_PHRASE]
-    cdef const uint32_t* ends[MAX_PHRASE]
+    cdef const uint32_t* entries[MAX_PHRASE]
+    cdef Py_ssize_t sizes[MAX_PHRASE]
     cdef Py_ssize_t cursor[MAX_PHRASE]
     cdef Py_ssize_t counts[MAX_PHRASE]
     cdef Py_ssize_t follow[MAX_PHRASE]
@@ -545,28 +569,25 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef Py_ssize_t room[MAX_PHRASE]
     cdef const int32_t[::1] view_docids
     cdef const uint8_t[::1] view_data
-    cdef const uint32_t[::1] view_starts
-    cdef const uint32_t[::1] view_ends
+    cdef const uint32_t[::1] view_entries
     held = []
     for w in range(n_words):
         word_docids = np.ascontiguousarray(words[w][0], dtype=np.int32)
         word_data = words[w][1]
-        word_starts = np.ascontiguousarray(words[w][2], dtype=np.uint32)
-        word_ends = np.ascontiguousarray(words[w][3], dtype=np.uint32)
-        held.append((word_docids, word_data, word_starts, word_ends))
+        word_entries = np.ascontiguousarray(words[w][2], dtype=np.uint32)
+        held.append((word_docids, word_data, word_entries))
         view_docids = word_docids
-        view_starts = word_starts
-        view_ends = word_ends
+        view_entries = word_entries
         lengths[w] = view_docids.shape[0]
         if lengths[w] == 0 or len(word_data) == 0:
             return np.empty(0, dtype=np.int32), np.zeros((0, FIELDS), dtype=np.uint8)
-        if view_starts.shape[0] < lengths[w] or view_ends.shape[0] < lengths[w]:
+        if view_entries.shape[0] < lengths[w]:
             raise ValueError("a word's positions do not cover its papers")
         view_data = word_data
         docids[w] = &view_docids[0]
         data[w] = &view_data[0]
-        starts[w] = &view_starts[0]
-        ends[w] = &view_ends[0]
+        sizes[w] = view_data.shape[0]
+        entries[w] = &view_entries[0]
         cursor[w] = 0
         buffer[w] = NULL
         room[w] = 0
@@ -578,7 +599,7 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef int32_t doc, p, target, field
     cdef uint32_t total
     cdef int32_t* grown
-    cdef bint ok, failed = False
+    cdef bint ok, failed = False, out_of_memory = False
     try:
         with nogil:
             for c in range(n):
@@ -592,14 +613,21 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
                 if not ok:
                     continue
                 for w in range(n_words):
-                    at = starts[w][cursor[w]]
-                    stop = ends[w][cursor[w]]
+                    at = entries[w][cursor[w]]
+                    if at >= sizes[w]:
+                        failed = True
+                        break
+                    stop = at + <Py_ssize_t> _read_varint(data[w], &at)
+                    if stop > sizes[w]:
+                        failed = True
+                        break
                     if stop - at > room[w]:
                         grown = <int32_t*> PyMem_RawRealloc(
                             buffer[w], max(stop - at, 2 * room[w], 64) * sizeof(int32_t)
                         )
                         if grown == NULL:
                             failed = True
+                            out_of_memory = True
                             break
                         buffer[w] = grown
                         room[w] = max(stop - at, 2 * room[w], 64)
@@ -637,8 +665,10 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     finally:
         for w in range(n_words):
             PyMem_RawFree(buffer[w])
-    if failed:
+    if out_of_memory:
         raise MemoryError()
+    if failed:
+        raise ValueError("a word's positions lie outside its positions list")
     return out_docids_array[:kept], out_tf_array[:kept]
 
 

@@ -25,11 +25,11 @@ _NO_SCORES = np.empty(0, dtype=np.float64)
 @dataclass(frozen=True, slots=True)
 class TermList:
     """One term's postings over the whole index: docids ascending, frequencies per field,
-    and, when loaded, its positions (bytes, and where each paper's start and end)."""
+    and, when loaded, its positions (bytes, and where each paper's entry starts in them)."""
 
     docids: np.ndarray
     tf: np.ndarray
-    positions: tuple[bytes, np.ndarray, np.ndarray] | None = None
+    positions: tuple[bytes, np.ndarray] | None = None
     key: Hashable = None  # what identifies these postings in a cache of scores (None: none)
 
     def __len__(self) -> int:

@@ -7,6 +7,7 @@ import sys
 import tracemalloc
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,7 +100,7 @@ def test_top_takes_memory_by_the_candidates_not_by_k() -> None:
 
 
 def _word_lists(papers: list[list[list[int]]], n_terms: int) -> list[tuple]:
-    """Each term's ``(docids, positions, starts, ends)`` of papers given as three word fields
+    """Each term's ``(docids, positions, entries)`` of papers given as three word fields
     of term numbers (the stem and body fields left empty), papers numbered from 0."""
     tokens: list[int] = []
     ends: list[int] = []
@@ -118,7 +119,7 @@ def _word_lists(papers: list[list[list[int]]], n_terms: int) -> list[tuple]:
     for t in range(n_terms):
         data = positions[position_offsets[t] : position_offsets[t + 1]]
         docids, _ = _kernel.decode(docs[doc_offsets[t] : doc_offsets[t + 1]], int(df[t]), 0)
-        lists.append((docids, data, *_kernel.position_offsets(data, int(df[t]))))
+        lists.append((docids, data, _kernel.position_entries(data, int(df[t]))))
     return lists
 
 
@@ -177,3 +178,18 @@ def test_a_list_scored_whole_keeps_its_docids_and_one_scored_in_part_a_copy(rows
     bm25 = [w * 2.2 / (w + norm) * 1.5 for w in weighted if w > 0]
     assert scores.tolist() == bm25
     assert (found is docids) == (len(expected) == len(rows))
+
+
+def test_a_papers_entry_is_its_positions_length_then_its_positions() -> None:
+    # Three papers of three word fields over four terms, one with 150 positions of a term
+    # (its length takes two bytes).
+    papers = [[[1, 2, 1] * 50, [2], []], [[], [], [3]], [[0] * 200, [1], [1, 1]]]
+    lists = _word_lists(papers, 4)
+    for docids, data, entries in lists:
+        starts, ends = _kernel.position_offsets(data, len(docids))
+        for entry, start, end in zip(entries.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            assert start - entry == (1 if end - start < 128 else 2)
+        assert entries[0] == 0
+    docids, data, entries = lists[1]
+    with pytest.raises(ValueError, match="shorter"):
+        _kernel.position_entries(data[: int(entries[-1])], len(docids))
