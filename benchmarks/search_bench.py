@@ -36,8 +36,9 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -192,6 +193,19 @@ def make_queries(corpus: Corpus, seed: int = SEED) -> list[BenchQuery]:
 
 
 @dataclass(slots=True)
+class Timed:
+    """Seconds per query by kind: wall clock, and the process's CPU time (all its threads),
+    which the other work on a shared machine moves less."""
+
+    wall: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, kind: str, wall: float, cpu: float) -> None:
+        self.wall.setdefault(kind, []).append(wall)
+        self.cpu.setdefault(kind, []).append(cpu)
+
+
+@dataclass(slots=True)
 class Result:
     engine: str
     papers: int
@@ -199,28 +213,25 @@ class Result:
     index_bytes: int
     latencies: dict[str, list[float]]
     build_cpu_seconds: float = 0.0  # CPU time of the whole process (all threads)
+    cpu_latencies: dict[str, list[float]] = field(default_factory=dict)  # per query
 
-    def percentile(self, q: float, kind: str | None = None) -> float:
-        values = (
-            [v for vs in self.latencies.values() for v in vs]
-            if kind is None
-            else self.latencies[kind]
-        )
+    def percentile(self, q: float, kind: str | None = None, *, cpu: bool = False) -> float:
+        chosen = self.cpu_latencies if cpu else self.latencies
+        if not chosen:
+            return float("nan")
+        values = [v for vs in chosen.values() for v in vs] if kind is None else chosen[kind]
         return float(np.percentile(values, q)) * 1000
 
 
-def _time_queries(
-    run, queries: list[BenchQuery], rounds: int = 2
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def _time_queries(run, queries: list[BenchQuery], rounds: int = 2) -> tuple[Timed, Timed]:
     """Latencies of a first round (which warms the caches) and of ``rounds`` more."""
-    first: dict[str, list[float]] = {}
-    latencies: dict[str, list[float]] = {}
-    for target in [first] + [latencies] * rounds:
+    first, warm = Timed(), Timed()
+    for target in [first] + [warm] * rounds:
         for q in queries:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             run(q)
-            target.setdefault(q.kind, []).append(time.perf_counter() - start)
-    return first, latencies
+            target.add(q.kind, time.perf_counter() - start, time.process_time() - cpu)
+    return first, warm
 
 
 def _dbstat_bytes(connection: sqlite3.Connection, like: str) -> int:
@@ -273,8 +284,8 @@ def bench_tantivy(
 
     first, warm = _time_queries(run, queries)
     return [
-        Result("tantivy", n, build, size, warm, cpu),
-        Result("tantivy (1st round)", n, build, size, first, cpu),
+        Result("tantivy", n, build, size, warm.wall, cpu, warm.cpu),
+        Result("tantivy (1st round)", n, build, size, first.wall, cpu, first.cpu),
     ]
 
 
@@ -313,8 +324,8 @@ def bench_unicode61(corpus: Corpus, queries: list[BenchQuery], workdir: Path) ->
             (match, TOP_K),
         ).fetchall()
 
-    _, latencies = _time_queries(run, queries)
-    result = Result("fts5 unicode61", len(corpus.titles), build, size, latencies, cpu)
+    _, warm = _time_queries(run, queries)
+    result = Result("fts5 unicode61", len(corpus.titles), build, size, warm.wall, cpu, warm.cpu)
     connection.close()
     return result
 
@@ -446,13 +457,12 @@ def _bench_coolpapers(
         url = postgresql
     analyzer = shared_analyzer()
 
-    async def timed(session, call: str, client=None) -> tuple[dict, dict]:
+    async def timed(session, call: str, client=None) -> tuple[Timed, Timed]:
         """Latencies of the first round (nothing cached in this process) and of two more."""
-        first: dict[str, list[float]] = {}
-        warm: dict[str, list[float]] = {}
+        first, warm = Timed(), Timed()
         for target in (first, warm, warm):
             for q in queries:
-                t0 = time.perf_counter()
+                t0, cpu = time.perf_counter(), time.process_time()
                 if call == "api":
                     params = {"q": q.ours(), "limit": TOP_K}
                     response = await client.get("/api/search", params=params)
@@ -470,13 +480,13 @@ def _bench_coolpapers(
                         limit=TOP_K,
                         offset=0,
                     )
-                target.setdefault(q.kind, []).append(time.perf_counter() - t0)
+                target.add(q.kind, time.perf_counter() - t0, time.process_time() - cpu)
         return first, warm
 
     async def go() -> dict[str, object]:
         engine = create_engine(url, settings=Settings(DATABASE_URL=url))
         sessions = session_factory(engine)
-        out: dict[str, object] = {"build": float("nan"), "cpu": float("nan")}
+        out: dict[str, Any] = {"build": float("nan"), "cpu": float("nan")}
         if corpus is not None:
             start, cpu = time.perf_counter(), time.process_time()
             await rebuild_index(sessions, compact=False)
@@ -527,15 +537,19 @@ def _bench_coolpapers(
         label = "coolpapers pg"
     build, cpu, compaction = out["build"], out["cpu"], out["compaction"]
     print(f"{label}: compaction (merging the segments into one) {compaction:.1f} s", flush=True)
+
+    def result(name: str, timed: Timed) -> Result:
+        return Result(f"{label} ({name})", n, build, size, timed.wall, cpu, timed.cpu)
+
     return [
-        Result(f"{label} (/api/search)", n, build, size, out["api"], cpu),
-        Result(f"{label} (/api/search, 1st)", n, build, size, out["api_first"], cpu),
-        Result(f"{label} (index only)", n, build, size, out["raw"], cpu),
-        Result(f"{label} (index, 1st round)", n, build, size, out["raw_first"], cpu),
-        Result(f"{label} (search_papers)", n, build, size, out["full"], cpu),
-        Result(f"{label} (search_papers, 1st)", n, build, size, out["full_first"], cpu),
-        Result(f"{label} (compacted, index)", n, build, size, out["compact"], cpu),
-        Result(f"{label} (compacted, 1st)", n, build, size, out["compact_first"], cpu),
+        result("/api/search", out["api"]),
+        result("/api/search, 1st", out["api_first"]),
+        result("index only", out["raw"]),
+        result("index, 1st round", out["raw_first"]),
+        result("search_papers", out["full"]),
+        result("search_papers, 1st", out["full_first"]),
+        result("compacted, index", out["compact"]),
+        result("compacted, 1st", out["compact_first"]),
     ]
 
 
@@ -574,7 +588,7 @@ def _report(results: list[Result], queries: list[BenchQuery]) -> str:
     baseline = results[0]
     lines.append(
         f"{'engine':32} {'papers':>9} {'build s':>8} {'papers/s':>9} {'per CPU s':>9} "
-        f"{'size MB':>8} {'p50 ms':>7} {'p99 ms':>7} {'p50 ratio':>9}"
+        f"{'size MB':>8} {'p50 ms':>7} {'p99 ms':>7} {'p50 ratio':>9} {'CPU p50':>7} {'CPU p99':>7}"
     )
     for r in results:
         lines.append(
@@ -582,15 +596,21 @@ def _report(results: list[Result], queries: list[BenchQuery]) -> str:
             f"{r.papers / r.build_seconds:>9.0f} {r.papers / max(r.build_cpu_seconds, 1e-9):>9.0f} "
             f"{r.index_bytes / 1e6:>8.1f} "
             f"{r.percentile(50):>7.2f} {r.percentile(99):>7.2f} "
-            f"{r.percentile(50) / baseline.percentile(50):>9.2f}"
+            f"{r.percentile(50) / baseline.percentile(50):>9.2f} "
+            f"{r.percentile(50, cpu=True):>7.2f} {r.percentile(99, cpu=True):>7.2f}"
         )
-    lines.append(f"(p50 ratio: against {baseline.engine}, measured in the same run)")
+    lines.append(f"(p50 ratio: against {baseline.engine}, measured in the same run;")
+    lines.append(" CPU: the process's CPU time per query, all its threads, ms)")
     kinds = sorted({q.kind for q in queries})
-    lines.append("")
-    lines.append(f"{'p50 / p99 ms by kind':32} " + " ".join(f"{k:>15}" for k in kinds))
-    for r in results:
-        cells = [f"{r.percentile(50, k):6.2f} /{r.percentile(99, k):7.2f}" for k in kinds]
-        lines.append(f"{r.engine:32} " + " ".join(f"{c:>15}" for c in cells))
+    for title, cpu in (("p50 / p99 ms by kind", False), ("CPU p50 / p99 ms by kind", True)):
+        lines.append("")
+        lines.append(f"{title:32} " + " ".join(f"{k:>15}" for k in kinds))
+        for r in results:
+            cells = [
+                f"{r.percentile(50, k, cpu=cpu):6.2f} /{r.percentile(99, k, cpu=cpu):7.2f}"
+                for k in kinds
+            ]
+            lines.append(f"{r.engine:32} " + " ".join(f"{c:>15}" for c in cells))
     return "\n".join(lines)
 
 

@@ -27,7 +27,7 @@ _SegmentRow: TypeAlias = tuple[str, int, bytes, bytes]
 # ``(term, segment, df, last docid, docs, positions)``
 _MergedRow: TypeAlias = tuple[str, int, int, int, bytes, bytes]
 # A word of a phrase: ``(docids, positions bytes, starts, ends)``
-_PhraseWord: TypeAlias = tuple[npt.ArrayLike, bytes, npt.ArrayLike, npt.ArrayLike]
+_PhraseWord: TypeAlias = tuple[npt.ArrayLike, bytes, npt.ArrayLike]
 
 class _Vocabulary(Protocol):
     """What ``number_paper`` reads and grows (``search.segments.Vocabulary``)."""
@@ -58,6 +58,9 @@ def decode(data: bytes, df: int, base: int = 0) -> tuple[_Int32s, _UInt8s]:
 def position_offsets(data: bytes, df: int) -> tuple[_UInt32s, _UInt32s]:
     """Where each paper's positions start and end in a positions list."""
 
+def position_entries(data: bytes, df: int) -> _UInt32s:
+    """Where each paper's entry (its positions' byte length, then them) starts."""
+
 # scoring
 
 def idf(df: int, n: int) -> float: ...
@@ -69,7 +72,8 @@ def score_list(
     lengths: _Float32s,
     average: float,
 ) -> tuple[_Int32s, _Float64s]:
-    """``(docids, scores)`` of the papers whose weighted frequency is not 0."""
+    """``(docids, scores)`` of the papers whose weighted frequency is not 0 (``docids``
+    itself when that is all of them)."""
 
 def union(
     a_docids: _Int32s, a_scores: _Float64s, b_docids: _Int32s, b_scores: _Float64s

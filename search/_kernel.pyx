@@ -17,7 +17,7 @@ without the GIL, so that searches in threads run side by side with the rest of t
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.mem cimport PyMem_Free, PyMem_RawFree, PyMem_RawRealloc, PyMem_Realloc
 from libc.math cimport log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 from libc.string cimport memcpy
@@ -315,6 +315,29 @@ def position_offsets(const uint8_t[:] data, Py_ssize_t df):
     return starts_array, ends_array
 
 
+def position_entries(const uint8_t[:] data, Py_ssize_t df):
+    """Where each paper's entry (the byte length of its positions, then the positions) starts
+    in a positions list (uint32[df]): what ``phrase`` reads a paper's positions from."""
+    if data.shape[0] >= 2**32:
+        raise ValueError("a positions list of 4 GB or more")
+    entries_array = np.empty(df, dtype=np.uint32)
+    cdef uint32_t[:] entries = entries_array
+    cdef Py_ssize_t at = 0, i, n = data.shape[0]
+    cdef uint32_t n_bytes
+    cdef bint short = False
+    with nogil:
+        for i in range(df):
+            if at >= n:
+                short = True
+                break
+            entries[i] = at
+            n_bytes = _read_varint(&data[0], &at)
+            at += n_bytes
+    if short or at > n:
+        raise ValueError(f"a positions list shorter than its {df} papers")
+    return entries_array
+
+
 # ------------------------------------------------------------------ scoring
 
 cdef inline double _bm25(
@@ -342,32 +365,42 @@ def idf(Py_ssize_t df, Py_ssize_t n):
 
 
 def score_list(
-    const int32_t[:] docids,
+    docids,
     const uint8_t[:, :] tf,
     weights,
     double idf_weight,
     const float[:] lengths,
     double average,
 ):
-    """``(docids, scores)`` of the papers whose weighted frequency is not 0."""
+    """``(docids, scores)`` of the papers whose weighted frequency is not 0: ``docids``
+    itself when that is all of them (most lists: a word's own list is scored in every field
+    it holds), so that no copy of it is made."""
+    cdef const int32_t[:] ids = docids
     cdef double w[FIELDS]
     cdef int f
     for f in range(FIELDS):
         w[f] = weights[f]
-    cdef Py_ssize_t n = docids.shape[0], i, kept = 0
-    out_docids_array = np.empty(n, dtype=np.int32)
+    cdef Py_ssize_t n = ids.shape[0], i, kept = 0
     out_scores_array = np.empty(n, dtype=np.float64)
-    cdef int32_t[:] out_docids = out_docids_array
     cdef double[:] out_scores = out_scores_array
     cdef double s
     with nogil:
         for i in range(n):
-            s = _bm25(tf, i, w, _norm(lengths, docids[i], average))
+            s = _bm25(tf, i, w, _norm(lengths, ids[i], average))
             if s > 0.0:
-                out_docids[kept] = docids[i]
                 out_scores[kept] = s * idf_weight
                 kept += 1
-    return out_docids_array[:kept], out_scores_array[:kept]
+    if kept == n:
+        return docids, out_scores_array
+    out_docids_array = np.empty(kept, dtype=np.int32)
+    cdef int32_t[:] out_docids = out_docids_array
+    kept = 0
+    with nogil:
+        for i in range(n):
+            if _bm25(tf, i, w, _norm(lengths, ids[i], average)) > 0.0:
+                out_docids[kept] = ids[i]
+                kept += 1
+    return out_docids_array, out_scores_array[:kept]
 
 
 def union(const int32_t[:] a_docids, const double[:] a_scores,
@@ -513,9 +546,11 @@ cdef enum:
 def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     """Papers among ``candidates`` where the words follow one another in a word field.
 
-    ``words``: for each word in order, ``(docids, positions bytes, starts, ends)``. Returns
+    ``words``: for each word in order, ``(docids, positions bytes, entries)`` (entries as
+    ``position_entries`` gives them). Returns
     ``(docids, frequencies uint8[n, 5])``: how often the phrase occurs in each field of the
-    ``field_mask``.
+    ``field_mask``. Only the candidates' positions are read: the work goes by the candidates
+    and their positions, not by the lengths of the words' lists.
     """
     cdef Py_ssize_t n_words = len(words), n = candidates.shape[0], c, w, a
     if n_words > MAX_PHRASE:
@@ -523,39 +558,39 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef const int32_t* docids[MAX_PHRASE]
     cdef Py_ssize_t lengths[MAX_PHRASE]
     cdef const uint8_t* data[MAX_PHRASE]
-    cdef const uint32_t* starts[MAX_PHRASE]
-    cdef const uint32_t* ends[MAX_PHRASE]
+    cdef const uint32_t* entries[MAX_PHRASE]
+    cdef Py_ssize_t sizes[MAX_PHRASE]
     cdef Py_ssize_t cursor[MAX_PHRASE]
     cdef Py_ssize_t counts[MAX_PHRASE]
     cdef Py_ssize_t follow[MAX_PHRASE]
+    # Decoded positions of each word in the current paper (at most one per byte), grown
+    # to the longest met.
+    cdef int32_t* buffer[MAX_PHRASE]
+    cdef Py_ssize_t room[MAX_PHRASE]
     cdef const int32_t[::1] view_docids
     cdef const uint8_t[::1] view_data
-    cdef const uint32_t[::1] view_starts
-    cdef const uint32_t[::1] view_ends
+    cdef const uint32_t[::1] view_entries
     held = []
-    cdef Py_ssize_t longest = 1
     for w in range(n_words):
         word_docids = np.ascontiguousarray(words[w][0], dtype=np.int32)
         word_data = words[w][1]
-        word_starts = np.ascontiguousarray(words[w][2], dtype=np.uint32)
-        word_ends = np.ascontiguousarray(words[w][3], dtype=np.uint32)
-        held.append((word_docids, word_data, word_starts, word_ends))
+        word_entries = np.ascontiguousarray(words[w][2], dtype=np.uint32)
+        held.append((word_docids, word_data, word_entries))
         view_docids = word_docids
-        view_starts = word_starts
-        view_ends = word_ends
+        view_entries = word_entries
         lengths[w] = view_docids.shape[0]
         if lengths[w] == 0 or len(word_data) == 0:
             return np.empty(0, dtype=np.int32), np.zeros((0, FIELDS), dtype=np.uint8)
+        if view_entries.shape[0] < lengths[w]:
+            raise ValueError("a word's positions do not cover its papers")
         view_data = word_data
         docids[w] = &view_docids[0]
         data[w] = &view_data[0]
-        starts[w] = &view_starts[0]
-        ends[w] = &view_ends[0]
+        sizes[w] = view_data.shape[0]
+        entries[w] = &view_entries[0]
         cursor[w] = 0
-        longest = max(longest, int((word_ends.astype(np.int64) - word_starts).max()))
-    # Decoded positions of each word in the current paper (at most one per byte).
-    buffer_array = np.empty((n_words, longest), dtype=np.int32)
-    cdef int32_t[:, ::1] buffer = buffer_array
+        buffer[w] = NULL
+        room[w] = 0
     out_docids_array = np.empty(n, dtype=np.int32)
     out_tf_array = np.zeros((n, FIELDS), dtype=np.uint8)
     cdef int32_t[:] out_docids = out_docids_array
@@ -563,50 +598,77 @@ def phrase(list words, const int32_t[:] candidates, Py_ssize_t field_mask):
     cdef Py_ssize_t kept = 0, at, stop, count, found
     cdef int32_t doc, p, target, field
     cdef uint32_t total
-    cdef bint ok
-    with nogil:
-        for c in range(n):
-            doc = candidates[c]
-            ok = True
-            for w in range(n_words):
-                cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
-                if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
-                    ok = False
-                    break
-            if not ok:
-                continue
-            for w in range(n_words):
-                at = starts[w][cursor[w]]
-                stop = ends[w][cursor[w]]
-                count = 0
-                total = 0
-                while at < stop:
-                    total += _read_varint(data[w], &at)
-                    buffer[w, count] = <int32_t> total
-                    count += 1
-                counts[w] = count
-                follow[w] = 0
-            found = 0
-            for a in range(counts[0]):
-                p = buffer[0, a]
-                if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
-                    continue
+    cdef int32_t* grown
+    cdef bint ok, failed = False, out_of_memory = False
+    try:
+        with nogil:
+            for c in range(n):
+                doc = candidates[c]
                 ok = True
-                for w in range(1, n_words):
-                    target = p + <int32_t> w
-                    while follow[w] < counts[w] and buffer[w, follow[w]] < target:
-                        follow[w] += 1
-                    if follow[w] >= counts[w] or buffer[w, follow[w]] != target:
+                for w in range(n_words):
+                    cursor[w] = _seek_ptr(docids[w], lengths[w], cursor[w], doc)
+                    if cursor[w] >= lengths[w] or docids[w][cursor[w]] != doc:
                         ok = False
                         break
-                if ok:
-                    field = p >> POSITION_SHIFT
-                    if out_tf[kept, field] < 255:
-                        out_tf[kept, field] += 1
-                    found += 1
-            if found:
-                out_docids[kept] = doc
-                kept += 1
+                if not ok:
+                    continue
+                for w in range(n_words):
+                    at = entries[w][cursor[w]]
+                    if at >= sizes[w]:
+                        failed = True
+                        break
+                    stop = at + <Py_ssize_t> _read_varint(data[w], &at)
+                    if stop > sizes[w]:
+                        failed = True
+                        break
+                    if stop - at > room[w]:
+                        grown = <int32_t*> PyMem_RawRealloc(
+                            buffer[w], max(stop - at, 2 * room[w], 64) * sizeof(int32_t)
+                        )
+                        if grown == NULL:
+                            failed = True
+                            out_of_memory = True
+                            break
+                        buffer[w] = grown
+                        room[w] = max(stop - at, 2 * room[w], 64)
+                    count = 0
+                    total = 0
+                    while at < stop:
+                        total += _read_varint(data[w], &at)
+                        buffer[w][count] = <int32_t> total
+                        count += 1
+                    counts[w] = count
+                    follow[w] = 0
+                if failed:
+                    break
+                found = 0
+                for a in range(counts[0]):
+                    p = buffer[0][a]
+                    if not (field_mask >> (p >> POSITION_SHIFT)) & 1:
+                        continue
+                    ok = True
+                    for w in range(1, n_words):
+                        target = p + <int32_t> w
+                        while follow[w] < counts[w] and buffer[w][follow[w]] < target:
+                            follow[w] += 1
+                        if follow[w] >= counts[w] or buffer[w][follow[w]] != target:
+                            ok = False
+                            break
+                    if ok:
+                        field = p >> POSITION_SHIFT
+                        if out_tf[kept, field] < 255:
+                            out_tf[kept, field] += 1
+                        found += 1
+                if found:
+                    out_docids[kept] = doc
+                    kept += 1
+    finally:
+        for w in range(n_words):
+            PyMem_RawFree(buffer[w])
+    if out_of_memory:
+        raise MemoryError()
+    if failed:
+        raise ValueError("a word's positions lie outside its positions list")
     return out_docids_array[:kept], out_tf_array[:kept]
 
 

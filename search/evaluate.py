@@ -25,11 +25,11 @@ _NO_SCORES = np.empty(0, dtype=np.float64)
 @dataclass(frozen=True, slots=True)
 class TermList:
     """One term's postings over the whole index: docids ascending, frequencies per field,
-    and, when loaded, its positions (bytes, and where each paper's start and end)."""
+    and, when loaded, its positions (bytes, and where each paper's entry starts in them)."""
 
     docids: np.ndarray
     tf: np.ndarray
-    positions: tuple[bytes, np.ndarray, np.ndarray] | None = None
+    positions: tuple[bytes, np.ndarray] | None = None
     key: Hashable = None  # what identifies these postings in a cache of scores (None: none)
 
     def __len__(self) -> int:
@@ -173,13 +173,17 @@ def evaluate(
     sizes = [sum(_size(a, lists) for a in clause) for clause in plan.clauses]
     order = sorted(range(len(plan.clauses)), key=sizes.__getitem__)
     driver = plan.clauses[order[0]]
-    candidates, scores = _NO_DOCS, _NO_SCORES
-    for alternative in driver:
-        docids, found = _scored(alternative, lists, collection, memo)
-        candidates, scores = _kernel.union(candidates, scores, docids, found)
+    scored = [_scored(alternative, lists, collection, memo) for alternative in driver]
+    if len(scored) == 1:
+        candidates, scores = scored[0]
+        if len(order) > 1:  # the other clauses add to the scores, which the memo may hold
+            scores = scores.copy()
+    else:  # union's arrays are new
+        candidates, scores = _NO_DOCS, _NO_SCORES
+        for docids, found in scored:
+            candidates, scores = _kernel.union(candidates, scores, docids, found)
     if not len(candidates):
         return Ranking(0, [], [])
-    scores = np.array(scores, dtype=np.float64)
     keep = np.ones(len(candidates), dtype=np.uint8)
     for index in order[1:]:
         hits = np.zeros(len(candidates), dtype=np.uint8)

@@ -141,9 +141,8 @@ def _size(found: TermList) -> int:
     size = ENTRY_BYTES + sys.getsizeof(found) + _deep_bytes(found.key)
     size += _array_bytes(found.docids) + _array_bytes(found.tf)
     if found.positions is not None:
-        data, starts, ends = found.positions
-        size += sys.getsizeof(found.positions) + sys.getsizeof(data)
-        size += _array_bytes(starts) + _array_bytes(ends)
+        data, entries = found.positions
+        size += sys.getsizeof(found.positions) + sys.getsizeof(data) + _array_bytes(entries)
     return size
 
 
@@ -411,8 +410,8 @@ def _joined(
         docids, tf = _kernel.decode(docs, df, first)
         one_positions = None
         if positions:
-            starts, ends = _kernel.position_offsets(part_positions or b"", df)
-            one_positions = (part_positions or b"", starts, ends)
+            data = part_positions or b""
+            one_positions = (data, _kernel.position_entries(data, df))
         return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), one_positions, key)
     parts.sort(key=lambda part: part[0])
     decoded = [_kernel.decode(docs, df, first) for first, docs, df, _ in parts]
@@ -421,19 +420,17 @@ def _joined(
     found_positions = None
     if positions:
         data = b"".join(p or b"" for *_, p in parts)
-        starts, ends, shift = [], [], 0
-        for (_, _, df, part_positions), _ in zip(parts, decoded, strict=True):
-            s, e = _kernel.position_offsets(part_positions or b"", df)
-            starts.append(s + shift)
-            ends.append(e + shift)
+        entries, shift = [], 0
+        for _, _, df, part_positions in parts:
+            entries.append(_kernel.position_entries(part_positions or b"", df) + shift)
             shift += len(part_positions or b"")
-        found_positions = (data, np.concatenate(starts), np.concatenate(ends))
+        found_positions = (data, np.concatenate(entries))
     if len(docids) > 1 and np.any(np.diff(docids) <= 0):  # segments overlapping: sort
         order = np.argsort(docids, kind="stable")
         docids, tf = docids[order], tf[order]
         if found_positions is not None:
-            data, starts_all, ends_all = found_positions
-            found_positions = (data, starts_all[order], ends_all[order])
+            data, entries_all = found_positions
+            found_positions = (data, entries_all[order])
     return TermList(np.ascontiguousarray(docids), np.ascontiguousarray(tf), found_positions, key)
 
 

@@ -22,8 +22,8 @@ class MemoryIndex:
         self.lists: dict[str, TermList] = {}
         for row in build_segment([p for _, p in papers], vocabulary).rows():
             docids, tf = _kernel.decode(row.docs, row.df, 1)
-            starts, ends = _kernel.position_offsets(row.positions, row.df)
-            self.lists[row.term] = TermList(docids, tf, (row.positions, starts, ends))
+            entries = _kernel.position_entries(row.positions, row.df)
+            self.lists[row.term] = TermList(docids, tf, (row.positions, entries))
         self.collection: Collection = collection_of(
             [d for d, _ in papers], [p.length for _, p in papers], [p.day for _, p in papers]
         )

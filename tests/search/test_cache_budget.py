@@ -30,8 +30,7 @@ def term_list(i: int, postings: int, positions: bool = False) -> TermList:
     tf = np.ones((postings, 6), np.uint8)
     where = None
     if positions:
-        starts = np.arange(postings, dtype=np.int64) * 3
-        where = (bytes(3 * postings), starts, starts + 3)
+        where = (bytes(3 * postings), np.arange(postings, dtype=np.uint32) * 3)
     return TermList(docids, tf, where, key)
 
 

@@ -75,3 +75,15 @@ def test_ascii_text_is_highlighted_as_word_by_word(words, separators, query_word
         # Text that is not all ASCII (a no-break space at the end: no word, no span moved)
         # takes the other path, which must mark the same.
         assert highlight_spans(text + "\u00a0", query, field, _ANALYZER) == expected
+
+
+def test_ascii_text_is_marked_whatever_its_case_and_by_whole_words() -> None:
+    text = (
+        "GRAPH Networks: graph networks2, Graphs of X1s, X12; "
+        "the NEURAL NETWORK and neural networks."
+    )
+    query = parse_query('graph x1 "neural network" "graph networks"')
+    expected = _reference(text, query, Field.ABSTRACT)
+    marked = [text[s:e] for s, e in expected]
+    assert marked == ["GRAPH Networks", "graph", "Graphs", "NEURAL NETWORK"]
+    assert highlight_spans(text, query, Field.ABSTRACT, _ANALYZER) == expected

@@ -7,6 +7,7 @@ import sys
 import tracemalloc
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +97,99 @@ def test_top_takes_memory_by_the_candidates_not_by_k() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000
+
+
+def _word_lists(papers: list[list[list[int]]], n_terms: int) -> list[tuple]:
+    """Each term's ``(docids, positions, entries)`` of papers given as three word fields
+    of term numbers (the stem and body fields left empty), papers numbered from 0."""
+    tokens: list[int] = []
+    ends: list[int] = []
+    for fields in papers:
+        for field in fields:
+            tokens.extend(field)
+            ends.append(len(tokens))
+        ends.extend([len(tokens)] * 3)
+    docs, positions, doc_offsets, position_offsets, df, _ = _kernel.invert(
+        np.arange(len(papers), dtype=np.int32),
+        np.asarray(ends, dtype=np.int32),
+        np.asarray(tokens, dtype=np.int32),
+        n_terms,
+    )
+    lists = []
+    for t in range(n_terms):
+        data = positions[position_offsets[t] : position_offsets[t + 1]]
+        docids, _ = _kernel.decode(docs[doc_offsets[t] : doc_offsets[t + 1]], int(df[t]), 0)
+        lists.append((docids, data, _kernel.position_entries(data, int(df[t]))))
+    return lists
+
+
+def _phrase_counts(fields: list[list[int]], words: list[int], field_mask: int) -> list[int]:
+    """How often ``words`` occur in a row in each word field that ``field_mask`` allows."""
+    counts = [0] * 6
+    for f, field in enumerate(fields):
+        if field_mask >> f & 1:
+            for start in range(len(field) - len(words) + 1):
+                counts[f] += field[start : start + len(words)] == words
+    return counts
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.lists(st.integers(0, 3), max_size=150), min_size=3, max_size=3),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(st.integers(0, 3), min_size=2, max_size=4),
+    st.integers(1, 7),
+    st.data(),
+)
+def test_a_phrase_reads_the_positions_of_its_candidates_only_and_finds_every_match(
+    papers, words, field_mask, data
+) -> None:
+    # Fields up to 150 words of 4 terms: a paper's positions of a word may be long (the
+    # buffers grow), and a phrase's candidates any subset of the papers holding its words.
+    lists = _word_lists(papers, 4)
+    candidates = np.asarray(
+        sorted(data.draw(st.sets(st.integers(0, len(papers) - 1)))), dtype=np.int32
+    )
+    docids, tf = _kernel.phrase([lists[w] for w in words], candidates, field_mask)
+    expected = {}
+    for doc in candidates.tolist():
+        counts = _phrase_counts(papers[doc], words, field_mask)
+        if any(counts):
+            expected[doc] = [min(c, 255) for c in counts]
+    assert docids.tolist() == list(expected)
+    assert tf.tolist() == list(expected.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=1, max_size=40))
+def test_a_list_scored_whole_keeps_its_docids_and_one_scored_in_part_a_copy(rows) -> None:
+    docids = np.arange(0, 3 * len(rows), 3, dtype=np.int32)
+    tf = np.asarray(rows, dtype=np.uint8)
+    lengths = np.full(3 * len(rows), 7.0, dtype=np.float32)
+    weights = (0.0, 4.0, 0.0, 1.0, 0.0, 0.5)  # the title, authors and abstract stems weigh 0
+    found, scores = _kernel.score_list(docids, tf, weights, 1.5, lengths, 10.0)
+    weighted = [sum(w * f for w, f in zip(weights, row, strict=True)) for row in rows]
+    expected = [d for d, w in zip(docids.tolist(), weighted, strict=True) if w > 0]
+    assert found.tolist() == expected
+    norm = 1.2 * (0.25 + 0.75 * 7.0 / 10.0)
+    bm25 = [w * 2.2 / (w + norm) * 1.5 for w in weighted if w > 0]
+    assert scores.tolist() == bm25
+    assert (found is docids) == (len(expected) == len(rows))
+
+
+def test_a_papers_entry_is_its_positions_length_then_its_positions() -> None:
+    # Three papers of three word fields over four terms, one with 150 positions of a term
+    # (its length takes two bytes).
+    papers = [[[1, 2, 1] * 50, [2], []], [[], [], [3]], [[0] * 200, [1], [1, 1]]]
+    lists = _word_lists(papers, 4)
+    for docids, data, entries in lists:
+        starts, ends = _kernel.position_offsets(data, len(docids))
+        for entry, start, end in zip(entries.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            assert start - entry == (1 if end - start < 128 else 2)
+        assert entries[0] == 0
+    docids, data, entries = lists[1]
+    with pytest.raises(ValueError, match="shorter"):
+        _kernel.position_entries(data[: int(entries[-1])], len(docids))
