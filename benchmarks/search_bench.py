@@ -568,11 +568,14 @@ def _compare(sqlite: list[Result], postgresql: list[Result]) -> str:
 
 
 async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
-    """``/api/search`` of the site as ``coolpapers serve`` builds it, called in-process (ASGI,
-    no network): routing, parameters, the search, the papers, highlighting and the JSON."""
+    """``/api/search`` of the site as ``coolpapers serve`` builds and starts it, called
+    in-process (ASGI, no network): routing, parameters, the search, the papers, highlighting
+    and the JSON. Like a served site, it has loaded its tokenizer and read the index's
+    per-paper arrays (every paper's length and day) before the first round starts; the terms'
+    lists are read by the queries themselves."""
     import httpx
 
-    from cli.serve import site
+    from cli.serve import load_search_index, site, warm_up
     from models.settings import Settings
 
     app = site(Settings(DATABASE_URL=url))
@@ -580,6 +583,10 @@ async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
     transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url="http://localhost")
     async with app.router.lifespan_context(app), client:
+        # What `coolpapers serve` does at start (cli.serve.freeze_after_startup), without the
+        # related papers' vectors, which are built in a thread of their own and not searched.
+        warm_up()
+        await load_search_index(app.state.sessions)
         return await timed(None, "api", client)
 
 
