@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -586,6 +587,8 @@ async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
         # What `coolpapers serve` does at start (cli.serve.freeze_after_startup), without the
         # related papers' vectors, which are built in a thread of their own and not searched.
         warm_up()
+        gc.collect()
+        gc.freeze()
         await load_search_index(app.state.sessions)
         return await timed(None, "api", client)
 
