@@ -209,10 +209,13 @@ async def write_papers(
     vocabulary: Vocabulary,
     *,
     merge: bool = True,
+    built: BuiltSegment | None = None,
 ) -> int:
     """Index these papers, replacing what the index held for them; returns how many changed.
 
-    A paper whose digest is unchanged is left as it is; the changed ones form a new segment.
+    A paper whose digest is unchanged is left as it is; the changed ones form a new segment
+    (``built``, when given: the segment of ``papers`` built beforehand, written when all of
+    them changed).
     """
     latest = {p.paper_id: p for p in papers}
     await lock_writes(session)  # on PostgreSQL, what is read next holds until the write
@@ -220,7 +223,8 @@ async def write_papers(
     changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
     if not changed:
         return 0
-    built = build_segment(changed, vocabulary)
+    if built is None or len(changed) != len(papers):
+        built = build_segment(changed, vocabulary)
     return await _write_built(session, built, list(enumerate(built.papers)), stored, merge)
 
 
@@ -469,23 +473,34 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
     for start in range(0, len(terms), MERGE_TERMS_PER_READ):
         chunk = terms[start : start + MERGE_TERMS_PER_READ]
         low, high = chunk[0], chunk[-1]
-        if merged is not None:
+        chosen = f"term BETWEEN ? AND ? AND segment IN {_IDS}"
+        if _postgresql(session):
+            # The lists go as they are read: one pass over the rows where a read and a
+            # delete would make two.
             rows = await fetch_plain(
                 session,
-                f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
-                f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
+                f"WITH gone AS (DELETE FROM {POSTINGS_TABLE} WHERE {chosen} "
+                "RETURNING term, segment, docs, positions) SELECT * FROM gone "
+                "ORDER BY term, segment",
                 (low, high, numbers),
             )
+        elif merged is not None:
+            rows = await fetch_plain(
+                session,
+                f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} WHERE {chosen} "
+                "ORDER BY term, segment",
+                (low, high, numbers),
+            )
+        if merged is not None:
             await _insert_postings(
                 session,
                 POSTINGS_TABLE,
                 _kernel.merge_segment_rows(rows, bases, alive, merged.first_docid, merged.segment),
             )
-        await _run(
-            session,
-            f"DELETE FROM {POSTINGS_TABLE} WHERE term BETWEEN ? AND ? AND segment IN {_IDS}",
-            (low, high, numbers),
-        )
+        if not _postgresql(session):
+            await _run(
+                session, f"DELETE FROM {POSTINGS_TABLE} WHERE {chosen}", (low, high, numbers)
+            )
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
 
