@@ -64,7 +64,8 @@ PapersChanged = Callable[[AsyncSession, list[str]], Awaitable[None]]
 # replaced), before they are written: work that needs the records alone, no database (the
 # search index's analysis of the papers' texts, which ``papers_changed`` then finds done). It
 # is done a short step at a time (each ``next``), between the waits for the batch's statements,
-# so that the process works while the database server does.
+# so that the process works while the database server does (not on SQLite, which works in
+# the process).
 PapersComing = Callable[[list[PaperRecord]], Iterator[None]]
 
 
@@ -351,8 +352,12 @@ async def _ingest_batch(
 ) -> IngestCounts:
     stored = await _load_stored(session, [r.arxiv_id for r in batch])
     plans = [(record, plan(record, stored.get(record.arxiv_id))) for record in batch]
-    coming = hooks.coming([record for record, p in plans if p.kind in ("new", "replace")])
-    counts = await alongside(_write_batch(session, plans, crawl_run_id), coming)
+    if session.bind.dialect.name == "sqlite":
+        # SQLite writes in this process, under its interpreter lock: nothing to overlap.
+        counts = await _write_batch(session, plans, crawl_run_id)
+    else:
+        coming = hooks.coming([record for record, p in plans if p.kind in ("new", "replace")])
+        counts = await alongside(_write_batch(session, plans, crawl_run_id), coming)
     await hooks.changed(session, [record.arxiv_id for record, p in plans if p.kind != "unchanged"])
     return counts
 

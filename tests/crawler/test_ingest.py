@@ -256,7 +256,9 @@ async def test_the_fast_path_fails_with_sqlalchemys_error_and_writes_nothing(
     assert databases.query(database_url, "select id from papers") == [("2401.00001",)]
 
 
-async def test_the_papers_coming_hook_is_told_of_the_new_and_replaced_papers_only(sessions):
+async def test_the_papers_coming_hook_is_told_of_the_new_and_replaced_papers_only(
+    sessions, db_backend
+):
     from crawler.ingest import IngestHooks
 
     told: list[list[str]] = []
@@ -274,7 +276,10 @@ async def test_the_papers_coming_hook_is_told_of_the_new_and_replaced_papers_onl
     ):
         async with sessions.begin() as session:
             await ingest(session, batch, hooks=hooks)
-    assert told == [["2401.01234"], ["2401.01234", "2401.05678"]]
+    if db_backend == "sqlite":  # SQLite writes in the process: nothing to do meanwhile
+        assert told == []
+    else:
+        assert told == [["2401.01234"], ["2401.01234", "2401.05678"]]
 
 
 async def test_steps_are_taken_while_the_work_waits_and_the_rest_after_it():

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text, update
@@ -340,6 +341,7 @@ async def test_a_paper_analyzed_ahead_is_indexed_as_the_database_holds_it(sessio
         assert (await check_index(session, sample=None)).ok
 
 
+@pytest.mark.postgresql_only
 async def test_an_ingest_indexes_what_it_analyzed_while_writing(sessions, monkeypatch) -> None:
     import search.indexing
     import search.storage
