@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 
@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from crawler.ingest import copy_records
+from crawler.ingest import alongside, copy_records
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
 from search.documents import fetch_plain
@@ -470,39 +470,72 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
         merged = await _merged_segment(session, [docid for (docid,) in live], terms)
     bases = {s.segment: s.first_docid for s in run}
     # The lists of a range of terms at a time, read along the table's index.
-    for start in range(0, len(terms), MERGE_TERMS_PER_READ):
-        chunk = terms[start : start + MERGE_TERMS_PER_READ]
-        low, high = chunk[0], chunk[-1]
+    ranges = [
+        (terms[start], terms[min(start + MERGE_TERMS_PER_READ, len(terms)) - 1])
+        for start in range(0, len(terms), MERGE_TERMS_PER_READ)
+    ]
+    if _postgresql(session):
+        await _merge_postgresql(session, ranges, numbers, merged, bases, alive)
+        ranges = []
+    for low, high in ranges:
         chosen = f"term BETWEEN ? AND ? AND segment IN {_IDS}"
-        if _postgresql(session):
-            # The lists go as they are read: one pass over the rows where a read and a
-            # delete would make two.
-            rows = await fetch_plain(
-                session,
-                f"WITH gone AS (DELETE FROM {POSTINGS_TABLE} WHERE {chosen} "
-                "RETURNING term, segment, docs, positions) SELECT * FROM gone "
-                "ORDER BY term, segment",
-                (low, high, numbers),
-            )
-        elif merged is not None:
+        if merged is not None:
             rows = await fetch_plain(
                 session,
                 f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} WHERE {chosen} "
                 "ORDER BY term, segment",
                 (low, high, numbers),
             )
-        if merged is not None:
             await _insert_postings(
                 session,
                 POSTINGS_TABLE,
                 _kernel.merge_segment_rows(rows, bases, alive, merged.first_docid, merged.segment),
             )
-        if not _postgresql(session):
-            await _run(
-                session, f"DELETE FROM {POSTINGS_TABLE} WHERE {chosen}", (low, high, numbers)
-            )
+        await _run(session, f"DELETE FROM {POSTINGS_TABLE} WHERE {chosen}", (low, high, numbers))
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
+
+
+# The lists of a range of terms in some segments, taken out of the table as they are read: one
+# pass over the rows where a read and a delete would make two.
+_TAKE_LISTS = (
+    f"WITH gone AS (DELETE FROM {POSTINGS_TABLE} WHERE term BETWEEN ? AND ? AND segment IN {_IDS} "
+    "RETURNING term, segment, docs, positions) SELECT * FROM gone ORDER BY term, segment"
+)
+
+
+async def _merge_postgresql(
+    session: AsyncSession,
+    ranges: list[tuple[str, str]],
+    numbers: object,
+    merged: Segment | None,
+    bases: dict[int, int],
+    alive: np.ndarray,
+) -> None:
+    """``merge``'s lists on PostgreSQL, range of terms after range: the server takes the next
+    range's lists while this process merges the ones it has."""
+
+    def take(low: str, high: str) -> Awaitable[list]:
+        return fetch_plain(session, _TAKE_LISTS, (low, high, numbers))
+
+    def merging(rows: list, written: list[tuple]) -> Iterator[None]:
+        if merged is not None:
+            written += _kernel.merge_segment_rows(
+                rows, bases, alive, merged.first_docid, merged.segment
+            )
+        yield
+
+    if not ranges:
+        return
+    rows = await take(*ranges[0])
+    for at in range(len(ranges)):
+        written: list[tuple] = []
+        if at + 1 < len(ranges):
+            rows = await alongside(take(*ranges[at + 1]), merging(rows, written))
+        else:
+            for _ in merging(rows, written):
+                pass
+        await _insert_postings(session, POSTINGS_TABLE, written)
 
 
 async def segment_terms(session: AsyncSession, segment: int) -> list[str]:

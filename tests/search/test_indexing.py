@@ -275,10 +275,15 @@ def postings_by_paper(url: str) -> dict[str, list[tuple[str, list[int], bytes]]]
     return {term: sorted(listed) for term, listed in found.items()}
 
 
+@pytest.mark.parametrize("terms_per_read", [None, 3])  # merges in one range, or in many
 async def test_ingests_and_their_merges_hold_the_lists_a_rebuild_writes(
-    sessions, database_url
+    sessions, database_url, monkeypatch, terms_per_read
 ) -> None:
+    from search import storage
     from search.storage import MERGE_FACTOR
+
+    if terms_per_read:
+        monkeypatch.setattr(storage, "MERGE_TERMS_PER_READ", terms_per_read)
 
     words = ["zebrafish", "axolotls", "stripes", "counting", "holographic", "networks"]
     for n in range(MERGE_FACTOR + 2):  # one merge, then two segments of their own
