@@ -18,8 +18,9 @@ recorded authors, versions and categories. Runs over the same pages:
   transaction without the search index;
 - parse + upsert: each page parsed, then ingested, without the search index;
 - full, as ``coolpapers import`` and the crawls run: ``search.index_papers`` as the ingest's
-  hook (as the command line and the site install it), the next page parsed in a worker
-  thread while the current one is written and indexed (``crawler.imports.prefetch``).
+  hook (as the command line and the site install it, with ``search.foresee_papers``, which
+  analyzes the papers while the batch is written on PostgreSQL), the next page parsed in a
+  worker thread while the current one is written and indexed (``crawler.imports.prefetch``).
 
 Each database run starts from an empty migrated database (on SQLite: WAL, the project's
 pragmas), in a fresh child process, so that the first page of every run is cold (the tokenizer, the

@@ -53,7 +53,7 @@ def ingest_hooks() -> IngestHooks:
     from fulltext import service as fulltext_service
 
     fulltext_service.on_fulltext_stored(search.index_papers)  # bodies are indexed too
-    return IngestHooks(papers_changed=search.index_papers)
+    return IngestHooks(papers_changed=search.index_papers, papers_coming=search.foresee_papers)
 
 
 @dataclass

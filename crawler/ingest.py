@@ -8,13 +8,15 @@ transaction, so that a failed import writes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, fields
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -50,6 +52,7 @@ from models.schema import (
 )
 
 BATCH_SIZE = 1000
+T = TypeVar("T")
 # SQLite fast path: rows per INSERT statement, and SQLite's limit on parameters (3.32+).
 ROWS_PER_STATEMENT = 100
 SQLITE_MAX_PARAMETERS = 32_000
@@ -57,6 +60,13 @@ SQLITE_MAX_PARAMETERS = 32_000
 # Called after each batch, in the batch's transaction, with the ids of the papers whose stored
 # fields changed (new, replaced or filled in).
 PapersChanged = Callable[[AsyncSession, list[str]], Awaitable[None]]
+# Called in each batch with the records whose paper takes the record's fields (new or
+# replaced), before they are written: work that needs the records alone, no database (the
+# search index's analysis of the papers' texts, which ``papers_changed`` then finds done). It
+# is done a short step at a time (each ``next``), between the waits for the batch's statements,
+# so that the process works while the database server does (not on SQLite, which works in
+# the process).
+PapersComing = Callable[[list[PaperRecord]], Iterator[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +76,16 @@ class IngestHooks:
     registers there, since the crawler must not depend on search."""
 
     papers_changed: PapersChanged | None = None
+    papers_coming: PapersComing | None = None
 
     async def changed(self, session: AsyncSession, paper_ids: list[str]) -> None:
         if paper_ids and self.papers_changed is not None:
             await self.papers_changed(session, paper_ids)
+
+    def coming(self, records: list[PaperRecord]) -> Iterator[None]:
+        if records and self.papers_coming is not None:
+            return self.papers_coming(records)
+        return iter(())
 
 
 NO_HOOKS = IngestHooks()
@@ -334,11 +350,49 @@ async def _load_stored(session: AsyncSession, ids: list[str]) -> dict[str, Store
 async def _ingest_batch(
     session: AsyncSession, batch: list[PaperRecord], crawl_run_id: int | None, hooks: IngestHooks
 ) -> IngestCounts:
-    counts = IngestCounts()
     stored = await _load_stored(session, [r.arxiv_id for r in batch])
-    now = dt.datetime.now(dt.UTC)
     plans = [(record, plan(record, stored.get(record.arxiv_id))) for record in batch]
+    if session.bind.dialect.name == "sqlite":
+        # SQLite writes in this process, under its interpreter lock: nothing to overlap.
+        counts = await _write_batch(session, plans, crawl_run_id)
+    else:
+        coming = hooks.coming([record for record, p in plans if p.kind in ("new", "replace")])
+        counts = await alongside(_write_batch(session, plans, crawl_run_id), coming)
+    await hooks.changed(session, [record.arxiv_id for record, p in plans if p.kind != "unchanged"])
+    return counts
 
+
+async def alongside(work: Awaitable[T], steps: Iterator[None]) -> T:
+    """``work``'s result, ``steps`` taken while it waits (one step between two of its turns on
+    the event loop), the rest of them after it.
+
+    The steps run on the event loop itself, not in a thread: they hold it a short while each,
+    without taking the interpreter's lock from ``work`` at every answer it waits for. A step
+    that fails cancels ``work``."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.sleep(0)  # the work starts first (its first statement on its way)
+        for _ in steps:
+            if task.done():
+                break
+            await asyncio.sleep(0)
+        result = await task
+        for _ in steps:
+            pass
+        return result
+    except BaseException:
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        raise
+
+
+async def _write_batch(
+    session: AsyncSession, plans: list[tuple[PaperRecord, Plan]], crawl_run_id: int | None
+) -> IngestCounts:
+    counts = IngestCounts()
+    now = dt.datetime.now(dt.UTC)
     new_rows, replace_rows, fills = [], [], []
     for record, p in plans:
         if p.kind == "new":
@@ -400,7 +454,6 @@ async def _ingest_batch(
         for row in announcements:
             row["crawl_run_id"] = crawl_run_id
         counts.announcements = await _insert_ignore(session, Announcement.__table__, announcements)
-    await hooks.changed(session, [record.arxiv_id for record, p in plans if p.kind != "unchanged"])
     return counts
 
 

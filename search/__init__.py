@@ -13,7 +13,9 @@ another database's backend can reuse it.
 - ``parse_query(text)``: the plan of a query string (never fails);
 - ``index_papers(session, ids)``, ``rebuild_index(sessions)``, ``check_index(session)``;
   ``index_papers`` is the ingest's ``papers_changed`` hook: the site and the command line
-  hand it to every ingest, so that each batch is indexed in its transaction;
+  hand it to every ingest, so that each batch is indexed in its transaction; with
+  ``foresee_papers`` as its ``papers_coming`` hook, the papers' texts are analyzed while the
+  batch is written;
 - ``has_index(session)``, ``index_size(session)``: whether the database holds the index, and
   its size;
 - ``related_paper_ids(session, paper_id, title, abstract)``;
@@ -27,6 +29,7 @@ from search.indexing import (
     IndexCheck,
     RebuildReport,
     check_index,
+    foresee_papers,
     index_papers,
     rebuild_index,
 )
@@ -51,6 +54,7 @@ __all__ = [
     "Term",
     "check_index",
     "configure",
+    "foresee_papers",
     "has_index",
     "index_papers",
     "index_size",

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
@@ -26,6 +26,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crawler.records import PaperRecord
 from models.schema import Paper
 from search import storage
 from search.analysis import Analyzer
@@ -39,7 +40,14 @@ from search.documents import (
     read_paper_texts,
 )
 from search.options import current, shared_analyzer
-from search.segments import BuiltSegment, Vocabulary, analyze, build_segment
+from search.segments import (
+    AnalyzedPaper,
+    BuiltSegment,
+    Vocabulary,
+    analyze,
+    build_segment,
+    day_number,
+)
 from tokenizer import Tokenizer, default_model_path, default_tokenizer
 
 log = logging.getLogger(__name__)
@@ -91,27 +99,108 @@ async def index_papers(
     gone = set(paper_ids) - {t.id for t in texts}
     await storage.remove_papers(session, sorted(gone | {t.id for t in texts if t.hidden}))
     analyzer = analyzer or shared_analyzer()
-    vocabulary = _vocabulary(analyzer)
+    local = _local(analyzer)
+    vocabulary = _vocabulary(local)
+    foreseen: dict[str, _Foreseen] = local.foreseen
+    papers = []
+    for text in texts:
+        known = foreseen.pop(text.id, None)
+        if text.hidden:
+            continue
+        if known is not None and known.text == _text_key(text):
+            papers.append(known.paper)
+        else:
+            papers.append(analyze(analyzer, vocabulary, text))
+    built, local.built = local.built, None
+    if built is not None and not _same(built[0], papers):
+        built = None
     await storage.write_papers(
-        session, [analyze(analyzer, vocabulary, t) for t in texts if not t.hidden], vocabulary
+        session, papers, vocabulary, built=None if built is None else built[1]
     )
 
 
+def _same(these: Sequence[object], those: Sequence[object]) -> bool:
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
+
+
 VOCABULARY_TERMS = 100_000  # terms: a larger vocabulary is started anew
+FORESEEN_PAPERS = 10_000  # papers analyzed ahead: more are forgotten
+FORESEE_STEP = 20  # papers analyzed ahead per step (under 1 ms)
 _vocabularies: WeakKeyDictionary[Analyzer, threading.local] = WeakKeyDictionary()
 
 
-def _vocabulary(analyzer: Analyzer) -> Vocabulary:
-    """The vocabulary that this thread's ingests number their terms in with ``analyzer``:
-    kept from one ingest to the next (its terms and their stems are known already), up to
-    ``VOCABULARY_TERMS`` terms (every segment written sizes its work by them)."""
+@dataclass(frozen=True, slots=True)
+class _Foreseen:
+    """A paper analyzed from its record before it was written, and the text analyzed."""
+
+    text: tuple[object, ...]
+    paper: AnalyzedPaper
+
+
+def _text_key(text: PaperText) -> tuple[object, ...]:
+    """What ``analyze`` reads of a paper's text."""
+    return (
+        text.title or "",
+        text.abstract or "",
+        tuple(text.authors),
+        text.body or "",
+        day_number(text.published),
+    )
+
+
+def _local(analyzer: Analyzer) -> threading.local:
+    """This thread's state of the ingests that index with ``analyzer``."""
     local = _vocabularies.get(analyzer)
     if local is None:
         local = _vocabularies[analyzer] = threading.local()
+    return local
+
+
+def _vocabulary(local: threading.local) -> Vocabulary:
+    """The vocabulary that this thread's ingests number their terms in: kept from one ingest
+    to the next (its terms and their stems are known already), up to ``VOCABULARY_TERMS``
+    terms (every segment written sizes its work by them). The papers analyzed ahead in it
+    (``foresee_papers``) go with it."""
     vocabulary: Vocabulary | None = getattr(local, "vocabulary", None)
     if vocabulary is None or len(vocabulary.terms) > VOCABULARY_TERMS:
         vocabulary = local.vocabulary = Vocabulary()
+        local.foreseen, local.built = {}, None
     return vocabulary
+
+
+def foresee_papers(
+    records: Sequence[PaperRecord], analyzer: Analyzer | None = None
+) -> Iterator[None]:
+    """Analyze the papers of ``records`` as ``index_papers`` will once the records are
+    written, ``FORESEE_STEP`` papers per step (the ingest's ``papers_coming`` hook: it takes
+    the steps while the database writes). ``index_papers`` takes such an analysis in place of
+    its own when the text it reads from the database is the one analyzed (in the same thread,
+    with the same analyzer), and analyzes the paper itself otherwise. The last step builds the
+    segment of these papers in the order of their ids, which ``index_papers`` writes when
+    those are the papers it indexes, all of them changed."""
+    analyzer = analyzer or shared_analyzer()
+    local = _local(analyzer)
+    vocabulary = _vocabulary(local)
+    foreseen: dict[str, _Foreseen] = local.foreseen
+    if len(foreseen) + len(records) > FORESEEN_PAPERS:
+        foreseen.clear()  # papers analyzed ahead that were never indexed (unchanged, failed)
+    for start in range(0, len(records), FORESEE_STEP):
+        for record in records[start : start + FORESEE_STEP]:
+            text = PaperText(
+                record.arxiv_id,
+                record.title or "",
+                record.abstract or "",
+                tuple(author.name for author in record.authors),
+                published=record.published,
+            )
+            paper = analyze(analyzer, vocabulary, text)
+            foreseen[record.arxiv_id] = _Foreseen(_text_key(text), paper)
+        yield
+        if local.vocabulary is not vocabulary:  # started anew meanwhile: these are lost
+            return
+    papers = [foreseen[i].paper for i in sorted({r.arxiv_id for r in records}) if i in foreseen]
+    local.built = (papers, build_segment(papers, vocabulary))
+    yield
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 
@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from crawler.ingest import copy_records
+from crawler.ingest import alongside, copy_records
 from search import _kernel
 from search.dialect import IDS, ids_parameter, to_postgresql, to_postgresql_many
 from search.documents import fetch_plain
@@ -209,10 +209,13 @@ async def write_papers(
     vocabulary: Vocabulary,
     *,
     merge: bool = True,
+    built: BuiltSegment | None = None,
 ) -> int:
     """Index these papers, replacing what the index held for them; returns how many changed.
 
-    A paper whose digest is unchanged is left as it is; the changed ones form a new segment.
+    A paper whose digest is unchanged is left as it is; the changed ones form a new segment
+    (``built``, when given: the segment of ``papers`` built beforehand, written when all of
+    them changed).
     """
     latest = {p.paper_id: p for p in papers}
     await lock_writes(session)  # on PostgreSQL, what is read next holds until the write
@@ -220,7 +223,8 @@ async def write_papers(
     changed = [p for i, p in latest.items() if i not in stored or stored[i][1] != p.digest]
     if not changed:
         return 0
-    built = build_segment(changed, vocabulary)
+    if built is None or len(changed) != len(papers):
+        built = build_segment(changed, vocabulary)
     return await _write_built(session, built, list(enumerate(built.papers)), stored, merge)
 
 
@@ -466,14 +470,20 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
         merged = await _merged_segment(session, [docid for (docid,) in live], terms)
     bases = {s.segment: s.first_docid for s in run}
     # The lists of a range of terms at a time, read along the table's index.
-    for start in range(0, len(terms), MERGE_TERMS_PER_READ):
-        chunk = terms[start : start + MERGE_TERMS_PER_READ]
-        low, high = chunk[0], chunk[-1]
+    ranges = [
+        (terms[start], terms[min(start + MERGE_TERMS_PER_READ, len(terms)) - 1])
+        for start in range(0, len(terms), MERGE_TERMS_PER_READ)
+    ]
+    if _postgresql(session):
+        await _merge_postgresql(session, ranges, numbers, merged, bases, alive)
+        ranges = []
+    for low, high in ranges:
+        chosen = f"term BETWEEN ? AND ? AND segment IN {_IDS}"
         if merged is not None:
             rows = await fetch_plain(
                 session,
-                f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} "
-                f"WHERE term BETWEEN ? AND ? AND segment IN {_IDS} ORDER BY term, segment",
+                f"SELECT term, segment, docs, positions FROM {POSTINGS_TABLE} WHERE {chosen} "
+                "ORDER BY term, segment",
                 (low, high, numbers),
             )
             await _insert_postings(
@@ -481,13 +491,51 @@ async def merge(session: AsyncSession, run: Sequence[Segment]) -> Segment | None
                 POSTINGS_TABLE,
                 _kernel.merge_segment_rows(rows, bases, alive, merged.first_docid, merged.segment),
             )
-        await _run(
-            session,
-            f"DELETE FROM {POSTINGS_TABLE} WHERE term BETWEEN ? AND ? AND segment IN {_IDS}",
-            (low, high, numbers),
-        )
+        await _run(session, f"DELETE FROM {POSTINGS_TABLE} WHERE {chosen}", (low, high, numbers))
     await _run(session, f"DELETE FROM {SEGMENTS_TABLE} WHERE segment IN {_IDS}", (numbers,))
     return merged
+
+
+# The lists of a range of terms in some segments, taken out of the table as they are read: one
+# pass over the rows where a read and a delete would make two.
+_TAKE_LISTS = (
+    f"WITH gone AS (DELETE FROM {POSTINGS_TABLE} WHERE term BETWEEN ? AND ? AND segment IN {_IDS} "
+    "RETURNING term, segment, docs, positions) SELECT * FROM gone ORDER BY term, segment"
+)
+
+
+async def _merge_postgresql(
+    session: AsyncSession,
+    ranges: list[tuple[str, str]],
+    numbers: object,
+    merged: Segment | None,
+    bases: dict[int, int],
+    alive: np.ndarray,
+) -> None:
+    """``merge``'s lists on PostgreSQL, range of terms after range: the server takes the next
+    range's lists while this process merges the ones it has."""
+
+    def take(low: str, high: str) -> Awaitable[list]:
+        return fetch_plain(session, _TAKE_LISTS, (low, high, numbers))
+
+    def merging(rows: list, written: list[tuple]) -> Iterator[None]:
+        if merged is not None:
+            written += _kernel.merge_segment_rows(
+                rows, bases, alive, merged.first_docid, merged.segment
+            )
+        yield
+
+    if not ranges:
+        return
+    rows = await take(*ranges[0])
+    for at in range(len(ranges)):
+        written: list[tuple] = []
+        if at + 1 < len(ranges):
+            rows = await alongside(take(*ranges[at + 1]), merging(rows, written))
+        else:
+            for _ in merging(rows, written):
+                pass
+        await _insert_postings(session, POSTINGS_TABLE, written)
 
 
 async def segment_terms(session: AsyncSession, segment: int) -> list[str]:

@@ -12,7 +12,7 @@ from crawler import ingest as ingesting
 from crawler.ingest import IngestCounts, IngestHooks
 from venues import imports as venue_imports
 
-SEARCH_INDEX = IngestHooks(papers_changed=search.index_papers)
+SEARCH_INDEX = IngestHooks(papers_changed=search.index_papers, papers_coming=search.foresee_papers)
 
 
 async def ingest(*args: Any, **options: Any) -> IngestCounts:

@@ -84,7 +84,7 @@ def create_app(
     go to the arXiv client of the on-demand look-ups (tests: a fake clock to wait on)."""
     settings = settings or get_settings()
     search.configure(search.SearchOptions.from_settings(settings))
-    hooks = IngestHooks(papers_changed=search.index_papers)
+    hooks = IngestHooks(papers_changed=search.index_papers, papers_coming=search.foresee_papers)
     fulltext_service.on_fulltext_stored(search.index_papers)  # bodies are indexed too
     jobs = crawler_jobs(settings, hooks=hooks) if jobs is None else jobs
     alike = related.AlikeCache.from_settings(settings)

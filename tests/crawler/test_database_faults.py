@@ -101,3 +101,33 @@ async def test_a_page_written_while_postgresql_restarts_is_retried_and_lands_onc
     assert databases.query(database_url, "select n_new, checkpoint from crawl_runs") == [
         (5, "page-1")
     ]
+
+
+async def test_a_page_cut_off_while_its_papers_are_analyzed_is_retried_and_indexed_once(
+    sessions, database_url
+):
+    import search
+    from crawler.ingest import IngestHooks
+
+    run = await recorder(sessions)
+    tries = []
+
+    def cut_then_foresee(records):
+        if len(tries) == 1:  # the first try's connection dies while the batch is written
+            assert databases.disconnect(database_url) >= 1
+        yield from search.foresee_papers(records)
+
+    hooks = IngestHooks(papers_changed=search.index_papers, papers_coming=cut_then_foresee)
+
+    async def write(session):
+        tries.append(1)
+        papers = [record(2, arxiv_id=f"2401.0020{i}") for i in range(5)]
+        return await ingest(session, papers, hooks=hooks)
+
+    page = await run.commit_with(write, checkpoint="page-1")
+    assert len(tries) == 2
+    assert (page.new, run.counts.new) == (5, 5)
+    assert databases.query(database_url, "select count(*) from papers") == [(5,)]
+    assert databases.query(database_url, "select count(*) from search_docs") == [(5,)]
+    async with sessions() as session:
+        assert (await search.check_index(session, sample=None)).ok

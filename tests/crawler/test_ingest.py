@@ -254,3 +254,93 @@ async def test_the_fast_path_fails_with_sqlalchemys_error_and_writes_nothing(
             await _insert(session, Paper.__table__, [_paper_row("2401.00002")])
             await _insert(session, Paper.__table__, [_paper_row("2401.00001")])
     assert databases.query(database_url, "select id from papers") == [("2401.00001",)]
+
+
+async def test_the_papers_coming_hook_is_told_of_the_new_and_replaced_papers_only(
+    sessions, db_backend
+):
+    from crawler.ingest import IngestHooks
+
+    told: list[list[str]] = []
+
+    def coming(records):
+        told.append([r.arxiv_id for r in records])
+        yield
+
+    hooks = IngestHooks(papers_coming=coming)
+    for batch in (
+        [record(1)],  # new
+        [record(1)],  # unchanged
+        [record(2), record(1, arxiv_id="2401.05678")],  # replaced, new
+        [record(2, doi="10.1/x")],  # filled in: the stored text is not the record's
+    ):
+        async with sessions.begin() as session:
+            await ingest(session, batch, hooks=hooks)
+    if db_backend == "sqlite":  # SQLite writes in the process: nothing to do meanwhile
+        assert told == []
+    else:
+        assert told == [["2401.01234"], ["2401.01234", "2401.05678"]]
+
+
+async def test_steps_are_taken_while_the_work_waits_and_the_rest_after_it():
+    import asyncio
+
+    from crawler.ingest import alongside
+
+    events: list[str] = []
+    gate = asyncio.Event()
+
+    async def work() -> str:
+        events.append("work starts")
+        await gate.wait()
+        events.append("work ends")
+        return "done"
+
+    def steps():
+        for n in range(4):
+            events.append(f"step {n}")
+            if n == 1:
+                gate.set()
+            yield
+
+    assert await alongside(work(), steps()) == "done"
+    assert events.index("step 0") < events.index("work ends")
+    assert events.index("work ends") < events.index("step 3")
+    assert events.count("step 3") == 1
+
+
+async def test_a_failing_step_cancels_the_work_and_a_failing_work_stops_the_steps():
+    import asyncio
+
+    from crawler.ingest import alongside
+
+    cancelled = []
+
+    async def endless() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    def failing():
+        yield
+        raise ValueError("the step fails")
+
+    with pytest.raises(ValueError, match="the step fails"):
+        await alongside(endless(), failing())
+    assert cancelled == [True]
+
+    taken = []
+
+    async def broken() -> None:
+        raise RuntimeError("the write fails")
+
+    def counted():
+        while True:
+            taken.append(1)
+            yield
+
+    with pytest.raises(RuntimeError, match="the write fails"):
+        await alongside(broken(), counted())
+    assert len(taken) < 3

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text, update
@@ -274,10 +275,15 @@ def postings_by_paper(url: str) -> dict[str, list[tuple[str, list[int], bytes]]]
     return {term: sorted(listed) for term, listed in found.items()}
 
 
+@pytest.mark.parametrize("terms_per_read", [None, 3])  # merges in one range, or in many
 async def test_ingests_and_their_merges_hold_the_lists_a_rebuild_writes(
-    sessions, database_url
+    sessions, database_url, monkeypatch, terms_per_read
 ) -> None:
+    from search import storage
     from search.storage import MERGE_FACTOR
+
+    if terms_per_read:
+        monkeypatch.setattr(storage, "MERGE_TERMS_PER_READ", terms_per_read)
 
     words = ["zebrafish", "axolotls", "stripes", "counting", "holographic", "networks"]
     for n in range(MERGE_FACTOR + 2):  # one merge, then two segments of their own
@@ -320,3 +326,44 @@ async def test_a_large_rebuild_builds_segments_in_worker_processes(
         assert {q: await ids(session, q) for q in expected} == expected
         check = await check_index(session, sample=None)
     assert check.ok and check.indexed == check.papers == report.papers
+
+
+async def test_a_paper_analyzed_ahead_is_indexed_as_the_database_holds_it(sessions) -> None:
+    from crawler.ingest import IngestHooks
+    from search import foresee_papers
+
+    # Analyzed ahead with a text that is not the one stored (another import meanwhile, a
+    # failed batch): the index holds the stored text.
+    for _ in foresee_papers([record(title="Holographic axolotls")]):
+        pass
+    async with sessions.begin() as session:
+        await ingest_module.ingest(
+            session, [record()], hooks=IngestHooks(papers_changed=index_papers)
+        )
+    async with sessions() as session:
+        assert await ids(session, "axolotls") == []
+        assert await ids(session, "zebrafish") == ["2501.00001"]
+        assert (await check_index(session, sample=None)).ok
+
+
+@pytest.mark.postgresql_only
+async def test_an_ingest_indexes_what_it_analyzed_while_writing(sessions, monkeypatch) -> None:
+    import search.indexing
+    import search.storage
+
+    analyzed, built = [], []
+    analyze_paper, build = search.indexing.analyze, search.storage.build_segment
+    monkeypatch.setattr(
+        search.indexing, "analyze", lambda *a: analyzed.append(a[2].id) or analyze_paper(*a)
+    )
+    monkeypatch.setattr(search.storage, "build_segment", lambda *a: built.append(1) or build(*a))
+    papers = [
+        replace(record(), arxiv_id=f"2501.0000{n}", title=f"Zebrafish {n}") for n in (3, 1, 2)
+    ]
+    async with sessions.begin() as session:
+        await ingest(session, papers)
+    assert sorted(analyzed) == ["2501.00001", "2501.00002", "2501.00003"]  # once each
+    assert built == []  # the segment built while writing is the one written
+    async with sessions() as session:
+        assert sorted(await ids(session, "zebrafish")) == ["2501.00001", "2501.00002", "2501.00003"]
+        assert (await check_index(session, sample=None)).ok
