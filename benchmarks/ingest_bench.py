@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks import postgres  # noqa: E402
+from cli.context import freeze_start_up, ingest_hooks  # noqa: E402
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import prefetch  # noqa: E402
 from crawler.ingest import NO_HOOKS, IngestHooks, ingest  # noqa: E402
@@ -173,6 +174,9 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
     root = _server_root(url) if url.startswith("postgresql") else None
     clock = Clock(root)
     hooks = NO_HOOKS
+    if kind == "full":
+        hooks = ingest_hooks()  # as the command line indexes what it imports
+    freeze_start_up()  # as every command does once it is set up (cli.context.services)
     if kind == "parse":
         clock.restart()
         for page in copies:
@@ -186,9 +190,6 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
         elif kind == "parse+upsert":
             batches = _in_turn(parse_document(page).papers for page in copies)
         else:
-            from cli.context import ingest_hooks
-
-            hooks = ingest_hooks()  # as the command line indexes what it imports
             batches = prefetch(parse_document(page).papers for page in copies)
         stored = asyncio.run(_store(url, batches, clock, hooks))
     result: dict[str, object] = {"stored": stored, "pages": clock.pages}

@@ -4,6 +4,7 @@ line's composition root, as ``web.app.create_app`` is the site's), output helper
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -96,6 +97,22 @@ class Services:
             await self._summaries.aclose()
 
 
+_frozen = False  # whether this process has frozen its start-up objects
+
+
+def freeze_start_up() -> None:
+    """Keep what the process holds from start-up (modules, SQLAlchemy's metadata, the
+    tokenizer: some 135,000 objects) out of the garbage collector's full passes, which walk
+    every tracked object: an ingest of 20,000 papers spent 1.1 to 1.3 s of its 6 in them, about
+    0.3 s once they are frozen. Frozen objects are never collected, so only what lives as
+    long as the process is frozen: what start-up built, once (a process running several
+    commands, as the tests do, freezes at its first)."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+
+
 @asynccontextmanager
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """Everything a command runs on, built once here for every command, closed after it."""
@@ -104,6 +121,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     search.configure(search.SearchOptions.from_settings(settings))
     engine = create_engine(settings=settings)
     built = Services(settings, session_factory(engine), ingest_hooks())
+    freeze_start_up()
     try:
         yield built
     except OperationalError as exc:
