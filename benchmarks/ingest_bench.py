@@ -243,6 +243,8 @@ def report(results: dict[str, dict], db: str) -> dict[str, float]:
     base = None
     rates = {}
     for kind, name in RUNS.items():
+        if kind not in results:
+            continue
         result = results[kind]
         first, rest = result["pages"][0], result["pages"][1:] or result["pages"]
         n_all, wall_all, _ = _rate(result["pages"])
@@ -254,10 +256,10 @@ def report(results: dict[str, dict], db: str) -> dict[str, float]:
             f"{label:52s} {first[1] * 1000:13.0f} {n_warm / wall_warm:13.0f} "
             f"{n_warm / max(cpu_warm, 1e-9):9.0f} {rate:12.0f} {rate / base:6.2f}"
         )
-    if any("server_cpu" in results[kind] for kind in RUNS):
+    if any("server_cpu" in results.get(kind, {}) for kind in RUNS):
         print("the PostgreSQL server's processes meanwhile (all pages):")
         for kind, name in RUNS.items():
-            if "server_cpu" not in results[kind]:
+            if "server_cpu" not in results.get(kind, {}):
                 continue
             n_all, _, cpu_all = _rate(results[kind]["pages"])
             both = cpu_all + results[kind]["server_cpu"]
@@ -265,10 +267,19 @@ def report(results: dict[str, dict], db: str) -> dict[str, float]:
                 f"  {name}: server CPU {results[kind]['server_cpu']:.2f} s, client "
                 f"{cpu_all:.2f} s: {n_all / max(both, 1e-9):.0f} papers per CPU s of both"
             )
+    if "full" not in results:
+        return rates
     full = results["full"]["pages"]
     rate = rates["full"]
     verdict = "met" if rate >= TARGET else "NOT met"
     print(f"target {TARGET:.0f} papers/s wall, full path, all pages: {verdict} ({rate:.0f}/s)")
+    if len(full) >= 20:  # the rate as the archive grows: each tenth of the pages
+        tenth = len(full) // 10
+        parts = [_rate(full[k * tenth : (k + 1) * tenth]) for k in range(10)]
+        print(
+            "full path by tenth of the pages, papers/s wall (per CPU s): "
+            + ", ".join(f"{n / wall:.0f} ({n / max(cpu, 1e-9):.0f})" for n, wall, cpu in parts)
+        )
     daily = _rate(full[: max(1, DAILY_PAPERS // 1000)])
     verdict = "met" if daily[1] <= DAILY_SECONDS else "NOT met"
     print(
@@ -281,7 +292,7 @@ def report(results: dict[str, dict], db: str) -> dict[str, float]:
 def compare(rates: dict[str, dict[str, float]]) -> None:
     """PostgreSQL's rates against SQLite's: the target is at least as fast."""
     for kind, name in RUNS.items():
-        if kind == "parse":
+        if kind == "parse" or kind not in rates["sqlite"]:
             continue
         ratio = rates["postgresql"][kind] / rates["sqlite"][kind]
         verdict = "met" if ratio >= 1.0 else "NOT met"
@@ -299,6 +310,11 @@ def main() -> None:
         default=os.environ.get("COOLPAPERS_TEST_POSTGRES_URL"),
         help="a PostgreSQL server's URL (default: COOLPAPERS_TEST_POSTGRES_URL)",
     )
+    parser.add_argument(
+        "--runs",
+        default=",".join(RUNS),
+        help=f"comma-separated runs, among {', '.join(RUNS)} (default: all; parse is the baseline)",
+    )
     parser.add_argument("--child", choices=sorted(RUNS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -306,6 +322,9 @@ def main() -> None:
         print(json.dumps(run_one(arguments.child, arguments.papers, arguments.url)))
         return
     dbs = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
+    kinds = [kind for kind in RUNS if kind in arguments.runs.split(",")]
+    if not kinds:
+        raise SystemExit(f"--runs: none of {', '.join(RUNS)}")
     if "postgresql" in dbs and not arguments.postgres:
         raise SystemExit("--db postgresql needs --postgres URL or COOLPAPERS_TEST_POSTGRES_URL")
     copies = pages(arguments.papers)
@@ -317,7 +336,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         for db in dbs:
             results = {}
-            for kind in RUNS:
+            for kind in kinds:
                 results[kind] = run_child(
                     kind, arguments.papers, db, Path(directory), arguments.postgres
                 )
