@@ -1,24 +1,12 @@
-"""The benchmarks' PostgreSQL side: psycopg connections to the server of a SQLAlchemy URL."""
+"""The benchmarks' PostgreSQL side: psycopg connections to the server of a SQLAlchemy URL, made
+as the tests make theirs (``tests.pg.databases.connect``: the benchmarks run on the tests'
+throwaway cluster, ``tests/pg/cluster.sh``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from tests.pg.databases import connect
 
-
-def connect(url: str, database: str | None = None, autocommit: bool = False) -> Any:
-    """A psycopg connection to the server of ``url``, to its database or to ``database``."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        dbname=database or parsed.database,
-        autocommit=autocommit,
-    )
+__all__ = ["connect", "run"]
 
 
 def run(server: str, statement: str, database: str = "postgres") -> list[tuple]:

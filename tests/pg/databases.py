@@ -28,16 +28,25 @@ def server_url() -> str | None:
     return os.environ.get(URL_VARIABLE) or None
 
 
-def _connect(url: str) -> psycopg.Connection:
+def connect(
+    url: str, database: str | None = None, *, autocommit: bool = False
+) -> psycopg.Connection:
+    """A psycopg connection to the server of the SQLAlchemy ``url``: to its database, or to
+    ``database`` (the benchmarks use it too)."""
     parsed = make_url(url)
     return psycopg.connect(
         host=parsed.host,
         port=parsed.port,
         user=parsed.username,
         password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
+        dbname=database or parsed.database,
+        autocommit=autocommit,
     )
+
+
+def _server(url: str) -> psycopg.Connection:
+    """A connection to the server's ``postgres`` database, for creating and dropping others."""
+    return connect(url, "postgres", autocommit=True)
 
 
 def database_url(url: str, name: str) -> str:
@@ -51,7 +60,7 @@ def new_name(prefix: str) -> str:
 
 def create(url: str, name: str, template: str | None = None) -> str:
     """Creates database ``name`` (a copy of ``template`` when given); returns its URL."""
-    with _connect(url) as connection:
+    with _server(url) as connection:
         statement = f'CREATE DATABASE "{name}"'
         if template:
             statement += f' TEMPLATE "{template}"'
@@ -61,13 +70,13 @@ def create(url: str, name: str, template: str | None = None) -> str:
 
 def drop(url: str, name: str) -> None:
     """Drops database ``name``, closing the connections a test left open to it."""
-    with _connect(url) as connection:
+    with _server(url) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def disconnect(url: str) -> int:
     """Ends every connection to the database of ``url`` (as a restart would); returns how many."""
-    with _connect(url) as connection:
+    with _server(url) as connection:
         row = connection.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -105,12 +114,6 @@ def query(url: str, statement: str) -> list[tuple]:
 
         with sqlite3.connect(parsed.database or "") as connection:
             return connection.execute(statement).fetchall()
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        dbname=parsed.database,
-    ) as connection:
+    with connect(url) as connection:
         cursor = connection.execute(statement)
         return cursor.fetchall() if cursor.description else []
