@@ -183,6 +183,13 @@ async def ensure(
     return stored
 
 
+def fetches_in_flight() -> list[asyncio.Task[StoredFullText]]:
+    """The fetches of full texts running now on this event loop (a site shutting down stops
+    them)."""
+    loop = asyncio.get_running_loop()
+    return [task for task in _IN_FLIGHT.values() if task.get_loop() is loop]
+
+
 def _forget(key: tuple[str, int], task: asyncio.Task[StoredFullText]) -> None:
     if _IN_FLIGHT.get(key) is task:
         del _IN_FLIGHT[key]

@@ -53,6 +53,7 @@ from web import (
     summary_api,
     venues,
 )
+from web.background import stop_tasks
 from web.cache import PageCache
 from web.demo_pages.compute import DEMO_WORKERS
 from web.i18n import PreferenceCookiesMiddleware
@@ -66,6 +67,10 @@ class Site(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         return SecurityHeadersMiddleware(super().build_middleware_stack())
 
+
+# Seconds the work started by requests (admin jobs, full-text fetches) gets to stop when the
+# site shuts down.
+SHUTDOWN_GRACE = 10.0
 
 SummaryFactory = Callable[[Settings, async_sessionmaker[AsyncSession]], SummaryService]
 
@@ -112,6 +117,12 @@ def create_app(
                 app.state.mcp = mcp_app
                 yield
         finally:
+            # what requests started stops first, while the engine it writes with is open
+            await state.on_demand.aclose()
+            await stop_tasks(app.state.admin_tasks, SHUTDOWN_GRACE, what="admin jobs")
+            await stop_tasks(
+                fulltext_service.fetches_in_flight(), SHUTDOWN_GRACE, what="full-text fetches"
+            )
             await alike.stop()
             await state.summaries.aclose()
             await engine.dispose()

@@ -25,6 +25,7 @@ from crawler.ingest import NO_HOOKS, IngestHooks
 from models.settings import Settings
 from retry import SYSTEM_CLOCK, Clock
 from summaries.limits import RateLimiter
+from web.background import stop_tasks
 
 log = logging.getLogger("coolpapers.ondemand")
 
@@ -101,6 +102,12 @@ class OnDemandFetcher:
         task = self._tasks.get(paper_id)
         if task is not None:
             await asyncio.shield(task)
+
+    async def aclose(self, grace: float = 10.0) -> None:
+        """Stop the look-ups in flight (the site is shutting down): each is cancelled, and
+        waited for until it has given its database connection back, ``grace`` seconds at
+        most, so that none outlives the engine they write with."""
+        await stop_tasks(list(self._tasks.values()), grace, what="look-ups from arXiv")
 
     async def _fetch(self, paper_id: str) -> None:
         if self._queue is None:

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from models.settings import Settings
 from retry import FakeClock
 from tests.fakearxiv import FakeArxiv
-from tests.fakearxiv.server import Status
+from tests.fakearxiv.server import Stall, Status
 from tests.web.data import MATH_ID
 from web import ondemand
 from web.app import create_app
@@ -136,3 +136,25 @@ def test_related_papers_fragment(client):
     assert "related-list" in fragment.text or "No related papers" in fragment.text
     assert client.get("/fragments/related/2401.99999").status_code == 404
     assert client.get("/fragments/related/nonsense").status_code == 404
+
+
+def test_shutting_down_stops_the_look_ups_before_the_database(filled_settings, arxiv, monkeypatch):
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    arxiv.inject(Stall(), path="/api/query", times=None)  # arXiv never answers
+    running_at_dispose: list[int] = []
+    dispose = AsyncEngine.dispose
+
+    async def record(engine: AsyncEngine, close: bool = True) -> None:
+        running_at_dispose.append(sum(not t.done() for t in tasks))
+        await dispose(engine, close)
+
+    monkeypatch.setattr(AsyncEngine, "dispose", record)
+    client = on_demand_client(filled_settings, arxiv, FakeClock())
+    with client:
+        for n in range(3):
+            assert client.get(f"/arxiv/2402.{n:05d}").status_code == 202
+        tasks = list(client.app.state.on_demand._tasks.values())
+        assert len(tasks) == 3
+    assert running_at_dispose == [0]
+    assert all(task.cancelled() for task in tasks)
