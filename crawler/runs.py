@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crawler.ingest import NO_HOOKS, IngestCounts, IngestHooks, ingest
+from crawler.ingest import BATCH_SIZE, NO_HOOKS, IngestCounts, IngestHooks, ingest
 from crawler.records import PaperRecord
 from models.liveness import HEARTBEAT_INTERVAL, interrupt_dead_runs, this_host
 from models.schema import CrawlRun, CrawlStatus
@@ -166,19 +166,27 @@ class RunRecorder:
         )
 
     async def commit(
-        self, records: Iterable[PaperRecord], *, checkpoint: str | None = _KEEP, failed: int = 0
+        self,
+        records: Iterable[PaperRecord],
+        *,
+        checkpoint: str | None = _KEEP,
+        failed: int = 0,
+        batch_size: int = BATCH_SIZE,
     ) -> IngestCounts:
         """Ingest ``records`` and move the run's counts (and checkpoint) in one transaction.
 
         Retried as a whole while the database turns it away for now (SQLite locked; on
         PostgreSQL a serialization failure, a deadlock, a restart or a lost connection: the
         failed transaction wrote nothing). ``failed`` adds to the
-        run's count of papers that could not be read.
+        run's count of papers that could not be read; ``batch_size``: papers per batch of
+        the ingest (and per call of its hooks).
         """
         records = list(records)
 
         async def write(session: AsyncSession) -> IngestCounts:
-            return await ingest(session, records, crawl_run_id=self.run_id, hooks=self.hooks)
+            return await ingest(
+                session, records, crawl_run_id=self.run_id, hooks=self.hooks, batch_size=batch_size
+            )
 
         return await self.commit_with(write, checkpoint=checkpoint, failed=failed)
 

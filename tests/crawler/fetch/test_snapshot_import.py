@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.imports import SNAPSHOT_BATCH, ImportFailed, import_files, prefetch
+from crawler.imports import ImportFailed, import_files, prefetch
 from tests.fakearxiv import fixture
 from tests.fakearxiv.state import count, crawl_runs
 
+BATCH = 1000  # papers per transaction in these tests (imports use IMPORT_BATCH)
 LINES = [json.loads(line) for line in fixture("snapshot/arxiv-metadata-sample.jsonl").splitlines()]
 
 
@@ -45,15 +46,19 @@ class Recorded:
 
 
 async def test_a_snapshot_streams_in_batches(sessions, database_path, tmp_path):
-    path = snapshot(tmp_path / "arxiv-metadata.json", 2 * SNAPSHOT_BATCH + 500)
+    path = snapshot(tmp_path / "arxiv-metadata.json", 2 * BATCH + 500)
     progress = Recorded()
-    result = await import_files(sessions, [path], progress=progress)
+    batches: list[int] = []
+    result = await import_files(
+        sessions, [path], progress=progress, batch_papers=BATCH, committed=batches.append
+    )
+    assert batches == [BATCH, BATCH, 500]
     assert result.files[0].kind == "snapshot"
-    assert result.counts.new == 2 * SNAPSHOT_BATCH + 500 == count(database_path, "papers")
+    assert result.counts.new == 2 * BATCH + 500 == count(database_path, "papers")
     assert progress.started == ("import arxiv-metadata.json", path.stat().st_size, "bytes")
     assert progress.done == path.stat().st_size and progress.closed
     again = await import_files(sessions, [path], progress=Recorded())
-    assert (again.counts.new, again.counts.unchanged) == (0, 2 * SNAPSHOT_BATCH + 500)
+    assert (again.counts.new, again.counts.unchanged) == (0, 2 * BATCH + 500)
 
 
 async def test_a_gzipped_snapshot_imports_the_same(sessions, database_path, tmp_path):
@@ -69,12 +74,12 @@ async def test_a_gzipped_snapshot_imports_the_same(sessions, database_path, tmp_
 async def test_a_bad_line_stops_the_import_keeping_the_batches_before_it(
     sessions, database_path, tmp_path
 ):
-    path = snapshot(tmp_path / "s.json", 2 * SNAPSHOT_BATCH, bad_line=SNAPSHOT_BATCH + 7)
-    with pytest.raises(ImportFailed, match=rf"s\.json: snapshot line {SNAPSHOT_BATCH + 7}: "):
-        await import_files(sessions, [path], progress=Recorded())
-    assert count(database_path, "papers") == SNAPSHOT_BATCH
+    path = snapshot(tmp_path / "s.json", 2 * BATCH, bad_line=BATCH + 7)
+    with pytest.raises(ImportFailed, match=rf"s\.json: snapshot line {BATCH + 7}: "):
+        await import_files(sessions, [path], progress=Recorded(), batch_papers=BATCH)
+    assert count(database_path, "papers") == BATCH
     [run] = crawl_runs(database_path)
-    assert (run["status"], run["n_new"]) == ("failed", SNAPSHOT_BATCH)
+    assert (run["status"], run["n_new"]) == ("failed", BATCH)
 
 
 async def test_an_unusable_record_is_skipped_and_counted(sessions, database_path, tmp_path):
