@@ -19,9 +19,10 @@ def import_command(files: tuple[Path, ...]) -> None:
     metadata snapshot JSON lines (the format is detected from the content; .gz is fine);
     ACL Anthology collection XML files and PMLR volume folders (_config.yml and _posts/).
 
-    Each file is imported in one transaction: a bad file writes nothing. A snapshot (the
-    whole archive) is streamed instead, committed in batches as it goes; importing it
-    again is harmless.
+    Each file is written whole in one transaction, which consecutive files share up to
+    10,000 papers (and the search index gets one segment of them): a bad file writes
+    nothing, the files before it stay. A snapshot (the whole archive) is streamed instead,
+    committed 10,000 papers at a time as it goes; importing it again is harmless.
     """
     settings = load_settings()
     for path in files:
