@@ -77,13 +77,21 @@ RUNS = {
 }
 
 
+MONTHS = 90 * 12  # 2010 to 2099: the months of new-style ids
+
+
 def pages(papers: int) -> list[bytes]:
-    """Copies of the recorded page, each with ids of its own (1000 papers per copy)."""
+    """Copies of the recorded page, each with ids of its own (1000 papers per copy): copy k
+    has its month (``1001``, ``1002``, ...), and past the 1,080 months of 2010 to 2099 the
+    five-digit numbers of the same months (``1001.1NNNN``, then ``1001.2NNNN``, ...)."""
     data = PAGE.read_bytes()
     copies = []
     for k in range(max(1, papers // 1000)):
-        prefix = f"{10 + k // 12:02d}{k % 12 + 1:02d}".encode()
-        copies.append(re.sub(rb"\b0801\.(\d{4})", prefix + rb".\1", data))
+        month = k % MONTHS
+        prefix = f"{10 + month // 12:02d}{month % 12 + 1:02d}."
+        if k >= MONTHS:
+            prefix += str(k // MONTHS)
+        copies.append(re.sub(rb"\b0801\.(\d{4})", prefix.encode() + rb"\1", data))
     return copies
 
 
