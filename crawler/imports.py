@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -180,7 +181,11 @@ async def commit_documents(
         async def collect(_: AsyncSession, paper_ids: list[str]) -> None:
             changed.extend(paper_ids)
 
-        later = IngestHooks(papers_changed=collect, papers_coming=run.hooks.papers_coming)
+        coming = run.hooks.papers_coming
+        later = IngestHooks(
+            papers_changed=collect,
+            papers_coming=None if coming is None else partial(coming, whole=False),
+        )
         total = IngestCounts()
         for _, document in documents:
             counts = await ingest(session, document.papers, crawl_run_id=run.run_id, hooks=later)

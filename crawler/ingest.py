@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass, fields
 from itertools import chain
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -60,13 +60,18 @@ SQLITE_MAX_PARAMETERS = 32_000
 # Called after each batch, in the batch's transaction, with the ids of the papers whose stored
 # fields changed (new, replaced or filled in).
 PapersChanged = Callable[[AsyncSession, list[str]], Awaitable[None]]
+
+
 # Called in each batch with the records whose paper takes the record's fields (new or
 # replaced), before they are written: work that needs the records alone, no database (the
 # search index's analysis of the papers' texts, which ``papers_changed`` then finds done). It
 # is done a short step at a time (each ``next``), between the waits for the batch's statements,
 # so that the process works while the database server does (not on SQLite, which works in
-# the process).
-PapersComing = Callable[[list[PaperRecord]], Iterator[None]]
+# the process). ``whole``: whether ``papers_changed`` hears of these papers alone, so that work
+# on them as a whole (the index's segment) is worth doing ahead; False when it hears of them
+# later with others (an import's transaction of several files).
+class PapersComing(Protocol):
+    def __call__(self, records: list[PaperRecord], *, whole: bool = True) -> Iterator[None]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,7 @@ def _same(these: Sequence[object], those: Sequence[object]) -> bool:
 
 
 VOCABULARY_TERMS = 100_000  # terms: a larger vocabulary is started anew
-FORESEEN_PAPERS = 10_000  # papers analyzed ahead: more are forgotten
+FORESEEN_PAPERS = 20_000  # papers analyzed ahead: more are forgotten (an import's 10,000 fit)
 FORESEE_STEP = 20  # papers analyzed ahead per step (under 1 ms)
 _vocabularies: WeakKeyDictionary[Analyzer, threading.local] = WeakKeyDictionary()
 
@@ -169,7 +169,7 @@ def _vocabulary(local: threading.local) -> Vocabulary:
 
 
 def foresee_papers(
-    records: Sequence[PaperRecord], analyzer: Analyzer | None = None
+    records: Sequence[PaperRecord], analyzer: Analyzer | None = None, *, whole: bool = True
 ) -> Iterator[None]:
     """Analyze the papers of ``records`` as ``index_papers`` will once the records are
     written, ``FORESEE_STEP`` papers per step (the ingest's ``papers_coming`` hook: it takes
@@ -177,7 +177,8 @@ def foresee_papers(
     its own when the text it reads from the database is the one analyzed (in the same thread,
     with the same analyzer), and analyzes the paper itself otherwise. The last step builds the
     segment of these papers in the order of their ids, which ``index_papers`` writes when
-    those are the papers it indexes, all of them changed."""
+    those are the papers it indexes, all of them changed; not when they are not the ``whole``
+    of what it will index next (an import's transaction of several files)."""
     analyzer = analyzer or shared_analyzer()
     local = _local(analyzer)
     vocabulary = _vocabulary(local)
@@ -198,6 +199,8 @@ def foresee_papers(
         yield
         if local.vocabulary is not vocabulary:  # started anew meanwhile: these are lost
             return
+    if not whole:
+        return
     papers = [foreseen[i].paper for i in sorted({r.arxiv_id for r in records}) if i in foreseen]
     local.built = (papers, build_segment(papers, vocabulary))
     yield

@@ -263,7 +263,7 @@ async def test_the_papers_coming_hook_is_told_of_the_new_and_replaced_papers_onl
 
     told: list[list[str]] = []
 
-    def coming(records):
+    def coming(records, *, whole=True):
         told.append([r.arxiv_id for r in records])
         yield
 

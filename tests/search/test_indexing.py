@@ -367,3 +367,29 @@ async def test_an_ingest_indexes_what_it_analyzed_while_writing(sessions, monkey
     async with sessions() as session:
         assert sorted(await ids(session, "zebrafish")) == ["2501.00001", "2501.00002", "2501.00003"]
         assert (await check_index(session, sample=None)).ok
+
+
+@pytest.mark.postgresql_only
+async def test_an_import_of_several_files_builds_one_segment_per_transaction(
+    sessions, monkeypatch
+) -> None:
+    import search.indexing
+    import search.storage
+    from crawler.sample import sample_files
+    from tests.indexed import import_files
+
+    analyzed, built = [], []
+    analyze_paper = search.indexing.analyze
+    monkeypatch.setattr(
+        search.indexing, "analyze", lambda *a: analyzed.append(a[2].id) or analyze_paper(*a)
+    )
+    for module in (search.indexing, search.storage):
+        build = module.build_segment
+        monkeypatch.setattr(module, "build_segment", lambda *a, b=build: built.append(1) or b(*a))
+    written: list[int] = []
+    result = await import_files(sessions, sample_files(), committed=written.append)
+    assert len(written) == 1  # the sample's files fit in one transaction
+    assert len(built) == 1  # its segment, none ahead for each file
+    assert len(analyzed) == len(set(analyzed)) == result.counts.new  # each paper once
+    async with sessions() as session:
+        assert (await check_index(session, sample=None)).ok
