@@ -53,7 +53,12 @@ def plain(text: str | None, highlight: Highlighter | None = None) -> Markup:
 
 
 def iso_day(value: dt.date | dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
+    """``value``'s day as YYYY-MM-DD (a datetime's own day, in its own zone)."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()  # isoformat of a date: a seventh of strftime's time
+    return value.isoformat()
 
 
 def _escape(value: object) -> str:

@@ -64,7 +64,7 @@ def _spaced(match: re.Match[str]) -> str:
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand a list, a third of the time
 class Segment:
     text: str
     math: bool = False
