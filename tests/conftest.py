@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cli.db import upgrade_database
+from cli import db as cli_db
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from tests.pg import databases
@@ -28,6 +29,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # full text is fetched for a summary and no paper the archive lacks is fetched for a page. Set
 # in the environment, so that every Settings and every command a test starts sees it too.
 os.environ.setdefault("COOLPAPERS_FULLTEXT", "off")
+
+
+def upgrade_database(url: str) -> None:
+    """``cli.db.upgrade_database`` in a thread of its own: the migrations run their own event
+    loop, and a session fixture may be first set up inside a browser test, whose Playwright
+    page keeps a loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(cli_db.upgrade_database, url).result()
 os.environ.setdefault("COOLPAPERS_FETCH_ON_DEMAND", "false")
 
 
