@@ -118,70 +118,74 @@ class _Occurrences:
         return positions[k] if k < len(positions) else -1
 
 
-_DELIMITER = re.compile(r"[\\$]")  # where math can open or a dollar be escaped
+_AFTER_BACKSLASH = ("$", "(", "[")  # a backslash before anything else is text
 
 
 def split_math(text: str) -> list[Segment]:
-    """The text cut into plain and math segments (delimiters removed from math)."""
+    """The text cut into plain and math segments (delimiters removed from math).
+
+    The next dollar and the next backslash are found with ``str.find`` (a C scan), and the
+    plain text between two openers (TeX accents and stray backslashes included) is copied
+    in one slice."""
     if "$" not in text and "\\" not in text:
         return [Segment(text)] if text else []
     segments: list[Segment] = []
-    plain: list[str] = []
+    pieces: list[str] = []  # the plain text since ``start`` when it is not one slice
     occurrences = _Occurrences(text)
-    i, n = 0, len(text)
-
-    def flush() -> None:
-        if plain:
-            segments.append(Segment("".join(plain)))
-            plain.clear()
-
-    while i < n:
-        ch = text[i]
-        if ch != "\\" and ch != "$":  # a run of plain text up to the next delimiter
-            found = _DELIMITER.search(text, i + 1)
-            end = found.start() if found else n
-            plain.append(text[i:end])
-            i = end
+    n = len(text)
+    start = position = 0  # where the plain text pending starts; where to look on
+    dollar, backslash = text.find("$"), text.find("\\")
+    while True:
+        if -1 < dollar < position:
+            dollar = text.find("$", position)
+        if -1 < backslash < position:
+            backslash = text.find("\\", position)
+        while backslash != -1 and text[backslash + 1 : backslash + 2] not in _AFTER_BACKSLASH:
+            backslash = text.find("\\", backslash + 1)
+        if backslash != -1 and (dollar == -1 or backslash < dollar):
+            at, opener = backslash, text[backslash + 1]
+        elif dollar != -1:
+            at, opener = dollar, "$"
+        else:
+            break
+        if opener == "$" and at == backslash:  # \$: a literal dollar
+            pieces.append(text[start:at] + "$")
+            start = position = at + 2
             continue
-        if ch == "\\" and i + 1 < n:
-            nxt = text[i + 1]
-            if nxt == "$":
-                plain.append("$")
-                i += 2
+        if opener == "$" and text.startswith("$$", at):
+            end = occurrences.after("$$", at + 2)
+            if end == -1 or not text[at + 2 : end].strip():
+                position = at + 2  # "$$" is text
                 continue
-            if nxt in "([":
-                close = "\\)" if nxt == "(" else "\\]"
-                end = occurrences.after(close, i + 2)
-                if end != -1 and end > i + 2:
-                    flush()
-                    body = text[i + 2 : end]
-                    segments.append(Segment(body, True, nxt == "[", text[i : end + 2]))
-                    i = end + 2
-                    continue
-            plain.append(ch)
-            i += 1
-            continue
-        if ch == "$":
-            if text.startswith("$$", i):
-                end = occurrences.after("$$", i + 2)
-                if end != -1 and text[i + 2 : end].strip():
-                    flush()
-                    segments.append(Segment(text[i + 2 : end], True, True, text[i : end + 2]))
-                    i = end + 2
-                    continue
-                plain.append("$$")
-                i += 2
+            math = Segment(text[at + 2 : end], True, True, text[at : end + 2])
+            after = end + 2
+        elif opener == "$":
+            end = -1
+            if at + 1 < n and not text[at + 1].isspace():
+                end = occurrences.after("$", at + 1)
+            if end == -1:
+                position = at + 1  # "$" is text
                 continue
-            if i + 1 < n and not text[i + 1].isspace():
-                end = occurrences.after("$", i + 1)
-                if end != -1:
-                    flush()
-                    segments.append(Segment(text[i + 1 : end], True, False, text[i : end + 1]))
-                    i = end + 1
-                    continue
-        plain.append(ch)
-        i += 1
-    flush()
+            math = Segment(text[at + 1 : end], True, False, text[at : end + 1])
+            after = end + 1
+        else:  # \( or \[
+            end = occurrences.after("\\)" if opener == "(" else "\\]", at + 2)
+            if end == -1 or end == at + 2:
+                position = at + 1  # the backslash is text
+                continue
+            math = Segment(text[at + 2 : end], True, opener == "[", text[at : end + 2])
+            after = end + 2
+        if start < at:
+            pieces.append(text[start:at])
+        if pieces:
+            segments.append(Segment("".join(pieces)))
+            pieces.clear()
+        segments.append(math)
+        start = position = after
+    if start < n:
+        pieces.append(text[start:])
+    if pieces:
+        segments.append(Segment("".join(pieces)))
     return segments
 
 
