@@ -37,6 +37,8 @@ def upgrade_database(url: str) -> None:
     page keeps a loop running in the main thread."""
     with ThreadPoolExecutor(1) as pool:
         pool.submit(cli_db.upgrade_database, url).result()
+
+
 os.environ.setdefault("COOLPAPERS_FETCH_ON_DEMAND", "false")
 
 
