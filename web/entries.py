@@ -95,8 +95,18 @@ def _name(name: str, highlight: Highlighter | None) -> str:
     return highlight(name) if highlight else _escape(name)
 
 
+def _escaped_names(authors) -> list[str]:
+    """The authors' names, TeX accents as letters, escaped in one pass over them all."""
+    names = [untex_accents(a.name) if "\\" in a.name else a.name for a in authors]
+    escaped = _escape("\0".join(names)).split("\0")
+    return escaped if len(escaped) == len(names) else [_escape(name) for name in names]
+
+
 def _authors(authors, highlight: Highlighter | None, lang: str) -> str:
-    names = [f'<span class="author">{_name(a.name, highlight)}</span>' for a in authors]
+    if highlight is None:
+        names = [f'<span class="author">{name}</span>' for name in _escaped_names(authors)]
+    else:
+        names = [f'<span class="author">{_name(a.name, highlight)}</span>' for a in authors]
     n = len(names)
     if n < AUTHORS_FOLDED_FROM:
         return ", ".join(names)

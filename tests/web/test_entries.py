@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -135,6 +136,19 @@ def test_names_have_their_tex_accents_made_unicode() -> None:
     html = entry(view(authors=('Erwin Schr\\"odinger', "G{\\o}del <b>")))
     assert '<span class="author">Erwin Schrödinger</span>' in html
     assert '<span class="author">Gødel &lt;b&gt;</span>' in html
+
+
+def test_names_escaped_together_come_out_one_by_one() -> None:
+    names = ["A <b>&</b>", "", 'O"Brien', "Nul\x00here", 'Schr\\"odinger']
+    html = entry(view(authors=names))
+    spans = re.findall(r'<span class="author">(.*?)</span>', html, re.S)
+    assert spans == [
+        "A &lt;b&gt;&amp;&lt;/b&gt;",
+        "",
+        "O&#34;Brien",
+        "Nul\x00here",
+        "Schrödinger",
+    ]
 
 
 def test_a_venue_paper_shows_its_venue_row_escaped() -> None:
