@@ -14,8 +14,9 @@ plain HTML and gzipped (as browsers ask; the baseline then sends the same gzippe
 pages that are never kept in the page cache, a paper's page and a search page, are loaded the
 same way (gzip), each against the bare endpoint. The time to render each page once without the
 cache is also reported (the app called in-process on its event loop, as the server calls it:
-no client, no network): the first render in a fresh process, the median of 20 after it, the
-median of 20 with the papers forgotten by the process before each (the lists' views and
+no client, no network, in a process set up as ``coolpapers serve`` sets itself up): the first
+render in a fresh process, the median of 20 (``--repeats``) after it, the median of 20 with
+the papers forgotten by the process before each (the lists' views and
 rendered entries), the same with their MathML forgotten too (a new day's list when nothing
 prepared it), and the same after the warm-up that ``coolpapers serve`` runs when the data
 moves (``web.warming``: what the first reader of a new day meets once it is done), with the
@@ -508,13 +509,16 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds of the same load before each measure, not counted (0: none)",
     )
     parser.add_argument(
+        "--repeats", type=int, default=20, help="renders of each kind without the page cache"
+    )
+    parser.add_argument(
         "--renders-only",
         action="store_true",
         help="only the renders without the page cache, in-process (no server, no load)",
     )
     args = parser.parse_args(argv)
     if args.renders_only:
-        renders_only()
+        renders_only(args.repeats)
         return
     WARM_UP = args.warm_up
     load_before = os.getloadavg()
@@ -543,7 +547,7 @@ def main(argv: list[str] | None = None) -> None:
             paper = measure(url + PAPER_PATH, other, connections, "gzip")
             search = measure(url + SEARCH_PATH, other, connections, "gzip")
         renders = {
-            name: render_times(database_url, path)
+            name: render_times(database_url, path, args.repeats)
             for name, path in (("list", LIST_PATH), ("paper", PAPER_PATH), ("search", SEARCH_PATH))
         }
         per_request = app_times(database_url, page)
@@ -579,7 +583,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{name:<34}{load.requests_per_second:>9.0f}{load.p50_ms:>9.1f}"
             f"{load.p99_ms:>9.1f}{load.errors:>8}{ratio:>7.2f}"
         )
-    _print_renders(renders)
+    _print_renders(renders, args.repeats)
     (site_plain, site_gz), (bare_plain, bare_gz) = per_request["site"], per_request["bare"]
     print(
         f"app time per request, in-process, no network (plain / gzip): site (cached) "
@@ -601,10 +605,10 @@ def main(argv: list[str] | None = None) -> None:
     print("target for site, page cache off (>= 150 req/s, p99 < 500 ms):", _met(ok))
 
 
-def _print_renders(renders: dict[str, RenderTimes]) -> None:
+def _print_renders(renders: dict[str, RenderTimes], repeats: int) -> None:
     for name, times in renders.items():
         print(
-            f"one uncached render of the {name} page: {times.again:.1f} ms (median of 20), "
+            f"one uncached render of the {name} page: {times.again:.1f} ms (median of {repeats}), "
             f"{times.new:.1f} ms with its papers new to the process (their MathML kept), "
             f"{times.cold:.1f} ms with their MathML new too, "
             f"{times.warmed:.1f} ms after the warm-up of the newest day "
@@ -612,13 +616,13 @@ def _print_renders(renders: dict[str, RenderTimes]) -> None:
         )
 
 
-def renders_only() -> None:
+def renders_only(repeats: int = 20) -> None:
     """The list's renders alone (``--renders-only``), with the CPU time of their process."""
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:
         database_url = build_database(Path(tmp))
         before = os.times()
-        renders = {"list": render_times(database_url, LIST_PATH)}
+        renders = {"list": render_times(database_url, LIST_PATH, repeats)}
         after = os.times()
     cpu = (after.children_user + after.children_system) - (
         before.children_user + before.children_system
@@ -628,7 +632,7 @@ def renders_only() -> None:
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
         f"{os.cpu_count()} cores; the renders' process used {cpu:.2f} s of CPU"
     )
-    _print_renders(renders)
+    _print_renders(renders, repeats)
     print(
         "target for one uncached render of a new day's list, warmed (< 10 ms, median):",
         _met(renders["list"].warmed < 10),
