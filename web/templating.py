@@ -100,6 +100,9 @@ templates.env.globals["paper_entry"] = lambda *args: Markup(entry_markup(*args))
 templates.env.globals["paper_url"] = paper_url
 templates.env.filters.update(tex=tex, plain=plain, iso_day=iso_day)
 templates.env.trim_blocks = True
+# The templates ship with the code: a served process does not look for changes to them (a
+# stat of each template a page uses, on every request).
+templates.env.auto_reload = False
 templates.env.lstrip_blocks = True
 
 
