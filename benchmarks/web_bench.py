@@ -16,12 +16,12 @@ same way (gzip), each against the bare endpoint. The time to render each page on
 cache is also reported (the app called in-process on its event loop, as the server calls it:
 no client, no network, in a process set up as ``coolpapers serve`` sets itself up): the first
 render in a fresh process, the median of 20 (``--repeats``) after it, the median of 20 with
-the papers forgotten by the process before each (the lists' views and
-rendered entries), the same with their MathML forgotten too (a new day's list when nothing
-prepared it), and the same after the warm-up that ``coolpapers serve`` runs when the data
-moves (``web.warming``: what the first reader of a new day meets once it is done), with the
-warm-up's own time. The synthetic abstracts draw their math from seven formulas, so the
-MathML made for a cold list here costs less than for a real day's papers.
+the papers forgotten by the process before each (the lists' views and rendered entries), the
+same with their MathML forgotten too (a new day's list when nothing prepared it), and the same
+after the warm-up that ``coolpapers serve`` runs when the data moves (``web.warming``: what the
+first reader of a new day meets once it is done), with the warm-up's own time and, beside each
+median, the process's CPU time. The synthetic abstracts draw their math from seven formulas,
+so the MathML made for a cold list here costs less than for a real day's papers.
 """
 
 from __future__ import annotations
@@ -343,6 +343,7 @@ class RenderTimes:
     cold: float  # its papers' views, entries and MathML forgotten: a day never warmed
     warmed: float  # all forgotten, then ``web.warming`` run as the served site runs it
     warming: float  # the warm-up's own time, once
+    cpu: tuple[float, float, float, float]  # the process's CPU ms: again, new, cold, warmed
 
 
 def render_times(database_url: str, path: str, repeats: int = 20) -> RenderTimes:
@@ -361,7 +362,8 @@ def render_times(database_url: str, path: str, repeats: int = 20) -> RenderTimes
         capture_output=True,
         text=True,
     ).stdout.split()
-    return RenderTimes(*map(float, output[-6:]))
+    figures = list(map(float, output[-10:]))
+    return RenderTimes(*figures[:6], cpu=(figures[6], figures[7], figures[8], figures[9]))
 
 
 def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, ...]:
@@ -388,7 +390,9 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, ..
             tex.tex_to_mathml.cache_clear()
 
     app = create_app(Settings(DATABASE_URL=database_url), page_cache=PageCache(max_bytes=0))
-    times: dict[str, list[float]] = {"again": [], "new": [], "cold": [], "warmed": []}
+    kinds = ("again", "new", "cold", "warmed")
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
     warming: list[float] = []
     route, _, query = path.partition("?")
     scope = http_scope(route, query.encode(), ((b"accept-encoding", b"gzip"),))
@@ -396,19 +400,20 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, ..
     async def receive() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def call() -> float:
-        """The app's own time for one request, on its event loop (no client, no network)."""
+    async def call() -> tuple[float, float]:
+        """The app's own time for one request, on its event loop (no client, no network),
+        and the process's CPU time meanwhile (its threads: the loop's and the database's)."""
         statuses = []
 
         async def send(message: dict) -> None:
             if message["type"] == "http.response.start":
                 statuses.append(message["status"])
 
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         await app(dict(scope), receive, send)
-        elapsed = time.perf_counter() - start
+        elapsed, used = time.perf_counter() - start, time.process_time() - start_cpu
         assert statuses == [200], statuses
-        return elapsed
+        return elapsed, used
 
     with TestClient(app) as client:  # the app's lifespan, and its event loop in a thread
         # What ``coolpapers serve`` does once started (``cli.serve.freeze_after_startup``):
@@ -419,10 +424,13 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, ..
         gc.freeze()
 
         def timed(kind: str) -> None:
-            times[kind].append(client.portal.call(call) * 1000)
+            elapsed, used = client.portal.call(call)
+            times[kind].append(elapsed * 1000)
+            cpu[kind].append(used * 1000)
 
         timed("again")
         first = times["again"].pop()
+        cpu["again"].pop()
         for _ in range(repeats):
             timed("again")
         for _ in range(repeats):
@@ -435,8 +443,9 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, ..
             forget(math=True)
             warming.append(client.portal.call(warm_newest_day, app.state.sessions).seconds)
             timed("warmed")
-    medians = [statistics.median(times[kind]) for kind in ("again", "new", "cold", "warmed")]
-    return (first, *medians, statistics.median(warming) * 1000)
+    medians = [statistics.median(times[kind]) for kind in kinds]
+    cpu_medians = [statistics.median(cpu[kind]) for kind in kinds]
+    return (first, *medians, statistics.median(warming) * 1000, *cpu_medians)
 
 
 def http_scope(path: str, query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()):
@@ -612,7 +621,8 @@ def _print_renders(renders: dict[str, RenderTimes], repeats: int) -> None:
             f"{times.new:.1f} ms with its papers new to the process (their MathML kept), "
             f"{times.cold:.1f} ms with their MathML new too, "
             f"{times.warmed:.1f} ms after the warm-up of the newest day "
-            f"({times.warming:.0f} ms), {times.first:.1f} ms the first in a fresh process"
+            f"({times.warming:.0f} ms), {times.first:.1f} ms the first in a fresh process; "
+            "CPU ms in the same order: " + " / ".join(f"{ms:.1f}" for ms in times.cpu)
         )
 
 
