@@ -29,6 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # full text is fetched for a summary and no paper the archive lacks is fetched for a page. Set
 # in the environment, so that every Settings and every command a test starts sees it too.
 os.environ.setdefault("COOLPAPERS_FULLTEXT", "off")
+os.environ.setdefault("COOLPAPERS_FETCH_ON_DEMAND", "false")
 
 
 def upgrade_database(url: str) -> None:
@@ -37,9 +38,6 @@ def upgrade_database(url: str) -> None:
     page keeps a loop running in the main thread."""
     with ThreadPoolExecutor(1) as pool:
         pool.submit(cli_db.upgrade_database, url).result()
-
-
-os.environ.setdefault("COOLPAPERS_FETCH_ON_DEMAND", "false")
 
 
 def sqlite_url(path: Path) -> str:

@@ -97,7 +97,7 @@ def _name(name: str, highlight: Highlighter | None) -> str:
 
 def _escaped_names(authors) -> list[str]:
     """The authors' names, TeX accents as letters, escaped in one pass over them all."""
-    names = [untex_accents(a.name) if "\\" in a.name else a.name for a in authors]
+    names = [untex_accents(n) if "\\" in n else n for n in (a.name or "" for a in authors)]
     escaped = _escape("\0".join(names)).split("\0")
     return escaped if len(escaped) == len(names) else [_escape(name) for name in names]
 
