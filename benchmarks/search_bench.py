@@ -29,7 +29,6 @@ import asyncio
 import datetime as dt
 import gc
 import json
-import logging
 import os
 import re
 import shutil
@@ -465,9 +464,8 @@ def _bench_coolpapers(
             for q in queries:
                 t0, cpu = time.perf_counter(), time.process_time()
                 if call == "api":
-                    params = {"q": q.ours(), "limit": TOP_K}
-                    response = await client.get("/api/search", params=params)
-                    response.raise_for_status()
+                    status = await client({"q": q.ours(), "limit": TOP_K})
+                    assert status == 200, status
                 elif call == "full":
                     await search_papers(session, q.ours(), limit=TOP_K)
                 else:
@@ -569,28 +567,42 @@ def _compare(sqlite: list[Result], postgresql: list[Result]) -> str:
 
 
 async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
-    """``/api/search`` of the site as ``coolpapers serve`` builds and starts it, called
-    in-process (ASGI, no network): routing, parameters, the search, the papers, highlighting
-    and the JSON. Like a served site, it has loaded its tokenizer and read the index's
-    per-paper arrays (every paper's length and day) before the first round starts; the terms'
-    lists are read by the queries themselves."""
-    import httpx
+    """``/api/search`` of the site as ``coolpapers serve`` builds and starts it, the app called
+    in-process on its event loop as a server calls it (ASGI, no client, no network): routing,
+    middleware, parameters, the search, the papers, highlighting and the JSON. Like a served
+    site, it has loaded its tokenizer and read the index's per-paper arrays (every paper's
+    length and day) before the first round starts; the terms' lists are read by the queries
+    themselves."""
+    from urllib.parse import urlencode
 
+    from benchmarks.web_bench import http_scope
     from cli.serve import load_search_index, site, warm_up
     from models.settings import Settings
 
     app = site(Settings(DATABASE_URL=url))
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
-    transport = httpx.ASGITransport(app=app)
-    client = httpx.AsyncClient(transport=transport, base_url="http://localhost")
-    async with app.router.lifespan_context(app), client:
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def get(params: dict[str, object]) -> int:
+        """The status of ``/api/search?params``, its JSON written and sent."""
+        statuses = []
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(http_scope("/api/search", urlencode(params).encode()), receive, send)
+        return statuses[0]
+
+    async with app.router.lifespan_context(app):
         # What `coolpapers serve` does at start (cli.serve.freeze_after_startup), without the
         # related papers' vectors, which are built in a thread of their own and not searched.
         warm_up()
         gc.collect()
         gc.freeze()
         await load_search_index(app.state.sessions)
-        return await timed(None, "api", client)
+        return await timed(None, "api", get)
 
 
 def _report(results: list[Result], queries: list[BenchQuery]) -> str:
