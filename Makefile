@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser postgresql lint bench bench-install bench-quick clean
+.PHONY: run test install install-dev browser postgresql wrk lint bench bench-install bench-quick clean
 
 run: install
 	$(BIN)/coolpapers db upgrade
@@ -16,7 +16,7 @@ run: install
 # that touch the database run on SQLite and on a throwaway PostgreSQL cluster that
 # tests/pg/cluster.sh starts for the run and removes afterwards (`--db=sqlite` or
 # `--db=postgresql` in PYTEST_ARGS picks one).
-test: install-dev browser postgresql
+test: install-dev browser postgresql wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -52,6 +52,12 @@ postgresql:
 		echo "installing Debian's postgresql for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# The load test's clients (and the web benchmarks') are Debian's wrk; install it when missing.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing Debian's wrk for the load test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,11 +65,9 @@ lint: install-dev
 # `make bench` runs every benchmark at the sizes of the README's figures; `make bench-quick`
 # at sizes small enough for a quick look. The original BytePiece's source distribution needs
 # Cython (from the dev extra) at build time, hence --no-build-isolation.
-bench-install: install-dev
+bench-install: install-dev wrk
 	$(BIN)/python -m pip install --quiet --no-build-isolation 'bytepiece>=0.6'
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	@command -v wrk >/dev/null 2>&1 || { \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 bench: bench-install
 	$(BIN)/python -m benchmarks
