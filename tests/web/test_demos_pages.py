@@ -267,6 +267,30 @@ def test_the_specs_cover_every_parameter_of_the_functions():
         assert names == list(inspect.signature(demo.function).parameters), demo.slug
 
 
+def test_jsonable_is_asdict_for_json():
+    import numpy as np
+
+    @dataclasses.dataclass(frozen=True)
+    class Row:
+        name: str
+        count: int
+        flag: bool
+        missing: None
+
+    @dataclasses.dataclass
+    class Result:
+        rows: list[Row]
+        score: float
+        spread: object
+        pair: tuple[int, float]
+
+    result = Result([Row("a", 1, True, None)] * 2, float("nan"), np.float64("inf"), (2, 0.5))
+    expected = dataclasses.asdict(result)
+    expected.update(score=None, spread=None, pair=[2, 0.5])
+    assert jsonable(result) == expected
+    assert jsonable(np.float64(1.5)) == 1.5 and jsonable(Row) is Row
+
+
 def test_non_finite_numbers_become_null():
     assert jsonable({"a": [float("nan"), 1.5, (float("inf"), 2)], "b": None}) == {
         "a": [None, 1.5, [None, 2]],
