@@ -15,14 +15,16 @@ run: install
 # The browser tests drive the Chromium found here, and fail (never skip) without one. The tests
 # that touch the database run on SQLite and on a throwaway PostgreSQL cluster that
 # tests/pg/cluster.sh starts for the run and removes afterwards (`--db=sqlite` or
-# `--db=postgresql` in PYTEST_ARGS picks one).
+# `--db=postgresql` in PYTEST_ARGS picks one). tests/run.sh runs them on TEST_WORKERS
+# processes, then alone those that measure time.
+TEST_WORKERS ?= 2
 test: install-dev browser postgresql wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	COOLPAPERS_CHROMIUM="$$(command -v chromium)" tests/pg/cluster.sh \
-		$(BIN)/python -m pytest --db=both $(PYTEST_ARGS)
+	COOLPAPERS_CHROMIUM="$$(command -v chromium)" TEST_WORKERS=$(TEST_WORKERS) \
+		tests/pg/cluster.sh tests/run.sh $(BIN)/python --db=both $(PYTEST_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

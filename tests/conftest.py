@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import hypothesis
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,6 +31,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # in the environment, so that every Settings and every command a test starts sees it too.
 os.environ.setdefault("COOLPAPERS_FULLTEXT", "off")
 os.environ.setdefault("COOLPAPERS_FETCH_ON_DEMAND", "false")
+
+# Examples are not timed: the suite runs on several processes at once, and an example's time
+# would measure its neighbours. The tests about time are marked ``serial`` and run alone.
+hypothesis.settings.register_profile("suite", deadline=None)
+hypothesis.settings.load_profile("suite")
 
 
 def upgrade_database(url: str) -> None:

@@ -77,6 +77,7 @@ async def test_a_page_whose_connection_was_cut_mid_write_is_retried_and_lands_on
     assert databases.query(database_url, "select n_new from crawl_runs") == [(5,)]
 
 
+@pytest.mark.serial
 async def test_a_page_written_while_postgresql_restarts_is_retried_and_lands_once(
     sessions, database_url
 ):

@@ -7,6 +7,8 @@ import pytest
 from demos.segmentations import MAX_TEXT_BYTES
 from tests.demos.served import SERVED
 
+pytestmark = pytest.mark.serial  # it measures time
+
 BOUND = 2.0  # seconds; generous, since the machine is shared
 RUNS = "a" * MAX_TEXT_BYTES
 EVERY_CUT = {"a" * k: 0.08 for k in range(1, MAX_TEXT_BYTES + 1)}  # 2^11 segmentations

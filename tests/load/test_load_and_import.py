@@ -28,7 +28,7 @@ from crawler.parse import parse_document
 from models.settings import Settings
 from tests.web.data import CY_ID, MATH_ID, fill_sync
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # it measures time
 
 ROOT = Path(__file__).resolve().parents[2]
 OAI = ROOT / "tests" / "fixtures" / "arxiv" / "oai"

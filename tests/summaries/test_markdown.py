@@ -83,6 +83,7 @@ def test_comments_in_tex_text_are_shown_as_tex() -> None:
     assert '<code class="tex">$\\text{&lt;!--&gt;&lt;img' in html
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("unit", ["$a ", "\\(a ", "$$a ", "$` ", "[$a ", "\\[\n", "> \\[\n"])
 def test_math_scans_are_linear_in_the_answer(unit: str) -> None:
     def fresh(text: str) -> str:  # no cache between runs

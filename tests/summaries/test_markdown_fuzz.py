@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ hostile_answer = st.lists(
 ).map("\n".join)
 
 
+@pytest.mark.serial
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_answer)
 def test_answers_hold_only_allowed_markup(text: str) -> None:

@@ -12,6 +12,8 @@ from tokenizer import Tokenizer
 
 from .conftest import CORPUS, MODEL
 
+pytestmark = pytest.mark.serial  # it measures time
+
 
 def best_time(run, repeats: int = 3) -> float:
     times = []

@@ -298,6 +298,7 @@ def test_non_finite_numbers_become_null():
     }
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("slug", list(LARGEST))
 def test_the_largest_parameters_answer_within_two_seconds(site, slug):
     site.get(url(DEMOS[slug].api_path, {"samples": "1"} if slug == "tokenizer" else None))

@@ -138,6 +138,7 @@ def test_deeply_nested_formula_does_not_fail():
     assert tex_offences(html) == []
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("unit", ["$a ", r"\(a ", r"\[a ", "$$a ", "a$ $b ", "$5 $x "])
 def test_splitting_is_linear_in_the_text(unit):
     small, large = unit * 2000, unit * 20000
@@ -147,6 +148,7 @@ def test_splitting_is_linear_in_the_text(unit):
     assert seconds < 1.0
 
 
+@pytest.mark.serial
 def test_rendering_a_hostile_abstract_stays_fast():
     text = "$a " * 4000
     start = time.perf_counter()

@@ -123,6 +123,7 @@ def billion_laughs(levels: int = 10) -> bytes:
     return "\n".join(lines).encode()
 
 
+@pytest.mark.serial
 def test_xml_bomb_is_refused_quickly() -> None:
     started = time.perf_counter()
     with pytest.raises(ParseError, match="XML entity declarations are not accepted"):
