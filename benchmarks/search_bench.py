@@ -597,8 +597,10 @@ async def _api_rounds(url: str, timed) -> tuple[dict, dict]:
 
     async with app.router.lifespan_context(app):
         # What `coolpapers serve` does at start (cli.serve.freeze_after_startup), without the
-        # related papers' vectors, which are built in a thread of their own and not searched.
+        # related papers' vectors, which are built in a thread of their own and not searched;
+        # the MCP server, which it starts in the background, frozen with the rest.
         warm_up()
+        await app.state.mcp.settled()
         gc.collect()
         gc.freeze()
         await load_search_index(app.state.sessions)

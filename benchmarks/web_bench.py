@@ -418,8 +418,10 @@ def _render_times(database_url: str, path: str, repeats: int) -> tuple[float, ..
     with TestClient(app) as client:  # the app's lifespan, and its event loop in a thread
         # What ``coolpapers serve`` does once started (``cli.serve.freeze_after_startup``):
         # templates compiled, the tokenizer loaded, start-up's objects frozen out of the
-        # collector's full passes; not its background work (the warm-up is timed below).
+        # collector's full passes, with the MCP server it starts in the background; not its
+        # other background work (the warm-up is timed below).
         warm_up()
+        client.portal.call(app.state.mcp.settled)
         gc.collect()
         gc.freeze()
 

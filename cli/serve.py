@@ -19,6 +19,8 @@ from models.settings import Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from web.mcp_http import McpService
+
 log = logging.getLogger("coolpapers.schedule")
 
 
@@ -90,15 +92,25 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             loading = asyncio.create_task(load_search_index(application.state.sessions))
             application.state.index_loading = loading
             warming = asyncio.create_task(keep_warm(application.state.sessions))
+            freezing = asyncio.create_task(freeze_once_started(application.state.mcp))
             try:
                 yield state
             finally:
                 loading.cancel()
                 warming.cancel()
-                await asyncio.wait([loading, warming])
+                freezing.cancel()
+                await asyncio.wait([loading, warming, freezing])
 
     app.router.lifespan_context = lifespan
     return app
+
+
+async def freeze_once_started(mcp: McpService) -> None:
+    """Freeze again what the MCP server's start brought (the SDK's modules and models), which
+    the site imports in the background once it is ready (``web.mcp_http``)."""
+    await mcp.settled()
+    gc.collect()
+    gc.freeze()
 
 
 def warm_up() -> None:

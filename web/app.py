@@ -3,7 +3,8 @@
 ``create_app`` builds, at start-up, the engine and its sessions, the ingest's hooks (the
 search index), the summary service (and its job queue), the job runner of the admin page (on
 the jobs it is given, the crawler's by default), the on-demand fetcher of papers, the related
-papers' cache, the MCP server (on the same service and cache), the limiter of the demos'
+papers' cache, the MCP server (on the same service and cache, started in the background
+once the site is up: ``web.mcp_http``), the limiter of the demos'
 computations and the page cache, and keeps them on ``app.state``; at shutdown it closes them.
 Tests and benchmarks pass their own settings, jobs, clock, summary factory and page cache.
 
@@ -44,7 +45,7 @@ from web import (
     demo_pages,
     errors,
     fulltext,
-    mcp_server,
+    mcp_http,
     ondemand,
     pages,
     popularity,
@@ -112,10 +113,15 @@ def create_app(
             sessions, settings, clock=clock, client_options=arxiv_options or {}, hooks=hooks
         )
         state.demo_limiter = anyio.CapacityLimiter(DEMO_WORKERS)
+        state.mcp = mcp_http.McpService()
         try:
-            async with mcp_server.serving_http(sessions, state.summaries, alike) as mcp_app:
-                app.state.mcp = mcp_app
-                yield
+            async with anyio.create_task_group() as background:
+                # started once the site is up: importing the MCP SDK would hold its start-up
+                background.start_soon(state.mcp.run, sessions, state.summaries, alike)
+                try:
+                    yield
+                finally:
+                    background.cancel_scope.cancel()
         finally:
             # what requests started stops first, while the engine it writes with is open
             await state.on_demand.aclose()
@@ -146,7 +152,7 @@ def create_app(
             *admin.routes,
             *search_pages.routes,
             *demo_pages.routes,
-            Route("/mcp", mcp_server.Endpoint(), name="mcp"),  # tools for agents (MCP)
+            Route("/mcp", mcp_http.Endpoint(), name="mcp"),  # tools for agents (MCP)
         ],
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS),

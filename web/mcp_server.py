@@ -3,7 +3,7 @@
 Its tools: ``search`` the archive, ``list_day`` (a category expression's papers of a day),
 ``get_paper``, ``get_summary`` (a stored summary only: never starts a paid generation) and
 ``related_papers``. ``coolpapers mcp`` serves them over stdio; the site serves the same
-tools over streamable HTTP at ``/mcp`` (``http_app``).
+tools over streamable HTTP at ``/mcp`` (``serving_http``, started by ``web.mcp_http``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError  # its message reaches the agent
 from mcp.server.transport_security import TransportSecuritySettings
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from models.queries import get_paper
@@ -167,11 +167,3 @@ async def serving_http(
     )
     async with server.session_manager.run():
         yield app
-
-
-class Endpoint:
-    """``/mcp`` in the site: the app its lifespan started (``app.state.mcp``)."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app: ASGIApp = scope["app"].state.mcp
-        await app(scope, receive, send)

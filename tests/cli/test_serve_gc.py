@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 
 from starlette.testclient import TestClient
 
@@ -17,5 +18,20 @@ def test_the_served_site_freezes_its_startup_objects_once_started(settings):
         with TestClient(app) as client:
             assert gc.get_freeze_count() > before + 10_000
             assert client.app.state.engine is not None  # the site's own start-up still ran
+    finally:
+        gc.unfreeze()
+
+
+def test_what_the_mcp_server_brought_is_frozen_once_it_has_started(settings):
+    app = freeze_after_startup(site(settings))
+    try:
+        with TestClient(app) as client:
+            at_startup = gc.get_freeze_count()
+            client.portal.call(app.state.mcp.settled)
+            deadline = time.monotonic() + 10
+            while gc.get_freeze_count() == at_startup:
+                assert time.monotonic() < deadline, "not frozen again once the MCP server started"
+                time.sleep(0.01)
+            assert client.post("/mcp", json={}).status_code != 503
     finally:
         gc.unfreeze()

@@ -20,6 +20,7 @@ from mcp.client.streamable_http import streamable_http_client
 from models.settings import Settings
 from tests.web.data import MATH_ID, fill_sync
 from web.app import create_app
+from web.mcp_http import McpService
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = {"search", "list_day", "get_paper", "get_summary", "related_papers"}
@@ -119,3 +120,26 @@ def test_the_tools_over_http(indexed_settings: Settings) -> None:
 def test_mcp_endpoint_answers_other_methods_without_a_500(client, method) -> None:
     response = client.request(method, "/mcp", headers={"Accept": "application/json"})
     assert response.status_code < 500
+
+
+def test_mcp_answers_through_the_server_started_in_the_background(client) -> None:
+    service = client.app.state.mcp
+    response = client.post(
+        "/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Accept": "application/json, text/event-stream"},
+    )
+    assert response.status_code == 200, response.text
+    assert {tool["name"] for tool in response.json()["result"]["tools"]} == TOOLS
+    assert service._app is not None
+
+
+def test_mcp_answers_503_when_its_server_did_not_start(client, caplog) -> None:
+    failed = McpService("tests.web.no_such_module")
+    client.portal.call(failed.run, None, None, None)
+    assert "the MCP server did not start" in caplog.text
+    client.app.state.mcp = failed
+    response = client.post("/mcp", json={}, headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.json()["error"] == "The tools for agents are not available."
+    assert client.get("/").status_code == 200  # the site goes on
