@@ -130,6 +130,7 @@ def create_app(
                 fulltext_service.fetches_in_flight(), SHUTDOWN_GRACE, what="full-text fetches"
             )
             await alike.stop()
+            await state.page_cache.settled()
             await state.summaries.aclose()
             await engine.dispose()
 

@@ -8,7 +8,11 @@ every instance over the same database. ``max_age`` bounds how long a page lives 
 ``max_bytes`` bounds the memory, oldest pages leaving first.
 Pages are kept both plain and gzipped: a 300-paper list is about 1 MB of HTML. A hit does
 as little as it can: each stored variant has its response headers built once, with an ETag,
-so that a client holding the page gets a 304 without the body.
+so that a client holding the page gets a 304 without the body. The page's first reader does
+not wait for the gzip that later readers get (14 ms for such a list, longer than rendering
+it once its papers are known): it is sent compressed fast (4 ms, 40 % larger), and the page
+is compressed again, smaller, in a worker thread (zlib works outside the interpreter's lock)
+for those who come after.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
+import anyio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
@@ -33,6 +38,9 @@ from models.schema import Announcement, Paper
 
 Clock = Callable[[], float]
 CACHED_HEADERS = (b"content-type",)
+FIRST_GZIP_LEVEL = 1  # the page's first reader's
+KEPT_GZIP_LEVEL = 6  # what the readers after get, once made
+AT_ONCE_BYTES = 64 * 1024  # a smaller page is gzipped as it is kept, in the event loop
 
 
 async def data_version(session: AsyncSession) -> tuple[object, ...]:
@@ -123,6 +131,7 @@ class PageCache:
     _version: tuple[object, ...] | None = None
     _checked_at: float = float("-inf")
     _rendering: dict[Hashable, asyncio.Future[_Entry | None]] = field(default_factory=dict)
+    _compressing: set[asyncio.Task[None]] = field(default_factory=set)
     hits: int = 0
     misses: int = 0
     shared: int = 0  # misses served by another request's rendering
@@ -142,15 +151,18 @@ class PageCache:
             self._version = version
             self.clear()
 
-    def _store(self, key: Hashable, response: Response) -> _Entry | None:
+    async def _store(self, key: Hashable, response: Response) -> _Entry | None:
         body = bytes(response.body)
         if response.status_code != 200 or len(body) > self.max_bytes // 4:
             return None
         kept = [(k, v) for k, v in response.raw_headers if k in CACHED_HEADERS]
+        small = len(body) <= AT_ONCE_BYTES
+        if small:
+            tag, gzipped = _tag_and_gzip(body, KEPT_GZIP_LEVEL)
+        else:
+            tag, gzipped = await anyio.to_thread.run_sync(_tag_and_gzip, body, FIRST_GZIP_LEVEL)
         if key in self._entries:
             self._size -= self._entries.pop(key).size
-        tag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         entry = _Entry(
             response.status_code,
             _Variant.of(body, kept, f'"{tag}"'.encode(), gzipped=False),
@@ -162,7 +174,26 @@ class PageCache:
         while self._size > self.max_bytes and self._entries:
             _, old = self._entries.popitem(last=False)
             self._size -= old.size
+        if not small:
+            task = asyncio.create_task(self._compress_again(key, entry, body, kept))
+            self._compressing.add(task)
+            task.add_done_callback(self._compressing.discard)
         return entry
+
+    async def _compress_again(
+        self, key: Hashable, entry: _Entry, body: bytes, kept: RawHeaders
+    ) -> None:
+        """The kept page's gzip made again at ``KEPT_GZIP_LEVEL``, in a worker thread."""
+        smaller = await anyio.to_thread.run_sync(_gzip, body, KEPT_GZIP_LEVEL)
+        if self._entries.get(key) is not entry:  # gone meanwhile
+            return
+        self._size += len(smaller) - len(entry.gzipped.body)
+        entry.gzipped = _Variant.of(smaller, kept, entry.gzipped.etag, gzipped=True)
+
+    async def settled(self) -> None:
+        """Wait until the kept pages' gzips are made again (for shutdown, and tests)."""
+        while self._compressing:
+            await asyncio.wait(list(self._compressing))
 
     async def _shared_render(
         self, key: Hashable, render: Callable[[], Awaitable[Response]]
@@ -181,7 +212,7 @@ class PageCache:
         self._rendering[key] = future
         try:
             response = await render()
-            entry = self._store(key, response)
+            entry = await self._store(key, response)
         except BaseException:
             future.set_result(None)
             raise
@@ -215,6 +246,15 @@ class PageCache:
             return entry.plain.response(entry.status, None)
         variant = entry.gzipped if accepts_gzip(request_headers) else entry.plain
         return variant.response(entry.status, request_headers.get("if-none-match"))
+
+
+def _gzip(body: bytes, level: int) -> bytes:
+    return gzip.compress(body, compresslevel=level, mtime=0)
+
+
+def _tag_and_gzip(body: bytes, level: int) -> tuple[str, bytes]:
+    """The page's ETag (a hash of its bytes) and its gzip."""
+    return hashlib.blake2b(body, digest_size=12).hexdigest(), _gzip(body, level)
 
 
 def page_cache(request: Request) -> PageCache:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse
 
 from web.bibtex import bibtex
@@ -65,23 +66,31 @@ class FakeClock:
         return self.now
 
 
+async def one_version(session):
+    """The page cache's data version, which never moves here."""
+    return (1,)
+
+
+class _NoSessions:
+    """Sessions for the page cache's version check, which ``one_version`` answers."""
+
+    def __call__(self):
+        return self
+
+    async def __aenter__(self):
+        return None
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+NO_SESSIONS = _NoSessions()
+
+
 async def test_page_cache_expires_and_bounds_memory(monkeypatch):
     import web.cache
 
-    async def version(session):
-        return (1,)
-
-    class Sessions:
-        def __call__(self):
-            return self
-
-        async def __aenter__(self):
-            return None
-
-        async def __aexit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(web.cache, "data_version", version)
+    monkeypatch.setattr(web.cache, "data_version", one_version)
     clock = FakeClock()
     cache = PageCache(max_bytes=1000, max_age=10.0, clock=clock)
     rendered: list[str] = []
@@ -94,18 +103,18 @@ async def test_page_cache_expires_and_bounds_memory(monkeypatch):
         return make
 
     for _ in range(3):
-        await cache.page("a", Sessions(), render("a"))
+        await cache.page("a", NO_SESSIONS, render("a"))
     assert rendered == ["a"]
     clock.now = 11.0
-    response = await cache.page("a", Sessions(), render("a"))
+    response = await cache.page("a", NO_SESSIONS, render("a"))
     assert rendered == ["a", "a"]
     assert response.headers["content-type"].startswith("text/html")
     for key in "bcde":  # 100 + 4 * 250 bytes: over 1000, so "a", the oldest, leaves
-        await cache.page(key, Sessions(), render(key, 250))
-    await cache.page("a", Sessions(), render("a"))  # rendered again; "b" leaves
-    await cache.page("c", Sessions(), render("c", 250))
+        await cache.page(key, NO_SESSIONS, render(key, 250))
+    await cache.page("a", NO_SESSIONS, render("a"))  # rendered again; "b" leaves
+    await cache.page("c", NO_SESSIONS, render("c", 250))
     assert rendered == ["a", "a", "b", "c", "d", "e", "a"]
-    await cache.page("b", Sessions(), render("b", 250))
+    await cache.page("b", NO_SESSIONS, render("b", 250))
     assert rendered[-1] == "b"
     assert cache.hits == 3
 
@@ -126,20 +135,7 @@ async def test_page_cache_renders_a_missing_page_once_for_concurrent_requests(mo
 
     import web.cache
 
-    async def version(session):
-        return (1,)
-
-    class Sessions:
-        def __call__(self):
-            return self
-
-        async def __aenter__(self):
-            return None
-
-        async def __aexit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(web.cache, "data_version", version)
+    monkeypatch.setattr(web.cache, "data_version", one_version)
     cache = PageCache(clock=FakeClock())
     rendered: list[str] = []
     release = asyncio.Event()
@@ -154,7 +150,7 @@ async def test_page_cache_renders_a_missing_page_once_for_concurrent_requests(mo
         await release.wait()
         return HTMLResponse("no", status_code=404)
 
-    readers = [asyncio.create_task(cache.page("a", Sessions(), render)) for _ in range(8)]
+    readers = [asyncio.create_task(cache.page("a", NO_SESSIONS, render)) for _ in range(8)]
     await asyncio.sleep(0)
     release.set()
     responses = await asyncio.gather(*readers)
@@ -162,9 +158,40 @@ async def test_page_cache_renders_a_missing_page_once_for_concurrent_requests(mo
     assert {r.body for r in responses} == {b"the page"} and cache.shared == 7
 
     release.clear()
-    errors = [asyncio.create_task(cache.page("b", Sessions(), failing)) for _ in range(3)]
+    errors = [asyncio.create_task(cache.page("b", NO_SESSIONS, failing)) for _ in range(3)]
     await asyncio.sleep(0)
     release.set()
     answers = await asyncio.gather(*errors)
     assert {r.status_code for r in answers} == {404}  # not kept: each renders its own
     assert rendered.count("error") == 3
+
+
+async def test_a_large_page_is_sent_gzipped_fast_then_kept_smaller(monkeypatch):
+    import gzip
+    import random
+
+    import web.cache
+
+    monkeypatch.setattr(web.cache, "data_version", one_version)
+    cache = PageCache(clock=FakeClock())
+    words = random.Random(7).choices([f"w{i}" for i in range(3000)], k=40_000)
+    page = "<p>" + " ".join(words) + "</p>"
+    assert len(page) > web.cache.AT_ONCE_BYTES
+
+    async def render():
+        return HTMLResponse(page)
+
+    asks = Headers({"accept-encoding": "gzip"})
+    first = await cache.page("a", NO_SESSIONS, render, asks)
+    assert gzip.decompress(first.body).decode() == page
+    await cache.settled()
+    again = await cache.page("a", NO_SESSIONS, render, asks)
+    assert gzip.decompress(again.body).decode() == page
+    assert len(again.body) < len(first.body)  # made again, smaller
+    assert again.headers["etag"] == first.headers["etag"]
+    assert cache._size == len(page) + len(again.body)
+
+    await cache.page("b", NO_SESSIONS, render, asks)
+    cache.clear()  # gone before its gzip is made again: not kept again
+    await cache.settled()
+    assert cache._size == 0 and cache.hits == 1
