@@ -20,8 +20,9 @@ recorded authors, versions and categories. Runs over the same pages:
 - full: ``coolpapers import`` of the pages written to files (``crawler.imports.import_files``,
   not timed: writing the files), indexed as the command line indexes (``search.index_papers``
   as the ingest's hook, with ``search.foresee_papers``, which analyzes the papers while a
-  batch is written on PostgreSQL): the next file parsed in a worker thread while the current
-  ones are written, ``IMPORT_BATCH`` papers to a transaction and to a segment of the index;
+  batch is written on PostgreSQL): ``IMPORT_BATCH`` papers to a transaction and to a segment
+  of the index, on PostgreSQL each file written as soon as it is parsed, the next file parsed
+  in a worker thread meanwhile;
 - a crawl: the first 2,000 papers only, page by page as a crawl commits them, each page
   indexed in its own transaction (the daily crawl's target).
 

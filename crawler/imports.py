@@ -1,11 +1,14 @@
 """Importing recorded arXiv responses from files: RSS, Atom API, OAI-PMH or snapshot JSON lines.
 
 A response file (XML) is parsed whole before anything of it is written, so that a malformed
-or truncated file is rejected with nothing from it half-written; the next file is parsed in a
-worker thread while the current ones are written. Consecutive files are written together, in
-transactions of up to ``IMPORT_BATCH`` papers, each file whole in one of them: the search
-index then gets segments of that size rather than one small segment per file, which makes a
-bulk import of OAI-PMH pages (a thousand papers each) about half again as fast.
+or truncated file is rejected with nothing from it half-written. Consecutive files are written
+together, in transactions of up to ``IMPORT_BATCH`` papers, each file whole in one of them:
+the search index then gets segments of that size rather than one small segment per file, which
+makes a bulk import of OAI-PMH pages (a thousand papers each) about half again as fast. A
+transaction on PostgreSQL takes each file as soon as it is parsed, the next file parsed in a
+worker thread while the one before it is written and the process waits for the server; on
+SQLite, which writes in the process, it takes its files first. A bad file ends the
+transaction before it, which is committed (the files before the bad one stay).
 
 A metadata snapshot (JSON lines, the Kaggle dump of the whole archive: gigabytes) is
 streamed instead: read line by line in constant memory, committed in batches of
@@ -18,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import aclosing, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -121,22 +124,12 @@ async def import_files(
     try:
         async with recorded_run(sessions, "import", parameters, hooks=hooks) as run:
             result = ImportResult(run_id=run.run_id)
-            waiting: list[tuple[Path, ParsedDocument]] = []
-
-            async def write_waiting() -> None:
-                if not waiting:
-                    return
-                each = await commit_documents(run, waiting)
-                for (path, document), counts in zip(waiting, each, strict=True):
-                    result.files.append(FileResult(path, document.kind, counts, document.error))
-                if committed is not None:
-                    committed(sum(len(document.papers) for _, document in waiting))
-                waiting.clear()
-
-            try:
-                async for path, document in prefetch(_documents(paths)):
+            async with aclosing(prefetch(_documents(paths))) as documents:
+                source = _Source(documents)
+                item = await source.take()
+                while item is not None:
+                    path, document = item
                     if document is None:  # a snapshot: streamed here, in batches
-                        await write_waiting()
                         before = replace(run.counts)
                         await _import_snapshot(
                             run, path, progress or progress_for(), batch_papers, committed
@@ -144,15 +137,17 @@ async def import_files(
                         result.files.append(
                             FileResult(path, "snapshot", _difference(run.counts, before))
                         )
+                        item = await source.take()
                         continue
-                    held = sum(len(d.papers) for _, d in waiting)
-                    if waiting and held + len(document.papers) > batch_papers:
-                        await write_waiting()
-                    waiting.append((path, document))
-            except ImportFailed:
-                await write_waiting()  # the files before the bad one are imported
-                raise
-            await write_waiting()
+                    transaction = _Transaction(source, [(path, document)], batch_papers)
+                    each = await commit_documents(run, transaction)
+                    for (path, document), counts in zip(transaction.taken, each, strict=True):
+                        result.files.append(FileResult(path, document.kind, counts, document.error))
+                    if committed is not None:
+                        committed(transaction.papers)
+                    item = transaction.following
+                if source.failure is not None:
+                    raise source.failure  # the files before the bad one are imported
             result.counts = run.counts
             return result
     except ParseError as exc:  # a bad snapshot line, raised while streaming
@@ -165,9 +160,67 @@ def _documents(paths: list[Path]) -> Iterator[tuple[Path, ParsedDocument | None]
         yield path, None if is_snapshot(path) else _parse(path)
 
 
-async def commit_documents(
-    run: RunRecorder, documents: Sequence[tuple[object, ParsedDocument]]
-) -> list[IngestCounts]:
+Parsed = tuple[Path, ParsedDocument | None]
+
+
+class _Source:
+    """The parsed files in order; a file that cannot be imported ends them, kept aside."""
+
+    def __init__(self, documents: AsyncIterator[Parsed]) -> None:
+        self.documents = documents
+        self.failure: ImportFailed | None = None
+
+    async def take(self) -> Parsed | None:
+        if self.failure is not None:
+            return None
+        try:
+            return await anext(self.documents)
+        except StopAsyncIteration:
+            return None
+        except ImportFailed as exc:
+            self.failure = exc
+            return None
+
+
+class _Transaction:
+    """The files of one transaction of an import, taken from ``source`` as it is written: the
+    next file is parsed while the ones before it are written. Ends before a file that would
+    take it past ``limit`` papers (a first file of any size is taken), before a snapshot, or
+    where the files end; ``following`` is the file it ended before."""
+
+    def __init__(self, source: _Source, first: list[tuple[Path, ParsedDocument]], limit: int):
+        self.source = source
+        self.taken = first
+        self.limit = limit
+        self.papers = sum(len(document.papers) for _, document in first)
+        self.following: Parsed | None = None
+        self.ended = False
+
+    async def document(self, index: int) -> ParsedDocument | None:
+        """The transaction's ``index``-th document, taken from the source when it comes next
+        (a transaction tried again takes the same ones again); None past its last."""
+        if index < len(self.taken):
+            return self.taken[index][1]
+        if self.ended:
+            return None
+        item = await self.source.take()
+        if item is not None:
+            path, document = item
+            if document is not None and self.papers + len(document.papers) <= self.limit:
+                self.taken.append((path, document))
+                self.papers += len(document.papers)
+                return document
+        self.ended = True
+        self.following = item
+        return None
+
+    async def take_all(self) -> None:
+        """Take the transaction's files now, before it writes any."""
+        while await self.document(len(self.taken)) is not None:
+            pass
+
+
+async def commit_documents(run: RunRecorder, documents: _Transaction) -> list[IngestCounts]:
     """Ingest the papers of ``documents`` in one transaction of ``run``; the counts of each.
 
     The run's hooks hear of the changed papers once, at the end, rather than after each
@@ -187,11 +240,17 @@ async def commit_documents(
             papers_coming=None if coming is None else partial(coming, whole=False),
         )
         total = IngestCounts()
-        for _, document in documents:
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite writes in this process, under its interpreter lock: parsing the next
+            # files meanwhile (the worker thread) slows the writes more than it saves.
+            await documents.take_all()
+        index = 0
+        while (document := await documents.document(index)) is not None:
             counts = await ingest(session, document.papers, crawl_run_id=run.run_id, hooks=later)
             counts.failed += len(document.problems)
             each.append(counts)
             total.add(counts)
+            index += 1
         await run.hooks.changed(session, list(dict.fromkeys(changed)))
         return total
 
@@ -206,7 +265,7 @@ def _difference(after: IngestCounts, before: IngestCounts) -> IngestCounts:
     return IngestCounts(**{f: getattr(after, f) - getattr(before, f) for f in _COUNT_FIELDS})
 
 
-def _parse(path: Path):
+def _parse(path: Path) -> ParsedDocument:
     data = read_file(path)
     try:
         return parse_document(data)
@@ -262,7 +321,7 @@ def snapshot_batches(
         yield batch
 
 
-async def prefetch(items: Iterator[T]) -> AsyncIterator[T]:
+async def prefetch(items: Iterator[T]) -> AsyncGenerator[T, None]:
     """The items of a blocking iterator, each next one produced in a worker thread while the
     consumer works on the current one (reading and parsing overlap with writing)."""
     loop = asyncio.get_running_loop()

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from crawler.imports import ImportFailed, import_files, read_file
 from crawler.parse import parse_document
@@ -123,3 +124,86 @@ async def test_a_transaction_of_several_files_tried_again_counts_each_file_once(
         len(parse_document(read_file(p)).papers) for p in files
     ]
     assert result.counts.new == table_counts(database_path)["papers"]
+
+
+async def stored_ids(sessions) -> set[str]:
+    async with sessions() as session:
+        return set((await session.execute(text("select id from papers"))).scalars())
+
+
+async def test_a_bad_file_among_a_transactions_files_keeps_the_files_before_it(sessions, tmp_path):
+    first, second, *_, last = sample_files()
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<rss><channel><item>")
+    with pytest.raises(ImportFailed, match=r"bad\.xml"):
+        await import_files(sessions, [first, second, bad, last], batch_papers=10_000)
+    before_bad = {r.arxiv_id for p in (first, second) for r in parse_document(read_file(p)).papers}
+    after_bad = {r.arxiv_id for r in parse_document(read_file(last)).papers} - before_bad
+    stored = await stored_ids(sessions)
+    assert stored == before_bad and not after_bad & stored
+
+
+async def test_a_transaction_tried_again_amid_its_files_takes_each_file_once(
+    sessions, db_backend, monkeypatch
+):
+    import crawler.imports
+
+    ingested: list[int] = []
+    failures = [1]
+
+    async def ingest(session, papers, **kwargs):
+        ingested.append(len(papers))
+        if len(ingested) == 3 and failures:
+            failures.pop()
+            if db_backend == "sqlite":
+                raise sqlite3.OperationalError("database is locked")
+            await session.execute(text(SERIALIZATION_FAILURE))
+        return await real_ingest(session, papers, **kwargs)
+
+    real_ingest = crawler.imports.ingest
+    monkeypatch.setattr(crawler.imports, "ingest", ingest)
+    files = sample_files()
+    sizes = [len(parse_document(read_file(p)).papers) for p in files]
+    result = await import_files(sessions, files, batch_papers=10_000)
+    assert not failures  # the third file failed once, the transaction started over
+    assert ingested == sizes[:3] + sizes
+    assert [f.counts.new for f in result.files] == sizes
+    assert [f.path for f in result.files] == files
+    assert result.counts.new == len(await stored_ids(sessions)) == sum(sizes)
+
+
+SERIALIZATION_FAILURE = "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$"
+
+
+async def test_a_file_is_written_while_the_next_one_is_parsed_on_postgresql(
+    sessions, db_backend, monkeypatch
+):
+    """On PostgreSQL a transaction takes each file as soon as it is parsed: the first file's
+    papers are being written before the second file's parsing ends. On SQLite, which writes
+    in the process, the transaction's files are all parsed before it writes."""
+    import threading
+
+    import crawler.imports
+
+    writing = threading.Event()
+    seen_writing: list[bool] = []
+    real_parse, real_ingest = crawler.imports._parse, crawler.imports.ingest
+    files = sample_files()[:3]
+
+    def parse(path):
+        if path == files[1]:
+            if db_backend == "postgresql":
+                seen_writing.append(writing.wait(timeout=10))
+            else:
+                seen_writing.append(writing.is_set())
+        return real_parse(path)
+
+    async def ingest(session, papers, **kwargs):
+        writing.set()
+        return await real_ingest(session, papers, **kwargs)
+
+    monkeypatch.setattr(crawler.imports, "_parse", parse)
+    monkeypatch.setattr(crawler.imports, "ingest", ingest)
+    result = await import_files(sessions, files, batch_papers=10_000)
+    assert seen_writing == [db_backend == "postgresql"]
+    assert len(result.files) == 3
