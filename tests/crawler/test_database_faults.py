@@ -132,3 +132,33 @@ async def test_a_page_cut_off_while_its_papers_are_analyzed_is_retried_and_index
     assert databases.query(database_url, "select count(*) from search_docs") == [(5,)]
     async with sessions() as session:
         assert (await search.check_index(session, sample=None)).ok
+
+
+async def test_an_import_cut_off_amid_a_transactions_files_lands_each_file_once(
+    sessions, database_url, monkeypatch
+):
+    """The import's transaction takes its files as they are parsed; its connection cut while
+    the third file is written, it is tried again with the files it had, then the rest."""
+    import crawler.imports
+    from crawler.imports import import_files, read_file
+    from crawler.parse import parse_document
+    from crawler.sample import sample_files
+
+    written: list[int] = []
+    real_ingest = crawler.imports.ingest
+
+    async def ingest_then_cut(session, papers, **kwargs):
+        counts = await real_ingest(session, papers, **kwargs)
+        written.append(len(papers))
+        if len(written) == 3:
+            assert databases.disconnect(database_url) >= 1
+        return counts
+
+    monkeypatch.setattr(crawler.imports, "ingest", ingest_then_cut)
+    files = sample_files()
+    sizes = [len(parse_document(read_file(p)).papers) for p in files]
+    result = await import_files(sessions, files, batch_papers=10_000)
+    assert written == sizes[:3] + sizes
+    assert [f.counts.new for f in result.files] == sizes
+    assert databases.query(database_url, "select count(*) from papers") == [(sum(sizes),)]
+    assert databases.query(database_url, "select n_new from crawl_runs") == [(sum(sizes),)]
