@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -57,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks import postgres  # noqa: E402
-from cli.context import freeze_start_up, ingest_hooks  # noqa: E402
+from cli.context import ingest_hooks, settle_collector  # noqa: E402
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import import_files, prefetch  # noqa: E402
 from crawler.ingest import NO_HOOKS, IngestHooks, ingest  # noqa: E402
@@ -108,6 +109,16 @@ class Clock:
         self._server_start = 0.0
         self._wall, self._cpu = time.perf_counter(), time.process_time()
         self._loop_start, self.loop_cpu = time.thread_time(), 0.0
+        self.collector, self.collections = 0.0, 0  # the garbage collector's time, its passes
+        self._collecting = 0.0
+        gc.callbacks.append(self._collected)
+
+    def _collected(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.collector += time.perf_counter() - self._collecting
+            self.collections += 1
 
     def tick(self, papers: int) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -117,6 +128,7 @@ class Clock:
     def restart(self) -> None:
         self._wall, self._cpu = time.perf_counter(), time.process_time()
         self._loop_start = time.thread_time()  # the thread that runs the event loop
+        self.collector, self.collections = 0.0, 0
         if self.server:
             self._server_start = server_cpu(self.server)
 
@@ -207,7 +219,7 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
     hooks = NO_HOOKS
     if kind in ("full", "crawl"):
         hooks = ingest_hooks()  # as the command line indexes what it imports
-    freeze_start_up()  # as every command does once it is set up (cli.context.services)
+    settle_collector()  # as every command does once it is set up (cli.context.services)
     if kind == "parse":
         clock.restart()
         for page in copies:
@@ -237,6 +249,7 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
 
 def _result(stored: int, clock: Clock, root: int | None) -> dict[str, object]:
     result: dict[str, object] = {"stored": stored, "pages": clock.pages, "loop": clock.loop_cpu}
+    result["collector"] = (clock.collector, clock.collections)
     if root:
         result["server_cpu"] = clock.server_cpu
     return result
@@ -321,6 +334,8 @@ def report(results: dict[str, dict], db: str) -> dict[str, float]:
         f"{cpu_all:.2f} s, in {wall_all:.2f} s wall (the loop waits for the database and "
         "for parsed files the rest of the time)"
     )
+    collector, collections = results["full"]["collector"]
+    print(f"full: the garbage collector {collector:.2f} s wall in {collections} passes")
     verdict = "met" if rate >= TARGET else "NOT met"
     print(f"target {TARGET:.0f} papers/s wall, full path, all pages: {verdict} ({rate:.0f}/s)")
     if len(full) >= 10:  # the rate as the archive grows: each tenth of the commits
