@@ -50,6 +50,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks import postgres  # noqa: E402
-from cli.context import ingest_hooks, settle_collector  # noqa: E402
+from cli.context import bulk_collection, freeze_start_up, ingest_hooks  # noqa: E402
 from cli.db import upgrade_database  # noqa: E402
 from crawler.imports import import_files, prefetch  # noqa: E402
 from crawler.ingest import NO_HOOKS, IngestHooks, ingest  # noqa: E402
@@ -134,6 +135,7 @@ class Clock:
 
     def finish(self) -> None:
         self.loop_cpu = time.thread_time() - self._loop_start
+        gc.callbacks.remove(self._collected)
         if self.server:
             self.server_cpu = server_cpu(self.server) - self._server_start
 
@@ -219,7 +221,7 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
     hooks = NO_HOOKS
     if kind in ("full", "crawl"):
         hooks = ingest_hooks()  # as the command line indexes what it imports
-    settle_collector()  # as every command does once it is set up (cli.context.services)
+    freeze_start_up()  # as every command does once it is set up (cli.context.services)
     if kind == "parse":
         clock.restart()
         for page in copies:
@@ -239,11 +241,13 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
                     files.append(Path(directory) / f"page-{k:05d}.xml")
                     files[-1].write_bytes(page)
                 del copies
-                stored = asyncio.run(_import(url, files, clock, hooks))
+                with bulk_collection():  # as `coolpapers import` collects
+                    stored = asyncio.run(_import(url, files, clock, hooks))
             return _result(stored, clock, root)
         else:
             batches = prefetch(parse_document(page).papers for page in copies)
-        stored = asyncio.run(_store(url, batches, clock, hooks))
+        with bulk_collection() if kind == "crawl" else nullcontext():  # as `coolpapers crawl`
+            stored = asyncio.run(_store(url, batches, clock, hooks))
     return _result(stored, clock, root if kind != "parse" else None)
 
 

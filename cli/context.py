@@ -7,8 +7,8 @@ import asyncio
 import gc
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -97,42 +97,55 @@ class Services:
             await self._summaries.aclose()
 
 
-_settled = False  # whether this process has set its collector up for commands
-
-# The collector's thresholds while a command works: a young collection every 50,000 new
-# container objects rather than 700, and fewer older ones. An import of 20,000 papers made
-# some 1,000 young and 6 to 9 full collections with Python's defaults (0.5 to 1.0 s of its
-# 7 to 10), 7 and none with these (0.13 to 0.20 s); what cycles it leaves wait a little longer.
-COMMAND_GC_THRESHOLDS = (50_000, 20, 20)
+_frozen = False  # whether this process has frozen its start-up objects
 
 
-def settle_collector() -> None:
-    """Set the garbage collector up for a command's work, once its start-up is done.
-
-    What the process holds from start-up (modules, SQLAlchemy's metadata, the tokenizer: some
-    135,000 objects) is frozen out of the full passes, which walk every tracked object: an
-    ingest of 20,000 papers spent 1.1 to 1.3 s of its 6 in them, about 0.3 s once they are
-    frozen. Frozen objects are never collected, so only what lives as long as the process is
-    frozen: what start-up built, once (a process running several commands, as the tests do,
-    settles at its first). Then the collector runs less often (``COMMAND_GC_THRESHOLDS``)."""
-    global _settled
-    if not _settled:
+def freeze_start_up() -> None:
+    """Keep what the process holds from start-up (modules, SQLAlchemy's metadata, the
+    tokenizer: some 135,000 objects) out of the garbage collector's full passes, which walk
+    every tracked object: an ingest of 20,000 papers spent 1.1 to 1.3 s of its 6 in them, about
+    0.3 s once they are frozen. Frozen objects are never collected, so only what lives as
+    long as the process is frozen: what start-up built, once (a process running several
+    commands, as the tests do, freezes at its first)."""
+    global _frozen
+    if not _frozen:
         gc.freeze()
-        gc.set_threshold(*COMMAND_GC_THRESHOLDS)
-        _settled = True
+        _frozen = True
+
+
+# The collector's thresholds while a bulk command works (an import, a crawl, an index
+# rebuild): a young collection every 50,000 new container objects rather than 700, and fewer
+# older ones. An import of 20,000 papers made about 1,000 young and 6 to 9 full collections
+# with Python's defaults (0.4 to 0.9 s), 7 to 10 in all with these (0.09 to 0.16 s). Long-lived
+# processes (the scheduler, the site, the MCP server) keep Python's: what cycles they leave
+# would wait longer to be freed.
+BULK_GC_THRESHOLDS = (50_000, 20, 20)
+
+
+@contextmanager
+def bulk_collection() -> Iterator[None]:
+    """The collector at ``BULK_GC_THRESHOLDS`` for the duration, as it was after."""
+    before = gc.get_threshold()
+    gc.set_threshold(*BULK_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @asynccontextmanager
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    """Everything a command runs on, built once here for every command, closed after it."""
+async def services(settings: Settings, *, bulk: bool = False) -> AsyncIterator[Services]:
+    """Everything a command runs on, built once here for every command, closed after it.
+    ``bulk``: a command that writes many papers at once (``bulk_collection`` meanwhile)."""
     import search
 
     search.configure(search.SearchOptions.from_settings(settings))
     engine = create_engine(settings=settings)
     built = Services(settings, session_factory(engine), ingest_hooks())
-    settle_collector()
+    freeze_start_up()
     try:
-        yield built
+        with bulk_collection() if bulk else nullcontext():
+            yield built
     except OperationalError as exc:
         if "no such table" in str(exc):
             raise CommandError(

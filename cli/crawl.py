@@ -33,7 +33,10 @@ def _crawl(settings: Settings, work: Work[T]) -> T:
         )
 
     async def go() -> T:
-        async with services(settings) as built, ArxivClient.from_settings(settings) as client:
+        async with (
+            services(settings, bulk=True) as built,
+            ArxivClient.from_settings(settings) as client,
+        ):
             return await work(built, client)
 
     try:

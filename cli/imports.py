@@ -39,7 +39,7 @@ def import_command(files: tuple[Path, ...]) -> None:
         return
 
     async def go() -> ImportResult:
-        async with services(settings) as built:
+        async with services(settings, bulk=True) as built:
             return await import_files(built.sessions, arxiv_files, hooks=built.hooks)
 
     try:
@@ -61,7 +61,7 @@ def import_command(files: tuple[Path, ...]) -> None:
 
 def _import_venues(settings, paths: list[Path]) -> None:
     async def go() -> VenueImport:
-        async with services(settings) as built:
+        async with services(settings, bulk=True) as built:
             return await import_venues(built.sessions, paths, hooks=built.hooks)
 
     result = run(go)

@@ -26,7 +26,7 @@ def rebuild(batch_size: int, no_compact: bool, quiet: bool) -> None:
     settings = load_settings()
 
     async def go() -> RebuildReport:
-        async with services(settings) as built:
+        async with services(settings, bulk=True) as built:
             sessions = built.sessions
             async with sessions() as session:
                 total = (await session.execute(select(func.count()).select_from(Paper))).scalar()

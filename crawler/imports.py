@@ -140,9 +140,9 @@ async def import_files(
                         item = await source.take()
                         continue
                     transaction = _Transaction(source, [(path, document)], batch_papers)
-                    each = await commit_documents(run, transaction)
-                    for (path, document), counts in zip(transaction.taken, each, strict=True):
-                        result.files.append(FileResult(path, document.kind, counts, document.error))
+                    each = await _commit_transaction(run, transaction)
+                    for (written, parsed), counts in zip(transaction.taken, each, strict=True):
+                        result.files.append(FileResult(written, parsed.kind, counts, parsed.error))
                     if committed is not None:
                         committed(transaction.papers)
                     item = transaction.following
@@ -154,23 +154,28 @@ async def import_files(
         raise ImportFailed(str(exc)) from exc
 
 
-def _documents(paths: list[Path]) -> Iterator[tuple[Path, ParsedDocument | None]]:
+Parsed = tuple[Path, ParsedDocument | None]  # a file and its document (None: a snapshot)
+
+
+def _documents(paths: list[Path]) -> Iterator[Parsed]:
     """Each path with its parsed document (None: a snapshot, left to be streamed)."""
     for path in paths:
         yield path, None if is_snapshot(path) else _parse(path)
 
 
-Parsed = tuple[Path, ParsedDocument | None]
-
-
 class _Source:
-    """The parsed files in order; a file that cannot be imported ends them, kept aside."""
+    """The parsed files in order; a file that cannot be imported ends them, kept aside.
+    Anything else that breaks the parsing is raised again at every take after it, so that a
+    transaction tried again cannot mistake it for the end of the files."""
 
     def __init__(self, documents: AsyncIterator[Parsed]) -> None:
         self.documents = documents
         self.failure: ImportFailed | None = None
+        self.broken: BaseException | None = None
 
     async def take(self) -> Parsed | None:
+        if self.broken is not None:
+            raise self.broken
         if self.failure is not None:
             return None
         try:
@@ -180,13 +185,18 @@ class _Source:
         except ImportFailed as exc:
             self.failure = exc
             return None
+        except BaseException as exc:
+            self.broken = exc
+            raise
 
 
 class _Transaction:
-    """The files of one transaction of an import, taken from ``source`` as it is written: the
-    next file is parsed while the ones before it are written. Ends before a file that would
-    take it past ``limit`` papers (a first file of any size is taken), before a snapshot, or
-    where the files end; ``following`` is the file it ended before."""
+    """The files of one transaction of an import, taken from ``source`` one by one as the
+    transaction asks for them (on PostgreSQL as it writes, the next file parsed while the one
+    before it is written; on SQLite all before it writes). Ends before a file that would take
+    it past ``limit`` papers (a first file of any size is taken), before a snapshot, before a
+    file that cannot be imported, or where the files end; ``following`` is the file it ended
+    before (None for the last two)."""
 
     def __init__(self, source: _Source, first: list[tuple[Path, ParsedDocument]], limit: int):
         self.source = source
@@ -220,7 +230,7 @@ class _Transaction:
             pass
 
 
-async def commit_documents(run: RunRecorder, documents: _Transaction) -> list[IngestCounts]:
+async def _commit_transaction(run: RunRecorder, documents: _Transaction) -> list[IngestCounts]:
     """Ingest the papers of ``documents`` in one transaction of ``run``; the counts of each.
 
     The run's hooks hear of the changed papers once, at the end, rather than after each
@@ -241,8 +251,10 @@ async def commit_documents(run: RunRecorder, documents: _Transaction) -> list[In
         )
         total = IngestCounts()
         if session.get_bind().dialect.name == "sqlite":
-            # SQLite writes in this process, under its interpreter lock: parsing the next
-            # files meanwhile (the worker thread) slows the writes more than it saves.
+            # SQLite writes in this process: its thread gives up the interpreter's lock at
+            # every step of a statement and waits to take it back from a parsing thread, so
+            # the transaction's files are parsed before it writes (the file after them is
+            # parsed meanwhile, as before).
             await documents.take_all()
         index = 0
         while (document := await documents.document(index)) is not None:
@@ -287,13 +299,14 @@ async def _import_snapshot(
         with open_file(path) as (raw, content):
             batches = snapshot_batches(content, path, problems.append, batch_papers)
             done = 0
-            async for batch in prefetch(batches):
-                position = raw.tell()
-                await run.commit(batch, batch_size=len(batch))
-                if committed is not None:
-                    committed(len(batch))
-                progress.advance(position - done, note=f"{run.counts.papers:,} papers")
-                done = position
+            async with aclosing(prefetch(batches)) as prefetched:
+                async for batch in prefetched:
+                    position = raw.tell()
+                    await run.commit(batch, batch_size=len(batch))
+                    if committed is not None:
+                        committed(len(batch))
+                    progress.advance(position - done, note=f"{run.counts.papers:,} papers")
+                    done = position
             if problems:
                 await run.count_failed(len(problems))
                 run.gaps.setdefault("skipped", []).extend(problems[:50])
