@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from crawler.imports import ImportFailed, import_files, prefetch
 from tests.fakearxiv import fixture
@@ -104,3 +105,54 @@ async def test_prefetch_yields_every_item_in_order_and_stops_early_cleanly():
         if i == 1:
             break
     assert produced[:2] == [0, 1] and len(produced) <= 3
+
+
+async def test_a_snapshot_between_response_files_ends_their_transaction(sessions, tmp_path):
+    """XML files, a snapshot, an XML file: the files before the snapshot share a
+    transaction, the snapshot streams in its own batches, the file after it is written on
+    its own; every file is listed in order with its own counts."""
+    from crawler.imports import read_file
+    from crawler.parse import parse_document
+    from crawler.sample import sample_files
+
+    first, second, *_, last = sample_files()
+    path = snapshot(tmp_path / "arxiv-metadata.json", BATCH + 10)
+    sizes = [len(parse_document(read_file(p)).papers) for p in (first, second, last)]
+    commits: list[int] = []
+    files = [first, second, path, last]
+    result = await import_files(
+        sessions, files, batch_papers=BATCH, progress=Recorded(), committed=commits.append
+    )
+    assert commits == [sizes[0] + sizes[1], BATCH, 10, sizes[2]]
+    assert [f.path for f in result.files] == files
+    assert [f.kind for f in result.files][2] == "snapshot"
+    assert [f.counts.papers for f in result.files] == [sizes[0], sizes[1], BATCH + 10, sizes[2]]
+
+
+async def test_an_import_that_fails_amid_a_transaction_leaves_no_parsing_thread(
+    sessions, monkeypatch
+):
+    """A write that fails for good (not a transient error) fails the import: nothing of the
+    transaction is kept, the run is marked failed, and the thread that parsed ahead is done."""
+    import threading
+
+    import crawler.imports
+    from crawler.sample import sample_files
+
+    real_ingest = crawler.imports.ingest
+    calls: list[int] = []
+
+    async def ingest(session, papers, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return await real_ingest(session, papers, **kwargs)
+
+    monkeypatch.setattr(crawler.imports, "ingest", ingest)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        await import_files(sessions, sample_files(), batch_papers=10_000)
+    assert not [t for t in threading.enumerate() if t.name.startswith("prefetch")]
+    async with sessions() as session:
+        statuses = (await session.execute(text("select status from crawl_runs"))).scalars()
+        assert list(statuses) == ["failed"]
+        assert (await session.execute(text("select count(*) from papers"))).scalar() == 0
