@@ -12,9 +12,6 @@ time of the thread that runs the event loop and the time it waited in ``epoll`` 
 database, or for a parsed file), the garbage collector's time, the process's context switches,
 then each file's parsing and each transaction: when it started, how long it took, and the CPU
 time of its thread. A diagnostic, not a benchmark: ``python -m benchmarks`` does not run it.
-
-``--sqlite-streams``: SQLite's transactions take each file as soon as it is parsed, as
-PostgreSQL's do (the overlap that made SQLite's import slower: ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -76,7 +73,7 @@ class Timeline:
             self.collections += 1
 
 
-def instrument(timeline: Timeline, sqlite_streams: bool) -> None:
+def instrument(timeline: Timeline) -> None:
     """Time each file's parsing, each transaction and the event loop's waits."""
     parse = crawler.imports._parse
 
@@ -98,12 +95,6 @@ def instrument(timeline: Timeline, sqlite_streams: bool) -> None:
 
     crawler.imports._parse = timed_parse  # type: ignore[assignment]
     crawler.imports._commit_transaction = timed_commit  # type: ignore[assignment]
-    if sqlite_streams:
-
-        async def take_none(self: Any) -> None:
-            return None
-
-        crawler.imports._Transaction.take_all = take_none  # type: ignore[method-assign]
     select: Callable[..., Any] = selectors.EpollSelector.select
     main = threading.main_thread()
 
@@ -138,7 +129,6 @@ def main() -> None:
         default=os.environ.get("COOLPAPERS_TEST_POSTGRES_URL"),
         help="a PostgreSQL server's URL (default: COOLPAPERS_TEST_POSTGRES_URL)",
     )
-    parser.add_argument("--sqlite-streams", action="store_true", help=__doc__.split("\n\n")[-1])
     arguments = parser.parse_args()
     if arguments.db == "postgresql" and not arguments.postgres:
         raise SystemExit("--db postgresql needs --postgres URL or COOLPAPERS_TEST_POSTGRES_URL")
@@ -157,7 +147,7 @@ def main() -> None:
             url = url.render_as_string(hide_password=False)
         try:
             upgrade_database(url)
-            instrument(timeline, arguments.sqlite_streams)
+            instrument(timeline)
             hooks = ingest_hooks()  # as the command line indexes what it imports
             freeze_start_up()  # as every command does once it is set up
             before = resource.getrusage(resource.RUSAGE_SELF)

@@ -5,10 +5,9 @@ or truncated file is rejected with nothing from it half-written. Consecutive fil
 together, in transactions of up to ``IMPORT_BATCH`` papers, each file whole in one of them:
 the search index then gets segments of that size rather than one small segment per file, which
 makes a bulk import of OAI-PMH pages (a thousand papers each) about half again as fast. A
-transaction on PostgreSQL takes each file as soon as it is parsed, the next file parsed in a
-worker thread while the one before it is written and the process waits for the server; on
-SQLite, which writes in the process, it takes its files first. A bad file ends the
-transaction before it, which is committed (the files before the bad one stay).
+transaction takes each file as soon as it is parsed, the next file parsed in a worker thread
+while the one before it is written (while the process waits for the database). A bad file
+ends the transaction before it, which is committed (the files before the bad one stay).
 
 A metadata snapshot (JSON lines, the Kaggle dump of the whole archive: gigabytes) is
 streamed instead: read line by line in constant memory, committed in batches of
@@ -192,11 +191,10 @@ class _Source:
 
 class _Transaction:
     """The files of one transaction of an import, taken from ``source`` one by one as the
-    transaction asks for them (on PostgreSQL as it writes, the next file parsed while the one
-    before it is written; on SQLite all before it writes). Ends before a file that would take
-    it past ``limit`` papers (a first file of any size is taken), before a snapshot, before a
-    file that cannot be imported, or where the files end; ``following`` is the file it ended
-    before (None for the last two)."""
+    transaction writes them, the next file parsed while the one before it is written. Ends
+    before a file that would take it past ``limit`` papers (a first file of any size is
+    taken), before a snapshot, before a file that cannot be imported, or where the files end;
+    ``following`` is the file it ended before (None for the last two)."""
 
     def __init__(self, source: _Source, first: list[tuple[Path, ParsedDocument]], limit: int):
         self.source = source
@@ -224,11 +222,6 @@ class _Transaction:
         self.following = item
         return None
 
-    async def take_all(self) -> None:
-        """Take the transaction's files now, before it writes any."""
-        while await self.document(len(self.taken)) is not None:
-            pass
-
 
 async def _commit_transaction(run: RunRecorder, documents: _Transaction) -> list[IngestCounts]:
     """Ingest the papers of ``documents`` in one transaction of ``run``; the counts of each.
@@ -250,12 +243,6 @@ async def _commit_transaction(run: RunRecorder, documents: _Transaction) -> list
             papers_coming=None if coming is None else partial(coming, whole=False),
         )
         total = IngestCounts()
-        if session.get_bind().dialect.name == "sqlite":
-            # SQLite writes in this process: its thread gives up the interpreter's lock at
-            # every step of a statement and waits to take it back from a parsing thread, so
-            # the transaction's files are parsed before it writes (the file after them is
-            # parsed meanwhile, as before).
-            await documents.take_all()
         index = 0
         while (document := await documents.document(index)) is not None:
             counts = await ingest(session, document.papers, crawl_run_id=run.run_id, hooks=later)

@@ -173,12 +173,9 @@ async def test_a_transaction_tried_again_amid_its_files_takes_each_file_once(
 SERIALIZATION_FAILURE = "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$"
 
 
-async def test_a_file_is_written_while_the_next_one_is_parsed_on_postgresql(
-    sessions, db_backend, monkeypatch
-):
-    """On PostgreSQL a transaction takes each file as soon as it is parsed: the first file's
-    papers are being written before the second file's parsing ends. On SQLite, which writes
-    in the process, the transaction's files are all parsed before it writes."""
+async def test_a_file_is_written_while_the_next_one_is_parsed(sessions, monkeypatch):
+    """A transaction takes each file as soon as it is parsed: the first file's papers are
+    being written before the second file's parsing ends."""
     import threading
 
     import crawler.imports
@@ -191,7 +188,7 @@ async def test_a_file_is_written_while_the_next_one_is_parsed_on_postgresql(
     files = sample_files()[:3]
 
     def parse(path):
-        if path == files[1] and db_backend == "postgresql":
+        if path == files[1]:
             seen_writing.append(writing.wait(timeout=10))
         document = real_parse(path)
         parsed.append(path)
@@ -207,9 +204,6 @@ async def test_a_file_is_written_while_the_next_one_is_parsed_on_postgresql(
     monkeypatch.setattr(crawler.imports, "ingest", ingest)
     commits: list[int] = []
     result = await import_files(sessions, files, batch_papers=10_000, committed=commits.append)
-    if db_backend == "postgresql":
-        assert seen_writing == [True] and parsed_at_first_write == [1]
-    else:
-        assert parsed_at_first_write == [3]
+    assert seen_writing == [True] and parsed_at_first_write == [1]
     assert commits == [sum(f.counts.papers for f in result.files)]  # one transaction
     assert [f.path for f in result.files] == files
