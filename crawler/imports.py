@@ -6,8 +6,10 @@ together, in transactions of up to ``IMPORT_BATCH`` papers, each file whole in o
 the search index then gets segments of that size rather than one small segment per file, which
 makes a bulk import of OAI-PMH pages (a thousand papers each) about half again as fast. A
 transaction takes each file as soon as it is parsed, the next file parsed in a worker thread
-while the one before it is written (while the process waits for the database). A bad file
-ends the transaction before it, which is committed (the files before the bad one stay).
+while the one before it is written (while the process waits for the database); a file larger
+than ``WAITED_BYTES`` is not waited for, but parsed after the commit for a transaction of its
+own. A bad file ends the transaction before it, which is committed (the files before the bad
+one stay).
 
 A metadata snapshot (JSON lines, the Kaggle dump of the whole archive: gigabytes) is
 streamed instead: read line by line in constant memory, committed in batches of
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing, contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -42,6 +44,10 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 # measured on 200,000 papers of OAI-PMH pages, 1,000 per transaction ingest 2,500 papers/s,
 # 5,000 about 4,100 and 10,000 about 4,800, at 0.2 to 0.4 s of writing per thousand.
 IMPORT_BATCH = 10_000
+# Bytes of a file that a transaction waits for: a larger next file (10,000 papers of OAI-PMH
+# XML are some 17 MB) starts a transaction of its own rather than keep the one before it open
+# while it is parsed.
+WAITED_BYTES = 20 * 1024 * 1024
 T = TypeVar("T")
 
 
@@ -124,7 +130,7 @@ async def import_files(
         async with recorded_run(sessions, "import", parameters, hooks=hooks) as run:
             result = ImportResult(run_id=run.run_id)
             async with aclosing(prefetch(_documents(paths))) as documents:
-                source = _Source(documents)
+                source = _Source(documents, paths)
                 item = await source.take()
                 while item is not None:
                     path, document = item
@@ -144,7 +150,7 @@ async def import_files(
                         result.files.append(FileResult(written, parsed.kind, counts, parsed.error))
                     if committed is not None:
                         committed(transaction.papers)
-                    item = transaction.following
+                    item = transaction.following or await source.take()
                 if source.failure is not None:
                     raise source.failure  # the files before the bad one are imported
             result.counts = run.counts
@@ -167,10 +173,21 @@ class _Source:
     Anything else that breaks the parsing is raised again at every take after it, so that a
     transaction tried again cannot mistake it for the end of the files."""
 
-    def __init__(self, documents: AsyncIterator[Parsed]) -> None:
+    def __init__(self, documents: AsyncIterator[Parsed], paths: Sequence[Path]) -> None:
         self.documents = documents
+        self.paths = paths  # in the order of the documents
+        self.taken = 0
         self.failure: ImportFailed | None = None
         self.broken: BaseException | None = None
+
+    def next_size(self) -> int:
+        """The size in bytes of the next file (0 when there is none or it cannot be read)."""
+        if self.taken >= len(self.paths):
+            return 0
+        try:
+            return self.paths[self.taken].stat().st_size
+        except OSError:
+            return 0
 
     async def take(self) -> Parsed | None:
         if self.broken is not None:
@@ -178,7 +195,9 @@ class _Source:
         if self.failure is not None:
             return None
         try:
-            return await anext(self.documents)
+            item = await anext(self.documents)
+            self.taken += 1
+            return item
         except StopAsyncIteration:
             return None
         except ImportFailed as exc:
@@ -193,8 +212,9 @@ class _Transaction:
     """The files of one transaction of an import, taken from ``source`` one by one as the
     transaction writes them, the next file parsed while the one before it is written. Ends
     before a file that would take it past ``limit`` papers (a first file of any size is
-    taken), before a snapshot, before a file that cannot be imported, or where the files end;
-    ``following`` is the file it ended before (None for the last two)."""
+    taken), before a snapshot, before a file that cannot be imported, before a file of more
+    than ``WAITED_BYTES`` (not waited for), or where the files end; ``following`` is the file
+    it ended before when it took it (a snapshot, or one past the limit)."""
 
     def __init__(self, source: _Source, first: list[tuple[Path, ParsedDocument]], limit: int):
         self.source = source
@@ -210,6 +230,9 @@ class _Transaction:
         if index < len(self.taken):
             return self.taken[index][1]
         if self.ended:
+            return None
+        if self.source.next_size() > WAITED_BYTES:
+            self.ended = True  # parsed after the commit, for a transaction of its own
             return None
         item = await self.source.take()
         if item is not None:

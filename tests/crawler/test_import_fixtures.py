@@ -207,3 +207,18 @@ async def test_a_file_is_written_while_the_next_one_is_parsed(sessions, monkeypa
     assert seen_writing == [True] and parsed_at_first_write == [1]
     assert commits == [sum(f.counts.papers for f in result.files)]  # one transaction
     assert [f.path for f in result.files] == files
+
+
+async def test_a_transaction_does_not_wait_for_a_large_file_to_be_parsed(sessions, monkeypatch):
+    """A file larger than ``WAITED_BYTES`` is parsed after the transaction before it commits,
+    for a transaction of its own (here every file is "large")."""
+    import crawler.imports
+
+    monkeypatch.setattr(crawler.imports, "WAITED_BYTES", 0)
+    files = sample_files()
+    sizes = [len(parse_document(read_file(p)).papers) for p in files]
+    commits: list[int] = []
+    result = await import_files(sessions, files, batch_papers=10_000, committed=commits.append)
+    assert commits == sizes
+    assert [f.path for f in result.files] == files
+    assert result.counts.new == len(await stored_ids(sessions)) == sum(sizes)
