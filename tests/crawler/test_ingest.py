@@ -149,6 +149,46 @@ async def test_large_batches_and_shared_authors(sessions):
     assert [a.name for a in paper.authors] == ["Shared Author", "Author 1199"]
 
 
+async def test_every_link_names_an_author_and_a_category_that_are_stored(sessions, database_url):
+    # The links carry no foreign key to the authors and categories (they are only ever
+    # added): the ingest itself stores each one before the links to it.
+    from tests.pg import databases
+
+    ann = AnnouncementRecord(dt.date(2024, 11, 28), "new", ("cs", "math"))
+    async with sessions.begin() as session:
+        await ingest(session, [record(1, announcement=ann)])
+        await ingest(session, [record(1, arxiv_id="2401.00002", categories=("math.CO",))])
+    replaced = record(
+        2,
+        authors=(AuthorRecord("Grace Hopper"),),
+        primary_category="stat.ML",
+        categories=("stat.ML", "q-bio.NC"),
+        announcement=AnnouncementRecord(dt.date(2024, 11, 29), "replace", ("stat", "q-bio")),
+    )
+    async with sessions.begin() as session:
+        counts = await ingest(session, [replaced])
+    assert counts.updated == 1
+    assert databases.query(
+        database_url,
+        "SELECT count(*) FROM paper_authors pa WHERE NOT EXISTS"
+        " (SELECT 1 FROM authors a WHERE a.id = pa.author_id)",
+    ) == [(0,)]
+    for links in ("paper_categories", "announcements"):
+        assert databases.query(
+            database_url,
+            f"SELECT count(*) FROM {links} l WHERE NOT EXISTS"
+            " (SELECT 1 FROM categories c WHERE c.code = l.category)",
+        ) == [(0,)]
+    assert databases.query(
+        database_url, "SELECT category FROM announcements ORDER BY category"
+    ) == [("cs.CL",), ("cs.LG",), ("q-bio.NC",), ("stat.ML",)]
+    assert databases.query(database_url, "SELECT name FROM authors ORDER BY name") == [
+        ("Ada Lovelace",),
+        ("Grace Hopper",),
+        ("Émilie du Châtelet",),
+    ]
+
+
 def test_announcements_follow_the_feed_categories_and_arxiv_listing_types():
     new = record(1, announcement=AnnouncementRecord(dt.date(2024, 11, 28), "new", ("cs",)))
     rows = announcement_rows(new)
