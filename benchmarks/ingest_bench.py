@@ -6,7 +6,10 @@ beside parsing alone and upserting alone, measured in the same run.
 
 ``--db`` picks the databases (sqlite, postgresql or both); PostgreSQL's server is the one of
 ``--postgres URL`` or of ``COOLPAPERS_TEST_POSTGRES_URL`` (as ``tests/pg/cluster.sh`` sets it),
-in which each run creates a database of its own and drops it at the end.
+in which each run creates a database of its own and drops it at the end. ``--rounds N`` runs
+everything N times, the two databases in turn first, and gives the median of the rounds'
+PostgreSQL / SQLite ratios: on a shared host whose speed swings from minute to minute, two
+databases run once each one after the other compare the host as much as the databases.
 
 The recorded 1000-record ``arXivRaw`` page (tests/fixtures/arxiv/oai/arxivsync_47001.xml) is
 replicated into distinct papers: copy k has every ``0801.NNNN`` id rewritten to another
@@ -45,6 +48,7 @@ import gc
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -287,6 +291,9 @@ def run_child(kind: str, papers: int, db: str, directory: Path, server: str | No
     finally:
         if db == "postgresql":
             postgres.run(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        else:
+            for leftover in directory.glob(f"{name}.db*"):  # the next round starts empty
+                leftover.unlink()
     return result
 
 
@@ -370,6 +377,23 @@ def compare(rates: dict[str, dict[str, float]]) -> None:
         print(f"PostgreSQL / SQLite, {name}: {ratio:.2f} ({verdict}, target >= 1)")
 
 
+def compare_rounds(rounds: list[dict[str, dict[str, float]]]) -> None:
+    """Each round's PostgreSQL / SQLite ratio and their median, the target's verdict: the two
+    databases ran one after the other in each round, in turn first, so that the host's
+    swings between two rounds do not fall on one database only."""
+    for kind, name in RUNS.items():
+        if kind == "parse" or kind not in rounds[0]["sqlite"]:
+            continue
+        ratios = [r["postgresql"][kind] / r["sqlite"][kind] for r in rounds]
+        middle = statistics.median(ratios)
+        verdict = "met" if middle >= 1.0 else "NOT met"
+        print(
+            f"PostgreSQL / SQLite, {name}, {len(rounds)} rounds: "
+            f"{', '.join(f'{r:.2f}' for r in ratios)}; median {middle:.2f} "
+            f"({verdict}, target >= 1)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000, help="papers to ingest")
@@ -385,6 +409,13 @@ def main() -> None:
         "--runs",
         default=",".join(RUNS),
         help=f"comma-separated runs, among {', '.join(RUNS)} (default: all; parse is the baseline)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="rounds of the runs (with --db both: the databases in turn first, and the median "
+        "of the rounds' ratios)",
     )
     parser.add_argument("--child", choices=sorted(RUNS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -403,22 +434,32 @@ def main() -> None:
         f"{len(copies)} pages of 1000 records ({sum(map(len, copies)) / 2**20:.0f} MiB); "
         f"load average {os.getloadavg()[0]:.2f}"
     )
-    rates = {}
+    rounds: list[dict[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as directory:
-        for db in dbs:
-            results = {}
-            for kind in kinds:
-                results[kind] = run_child(
-                    kind, arguments.papers, db, Path(directory), arguments.postgres
-                )
-                expected = min(
-                    len(copies) * 1000, DAILY_PAPERS if kind == "crawl" else len(copies) * 1000
-                )
-                if results[kind]["stored"] != expected:
-                    raise SystemExit(f"{db} {kind}: stored {results[kind]['stored']} of {expected}")
-            rates[db] = report(results, db)
-    if len(dbs) == 2:
-        compare(rates)
+        for round_number in range(arguments.rounds):
+            if arguments.rounds > 1:
+                print(f"round {round_number + 1}; load average {os.getloadavg()[0]:.2f}")
+            rates = {}
+            for db in dbs if round_number % 2 == 0 else dbs[::-1]:
+                results = {}
+                for kind in kinds:
+                    results[kind] = run_child(
+                        kind, arguments.papers, db, Path(directory), arguments.postgres
+                    )
+                    expected = min(
+                        len(copies) * 1000,
+                        DAILY_PAPERS if kind == "crawl" else len(copies) * 1000,
+                    )
+                    if results[kind]["stored"] != expected:
+                        raise SystemExit(
+                            f"{db} {kind}: stored {results[kind]['stored']} of {expected}"
+                        )
+                rates[db] = report(results, db)
+            if len(dbs) == 2:
+                compare(rates)
+            rounds.append(rates)
+    if len(dbs) == 2 and len(rounds) > 1:
+        compare_rounds(rounds)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
