@@ -72,3 +72,59 @@ def test_down_to_nothing_and_up_again(empty_url: str) -> None:
     finally:
         engine.dispose()
     upgrade_database(empty_url)
+
+
+def _foreign_keys(connection, table: str) -> set[tuple[str, str]]:
+    return {
+        (key["constrained_columns"][0], key["referred_table"])
+        for key in inspect(connection).get_foreign_keys(table)
+    }
+
+
+def test_the_links_lose_their_dictionaries_foreign_keys_and_keep_their_rows(
+    empty_url: str,
+) -> None:
+    # 0013: the links to the authors and categories carry no foreign key; their rows stay,
+    # and going back restores the keys.
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0012")
+    engine = create_engine(_sync_url(empty_url))
+    rows = {
+        "paper_authors": "SELECT paper_id, position, author_id FROM paper_authors",
+        "paper_categories": "SELECT paper_id, category FROM paper_categories",
+        "announcements": "SELECT paper_id, category FROM announcements",
+    }
+    try:
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO categories (code) VALUES ('cs.CL')",
+                "INSERT INTO authors (id, name) VALUES (5, 'Ada Lovelace')",
+                "INSERT INTO papers (id, version, title, abstract, primary_category, hidden,"
+                " withdrawn, modified_at, created_at) VALUES ('2401.00001', 1, 't', 'a',"
+                " 'cs.CL', false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                "INSERT INTO paper_authors (paper_id, position, author_id)"
+                " VALUES ('2401.00001', 0, 5)",
+                "INSERT INTO paper_categories (paper_id, category, position, is_primary)"
+                " VALUES ('2401.00001', 'cs.CL', 0, true)",
+                "INSERT INTO announcements (paper_id, category, announced_on, type)"
+                " VALUES ('2401.00001', 'cs.CL', '2024-01-02', 'new')",
+            ):
+                connection.execute(text(statement))
+        with engine.connect() as connection:
+            before = {table: connection.execute(text(q)).all() for table, q in rows.items()}
+            assert ("author_id", "authors") in _foreign_keys(connection, "paper_authors")
+        upgrade_database(empty_url)
+        with engine.connect() as connection:
+            assert {t: connection.execute(text(q)).all() for t, q in rows.items()} == before
+            assert _foreign_keys(connection, "paper_authors") == {("paper_id", "papers")}
+            assert _foreign_keys(connection, "paper_categories") == {("paper_id", "papers")}
+            assert ("category", "categories") not in _foreign_keys(connection, "announcements")
+            assert ("paper_id", "papers") in _foreign_keys(connection, "announcements")
+        command.downgrade(config, "0012")
+        with engine.connect() as connection:
+            assert {t: connection.execute(text(q)).all() for t, q in rows.items()} == before
+            assert ("author_id", "authors") in _foreign_keys(connection, "paper_authors")
+            assert ("category", "categories") in _foreign_keys(connection, "paper_categories")
+            assert ("category", "categories") in _foreign_keys(connection, "announcements")
+    finally:
+        engine.dispose()
