@@ -11,7 +11,10 @@ files, into a new SQLite file or a new database of the PostgreSQL server of ``--
 time of the thread that runs the event loop and the time it waited in ``epoll`` (for the
 database, or for a parsed file), the garbage collector's time, the process's context switches,
 then each file's parsing and each transaction: when it started, how long it took, and the CPU
-time of its thread. A diagnostic, not a benchmark: ``python -m benchmarks`` does not run it.
+time of its thread; last, the event loop's waits by what the import was doing (writing a
+file's papers, reading what is stored of them, the search index reading the papers' texts back
+or writing its segment; anything else: waiting for a parsed file, committing). A diagnostic,
+not a benchmark: ``python -m benchmarks`` does not run it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import crawler.imports  # noqa: E402
+import crawler.ingest  # noqa: E402
+import search.indexing  # noqa: E402
+import search.storage  # noqa: E402
 from benchmarks import postgres  # noqa: E402
 from benchmarks.ingest_bench import pages  # noqa: E402
 from cli.context import bulk_collection, freeze_start_up, ingest_hooks  # noqa: E402
@@ -51,12 +57,15 @@ class Timeline:
 
     def __init__(self) -> None:
         self.spans: list[tuple[str, float, float, float]] = []
+        self.phase = "other"
+        self.waits: dict[str, float] = {}
         self.waited = self.collector = 0.0
         self.collections = 0
         self._start = self._collecting = 0.0
 
     def start(self) -> None:
         self.spans.clear()
+        self.waits.clear()
         self.waited = self.collector = 0.0
         self.collections = 0
         self._start = time.perf_counter()
@@ -71,6 +80,29 @@ class Timeline:
         else:
             self.collector += time.perf_counter() - self._collecting
             self.collections += 1
+
+
+# What the import is doing, by the coroutine that runs: the event loop's waits are counted
+# under the innermost one running.
+PHASES = (
+    (crawler.ingest, "_load_stored", "reading what is stored of a file's papers"),
+    (crawler.ingest, "_write_batch", "writing a file's papers"),
+    (search.indexing, "paper_text_rows", "the index reading the papers' texts back"),
+    (search.storage, "write_papers", "the index writing its segment"),
+)
+
+
+def _in_phase(timeline: Timeline, module: Any, name: str, phase: str) -> None:
+    call = getattr(module, name)
+
+    async def in_phase(*args: Any, **kwargs: Any) -> Any:
+        outer, timeline.phase = timeline.phase, phase
+        try:
+            return await call(*args, **kwargs)
+        finally:
+            timeline.phase = outer
+
+    setattr(module, name, in_phase)
 
 
 def instrument(timeline: Timeline) -> None:
@@ -104,9 +136,13 @@ def instrument(timeline: Timeline) -> None:
             return select(self, timeout)
         finally:
             if threading.current_thread() is main:
-                timeline.waited += time.perf_counter() - started
+                waited = time.perf_counter() - started
+                timeline.waited += waited
+                timeline.waits[timeline.phase] = timeline.waits.get(timeline.phase, 0.0) + waited
 
     selectors.EpollSelector.select = timed_select  # type: ignore[method-assign]
+    for module, name, phase in PHASES:
+        _in_phase(timeline, module, name, phase)
     gc.callbacks.append(timeline.collected)
 
 
@@ -175,6 +211,9 @@ def main() -> None:
         print(
             f"  {what:28s} at {at:6.2f} s took {took:5.2f} s, its thread's CPU {thread_cpu:5.2f} s"
         )
+    print("the event loop's waits in epoll, by what the import was doing:")
+    for phase, waited in sorted(timeline.waits.items(), key=lambda item: -item[1]):
+        print(f"  {waited:5.2f} s {'anything else' if phase == 'other' else phase}")
 
 
 if __name__ == "__main__":
