@@ -30,11 +30,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml setup.py $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py search/_kernel.pyx tokenizer/_fast.pyx $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml setup.py $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml setup.py search/_kernel.pyx tokenizer/_fast.pyx $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 

@@ -128,12 +128,13 @@ def _grown(array: npt.NDArray[_Scalar], size: int, fill: float) -> npt.NDArray[_
 def number_paper(
     vocabulary: _Vocabulary,
     stem_terms: Callable[[str], Iterable[str]],
-    title: list[str],
-    abstract: list[str],
-    authors: list[str],
-    body: list[str] | None = None,
-) -> tuple[_Int32s, tuple[int, int, int, int, int, int]]:
-    """A paper's terms as numbers and the ends of its six fields."""
+    title: str | list[str],
+    abstract: str | list[str],
+    authors: str | list[str],
+    body: str | list[str] | None = None,
+) -> tuple[_Int32s, tuple[int, int, int, int, int, int], bytes]:
+    """A paper's terms as numbers, the ends of its six fields, and its words joined (each
+    field an ASCII text or its words)."""
 
 def segment_rows(
     terms: list[str],

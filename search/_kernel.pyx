@@ -796,29 +796,112 @@ def _grown(array, Py_ssize_t size, fill):
     return bigger
 
 
+cdef extern from "Python.h":
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void* PyUnicode_DATA(object text)
+    Py_ssize_t PyUnicode_GET_LENGTH(object text)
+    int PyUnicode_IS_ASCII(object text)
+
+
+# Each ASCII character as a word holds it: a letter lowered, a digit itself, 0 for the rest
+# (``search.text.words`` of ASCII text: runs of letters and digits, lowered).
+cdef uint8_t _WORD_CHAR[128]
+for _code in range(128):
+    _WORD_CHAR[_code] = ord(chr(_code).lower()) if chr(_code).isalnum() else 0
+
+
+cdef Py_ssize_t _ascii_word_count(object text) except -1:
+    if not PyUnicode_IS_ASCII(text):
+        raise ValueError("a field given as text must be ASCII (else give its words)")
+    cdef const uint8_t* data = <const uint8_t*> PyUnicode_DATA(text)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, count = 0
+    cdef bint inside = False
+    for i in range(n):
+        if _WORD_CHAR[data[i]]:
+            if not inside:
+                count += 1
+                inside = True
+        else:
+            inside = False
+    return count
+
+
+cdef Py_ssize_t _field_size(object field) except -1:
+    return _ascii_word_count(field) if isinstance(field, str) else len(field)
+
+
+cdef Py_ssize_t _number_field(
+    dict numbers, list terms, object field, int32_t[:] out, Py_ssize_t k, _Buffer joined
+) except -1:
+    """Number the words of ``field`` (an ASCII text, or its words) into ``out`` from ``k``;
+    append them to ``joined``, separated by spaces. Returns where they end in ``out``."""
+    cdef const uint8_t* data
+    cdef Py_ssize_t n, i = 0, start, size, j
+    cdef bint first = True
+    cdef uint8_t* letters
+    cdef bytes encoded
+    if not isinstance(field, str):
+        for w in field:
+            out[k] = <int32_t> _number(numbers, terms, w)
+            k += 1
+        encoded = " ".join(field).encode("utf-8")
+        joined.raw(<const uint8_t*> PyBytes_AS_STRING(encoded), PyBytes_GET_SIZE(encoded))
+        return k
+    data = <const uint8_t*> PyUnicode_DATA(field)
+    n = PyUnicode_GET_LENGTH(field)
+    while True:
+        while i < n and _WORD_CHAR[data[i]] == 0:
+            i += 1
+        if i >= n:
+            return k
+        start = i
+        while i < n and _WORD_CHAR[data[i]] != 0:
+            i += 1
+        size = i - start
+        word = PyUnicode_New(size, 127)
+        letters = <uint8_t*> PyUnicode_DATA(word)
+        for j in range(size):
+            letters[j] = _WORD_CHAR[data[start + j]]
+        if not first:
+            joined.byte(32)
+        first = False
+        joined.raw(letters, size)
+        out[k] = <int32_t> _number(numbers, terms, word)
+        k += 1
+
+
 def number_paper(
-    vocabulary, object stem_terms, list title, list abstract, list authors, list body=None,
+    vocabulary, object stem_terms, title, abstract, authors, body=None,
 ):
     """A paper's terms as numbers, numbering new terms in the vocabulary (``numbers``,
     ``terms``) as they come: its title, abstract and authors words, then the stem terms of
     its title words and of its abstract words (``stem_terms(word)``: up to two terms, kept by
-    word number in the vocabulary's ``stems``), each once, then its body's words. Returns
-    ``(int32 array, ends of the six fields)``."""
+    word number in the vocabulary's ``stems``), each once, then its body's words.
+
+    Each field is given as its words (a list), or as its text when that is ASCII, its words
+    then read here as ``search.text.words`` reads them (runs of letters and digits, lowered),
+    without a string made for the text lowered nor a list of its words.
+
+    Returns ``(int32 array, ends of the six fields, words)``: ``words`` is each word field's
+    words joined by spaces and followed by a byte 0x1E (the title, abstract and authors, then
+    the body's when it has any), what a paper's digest covers (``search.segments``)."""
     cdef dict numbers = vocabulary.numbers
     cdef list terms = vocabulary.terms
-    cdef Py_ssize_t n = len(title) + len(abstract) + len(authors), k = 0, i, f, start, end
+    if body is None:
+        body = []
+    cdef Py_ssize_t n = _field_size(title) + _field_size(abstract) + _field_size(authors)
+    cdef Py_ssize_t body_size = _field_size(body)
+    cdef Py_ssize_t k = 0, i, f, start, end
     cdef Py_ssize_t word, size
     cdef int32_t s, stamp
     cdef int j
-    if body is None:
-        body = []
-    out_array = np.empty(3 * n + 4 + len(body), dtype=np.int32)
+    out_array = np.empty(3 * n + 4 + body_size, dtype=np.int32)
     cdef int32_t[:] out = out_array
+    cdef _Buffer joined = _Buffer(8 * n + 8)
     ends = []
-    for words in (title, abstract, authors):
-        for w in words:
-            out[k] = <int32_t> _number(numbers, terms, w)
-            k += 1
+    for field in (title, abstract, authors):
+        k = _number_field(numbers, terms, field, out, k, joined)
+        joined.byte(0x1E)
         ends.append(k)
     size = len(terms)
     if len(vocabulary.stems) < size:
@@ -852,11 +935,12 @@ def number_paper(
                     out[k] = s
                     k += 1
         ends.append(k)
-    for w in body:
-        out[k] = <int32_t> _number(numbers, terms, w)
-        k += 1
+    start = k
+    k = _number_field(numbers, terms, body, out, k, joined)
+    if k > start:
+        joined.byte(0x1E)
     ends.append(k)
-    return out_array[:k], tuple(ends)
+    return out_array[:k], tuple(ends), joined.take(0, joined.size)
 
 
 # ------------------------------------------------------------------ merging many lists at once

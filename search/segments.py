@@ -69,29 +69,32 @@ class AnalyzedPaper:
     ends: tuple[int, int, int, int, int, int]
 
 
-def _digest(parts: Sequence[Sequence[str]], day: int) -> bytes:
-    hasher = hashlib.blake2b(digest_size=12)
-    for part in parts:
-        hasher.update(" ".join(part).encode("utf-8"))
-        hasher.update(b"\x1e")
-    hasher.update(str(day).encode())
-    return hasher.digest()
+def _field(text: str) -> str | list[str]:
+    """A field as the kernel numbers it: an ASCII text as it is (the kernel reads its words),
+    any other as its words."""
+    return text if text.isascii() else words(text)
 
 
 def analyze(analyzer: Analyzer, vocabulary: Vocabulary, text: PaperText) -> AnalyzedPaper:
     """A paper's terms (``search.analysis``) numbered in the vocabulary. The digest covers
     its words and day: the stems follow from the words, for one tokenizer model. A paper
     without a body keeps the digest it had before bodies were indexed."""
-    title = words(text.title or "")
-    abstract = words(text.abstract or "")
-    authors = [w for name in text.authors for w in words(name)]
-    body = words(text.body) if text.body else []
+    names = " ".join(text.authors)
+    if names.isascii():  # a space separates words: the names' words, in order
+        authors: str | list[str] = names
+    else:
+        authors = [w for name in text.authors for w in words(name)]
     day = day_number(text.published)
-    numbers, ends = _kernel.number_paper(
-        vocabulary, analyzer.stem_terms, title, abstract, authors, body
+    numbers, ends, joined = _kernel.number_paper(
+        vocabulary,
+        analyzer.stem_terms,
+        _field(text.title or ""),
+        _field(text.abstract or ""),
+        authors,
+        _field(text.body) if text.body else [],
     )
-    parts = (title, abstract, authors, body) if body else (title, abstract, authors)
-    return AnalyzedPaper(text.id, _digest(parts, day), ends[2], day, numbers, ends)
+    digest = hashlib.blake2b(joined + str(day).encode(), digest_size=12).digest()
+    return AnalyzedPaper(text.id, digest, ends[2], day, numbers, ends)
 
 
 @dataclass(frozen=True, slots=True)
