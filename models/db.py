@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,20 +16,27 @@ from models.settings import Settings, get_settings
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def _on_sqlite_connect(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_setup(mmap_bytes: int) -> Callable[[Any, Any], None]:
+    """What each new SQLite connection is set to."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA mmap_size={mmap_bytes}")
+        cursor.close()
+
+    return on_connect
 
 
 def create_engine(url: str | None = None, *, settings: Settings | None = None) -> AsyncEngine:
     """An async engine for ``url`` (default: the configured DATABASE_URL).
 
-    SQLite gets WAL mode, foreign keys and a busy timeout on every connection, and its
-    parent directory is created when missing.
+    SQLite gets WAL mode, foreign keys, a busy timeout and reads through a memory map
+    (``SQLITE_MMAP_MB``) on every connection, and its parent directory is created when
+    missing.
     """
     settings = settings or get_settings()
     url = url or settings.DATABASE_URL
@@ -38,8 +48,41 @@ def create_engine(url: str | None = None, *, settings: Settings | None = None) -
         database = engine.url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        mmap_bytes = settings.SQLITE_MMAP_MB * 2**20
+        event.listen(engine.sync_engine, "connect", _sqlite_setup(mmap_bytes))
+    if url.startswith("sqlite+aiosqlite"):
+        _skip_idle_ends(engine)
     return engine
+
+
+def _open_transaction(dbapi_connection: Any) -> bool:
+    """Whether the sqlite3 connection under aiosqlite's has a transaction open (True when it
+    cannot tell)."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    found = getattr(driver, "_connection", None)
+    return not isinstance(found, sqlite3.Connection) or found.in_transaction
+
+
+def _skip_idle_ends(engine: AsyncEngine) -> None:
+    """Commits and rollbacks with no transaction open are not sent to aiosqlite's thread.
+
+    sqlite3 does nothing with them, but aiosqlite hands each to its connection's thread and
+    waits for the answer: a session that only read (every page) paid that round trip when it
+    ended, about 0.3 ms of a request. A connection not opened by ``create_engine`` (no
+    sqlite3 connection to look at) is sent everything."""
+    dialect = engine.sync_engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        if _open_transaction(dbapi_connection):
+            commit(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if _open_transaction(dbapi_connection):
+            rollback(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy async URL of the database (SQLite through aiosqlite by default).",
     )
+    SQLITE_MMAP_MB: int = Field(
+        2048,
+        ge=0,
+        description="How much of an SQLite database each connection reads through a memory map"
+        " instead of copying its pages in, in MiB (SQLite caps it, at 2 GiB as it is usually"
+        " built; 0: none).",
+    )
     ARXIV_RSS_BASE: str = Field("https://rss.arxiv.org", description="Base URL of arXiv's feeds.")
     ARXIV_API_BASE: str = Field(
         "https://export.arxiv.org/api", description="Base URL of arXiv's search API."
