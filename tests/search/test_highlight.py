@@ -15,6 +15,8 @@ _ANALYZER = Analyzer()
 _WORDS = [
     "transformer", "transformers", "Transform", "graph", "graphs", "GPT", "of", "the",
     "neural", "networks", "network", "x1", "attention", "attentive",
+    # words that hold others: a match starting inside them is not a word's
+    "proof", "bathe", "subgraph", "xattention",
 ]  # fmt: skip  # a word list reads better in rows than one word a line
 
 
@@ -86,4 +88,14 @@ def test_ascii_text_is_marked_whatever_its_case_and_by_whole_words() -> None:
     expected = _reference(text, query, Field.ABSTRACT)
     marked = [text[s:e] for s, e in expected]
     assert marked == ["GRAPH Networks", "graph", "Graphs", "NEURAL NETWORK"]
+    assert highlight_spans(text, query, Field.ABSTRACT, _ANALYZER) == expected
+
+
+def test_a_match_inside_a_word_does_not_hide_one_starting_after_it() -> None:
+    """A phrase found from inside a word ("ba|the the") is not taken, and the search goes on
+    from the next character, where the phrase starts a word."""
+    text = "Bathe the the proof of the subgraph graph."
+    query = parse_query('"the the" "of the" graph')
+    expected = _reference(text, query, Field.ABSTRACT)
+    assert [text[s:e] for s, e in expected] == ["the the", "of the", "graph"]
     assert highlight_spans(text, query, Field.ABSTRACT, _ANALYZER) == expected
