@@ -7,12 +7,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fulltext.document import FullText
-from models.plain import as_moment
+from models.plain import as_moment, driver_connection
 from search import sqlite
 from search.analysis import Analyzer
 from search.dialect import ids_parameter
@@ -102,13 +102,13 @@ def filters_of(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FoundAuthor:
+# A page holds a hundred or more authors: tuples, made about five times faster than frozen
+# dataclasses.
+class FoundAuthor(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class FoundCategory:
+class FoundCategory(NamedTuple):
     category: str
     is_primary: bool
 
@@ -145,15 +145,25 @@ async def _visible_papers(session: AsyncSession, ids: list[str]) -> list[FoundPa
     plain reads (no ORM objects for a page of ten), on the session's connection."""
     if not ids:
         return []
-    wanted = ids_parameter(ids)
-    rows = await read_rows(session, _PAPERS, (wanted,))
+    wanted = (ids_parameter(ids),)
+    direct = await driver_connection(session)
+    if direct is not None:  # the three reads at once, without going back to the session
+
+        def read(statement: str) -> list[tuple]:
+            return direct.execute(statement, wanted).fetchall()
+
+        rows, author_rows, category_rows = read(_PAPERS), read(_AUTHORS), read(_CATEGORIES)
+    else:
+        rows = await read_rows(session, _PAPERS, wanted)
+        author_rows = await read_rows(session, _AUTHORS, wanted) if rows else []
+        category_rows = await read_rows(session, _CATEGORIES, wanted) if rows else []
     if not rows:
         return []
     authors: dict[str, list[FoundAuthor]] = defaultdict(list)
-    for paper_id, name in await read_rows(session, _AUTHORS, (wanted,)):
+    for paper_id, name in author_rows:
         authors[paper_id].append(FoundAuthor(name))
     categories: dict[str, list[FoundCategory]] = defaultdict(list)
-    for paper_id, code, primary in await read_rows(session, _CATEGORIES, (wanted,)):
+    for paper_id, code, primary in category_rows:
         categories[paper_id].append(FoundCategory(code, bool(primary)))
     found = {
         paper_id: FoundPaper(
