@@ -6,8 +6,9 @@ papers that leave are read from ``search_deleted`` in order, and a term's lists 
 under the segments that hold it, which never change either. Each search first reads where
 the index is (one small query) and catches up with what was added since.
 
-Searches read and evaluate in worker threads (``search.sqlite``), through a ``Reader``: so
-everything kept here is behind a lock, and the arrays of papers are replaced, never changed
+Searches read and evaluate in worker threads (``search.sqlite``; a short search of lists
+held here on the event loop, ``small_search``), through a ``Reader``: so everything kept here
+is behind a lock, and the arrays of papers are replaced, never changed
 in place, so that a ``Collection`` taken by one search holds still while another catches up.
 On PostgreSQL a search reads on the event loop instead, through asyncpg itself, where and
 what the index is and the terms' lists in one statement (``read_postgresql``), and decodes
@@ -31,6 +32,7 @@ from models.plain import Params, driver_connection, postgresql_rows, read_rows, 
 from search import _kernel
 from search.evaluate import Collection, Scores, TermList
 from search.options import current
+from search.plan import Plan
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
 
 _IDS = "(SELECT value FROM json_each(?))"
@@ -216,13 +218,22 @@ _loaded: dict[tuple[str, str], LoadedIndex] = {}
 _loaded_lock = threading.Lock()
 
 
+async def direct_reader(session: AsyncSession) -> Reader | None:
+    """A ``Reader`` of the session's sqlite3 connection when it may be used from any thread,
+    the event loop's included (the session waits meanwhile), else None."""
+    direct = await driver_connection(session)
+    if direct is None:
+        return None
+    return lambda statement, params=(): direct.execute(statement, params).fetchall()
+
+
 async def thread_reader(session: AsyncSession) -> Reader:
     """A ``Reader`` of the session's database for a worker thread that ``anyio.to_thread``
     started: the session's sqlite3 connection itself when it may be used from any thread
-    (the session waits for the thread meanwhile), else reads sent back to the event loop."""
-    direct = await driver_connection(session)
+    (``direct_reader``), else reads sent back to the event loop."""
+    direct = await direct_reader(session)
     if direct is not None:
-        return lambda statement, params=(): direct.execute(statement, params).fetchall()
+        return direct
 
     def read(statement: str, params: Params = ()) -> list[tuple]:
         return anyio.from_thread.run(read_rows, session, statement, params)
@@ -255,6 +266,42 @@ def _forget(index: LoadedIndex, gone: list[tuple]) -> None:
     if gone:
         index.remove(docid for _, docid in gone)
         index.last_deleted = max([index.last_deleted, *(seq for seq, _ in gone)])
+
+
+# A search runs on the event loop (``small_search``) when its lists hold at most this many
+# postings in all, and the index has moved by at most this many papers since it was read.
+SMALL_SEARCH_POSTINGS = 20_000
+SMALL_SEARCH_CATCH_UP = 1_000
+
+
+def small_search(read: Reader, database: str, plan: Plan) -> bool:
+    """Whether a search of ``plan`` is short enough to run on the event loop: this process
+    has read the index (the same one, up to at most ``SMALL_SEARCH_CATCH_UP`` papers added or
+    deleted since) and holds every list of the plan, ``SMALL_SEARCH_POSTINGS`` postings at
+    most in all, nothing of it being caught up by another search meanwhile. One small read."""
+    with _loaded_lock:
+        index = _loaded.get((database, _last_ids.get(database, "")))
+    if index is None:
+        return False
+    ((index_id, last_docid, last_deleted),) = read(_POSITION, ())
+    if str(index_id) != index.index_id:
+        return False
+    if not index.lock.acquire(blocking=False):  # another search is catching up
+        return False
+    try:
+        behind = (last_docid or 0) - index.last_docid + (last_deleted or 0) - index.last_deleted
+        if behind > SMALL_SEARCH_CATCH_UP:
+            return False
+        phrases = plan.phrase_terms()
+        postings = 0
+        for term in plan.terms():
+            found = index.latest_list(term, with_positions=term in phrases)
+            if found is None:
+                return False
+            postings += len(found)
+        return postings <= SMALL_SEARCH_POSTINGS
+    finally:
+        index.lock.release()
 
 
 def loaded_index(read: Reader, database: str) -> LoadedIndex:

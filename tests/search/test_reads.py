@@ -4,6 +4,7 @@ index changes under them, and on PostgreSQL a search is two statements."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 
 import asyncpg
@@ -13,7 +14,7 @@ from starlette.testclient import TestClient
 
 from crawler.records import AuthorRecord, PaperRecord, VersionRecord
 from models.settings import Settings
-from search import SearchOptions, configure, search_papers
+from search import SearchOptions, configure, loaded, search_papers
 from search import sqlite as index_sql
 from search.engine import filters_of
 from search.options import shared_analyzer
@@ -68,6 +69,74 @@ async def test_lists_held_follow_new_segments_and_papers_gone(
     assert await found(sessions, "zebrafish holographic") == {"2501.00002"}
     assert await found(sessions, '"holographic zebrafish"') == set()
     assert await found(sessions, "axolotls") == {"2501.00001"}
+
+
+@pytest.mark.sqlite_only
+async def test_a_search_of_short_lists_held_runs_on_the_event_loop(
+    sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a search whose lists this process holds, short, over an index it has read (up to
+    a few papers since), with no filter read from the papers' tables, skips the worker
+    thread; the answers are the same either way."""
+    handed: list[object] = []
+    original = index_sql.anyio.to_thread.run_sync
+
+    async def counted(function, *args, **kwargs):
+        handed.append(function)
+        return await original(function, *args, **kwargs)
+
+    monkeypatch.setattr(index_sql.anyio.to_thread, "run_sync", counted)
+
+    async def threads(query: str, expected: set[str]) -> int:
+        before = len(handed)
+        assert await found(sessions, query) == expected
+        return len(handed) - before
+
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00001", "Holographic zebrafish")])
+    assert await threads("zebrafish", {"2501.00001"}) == 1  # its list read
+    assert await threads("zebrafish", {"2501.00001"}) == 0
+    assert await threads("zebrafish cat:q-bio.QM", {"2501.00001"}) == 1
+    async with sessions.begin() as session:  # one paper more, in a new segment
+        await ingest(session, [record("2501.00002", "Zebrafish in holographic light")])
+    assert await threads("zebrafish", {"2501.00001", "2501.00002"}) == 0
+    assert await threads("zebrafish", {"2501.00001", "2501.00002"}) == 0
+
+    monkeypatch.setattr(loaded, "SMALL_SEARCH_POSTINGS", 1)
+    assert await threads("zebrafish", {"2501.00001", "2501.00002"}) == 1
+    monkeypatch.setattr(loaded, "SMALL_SEARCH_POSTINGS", 20_000)
+    monkeypatch.setattr(loaded, "SMALL_SEARCH_CATCH_UP", 0)
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00003", "Zebrafish again")])
+    assert await threads("zebrafish", {"2501.00001", "2501.00002", "2501.00003"}) == 1
+    assert await threads("zebrafish", {"2501.00001", "2501.00002", "2501.00003"}) == 0
+
+    # Another search catching up the index in its thread (holding the index's lock): this
+    # one goes to a thread too, rather than wait on the event loop.
+    async with sessions() as session:
+        database = str(session.bind.url)
+    index = loaded._loaded[(database, loaded._last_ids[database])]
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with index.lock:
+            held.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+
+    def position(statement: str, params: object = ()) -> list[tuple]:
+        return [(index.index_id, index.last_docid, index.last_deleted)]
+
+    plan = index_sql.plan_query(parse_query("zebrafish"), shared_analyzer())
+    try:
+        assert not loaded.small_search(position, database, plan)
+    finally:
+        done.set()
+        holder.join()
+    assert loaded.small_search(position, database, plan)
 
 
 @pytest.fixture
