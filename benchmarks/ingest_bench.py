@@ -17,6 +17,9 @@ year and month (``1001.NNNN``, ``1002.NNNN``, ...), so each copy is 1000 new pap
 recorded authors, versions and categories. Runs over the same pages:
 
 - parse only: ``parse_document`` of every page, no database (the baseline);
+- the index's analysis only: the pages parsed beforehand (not timed), each paper's terms
+  numbered and digested as the index does before writing a segment
+  (``search.segments.analyze``, a vocabulary per ``IMPORT_BATCH`` papers), no database;
 - upsert only: the pages parsed beforehand (not timed), each ingested in its own
   transaction without the search index;
 - parse + upsert: each page parsed, then ingested, without the search index;
@@ -65,7 +68,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from benchmarks import postgres  # noqa: E402
 from cli.context import bulk_collection, freeze_start_up, ingest_hooks  # noqa: E402
 from cli.db import upgrade_database  # noqa: E402
-from crawler.imports import import_files, prefetch  # noqa: E402
+from crawler.imports import IMPORT_BATCH, import_files, prefetch  # noqa: E402
 from crawler.ingest import NO_HOOKS, IngestHooks, ingest  # noqa: E402
 from crawler.parse import parse_document  # noqa: E402
 from models.db import create_engine, session_factory  # noqa: E402
@@ -77,6 +80,7 @@ DAILY_PAPERS = 2000
 DAILY_SECONDS = 2.0
 RUNS = {
     "parse": "parse only (baseline)",
+    "analysis": "the index's analysis only (parsed beforehand)",
     "upsert": "upsert only, no index (parsed beforehand)",
     "parse+upsert": "parse + upsert, no index",
     "full": "full: coolpapers import of the pages' files",
@@ -231,6 +235,8 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
         for page in copies:
             clock.tick(len(parse_document(page).papers))
         stored = sum(p for p, _, _ in clock.pages)
+    elif kind == "analysis":
+        stored = _analyze([parse_document(page).papers for page in copies], clock)
     else:
         upgrade_database(url)
         if kind == "upsert":
@@ -252,7 +258,33 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
             batches = prefetch(parse_document(page).papers for page in copies)
         with bulk_collection() if kind == "crawl" else nullcontext():  # as `coolpapers crawl`
             stored = asyncio.run(_store(url, batches, clock, hooks))
-    return _result(stored, clock, root if kind != "parse" else None)
+    return _result(stored, clock, root if kind not in ("parse", "analysis") else None)
+
+
+def _analyze(parsed: list[list], clock: Clock) -> int:
+    """The index's analysis of parsed pages, as it runs on the papers it writes."""
+    from search.documents import PaperText
+    from search.options import shared_analyzer
+    from search.segments import Vocabulary, analyze
+
+    analyzer = shared_analyzer()
+    vocabulary, counted = Vocabulary(), 0
+    clock.restart()
+    for records in parsed:
+        for record in records:
+            text = PaperText(
+                record.arxiv_id,
+                record.title or "",
+                record.abstract or "",
+                tuple(author.name for author in record.authors),
+                published=record.published,
+            )
+            analyze(analyzer, vocabulary, text)
+            counted += 1
+            if counted % IMPORT_BATCH == 0:  # a segment's vocabulary
+                vocabulary = Vocabulary()
+        clock.tick(len(records))
+    return counted
 
 
 def _result(stored: int, clock: Clock, root: int | None) -> dict[str, object]:
@@ -281,7 +313,7 @@ def run_child(kind: str, papers: int, db: str, directory: Path, server: str | No
             command, cwd=ROOT, check=True, capture_output=True, text=True
         ).stdout
         result = json.loads(output.strip().splitlines()[-1])
-        if kind == "parse":
+        if kind in ("parse", "analysis"):
             result["mib"] = 0.0
         elif db == "sqlite":
             result["mib"] = database.stat().st_size / 2**20
@@ -370,7 +402,7 @@ def report(results: dict[str, dict], db: str) -> dict[str, float]:
 def compare(rates: dict[str, dict[str, float]]) -> None:
     """PostgreSQL's rates against SQLite's: the target is at least as fast."""
     for kind, name in RUNS.items():
-        if kind == "parse" or kind not in rates["sqlite"]:
+        if kind in ("parse", "analysis") or kind not in rates["sqlite"]:
             continue
         ratio = rates["postgresql"][kind] / rates["sqlite"][kind]
         verdict = "met" if ratio >= 1.0 else "NOT met"
@@ -382,7 +414,7 @@ def compare_rounds(rounds: list[dict[str, dict[str, float]]]) -> None:
     databases ran one after the other in each round, in turn first, so that the host's
     swings between two rounds do not fall on one database only."""
     for kind, name in RUNS.items():
-        if kind == "parse" or kind not in rounds[0]["sqlite"]:
+        if kind in ("parse", "analysis") or kind not in rounds[0]["sqlite"]:
             continue
         ratios = [r["postgresql"][kind] / r["sqlite"][kind] for r in rounds]
         middle = statistics.median(ratios)
