@@ -363,6 +363,30 @@ class PostgresqlRead:
             self.added, self.gone = [], []
         return _gathered(index, self.rows, self.terms, self.positions_for, self.held)
 
+    def small(self) -> bool:
+        """Whether ranking what was read is short enough to run on the event loop (see
+        ``small_search``): every term's list held by this process, as its segments are now,
+        ``SMALL_SEARCH_POSTINGS`` postings at most in all, at most ``SMALL_SEARCH_CATCH_UP``
+        papers to add or take out, and no other search catching up the index meanwhile."""
+        if len(self.added) + len(self.gone) > SMALL_SEARCH_CATCH_UP:
+            return False
+        segments: dict[str, list[int]] = defaultdict(list)
+        for *_, term, segment, _first, _df, _docs, _positions in self.rows:
+            if term is not None:
+                segments[term].append(segment)
+        postings = 0
+        for term in self.terms:
+            held = self.held.get(term)
+            if term not in segments:
+                continue  # in no segment: no list to read
+            if held is None or held.key != (term, tuple(sorted(segments[term]))):
+                return False
+            postings += len(held)
+        if postings > SMALL_SEARCH_POSTINGS or not self.index.lock.acquire(blocking=False):
+            return False
+        self.index.lock.release()
+        return True
+
     async def complete(self, session: AsyncSession, missing: list[str]) -> None:
         """Read again, whole, the lists of these terms."""
         again = await postgresql_rows(

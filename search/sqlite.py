@@ -12,7 +12,8 @@ requests meanwhile. A search whose lists this process holds already, short ones,
 it has read up to date or nearly, runs on the event loop instead (``search.loaded.small_search``):
 it takes less time than handing it to a thread and back (about 0.2 ms, and a core to wait for
 on a busy machine). On PostgreSQL, whose driver is asynchronous, the reads stay on the event
-loop, and only decoding and scoring go to the thread.
+loop, and only decoding and scoring go to the thread (for such a short search, not even those:
+``PostgresqlRead.small``).
 """
 
 from __future__ import annotations
@@ -339,7 +340,10 @@ async def _run_postgresql(
         allowed = _mask(collection.alive, *kept) if _filtered(filters) else collection.alive
         return _rank(plan, lists, collection, allowed, read.index, filters, sort, limit, offset)
 
-    found = await anyio.to_thread.run_sync(ranked)
+    if not _filtered(filters) and read.small():
+        found = ranked()
+    else:
+        found = await anyio.to_thread.run_sync(ranked)
     if isinstance(found, list):  # lists held were dropped meanwhile, or new segments came
         await read.complete(session, found)
         found = await anyio.to_thread.run_sync(ranked)

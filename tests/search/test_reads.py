@@ -139,6 +139,37 @@ async def test_a_search_of_short_lists_held_runs_on_the_event_loop(
     assert loaded.small_search(position, database, plan)
 
 
+@pytest.mark.postgresql_only
+async def test_on_postgresql_a_short_search_of_lists_held_is_ranked_on_the_event_loop(
+    sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[object] = []
+    original = index_sql.anyio.to_thread.run_sync
+
+    async def counted(function, *args, **kwargs):
+        handed.append(function)
+        return await original(function, *args, **kwargs)
+
+    monkeypatch.setattr(index_sql.anyio.to_thread, "run_sync", counted)
+
+    async def threads(query: str, expected: set[str]) -> int:
+        before = len(handed)
+        assert await found(sessions, query) == expected
+        return len(handed) - before
+
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00001", "Holographic zebrafish")])
+    assert await threads("zebrafish", {"2501.00001"}) == 1  # its list decoded
+    assert await threads("zebrafish", {"2501.00001"}) == 0
+    assert await threads("zebrafish cat:q-bio.QM", {"2501.00001"}) == 1
+    async with sessions.begin() as session:  # a new segment: its list is read and decoded
+        await ingest(session, [record("2501.00002", "Zebrafish in holographic light")])
+    assert await threads("zebrafish", {"2501.00001", "2501.00002"}) >= 1
+    assert await threads("zebrafish", {"2501.00001", "2501.00002"}) == 0
+    monkeypatch.setattr(loaded, "SMALL_SEARCH_POSTINGS", 1)
+    assert await threads("zebrafish", {"2501.00001", "2501.00002"}) == 1
+
+
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The statements asyncpg runs from now on."""
