@@ -263,7 +263,7 @@ def run_one(kind: str, papers: int, url: str) -> dict[str, object]:
 
 def _analyze(parsed: list[list], clock: Clock) -> int:
     """The index's analysis of parsed pages, as it runs on the papers it writes."""
-    from search.documents import PaperText
+    from search.documents import record_text
     from search.options import shared_analyzer
     from search.segments import Vocabulary, analyze
 
@@ -272,14 +272,7 @@ def _analyze(parsed: list[list], clock: Clock) -> int:
     clock.restart()
     for records in parsed:
         for record in records:
-            text = PaperText(
-                record.arxiv_id,
-                record.title or "",
-                record.abstract or "",
-                tuple(author.name for author in record.authors),
-                published=record.published,
-            )
-            analyze(analyzer, vocabulary, text)
+            analyze(analyzer, vocabulary, record_text(record))
             counted += 1
             if counted % IMPORT_BATCH == 0:  # a segment's vocabulary
                 vocabulary = Vocabulary()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crawler.ingest import fetch_records
+from crawler.records import PaperRecord
 from fulltext.document import FullText
 from fulltext.store import decompress
 from models.schema import Author, Paper, PaperAuthor
@@ -31,6 +32,17 @@ class PaperText:
     modified_at: object = None  # the paper's modified_at when it was read
     published: dt.datetime | str | None = None  # text when read as plain rows
     body: str = ""  # the stored full text's sections ("" when none, or bodies are not read)
+
+
+def record_text(record: PaperRecord) -> PaperText:
+    """What the index reads of a paper known by its record only (before it is stored)."""
+    return PaperText(
+        record.arxiv_id,
+        record.title or "",
+        record.abstract or "",
+        tuple(author.name for author in record.authors),
+        published=record.published,
+    )
 
 
 def body_text(document: FullText) -> str:

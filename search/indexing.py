@@ -38,6 +38,7 @@ from search.documents import (
     paper_text_rows,
     paper_texts,
     read_paper_texts,
+    record_text,
 )
 from search.options import current, shared_analyzer
 from search.segments import (
@@ -187,13 +188,7 @@ def foresee_papers(
         foreseen.clear()  # papers analyzed ahead that were never indexed (unchanged, failed)
     for start in range(0, len(records), FORESEE_STEP):
         for record in records[start : start + FORESEE_STEP]:
-            text = PaperText(
-                record.arxiv_id,
-                record.title or "",
-                record.abstract or "",
-                tuple(author.name for author in record.authors),
-                published=record.published,
-            )
+            text = record_text(record)
             paper = analyze(analyzer, vocabulary, text)
             foreseen[record.arxiv_id] = _Foreseen(_text_key(text), paper)
         yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import asyncpg
 import pytest
@@ -71,13 +71,9 @@ async def test_lists_held_follow_new_segments_and_papers_gone(
     assert await found(sessions, "axolotls") == {"2501.00001"}
 
 
-@pytest.mark.sqlite_only
-async def test_a_search_of_short_lists_held_runs_on_the_event_loop(
-    sessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Only a search whose lists this process holds, short, over an index it has read (up to
-    a few papers since), with no filter read from the papers' tables, skips the worker
-    thread; the answers are the same either way."""
+def hand_overs(sessions, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Awaitable[int]]:
+    """``threads(query, expected)``: searches ``query``, checks that it finds the papers
+    ``expected``, and tells how many times it handed work to a worker thread."""
     handed: list[object] = []
     original = index_sql.anyio.to_thread.run_sync
 
@@ -92,6 +88,17 @@ async def test_a_search_of_short_lists_held_runs_on_the_event_loop(
         assert await found(sessions, query) == expected
         return len(handed) - before
 
+    return threads
+
+
+@pytest.mark.sqlite_only
+async def test_a_search_of_short_lists_held_runs_on_the_event_loop(
+    sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a search whose lists this process holds, short, over an index it has read (up to
+    a few papers since), with no filter read from the papers' tables, skips the worker
+    thread; the answers are the same either way."""
+    threads = hand_overs(sessions, monkeypatch)
     async with sessions.begin() as session:
         await ingest(session, [record("2501.00001", "Holographic zebrafish")])
     assert await threads("zebrafish", {"2501.00001"}) == 1  # its list read
@@ -143,20 +150,7 @@ async def test_a_search_of_short_lists_held_runs_on_the_event_loop(
 async def test_on_postgresql_a_short_search_of_lists_held_is_ranked_on_the_event_loop(
     sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handed: list[object] = []
-    original = index_sql.anyio.to_thread.run_sync
-
-    async def counted(function, *args, **kwargs):
-        handed.append(function)
-        return await original(function, *args, **kwargs)
-
-    monkeypatch.setattr(index_sql.anyio.to_thread, "run_sync", counted)
-
-    async def threads(query: str, expected: set[str]) -> int:
-        before = len(handed)
-        assert await found(sessions, query) == expected
-        return len(handed) - before
-
+    threads = hand_overs(sessions, monkeypatch)
     async with sessions.begin() as session:
         await ingest(session, [record("2501.00001", "Holographic zebrafish")])
     assert await threads("zebrafish", {"2501.00001"}) == 1  # its list decoded
