@@ -223,3 +223,56 @@ def entry_markup(
         f'  <p class="abstract">{render_text(paper.abstract, highlight)}</p>\n'
         f"{rows}</article>\n"
     )
+
+
+def search_result_markup(
+    paper,
+    title: str,
+    abstract: str,
+    body=None,
+    body_markup: str | None = None,
+    day: str | None = None,
+    lang: str = "en",
+) -> str:
+    """The ``<article>`` of a search result (no newline after it): ``title``, ``abstract``
+    and ``body_markup`` (the snippet of the paper's ``body``, a ``BodySnippet``) are HTML
+    already, their matches marked; ``day`` is its publication day. A venue paper's links are
+    on its page."""
+    paper_id = _escape(paper.id)
+    names = ", ".join(
+        f'<span class="author">{name}</span>' for name in _escaped_names(paper.authors)
+    )
+    categories = "".join(
+        f'<span class="category primary">{_escape(c.category)}</span> '
+        if c.is_primary
+        else f'<span class="category">{_escape(c.category)}</span> '
+        for c in paper.categories
+    )
+    found = ""
+    if body_markup:
+        number = f"{_escape(body.number)} " if body.number else ""
+        found = (
+            f'  <p class="body-match">{_text(lang, "In the paper")}, <span class="section"'
+            f' data-anchor="{_escape(body.anchor)}">§{number}{_escape(body.section)}</span>:'
+            f' <q class="snippet">{body_markup}</q></p>\n'
+        )
+    dated = f'<span class="date">{_escape(day)}</span>' if day else ""
+    links = ""
+    if ":" not in paper.id:
+        links = (
+            f'    <a class="link-pdf" href="{pdf_url(paper_id)}">[PDF]</a>\n'
+            f'    <a class="link-abs" href="{abs_url(paper_id)}">[abs]</a>\n'
+        )
+    return (
+        f'<article class="paper search-result" id="{paper_id}" data-id="{paper_id}"'
+        f' data-version="{_escape(paper.version)}">\n'
+        f'  <h2 class="title"><a href="{paper_url(paper_id)}">{title}</a></h2>\n'
+        f'  <p class="authors">{names}</p>\n'
+        f'  <p class="abstract">{abstract}</p>\n'
+        f"{found}"
+        f'  <p class="meta">\n'
+        f'    <span class="categories">{categories}</span>\n'
+        f"{dated}{links}  </p>\n"
+        f'  <p class="links"></p>\n'
+        f"</article>"
+    )

@@ -35,7 +35,9 @@ from search import SearchHit, SearchPage, search_papers
 from search.engine import FIELDS, MAX_LIMIT, MAX_OFFSET, SORTS, BodySnippet, Sort
 from search.query import CATEGORY_PATTERN, MAX_CATEGORIES, parse_category, parse_date
 from web import openapi
+from web.entries import search_result_markup
 from web.errors import HTTPError
+from web.i18n import preferences
 from web.templating import templates
 
 T = TypeVar("T")
@@ -223,17 +225,22 @@ async def search_page(request: Request) -> Response:
     page = await wanted.run(request) if asked else None
     previous_offset = max(0, wanted.offset - wanted.limit)
     next_offset = wanted.offset + wanted.limit
+    lang = preferences(request).lang
     context = {
         "wanted": wanted,
         "page": page,
         "results": [
-            {
-                "hit": hit,
-                "title": marked(hit.paper.title or "", hit.title_spans),
-                "abstract": marked(hit.paper.abstract or "", hit.abstract_spans),
-                "body": marked(hit.body.text, hit.body.spans) if hit.body else None,
-                "date": _day(hit),
-            }
+            Markup(
+                search_result_markup(
+                    hit.paper,
+                    marked(hit.paper.title or "", hit.title_spans),
+                    marked(hit.paper.abstract or "", hit.abstract_spans),
+                    hit.body,
+                    marked(hit.body.text, hit.body.spans) if hit.body else None,
+                    _day(hit),
+                    lang,
+                )
+            )
             for hit in (page.hits if page else [])
         ],
         "previous_url": _page_link(wanted, previous_offset) if wanted.offset > 0 else None,
