@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from models.settings import Settings, get_settings
 
@@ -85,5 +87,54 @@ def _skip_idle_ends(engine: AsyncEngine) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
+# ``Session.info`` keys: the session only reads (``reading``), and the pooled connection it
+# was lent for those reads (``models.plain.driver_connection``).
+READS_ONLY = "coolpapers.reads_only"
+LENT = "coolpapers.lent"
+
+
+class Session(AsyncSession):
+    """The sessions of ``session_factory``: an ``AsyncSession`` that gives back the connection
+    it was lent for plain reads, and whose end costs nothing when it did nothing.
+
+    Ending an ``AsyncSession`` hands its closing to a greenlet in a task of its own, even for a
+    session that never touched the database; that was a tenth of a short search's time."""
+
+    def _idle(self) -> bool:
+        sync = self.sync_session
+        return (
+            LENT not in sync.info
+            and sync.get_transaction() is None
+            and not sync.identity_map
+            and not sync.new
+            and not sync.deleted
+        )
+
+    def _close_all(self) -> None:
+        try:
+            lent: PoolProxiedConnection | None = self.sync_session.info.pop(LENT, None)
+            if lent is not None:
+                lent.close()  # back to the pool
+        finally:
+            self.sync_session.close()
+
+    async def close(self) -> None:
+        if not self._idle():
+            await greenlet_spawn(self._close_all)
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        if not self._idle():
+            await super().__aexit__(type_, value, traceback)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=Session)
+
+
+def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """A session for a request that only reads (a search, a list): on SQLite its plain reads
+    (``models.plain``) run on a pooled connection lent to it alone, without the transaction
+    and connection objects that SQLAlchemy makes for a session's own connection (a quarter of
+    a millisecond). Should it begin a transaction of its own, it reads on that one from then
+    on, as any session does."""
+    return sessions(info={READS_ONLY: True})

@@ -20,10 +20,12 @@ import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util import greenlet_spawn
+
+from models.db import LENT, READS_ONLY
 
 Params = Sequence[object] | Mapping[str, object]
 
@@ -85,21 +87,19 @@ def to_postgresql_many(statement: str, rows: Sequence[Sequence[object]]) -> tupl
     return translated, [tuple(row) for row in rows]
 
 
-# Each pooled connection's sqlite3 connection, or None where it is not usable from here.
-_direct: WeakKeyDictionary[object, sqlite3.Connection | None] = WeakKeyDictionary()
+# The key of a pooled connection's ``info``: its sqlite3 connection, or None where that is
+# not usable from here.
+_DIRECT = "coolpapers.sqlite3"
+# The key of a session's ``info``: its transaction and that transaction's sqlite3 connection.
+_OWN = "coolpapers.own_sqlite3"
 
 
-async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
-    """The session's sqlite3 connection when it may be used from this thread (see
-    ``models.db``), else None (PostgreSQL, or a connection with the same-thread check)."""
-    if session.bind.dialect.name != "sqlite":
-        return None
-    connection = await session.connection()
-    held = connection.sync_connection
-    if held in _direct:
-        return _direct[held]
-    raw = (await connection.get_raw_connection()).driver_connection
-    found = getattr(raw, "_connection", None)
+def _usable(info: dict[Any, Any], dbapi_connection: Any) -> sqlite3.Connection | None:
+    """The sqlite3 connection under an aiosqlite one when it may be used from this thread,
+    found once per pooled connection."""
+    if _DIRECT in info:
+        return info[_DIRECT]
+    found = getattr(getattr(dbapi_connection, "driver_connection", None), "_connection", None)
     usable: sqlite3.Connection | None = None
     if isinstance(found, sqlite3.Connection):
         try:
@@ -107,7 +107,35 @@ async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
             usable = found
         except sqlite3.ProgrammingError:  # opened with the same-thread check
             usable = None
-    _direct[held] = usable
+    info[_DIRECT] = usable
+    return usable
+
+
+async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
+    """The session's sqlite3 connection when it may be used from this thread (see
+    ``models.db``), else None (PostgreSQL, or a connection with the same-thread check).
+
+    A session made by ``models.db.reading`` that has not begun a transaction is lent a pooled
+    connection of its own for these reads, given back when it ends."""
+    if session.bind.dialect.name != "sqlite":
+        return None
+    sync = session.sync_session
+    if sync.info.get(READS_ONLY) and sync.get_transaction() is None:
+        lent = sync.info.get(LENT)
+        if lent is None:
+            lent = sync.info[LENT] = await greenlet_spawn(session.bind.sync_engine.raw_connection)
+        return _usable(lent.info, lent.dbapi_connection)
+    transaction = sync.get_transaction()
+    known = sync.info.get(_OWN)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]  # the same transaction, so the same connection
+    connection = await session.connection()
+    info = connection.info  # the pooled connection's
+    if _DIRECT in info:
+        usable = info[_DIRECT]
+    else:
+        usable = _usable(info, (await connection.get_raw_connection()).dbapi_connection)
+    sync.info[_OWN] = (sync.get_transaction(), usable)
     return usable
 
 

@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from models.db import reading
 from search import SearchHit, SearchPage, search_papers
 from search.engine import FIELDS, MAX_LIMIT, MAX_OFFSET, SORTS, BodySnippet, Sort
 from search.query import CATEGORY_PATTERN, MAX_CATEGORIES, parse_category, parse_date
@@ -114,7 +115,7 @@ class SearchRequest:
         )
 
     async def run(self, request: Request) -> SearchPage:
-        async with request.app.state.sessions() as session:
+        async with reading(request.app.state.sessions) as session:
             return await search_papers(
                 session,
                 self.q,

@@ -1,12 +1,14 @@
 """SQLite runs in WAL mode with foreign keys on, a busy timeout and reads through a memory map,
-and ends only the transactions it has open."""
+and ends only the transactions it has open; a session that did nothing ends at no cost, and a
+reading session's plain reads run on a connection lent to it."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from models.db import SQLITE_BUSY_TIMEOUT_MS, create_engine, session_factory
+from models.db import SQLITE_BUSY_TIMEOUT_MS, create_engine, reading, session_factory
+from models.plain import driver_connection, read_rows
 
 
 @pytest.mark.sqlite_only
@@ -73,3 +75,76 @@ async def test_sqlite_sends_commits_and_rollbacks_only_for_an_open_transaction(
     async with sessions() as session:
         rows = (await session.execute(text("SELECT body FROM notes"))).scalars().all()
     assert rows == ["kept"]
+
+
+def _checked_out(sessions) -> int:
+    return sessions.kw["bind"].sync_engine.pool.checkedout()
+
+
+async def test_a_session_that_did_nothing_ends_without_a_connection(sessions, monkeypatch):
+    """Ending a session that never touched the database does no work, on both databases; a
+    session that did still ends its transaction and gives its connection back."""
+    from sqlalchemy.orm import Session as SyncSession
+
+    closed: list[object] = []
+    original = SyncSession.close
+    monkeypatch.setattr(SyncSession, "close", lambda self: closed.append(self) or original(self))
+    async with sessions():
+        pass
+    async with reading(sessions):
+        pass
+    assert closed == []
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+    assert len(closed) == 1
+    assert _checked_out(sessions) == 0
+
+
+async def test_a_reading_session_reads_on_a_lent_connection_until_it_begins(sessions) -> None:
+    """On SQLite a reading session's plain reads run on a pooled connection lent to it, which
+    it gives back at its end, without a transaction of its own; once it begins one (here by
+    writing), it reads there and sees what it wrote. On PostgreSQL it is a session like any."""
+    async with sessions() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+        await session.execute(text("INSERT INTO notes VALUES ('kept')"))
+        await session.commit()
+    sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+    async with reading(sessions) as session:
+        direct = await driver_connection(session)
+        assert (direct is not None) == sqlite
+        assert await read_rows(session, "SELECT body FROM notes") == [("kept",)]
+        assert await driver_connection(session) is direct  # the same lent connection
+        assert not session.in_transaction() or not sqlite
+        assert _checked_out(sessions) == 1
+        await session.execute(text("INSERT INTO notes VALUES ('pending')"))
+        assert session.in_transaction()
+        assert _checked_out(sessions) == (2 if sqlite else 1)
+        rows = await read_rows(session, "SELECT body FROM notes ORDER BY body")
+        assert rows == [("kept",), ("pending",)]
+        own = await driver_connection(session)
+        assert own is not direct or not sqlite
+        await session.rollback()
+        assert await read_rows(session, "SELECT body FROM notes") == [("kept",)]
+    assert _checked_out(sessions) == 0
+    async with sessions() as session:
+        assert await read_rows(session, "SELECT count(*) FROM notes") == [(1,)]
+
+
+@pytest.mark.sqlite_only
+async def test_a_session_finds_its_sqlite3_connection_again_for_each_transaction(
+    sessions,
+) -> None:
+    """The sqlite3 connection a session's transaction reads on is found once per transaction
+    and found again after it ends (another pooled connection may serve the next)."""
+    async with sessions() as session:
+        first = await driver_connection(session)
+        assert first is not None and await driver_connection(session) is first
+        raw = (await (await session.connection()).get_raw_connection()).driver_connection
+        assert first is raw._connection
+        await session.commit()
+        async with sessions() as other:  # takes the pooled connection the first one gave back
+            await driver_connection(other)
+            second = await driver_connection(session)
+            raw = (await (await session.connection()).get_raw_connection()).driver_connection
+            assert second is raw._connection
+            assert second is not await driver_connection(other)

@@ -13,6 +13,7 @@ from asyncpg.prepared_stmt import PreparedStatement
 from starlette.testclient import TestClient
 
 from crawler.records import AuthorRecord, PaperRecord, VersionRecord
+from models.db import reading
 from models.settings import Settings
 from search import SearchOptions, configure, loaded, search_papers
 from search import sqlite as index_sql
@@ -69,6 +70,29 @@ async def test_lists_held_follow_new_segments_and_papers_gone(
     assert await found(sessions, "zebrafish holographic") == {"2501.00002"}
     assert await found(sessions, '"holographic zebrafish"') == set()
     assert await found(sessions, "axolotls") == {"2501.00001"}
+
+
+async def test_a_search_in_a_reading_session_begins_no_transaction_on_sqlite(
+    sessions, db_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site searches in a reading session (``models.db.reading``): on SQLite every read of
+    a search, on the event loop or in a worker thread, with filters, phrases and papers'
+    bodies, runs on the one connection lent to it, none through a transaction of its own."""
+    async with sessions.begin() as session:
+        await ingest(session, [record("2501.00001", "Holographic zebrafish")])
+    pool = sessions.kw["bind"].sync_engine.pool
+    for query in ("zebrafish", "zebrafish", "zebrafish cat:q-bio.QM", '"holographic zebrafish"'):
+        for bodies in (False, True):
+            async with reading(sessions) as session:
+                page = await search_papers(session, query, bodies=bodies)
+                assert [hit.paper.id for hit in page.hits] == ["2501.00001"]
+                assert session.in_transaction() == (db_backend == "postgresql")
+                assert pool.checkedout() == 1
+    monkeypatch.setattr(loaded, "SMALL_SEARCH_POSTINGS", 0)  # ranked in a thread
+    async with reading(sessions) as session:
+        assert (await search_papers(session, "zebrafish")).total == 1
+        assert session.in_transaction() == (db_backend == "postgresql")
+    assert pool.checkedout() == 0
 
 
 def hand_overs(sessions, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Awaitable[int]]:
