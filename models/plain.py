@@ -116,7 +116,9 @@ async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
     ``models.db``), else None (PostgreSQL, or a connection with the same-thread check).
 
     A session made by ``models.db.reading`` that has not begun a transaction is lent a pooled
-    connection of its own for these reads, given back when it ends."""
+    connection of its own for these reads, given back when it ends or begins a transaction:
+    the connection returned is for the reads at hand, not to be kept across the session's
+    other statements."""
     if session.bind.dialect.name != "sqlite":
         return None
     sync = session.sync_session

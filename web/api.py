@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from crawler.ids import InvalidArxivId, parse_arxiv_id
 from fulltext import store as fulltext_store
+from models.db import reading
 from models.queries import get_paper, get_papers
 from web import (
     alerts,
@@ -76,7 +77,7 @@ async def paper(request: Request) -> JSONResponse:
     except InvalidArxivId:
         raise HTTPError(404, f"not an arXiv identifier: {raw[:80]}") from None
     html = flag(request, "html")
-    async with request.app.state.sessions() as session:
+    async with reading(request.app.state.sessions) as session:
         found = await get_paper(session, arxiv_id.id)
         if found is None or found.hidden:
             raise HTTPError(404, f"no paper {arxiv_id.id} in this archive")
@@ -90,7 +91,7 @@ async def papers(request: Request) -> JSONResponse:
     html = flag(request, "html")
     found, links = [], {}
     if ids:
-        async with request.app.state.sessions() as session:
+        async with reading(request.app.state.sessions) as session:
             found = await get_papers(session, ids[:MAX_IDS])
             links = await fulltext_store.code_links(session, [p.id for p in found])
     present = {p.id for p in found}
@@ -111,7 +112,7 @@ async def paper_list(request: Request) -> Response:
             wanted = ListRequest.parse(request.path_params["categories"], request.query_params)
         except BadListRequest as failure:
             raise HTTPError(failure.status, failure.message) from None
-        async with sessions() as session:
+        async with reading(sessions) as session:
             result = await fetch_list(session, wanted)
         return JSONResponse(list_json(result))
 
@@ -123,7 +124,7 @@ async def bibtex_export(request: Request) -> Response:
     ids = requested_ids(request)
     found = []
     if ids:
-        async with request.app.state.sessions() as session:
+        async with reading(request.app.state.sessions) as session:
             found = await get_papers(session, ids[:MAX_IDS])
     if not found:
         raise HTTPError(404, "none of these papers is in this archive")

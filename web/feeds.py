@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crawler.ids import abs_url, pdf_url
+from models.db import reading
 from models.queries import get_papers
 from models.schema import Paper
 from search import search_papers
@@ -126,7 +127,7 @@ async def list_feed(request: Request, key: str) -> Response:
             wanted = ListRequest.parse(key, request.query_params)
         except BadListRequest as error:
             raise HTTPError(error.status, error.message) from None
-        async with sessions() as session:
+        async with reading(sessions) as session:
             result = await fetch_list(session, wanted)
         papers = [e.item.paper for e in result.entries if e.verdict is None or e.verdict.matches]
         path = f"/arxiv/{wanted.expression}"
@@ -163,7 +164,7 @@ async def search_feed(request: Request) -> Response:
     sort = request.query_params.get("sort") or "date"
     if sort not in SORTS:
         raise HTTPError(400, f"sort must be one of {', '.join(SORTS)}, got {sort[:40]!r}")
-    async with request.app.state.sessions() as session:
+    async with reading(request.app.state.sessions) as session:
         papers = await search_hits(session, query, SEARCH_FEED_SIZE, sort)
     base = _base_url(request)
     body = atom_feed(

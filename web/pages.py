@@ -16,6 +16,7 @@ from starlette.routing import Route
 from crawler.ids import InvalidArxivId, abs_url, is_arxiv_id, parse_arxiv_id
 from fulltext import store as fulltext_store
 from fulltext.document import CodeLink, FullText, Section
+from models.db import reading
 from models.queries import categories_with_papers, get_paper, get_papers, paper_announcements
 from models.schema import Paper
 from search.alike import Topic
@@ -63,7 +64,7 @@ async def home(request: Request) -> Response:
     sessions = request.app.state.sessions
 
     async def render() -> Response:
-        async with sessions() as session:
+        async with reading(sessions) as session:
             categories = await categories_with_papers(session)
         groups = [
             (archive, list(items))
@@ -116,7 +117,7 @@ async def list_page(request: Request, key: str) -> Response:
         cleared = dataclasses.replace(wanted, keywords=KeywordFilter())
         topics: list[Topic] | None = None
         popular: dict[str, popularity.Counts] = {}
-        async with sessions() as session:
+        async with reading(sessions) as session:
             result = await fetch_list(session, wanted)
             ids = [e.item.paper.id for e in result.entries]
             if wanted.view == "topics":
@@ -211,7 +212,7 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
     settings = request.app.state.settings
     contents: Contents | None = None
     code: CodeLink | None = None
-    async with request.app.state.sessions() as session:
+    async with reading(request.app.state.sessions) as session:
         paper = await get_paper(session, arxiv_id)
         if paper is None and settings.FETCH_ON_DEMAND:
             return await fetching_page(request, arxiv_id)
@@ -276,7 +277,7 @@ async def related_fragment(request: Request) -> Response:
         arxiv_id = parse_paper_id(raw)
     except ValueError:
         raise HTTPError(404, f"not an arXiv id nor a venue paper's: {raw[:80]}") from None
-    async with request.app.state.sessions() as session:
+    async with reading(request.app.state.sessions) as session:
         paper = await get_paper(session, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
@@ -324,7 +325,7 @@ async def starred(request: Request) -> Response:
     ids = shared_ids(request.query_params.get("ids", ""))
     papers = []
     if ids:
-        async with request.app.state.sessions() as session:
+        async with reading(request.app.state.sessions) as session:
             papers = await get_papers(session, ids)
     return templates.TemplateResponse(
         request, "starred.html", {"shared": bool(ids), "papers": papers, "ids": ids}

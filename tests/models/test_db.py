@@ -103,7 +103,8 @@ async def test_a_session_that_did_nothing_ends_without_a_connection(sessions, mo
 async def test_a_reading_session_reads_on_a_lent_connection_until_it_begins(sessions) -> None:
     """On SQLite a reading session's plain reads run on a pooled connection lent to it, which
     it gives back at its end, without a transaction of its own; once it begins one (here by
-    writing), it reads there and sees what it wrote. On PostgreSQL it is a session like any."""
+    writing), it gives the lent connection back first, reads in its transaction and sees what
+    it wrote. On PostgreSQL it is a session like any."""
     async with sessions() as session:
         await session.execute(text("CREATE TABLE notes (body TEXT)"))
         await session.execute(text("INSERT INTO notes VALUES ('kept')"))
@@ -118,16 +119,47 @@ async def test_a_reading_session_reads_on_a_lent_connection_until_it_begins(sess
         assert _checked_out(sessions) == 1
         await session.execute(text("INSERT INTO notes VALUES ('pending')"))
         assert session.in_transaction()
-        assert _checked_out(sessions) == (2 if sqlite else 1)
+        assert _checked_out(sessions) == 1  # the lent one given back
         rows = await read_rows(session, "SELECT body FROM notes ORDER BY body")
         assert rows == [("kept",), ("pending",)]
-        own = await driver_connection(session)
-        assert own is not direct or not sqlite
         await session.rollback()
         assert await read_rows(session, "SELECT body FROM notes") == [("kept",)]
     assert _checked_out(sessions) == 0
-    async with sessions() as session:
+    async with reading(sessions) as session:  # an ORM read first: no connection lent
+        assert (await session.execute(text("SELECT count(*) FROM notes"))).scalar_one() == 1
         assert await read_rows(session, "SELECT count(*) FROM notes") == [(1,)]
+        assert _checked_out(sessions) == 1
+    assert _checked_out(sessions) == 0
+
+
+async def test_reading_sessions_never_wait_for_a_second_connection(settings) -> None:
+    """Reading sessions that begin transactions of their own, as many at once as the pool
+    has connections, all finish: none holds its lent connection while waiting for another."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from models.db import Session
+
+    engine = create_async_engine(
+        settings.DATABASE_URL, pool_size=2, max_overflow=0, pool_timeout=5
+    )
+    sessions = session_factory(engine)
+    assert isinstance(sessions(), Session)
+    started = asyncio.Barrier(2)
+
+    async def read_then_begin() -> int:
+        async with reading(sessions) as session:
+            await read_rows(session, "SELECT 1")
+            await started.wait()  # both hold a connection now
+            return (await session.execute(text("SELECT 2"))).scalar_one()
+
+    try:
+        assert await asyncio.wait_for(
+            asyncio.gather(read_then_begin(), read_then_begin()), 10
+        ) == [2, 2]
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.sqlite_only
