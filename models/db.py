@@ -120,7 +120,13 @@ class Session(AsyncSession):
     sync_session_class = _SyncSession
 
     def _idle(self) -> bool:
+        """Whether ending the session has nothing to do once its lent connection, if it has
+        no transaction open, is given back here (no round trip to the driver's thread)."""
         sync = self.sync_session
+        lent: PoolProxiedConnection | None = sync.info.get(LENT)
+        if lent is not None and not _open_transaction(lent.dbapi_connection):
+            del sync.info[LENT]
+            lent.close()
         return (
             LENT not in sync.info
             and sync.get_transaction() is None

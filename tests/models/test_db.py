@@ -141,9 +141,7 @@ async def test_reading_sessions_never_wait_for_a_second_connection(settings) -> 
 
     from models.db import Session
 
-    engine = create_async_engine(
-        settings.DATABASE_URL, pool_size=2, max_overflow=0, pool_timeout=5
-    )
+    engine = create_async_engine(settings.DATABASE_URL, pool_size=2, max_overflow=0, pool_timeout=5)
     sessions = session_factory(engine)
     assert isinstance(sessions(), Session)
     started = asyncio.Barrier(2)
@@ -155,9 +153,10 @@ async def test_reading_sessions_never_wait_for_a_second_connection(settings) -> 
             return (await session.execute(text("SELECT 2"))).scalar_one()
 
     try:
-        assert await asyncio.wait_for(
-            asyncio.gather(read_then_begin(), read_then_begin()), 10
-        ) == [2, 2]
+        assert await asyncio.wait_for(asyncio.gather(read_then_begin(), read_then_begin()), 10) == [
+            2,
+            2,
+        ]
     finally:
         await engine.dispose()
 
