@@ -22,6 +22,7 @@ QUICK = {
     "paper_bench": ["--repeats", "50", "--starts", "1"],
     "search_bench": ["--sizes", "10000", "--skip", "unicode61"],
     "serve_bench": ["--papers", "5000", "--rounds", "1"],
+    "session_bench": ["--sessions", "500", "--rounds", "2"],
     "tokenizer_bench": ["--repeats", "2", "--skip-pure-training"],
     "web_bench": ["--duration", "5", "--uncached-duration", "3"],
 }
