@@ -88,6 +88,7 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             warm_up()
             gc.collect()
             gc.freeze()
+            gc.enable()  # off while the site started (``collect_once_started``)
             application.state.alike.start()
             loading = asyncio.create_task(load_search_index(application.state.sessions))
             application.state.index_loading = loading
@@ -141,12 +142,24 @@ async def load_search_index(sessions: async_sessionmaker[AsyncSession]) -> None:
         log.exception("the search index could not be loaded at start-up")
 
 
+def collect_once_started() -> None:
+    """Turn the garbage collector off until the served site has started
+    (``freeze_after_startup`` collects once, freezes and turns it back on).
+
+    Start-up makes some 150,000 objects that live as long as the process, and few cycles to
+    free: the collector's passes meanwhile (over 300 of them) walked the same objects again and
+    again, a quarter of the time from the start of the process to a site ready to serve."""
+    gc.disable()
+
+
 def served_site() -> Starlette:
     """The factory each worker of ``coolpapers serve`` runs."""
+    collect_once_started()
     return freeze_after_startup(site())
 
 
 def site_with_scheduler() -> Starlette:
+    collect_once_started()
     settings = get_settings()
     return freeze_after_startup(attach_scheduler(site(settings), settings))
 
@@ -165,6 +178,7 @@ def serve(host: str, port: int, workers: int, with_scheduler: bool) -> None:
     import uvicorn
 
     settings = load_settings()  # fail early, in one line, on invalid settings
+    collect_once_started()  # the site's modules are imported by uvicorn, in this process
     factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:served_site"
     uvicorn.run(
         factory,

@@ -1,4 +1,5 @@
-"""The served site's start-up: what it allocated is frozen out of the collector's passes."""
+"""The served site's start-up: not collected while it runs, then what it allocated is frozen
+out of the collector's passes and the collector runs as usual."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 from starlette.testclient import TestClient
 
-from cli.serve import freeze_after_startup, site
+from cli.serve import freeze_after_startup, served_site, site, site_with_scheduler
 
 
 def test_the_served_site_freezes_its_startup_objects_once_started(settings):
@@ -35,3 +36,21 @@ def test_what_the_mcp_server_brought_is_frozen_once_it_has_started(settings):
             assert client.post("/mcp", json={}).status_code != 503
     finally:
         gc.unfreeze()
+
+
+def test_the_served_site_is_not_collected_until_it_has_started(settings):
+    for factory in (served_site, site_with_scheduler):
+        assert gc.isenabled()
+        try:
+            app = factory()
+            assert not gc.isenabled()
+            with TestClient(app):
+                assert gc.isenabled()
+                assert gc.get_freeze_count() > 10_000
+                garbage: list[object] = []
+                garbage.append(garbage)  # a cycle, freed by the collector again
+                del garbage
+                assert gc.collect() >= 1
+        finally:
+            gc.enable()
+            gc.unfreeze()
