@@ -68,18 +68,14 @@ def attach_scheduler(app: Starlette, settings: Settings) -> Starlette:
 
 def freeze_after_startup(app: Starlette) -> Starlette:
     """Keep what ``app`` holds from start-up out of the garbage collector's full passes, then
-    begin building the related papers' vectors and reading the search index's per-paper arrays
-    in the background (the first paper page and the first search would otherwise wait for
-    them; the site is ready before they are), and keep the newest day's papers ready for
-    their lists (``web.warming``: now, and again whenever the data moves).
+    prepare in the background what the first readers would otherwise wait for (``prepare``;
+    the site is ready before it is).
 
     The site starts with some 150,000 long-lived objects (modules, templates, SQLAlchemy's
     metadata); each full collection walked them all, stalling every request in flight for
     tens of milliseconds. Frozen once start-up is done, only what requests leave behind is
     traced. For served processes only: frozen objects are never freed.
     """
-    from web.warming import keep_warm
-
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
@@ -89,21 +85,35 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             gc.collect()
             gc.freeze()
             gc.enable()  # off while the site started (``collect_once_started``)
-            application.state.alike.start()
             loading = asyncio.create_task(load_search_index(application.state.sessions))
             application.state.index_loading = loading
-            warming = asyncio.create_task(keep_warm(application.state.sessions))
+            preparing = asyncio.create_task(prepare(application, loading))
             freezing = asyncio.create_task(freeze_once_started(application.state.mcp))
             try:
                 yield state
             finally:
-                loading.cancel()
-                warming.cancel()
-                freezing.cancel()
-                await asyncio.wait([loading, warming, freezing])
+                for task in (loading, preparing, freezing):
+                    task.cancel()
+                await asyncio.wait([loading, preparing, freezing])
 
     app.router.lifespan_context = lifespan
     return app
+
+
+async def prepare(application: Starlette, loading: asyncio.Task[None]) -> None:
+    """One after the other, so that each shares the machine with the first readers and not
+    with the others: the search index's per-paper arrays (``loading``; the first search would
+    read them, at a million papers about a second), the related papers' vectors (the first
+    paper page would build them), then the newest day's papers kept ready for their lists
+    (``web.warming``: now, and again whenever the data moves) until cancelled."""
+    from web.warming import keep_warm
+
+    await asyncio.shield(loading)  # its failure is logged by itself
+    building = application.state.alike.start()
+    if building is not None:
+        with contextlib.suppress(Exception):  # logged by the build; the first reader retries
+            await asyncio.shield(building)
+    await keep_warm(application.state.sessions)
 
 
 async def freeze_once_started(mcp: McpService) -> None:

@@ -3,6 +3,7 @@ data makes them stale, readers get the previous ones while one new build runs.""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 
@@ -162,13 +163,14 @@ def test_the_served_site_starts_building_the_vectors_as_it_starts(filled_setting
     app = freeze_after_startup(site(filled_settings))
     try:
         with TestClient(app) as client:
-            task = app.state.alike.building
-            assert task is not None  # begun at start-up, not by a reader
 
-            async def built():
-                return await task
+            async def built():  # begun at start-up once the index is read, not by a reader
+                await app.state.index_loading
+                while app.state.alike.building is None:
+                    await asyncio.sleep(0.01)
+                return await app.state.alike.building
 
-            client.portal.call(built)
+            client.portal.call(asyncio.wait_for, built(), 30)
             assert app.state.alike.builds == 1
             page = client.get(f"/arxiv/{MATH_ID}")
             assert page.status_code == 200 and "Related papers" in page.text

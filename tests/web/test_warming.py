@@ -175,7 +175,12 @@ def test_the_served_site_keeps_the_newest_day_warm_while_it_runs(settings, monke
     app = freeze_after_startup(site(settings))
     try:
         with TestClient(app) as client:
-            client.portal.call(asyncio.sleep, 0)  # one turn of the loop: the task begins
+
+            async def begun() -> None:  # once the index is read and the vectors built
+                while not started:
+                    await asyncio.sleep(0.01)
+
+            client.portal.call(asyncio.wait_for, begun(), 30)
             assert started == [client.app.state.sessions] and not stopped
         assert stopped == [True]
     finally:
