@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, orm
+from sqlalchemy import Engine, event, orm
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 from models.settings import Settings, get_settings
@@ -83,14 +84,22 @@ def _skip_idle_ends(engine: AsyncEngine) -> None:
         if _open_transaction(dbapi_connection):
             rollback(dbapi_connection)
 
+    do_rollback.skips_idle = True  # type: ignore[attr-defined]  # see ``ends_quietly``
     dialect.do_commit = do_commit  # type: ignore[method-assign]
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
+def ends_quietly(engine: Engine) -> bool:
+    """Whether a connection of ``engine`` with no transaction open goes back to its pool
+    without a call to the driver's thread (``_skip_idle_ends``)."""
+    return getattr(engine.dialect.do_rollback, "skips_idle", False)
 
 
 # ``Session.info`` keys: the session only reads (``reading``), and the pooled connection it
 # was lent for those reads (``models.plain.driver_connection``).
 READS_ONLY = "coolpapers.reads_only"
 LENT = "coolpapers.lent"
+LENT_POOL = "coolpapers.lent_pool"
 
 
 def _give_back_lent(session: orm.Session, transaction: orm.SessionTransaction) -> None:
@@ -120,36 +129,53 @@ class Session(AsyncSession):
     sync_session_class = _SyncSession
 
     def _idle(self) -> bool:
-        """Whether ending the session has nothing to do once its lent connection, if it has
-        no transaction open, is given back here (no round trip to the driver's thread)."""
         sync = self.sync_session
-        lent: PoolProxiedConnection | None = sync.info.get(LENT)
-        if lent is not None and not _open_transaction(lent.dbapi_connection):
-            del sync.info[LENT]
-            lent.close()
         return (
-            LENT not in sync.info
-            and sync.get_transaction() is None
+            sync.get_transaction() is None
             and not sync.identity_map
             and not sync.new
             and not sync.deleted
         )
 
-    def _close_all(self) -> None:
+    def _give_back_and_close(self, lent: PoolProxiedConnection | None, close: bool) -> None:
         try:
-            lent: PoolProxiedConnection | None = self.sync_session.info.pop(LENT, None)
             if lent is not None:
-                lent.close()  # back to the pool
+                lent.close()  # back to the pool, which closes it beyond its size
         finally:
-            self.sync_session.close()
+            if close:
+                self.sync_session.close()
+
+    def _quietly_given_back(self, lent: PoolProxiedConnection) -> bool:
+        """Whether ``lent`` goes back to the pool without a call to the driver's thread (an
+        engine whose idle ends are skipped, no transaction to roll back, room in the pool to
+        keep it): then it is given back here. ``LENT_POOL``: its pool, or None when the engine
+        sends every end."""
+        pool = self.sync_session.info.get(LENT_POOL)
+        if not isinstance(pool, QueuePool) or pool.checkedin() >= pool.size():
+            return False  # the pool would close it
+        if _open_transaction(lent.dbapi_connection):
+            return False
+        lent.close()
+        return True
+
+    async def _end(self) -> None:
+        """Give back the lent connection and close, as cheaply as the session allows."""
+        lent: PoolProxiedConnection | None = self.sync_session.info.pop(LENT, None)
+        close = not self._idle()
+        if lent is not None and self._quietly_given_back(lent):
+            lent = None
+        if lent is not None or close:
+            # in one greenlet (both may call the driver's thread), to its end even when the
+            # request is cancelled meanwhile
+            await asyncio.shield(greenlet_spawn(self._give_back_and_close, lent, close))
 
     async def close(self) -> None:
-        if not self._idle():
-            await greenlet_spawn(self._close_all)
+        if LENT in self.sync_session.info or not self._idle():
+            await self._end()
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
-        if not self._idle():
-            await super().__aexit__(type_, value, traceback)
+        if LENT in self.sync_session.info or not self._idle():
+            await self._end()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

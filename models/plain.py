@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
-from models.db import LENT, READS_ONLY
+from models.db import LENT, LENT_POOL, READS_ONLY, ends_quietly
 
 Params = Sequence[object] | Mapping[str, object]
 
@@ -125,7 +125,9 @@ async def driver_connection(session: AsyncSession) -> sqlite3.Connection | None:
     if sync.info.get(READS_ONLY) and sync.get_transaction() is None:
         lent = sync.info.get(LENT)
         if lent is None:
-            lent = sync.info[LENT] = await greenlet_spawn(session.bind.sync_engine.raw_connection)
+            engine = session.bind.sync_engine
+            lent = sync.info[LENT] = await greenlet_spawn(engine.raw_connection)
+            sync.info[LENT_POOL] = engine.pool if ends_quietly(engine) else None
         return _usable(lent.info, lent.dbapi_connection)
     transaction = sync.get_transaction()
     known = sync.info.get(_OWN)

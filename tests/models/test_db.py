@@ -179,3 +179,35 @@ async def test_a_session_finds_its_sqlite3_connection_again_for_each_transaction
             raw = (await (await session.connection()).get_raw_connection()).driver_connection
             assert second is raw._connection
             assert second is not await driver_connection(other)
+
+
+async def test_reading_sessions_give_back_connections_beyond_the_pool_size(
+    settings, sessions, caplog
+) -> None:
+    """Connections lent beyond the pool's size are closed when given back, which is a call to
+    the driver's thread: many reading sessions at once all end, their connections given back
+    (quietly where the pool keeps them) and closed without an error (the pool would log it
+    and go on), with the site's engine and with one that sends every end."""
+    import asyncio
+    import logging
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    other = create_async_engine(settings.DATABASE_URL, pool_size=1, max_overflow=3)
+    size = sessions.kw["bind"].sync_engine.pool.size()
+    try:
+        for factory, at_once in ((sessions, size + 3), (session_factory(other), 4)):
+            together = asyncio.Barrier(at_once)
+
+            async def read(factory=factory, together=together) -> list[tuple]:
+                async with reading(factory) as session:
+                    rows = await read_rows(session, "SELECT 1")
+                    await together.wait()  # all lent at once, some beyond the pool's size
+                    return rows
+
+            found = await asyncio.wait_for(asyncio.gather(*(read() for _ in range(at_once))), 10)
+            assert found == [[(1,)]] * at_once
+            assert factory.kw["bind"].sync_engine.pool.checkedout() == 0
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    finally:
+        await other.dispose()
