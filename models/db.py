@@ -95,8 +95,9 @@ def ends_quietly(engine: Engine) -> bool:
     return getattr(engine.dialect.do_rollback, "skips_idle", False)
 
 
-# ``Session.info`` keys: the session only reads (``reading``), and the pooled connection it
-# was lent for those reads (``models.plain.driver_connection``).
+# ``Session.info`` keys: the session only reads (``reading``), the pooled connection it was
+# lent for those reads (``models.plain.driver_connection``), and that connection's pool when
+# it may be given back without a call to the driver's thread (``Session._quietly_given_back``).
 READS_ONLY = "coolpapers.reads_only"
 LENT = "coolpapers.lent"
 LENT_POOL = "coolpapers.lent_pool"
