@@ -2,15 +2,18 @@
 
 ``render_text`` turns a title or an abstract into safe HTML: text outside math is escaped
 (and optionally highlighted), ``$...$``, ``$$...$$``, ``\\(...\\)`` and ``\\[...\\]`` become
-MathML from ``latex2mathml``, which browsers render natively. A formula that cannot be
-converted, or whose MathML falls outside a small allowlist, stays as its escaped TeX.
+MathML Core from ``math-core`` (a converter in Rust, a few microseconds a formula), which
+browsers render natively. A formula that cannot be converted (unknown commands, prose taken
+for math), or whose MathML falls outside a small allowlist, stays as its escaped TeX.
 
-latex2mathml copies the argument of ``\\text{...}`` and its kin into the MathML as it is,
-so its output is never trusted: it is parsed, refused when it holds anything but allowed
-MathML elements and attributes (comments, CDATA, processing instructions, a doctype, other
-elements), and only the checked tree is written out again, escaped by this module. The
-text is cut into math and plain segments in one pass, and a text longer than
-``MAX_TEXT_LENGTH`` is shown as escaped plain text, so no input keeps a worker busy.
+The converter's output is never trusted: before it is shown it must read, from end to end,
+as allowed MathML elements and attributes, text without markup and balanced tags; the
+emphasis it puts inside ``\\text{...}`` (``<b>``, ``<span class=...>``) and its inline
+styles (negative spaces, colours) are dropped first, its named character references are
+written as the characters. Anything else (a comment, another element or attribute, a stray
+``<`` or ``&``) refuses the formula. The text is cut into math and plain segments in one
+pass, and a text longer than ``MAX_TEXT_LENGTH`` is shown as escaped plain text, so no
+input keeps a worker busy.
 
 Dollar signs follow pandoc's rule so that prices are not taken for math: an opening ``$``
 is followed by a non-space, a closing ``$`` is preceded by a non-space and not followed by a
@@ -23,14 +26,13 @@ import bisect
 import functools
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.entities import html5
 
-from latex2mathml.converter import convert
 from markupsafe import Markup, escape
+from math_core import LatexToMathML
 
-MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 MATHML_ELEMENTS = frozenset(
     """math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac
     msqrt mroot mstyle merror mpadded mphantom mfenced menclose mtable mtr mtd mlabeledtr
@@ -45,23 +47,6 @@ MATHML_ATTRIBUTES = frozenset(
 MAX_FORMULA_LENGTH = 2000
 # Titles, abstracts and comments on arXiv are far shorter; a longer text is shown escaped.
 MAX_TEXT_LENGTH = 20_000
-
-# Named functions (\\log n) get TeX's thin space before what they apply to.
-_FUNCTION_NAME = re.compile(
-    r"<mi>(?:arccos|arcsin|arctan|arg|cos|cosh|cot|coth|csc|deg|det|dim|exp|gcd|hom|inf|ker|lg"
-    r"|lim|liminf|limsup|ln|log|max|min|Pr|sec|sin|sinh|sup|tan|tanh)</mi>(?=<m[ion]|<mrow)"
-)
-_THIN_SPACE = '<mspace width="0.1667em"></mspace>'
-
-
-def _spaced(match: re.Match[str]) -> str:
-    closers = ("</mi>", "</mn>", "</mo>", "</mrow>")
-    after_something = match.string.endswith(closers, 0, match.start())
-    return (_THIN_SPACE if after_something else "") + match.group(0) + _THIN_SPACE
-
-
-# A backslash command left in MathML text means latex2mathml did not know it.
-_UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 @dataclass(slots=True)  # not frozen: made by the thousand a list, a third of the time
@@ -189,77 +174,95 @@ def split_math(text: str) -> list[Segment]:
     return segments
 
 
-def _checked_tree(mathml: str) -> ET.Element | None:
-    """``mathml`` parsed, or None unless it is allowed MathML elements, attributes and text.
-
-    Comments, CDATA sections, processing instructions and doctypes are refused outright:
-    a parser would drop or merge them, and with them whatever markup they hide.
-    """
-    if "<!" in mathml or "<?" in mathml:
-        return None
-    builder = ET.TreeBuilder(insert_comments=True, insert_pis=True)
-    parser = ET.XMLParser(target=builder)
-    try:
-        parser.feed(mathml)
-        root = parser.close()
-    except ET.ParseError:
-        return None
-    for node in root.iter():
-        tag = node.tag
-        if not isinstance(tag, str) or not tag.startswith(MATHML_NS):
-            return None
-        if tag[len(MATHML_NS) :] not in MATHML_ELEMENTS:
-            return None
-        if any(name not in MATHML_ATTRIBUTES for name in node.attrib):
-            return None
-        if node.text and _UNKNOWN_COMMAND.search(node.text):
-            return None
-    return root
+_CONVERTER = LatexToMathML(fancy_error=False)
 
 
+def _pattern_of(names: frozenset[str]) -> str:
+    return "|".join(sorted(names, key=lambda name: (-len(name), name)))
+
+
+# What the converter may put around text in ``\\text{...}`` and its kin, and its inline
+# styles (``\\!``, ``\\color``): dropped, the text kept.
+_DROPPED = re.compile(
+    r'</?(?:b|i|em|u|s|code)>|<span class="math-core-[a-z-]+">|</span>| style="[^"<>&]*"'
+)
+_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_KEPT_REFERENCES = frozenset({"lt", "gt", "amp", "quot"})
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+# MathML read from end to end: tags (attribute values without markup), text without markup,
+# and the four references kept as they are.
+_MARKUP = re.compile(r"""(?:</?[a-z]+(?: [a-z]+="[^"<>&]*")*/?>|[^<>&]+|&(?:lt|gt|amp|quot);)*""")
+_TAG = re.compile(r"<(/?)([a-z]+)([^>/]*)(/?)>")
+_ATTRIBUTE_NAME = re.compile(r" ([a-z]+)=")
 
 
-def _serialize(root: ET.Element) -> str:
-    """The checked tree as HTML: MathML names without namespace, all text escaped here."""
-    out: list[str] = []
-    # Iteratively, so that deeply nested formulas cannot exhaust the stack.
-    stack: list[tuple[ET.Element, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        name = node.tag[len(MATHML_NS) :]
+def _character(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _KEPT_REFERENCES:
+        return match.group(0)
+    character = html5.get(name + ";")
+    # An unknown name keeps its "&", which the check then refuses.
+    return match.group(0) if character is None else character.translate(_TEXT_ESCAPES)
+
+
+def _allowed(mathml: str) -> bool:
+    """Whether ``mathml``'s tags are allowed elements with allowed attributes, nested, the
+    first one holding all the others."""
+    open_tags: list[str] = []
+    tags = _TAG.findall(mathml)
+    last = len(tags) - 1
+    for i, (closing, name, attributes, empty) in enumerate(tags):
         if closing:
-            out.append(f"</{name}>")
-            if node.tail:
-                out.append(node.tail.translate(_TEXT_ESCAPES))
+            if not open_tags or open_tags.pop() != name or (not open_tags and i != last):
+                return False
             continue
-        out.append(f"<{name}")
-        for key, value in node.attrib.items():
-            out.append(f' {key}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
-        out.append(">")
-        if node.text:
-            out.append(node.text.translate(_TEXT_ESCAPES))
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node))
-    return "".join(out)
+        if name not in MATHML_ELEMENTS:
+            return False
+        if attributes and not MATHML_ATTRIBUTES.issuperset(_ATTRIBUTE_NAME.findall(attributes)):
+            return False
+        if not empty:
+            open_tags.append(name)
+        elif not open_tags:
+            return False
+    return not open_tags
+
+
+def _has_dropped(mathml: str) -> bool:
+    return (
+        " style=" in mathml
+        or "<span" in mathml
+        or "<b>" in mathml
+        or "<i>" in mathml
+        or "<em>" in mathml
+        or "<u>" in mathml
+        or "<s>" in mathml
+        or "<code>" in mathml
+    )
+
+
+def checked_mathml(mathml: str) -> str | None:
+    """``mathml`` as it may be shown, or None unless it is allowed MathML throughout."""
+    if _has_dropped(mathml):
+        mathml = _DROPPED.sub("", mathml)
+    if "&" in mathml:
+        mathml = _REFERENCE.sub(_character, mathml)
+    if not (mathml.startswith("<math") and mathml.endswith("</math>")):
+        return None
+    if _MARKUP.fullmatch(mathml) is None or not _allowed(mathml):
+        return None
+    return mathml
 
 
 @functools.lru_cache(maxsize=50_000)
 def tex_to_mathml(tex: str, display: bool = False) -> str | None:
-    """MathML for ``tex``, or None when it cannot be converted safely.
-
-    The result is written from the checked tree, never copied from latex2mathml's output.
-    """
+    """MathML for ``tex``, or None when it cannot be converted safely (``checked_mathml``)."""
     if not tex.strip() or len(tex) > MAX_FORMULA_LENGTH:
         return None
     try:
-        root = _checked_tree(convert(tex, display="block" if display else "inline"))
-    except Exception:  # latex2mathml raises many kinds of errors on bad TeX
+        mathml = _CONVERTER.convert_with_local_state(tex, displaystyle=display)
+    except Exception:  # LatexError for bad TeX; nothing the converter raises is the page's
         return None
-    if root is None:
-        return None
-    return _FUNCTION_NAME.sub(_spaced, _serialize(root))
+    return checked_mathml(mathml)
 
 
 Highlighter = Callable[[str], str]

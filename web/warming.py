@@ -1,9 +1,9 @@
 """The newest day's papers made ready for their lists before their first reader comes.
 
 The first render of a new day's list pays for what the process has never done for its
-papers: reading their views (``models.queries.paper_views``) and making the MathML of their
-titles and abstracts (``web.tex``, latex2mathml: a few hundred microseconds a formula, tens
-of milliseconds for a list). ``keep_warm`` runs beside the site: whenever the data version
+papers: reading their views (``models.queries.paper_views``), making the MathML of their
+titles and abstracts (``web.tex``: some 20 microseconds a formula, converted and checked) and
+writing their entries. ``keep_warm`` runs beside the site: whenever the data version
 moves (an import, a crawl, an edit; and once at start), it reads the views of the papers
 announced on the latest day, renders their titles and abstracts, and writes the entries of
 each category's list of that day in the default language (kept by ``web.templating`` for

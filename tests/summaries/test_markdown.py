@@ -16,7 +16,7 @@ render = MarkdownRenderer(tex_to_mathml).render
 def test_markdown_with_inline_and_display_math() -> None:
     html = render("The **loss** is $L_i = x_i^2$.\n\n$$\n\\frac{a}{b}\n$$\n\n- one\n- two")
     assert "<strong>loss</strong>" in html
-    assert re.search(r'<math[^>]* display="inline"', html)
+    assert re.search(r"<math>", html)  # inline: MathML's default display
     assert "<msub><mi>L</mi><mi>i</mi></msub>" in html  # the underscore never became <em>
     assert re.search(r'<div class="math"><math[^>]* display="block"', html)
     assert "<mfrac>" in html
@@ -49,10 +49,11 @@ def test_prices_and_code_keep_their_dollars() -> None:
 
 
 def test_unconvertible_tex_is_shown_escaped() -> None:
-    html = render("Bad $\\text{<b>}$ and unknown $\\nosuchcommand{x}$.")
+    html = render("Bad $\\frac{a}{$ and unknown $\\nosuchcommand{x}$ or $\\text{<b>}$.")
     assert "<b>" not in html
-    assert '<code class="tex">$\\text{&lt;b&gt;}$</code>' in html
-    assert "\\nosuchcommand" in html and html.count("<math") == 0
+    assert '<code class="tex">$\\frac{a}{$</code>' in html
+    assert '<code class="tex">$\\nosuchcommand{x}$</code>' in html
+    assert "<math><mtext>&lt;b&gt;</mtext></math>" in html  # markup in text stays text
 
 
 def test_without_a_math_renderer_tex_is_code() -> None:
@@ -77,10 +78,10 @@ def test_hostile_markup_in_answers_renders_as_text(payload: str) -> None:
         assert markdown_offences(html) == [], text
 
 
-def test_comments_in_tex_text_are_shown_as_tex() -> None:
+def test_comments_in_tex_text_stay_text() -> None:
     html = render('Look: $\\text{<!--><img src=x onerror="alert(1)">-->}$')
     assert markdown_offences(html) == []
-    assert '<code class="tex">$\\text{&lt;!--&gt;&lt;img' in html
+    assert "<mtext>&lt;!--&gt;&lt;img" in html
 
 
 @pytest.mark.serial

@@ -54,7 +54,7 @@ PAYLOADS = [
 ]
 
 
-# TeX commands whose argument latex2mathml copies into the MathML as text.
+# TeX commands whose argument becomes text in the MathML.
 TEXT_COMMANDS = [r"\text", r"\mbox", r"\textrm", r"\mathrm", r"\textbf", r"\mathtt", r"\hbox"]
 
 

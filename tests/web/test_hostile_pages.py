@@ -139,7 +139,7 @@ def test_api_html_fields_hold_only_allowed_markup(hostile_client: TestClient) ->
 
 
 def test_starred_page_script_allows_what_the_server_renders() -> None:
-    # starred.js rebuilds titles and abstracts from the same allow-list as web/math.py.
+    # starred.js rebuilds titles and abstracts from the same allow-list as web/tex.py.
     script = (STATIC_DIR / "starred.js").read_text()
 
     def words(name: str) -> set[str]:

@@ -61,7 +61,8 @@ def test_type_toggle(client):
 
 def test_math_is_mathml_and_prices_stay_text(client):
     html = client.get("/arxiv/cs.AI").text
-    assert '<math display="inline"><mrow>' in html
+    assert "<math><mi>O</mi>" in html  # the title's O(n log n)
+    assert '<munder><mo lspace="0">∑</mo><mi>i</mi></munder>' in html  # the abstract's sum
     assert "A GPU costs $5 and a TPU $10 per hour." in html
     assert "Schrödinger" in html
 

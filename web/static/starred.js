@@ -25,7 +25,7 @@
     return b;
   }
 
-  // What the server makes of a title or an abstract (web/math.py): MathML, a span holding
+  // What the server makes of a title or an abstract (web/tex.py): MathML, a span holding
   // TeX it could not convert, marks of the keyword bar. Only these are ever built here.
   var MATHML = "http://www.w3.org/1998/Math/MathML";
   var XHTML = "http://www.w3.org/1999/xhtml";
