@@ -23,6 +23,7 @@ QUICK = {
     "search_bench": ["--sizes", "10000", "--skip", "unicode61"],
     "serve_bench": ["--papers", "5000", "--rounds", "1"],
     "session_bench": ["--sessions", "500", "--rounds", "2"],
+    "tex_bench": ["--rounds", "2"],
     "tokenizer_bench": ["--repeats", "2", "--skip-pure-training"],
     "web_bench": ["--duration", "5", "--uncached-duration", "3"],
 }
