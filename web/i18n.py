@@ -163,6 +163,7 @@ ZH: dict[str, str] = {
     "This page reloads by itself in a moment.": "本页稍后会自动刷新。",
     "Reload": "刷新",
     "No related papers found.": "没有找到相关论文。",
+    "Finding related papers…": "正在查找相关论文……",
     "Fold seen papers": "折叠已看过的论文",
     "Unseen only": "只看未看过的",
     "Keys: j/k next/previous, s star, f FAQ, r related, o open, x mark read": (

@@ -218,7 +218,10 @@ async def paper_page(request: Request, arxiv_id: str, version: int | None = None
             return await fetching_page(request, arxiv_id)
         if paper is None or paper.hidden:
             raise HTTPError(404, f"no paper {arxiv_id} in this archive")
-        related = await related_papers(request.app.state.alike, session, paper)
+        alike = request.app.state.alike
+        # While the first vectors are built (a site just started; minutes at a million papers)
+        # the page does not wait: its script asks for the related papers once they are ready.
+        related = None if alike.waiting() else await related_papers(alike, session, paper)
         announced = await paper_announcements(session, paper.id)
         venues = await arxiv_venues(session, paper.id)
         stored = await fulltext_store.read(session, paper.id, paper.version)

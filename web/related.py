@@ -88,6 +88,15 @@ class AlikeCache:
             return None
         return self.building or self._background()
 
+    def waiting(self) -> bool:
+        """Whether a reader would now wait for the first vectors (bound, none built yet: a site
+        just started); their build is begun if it was not. A page that need not wait for them
+        asks for them later (``/fragments/related/<id>``)."""
+        if self.sessions is None or self.alike is not None:
+            return False
+        self.start()
+        return True
+
     async def stop(self) -> None:
         """Cancel the build under way, if any (the thread of its last step runs to its end)."""
         task, self.building = self.building, None

@@ -1,11 +1,21 @@
-"""Discovery in the browser: "for you" ordering a list by the stars, the topic view, and a
-star counted once per browser and day."""
+"""Discovery in the browser: "for you" ordering a list by the stars, the topic view, a star
+counted once per browser and day, and a paper page's related papers filled in when the site
+served it before their vectors were built."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shutil
+import threading
 
 import pytest
+
+from models.settings import Settings
+from tests.browser.conftest import ServerThread
+from tests.web.data import MATH_ID, fill
+from tests.web.test_related_vectors import GatedBuild
+from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -108,4 +118,38 @@ def test_for_you_on_the_starred_page(page, console):
         "document.querySelector('[data-for-you-toggle]').getAttribute('aria-pressed') === 'true'"
     )
     assert sorted(entry_ids(page)) == sorted(listed[:2])
+    assert console.errors == []
+
+
+def test_related_papers_come_in_once_their_vectors_are_built(
+    browser, migrated_template, tmp_path, console
+):
+    path = tmp_path / "site.db"
+    shutil.copy(migrated_template, path)
+    settings = Settings(DATABASE_URL=f"sqlite+aiosqlite:///{path}")
+    # Playwright's synchronous API runs an event loop in this thread: the data go in from another.
+    filling = threading.Thread(target=asyncio.run, args=(fill(settings),))
+    filling.start()
+    filling.join()
+    app = create_app(settings)
+    build = GatedBuild(hold_from=1)  # a site just started, its vectors still building
+    app.state.alike.build = build
+    try:
+        with ServerThread(app) as url:
+            context = browser.new_context(base_url=url)
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            console.attach(page)
+            page.goto(f"/arxiv/{MATH_ID}")
+            section = page.locator("section[data-related]")
+            assert section.get_attribute("aria-busy") == "true"
+            assert "Finding related papers" in section.inner_text()
+            build.gate.set()
+            page.locator("section[data-related][data-loaded] .related-list li").first.wait_for()
+            assert section.get_attribute("aria-busy") == "false"
+            assert "Finding related papers" not in section.inner_text()
+            assert section.locator("h2").count() == 1
+            context.close()
+    finally:
+        build.gate.set()
     assert console.errors == []

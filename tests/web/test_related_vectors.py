@@ -16,6 +16,7 @@ from crawler.ingest import ingest
 from crawler.records import AuthorRecord, PaperRecord
 from search.alike import Alike
 from tests.web.data import MATH_ID
+from web.app import create_app
 from web.related import AlikeCache
 
 WAIT = 30  # seconds at most that a test waits for a build's thread (never reached when it passes)
@@ -192,5 +193,29 @@ async def test_stopping_does_not_wait_for_the_build_under_way(sessions):
         with anyio.fail_after(WAIT / 2):  # cancelled, not awaited to its end
             await cache.stop()
         assert started.cancelled() and cache.building is None and cache.alike is None
+    finally:
+        build.gate.set()
+
+
+def test_a_paper_page_does_not_wait_for_the_first_vectors(filled_settings):
+    app = create_app(filled_settings)
+    build = GatedBuild(hold_from=1)
+    app.state.alike.build = build
+    try:
+        with TestClient(app) as client:
+            page = client.get(f"/arxiv/{MATH_ID}")
+            assert page.status_code == 200
+            assert f'data-pending="/fragments/related/{MATH_ID}"' in page.text
+            assert "Finding related papers…" in page.text and "related-list" not in page.text
+            assert build.entered.wait(WAIT)  # the page began their build
+            assert client.get(f"/arxiv/{MATH_ID}").status_code == 200  # still not waiting
+            assert build.started == 1
+
+            build.gate.set()
+            fragment = client.get(f"/fragments/related/{MATH_ID}")  # waits for the build
+            assert fragment.status_code == 200 and "related-list" in fragment.text
+            page = client.get(f"/arxiv/{MATH_ID}")
+            assert "data-pending" not in page.text and "related-list" in page.text
+            assert build.started == 1 and app.state.alike.builds == 1
     finally:
         build.gate.set()

@@ -147,6 +147,31 @@
       });
   }
 
+  // A paper page served before the related papers' vectors were ready (a site just started)
+  // asks for them once: the request waits on the server until they are built.
+  function loadPendingRelated() {
+    var box = document.querySelector("section[data-related][data-pending]");
+    if (!box) return;
+    var waiting = box.querySelector("[data-waiting]");
+    fetch(box.getAttribute("data-pending"), { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        // The server's own rendering of the related papers (escaped titles, MathML).
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        while (holder.firstChild) box.insertBefore(holder.firstChild, waiting);
+        if (waiting) box.removeChild(waiting);
+        box.setAttribute("aria-busy", "false");
+        box.setAttribute("data-loaded", "true");
+      }, function (error) {
+        if (waiting) waiting.textContent = String(error.message || error);
+        box.setAttribute("aria-busy", "false");
+      });
+  }
+
   function entries() {
     return Array.prototype.filter.call(document.querySelectorAll("article.paper[data-id]"), function (a) {
       return a.offsetParent !== null;
@@ -630,6 +655,7 @@
       Object.keys(given).forEach(function (k) { pageLabels[k] = given[k]; });
     }
     refresh();
+    loadPendingRelated();
     var forYou = forYouTools();
     if (forYou) forYou.hidden = false;
     watchSeen();
