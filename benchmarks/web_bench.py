@@ -3,8 +3,8 @@ that returns a static page of the same bytes, measured in the same run on 127.0.
 
     .venv/bin/python -m benchmarks.web_bench [--duration 30] [--connections 32] [--workers 1]
 
-Each server is uvicorn with the same number of worker processes and the same stack (uvloop
-and httptools when installed, as ``coolpapers serve`` picks them); the load comes from wrk
+Each server is uvicorn with the same number of worker processes and the same stack (the event
+loop ``coolpapers serve`` runs, httptools when installed); the load comes from wrk
 when it is installed (Debian's ``wrk``), otherwise from a small asyncio/httpx load generator
 in this file. Three servers are measured in turn: the site as ``coolpapers serve`` runs it
 (rendered lists are cached until the data changes),
@@ -197,8 +197,11 @@ def free_port() -> int:
 
 
 def server_stack() -> tuple[str, str]:
-    """The event loop and HTTP parser uvicorn's "auto" picks: the fast ones when installed."""
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    """The event loop ``coolpapers serve`` runs, and the HTTP parser uvicorn's "auto" picks
+    (httptools when installed), as ``coolpapers serve`` runs it."""
+    from cli.serve import EVENT_LOOP
+
+    loop = EVENT_LOOP
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     return loop, http
 
