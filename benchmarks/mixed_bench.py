@@ -43,10 +43,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.web_bench import (  # noqa: E402
     CATEGORY,
     DAY,
+    add_loop_option,
     free_port,
     make_records,
     run_wrk,
     server_stack,
+    use_loop,
 )
 
 PAPERS = 1000
@@ -321,7 +323,9 @@ def main() -> None:
         help="seconds of the same load after each start, not counted (0: none): the site "
         "builds the related papers' vectors and reads the search index once started",
     )
+    add_loop_option(parser)
     args = parser.parse_args()
+    use_loop(args.loop)
     with tempfile.TemporaryDirectory() as directory:
         url = build_database(Path(directory))
         env = {"COOLPAPERS_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}

@@ -196,14 +196,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+LOOP: str | None = None  # ``--loop``: every server's event loop (None: ``coolpapers serve``'s)
+
+
 def server_stack() -> tuple[str, str]:
-    """The event loop ``coolpapers serve`` runs, and the HTTP parser uvicorn's "auto" picks
-    (httptools when installed), as ``coolpapers serve`` runs it."""
+    """The event loop ``coolpapers serve`` runs (unless ``--loop`` names another), and the HTTP
+    parser uvicorn's "auto" picks (httptools when installed), as ``coolpapers serve`` runs it."""
     from cli.serve import EVENT_LOOP
 
-    loop = EVENT_LOOP
+    loop = LOOP or EVENT_LOOP
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     return loop, http
+
+
+def add_loop_option(parser: argparse.ArgumentParser) -> None:
+    from cli.serve import EVENT_LOOP, EVENT_LOOPS
+
+    parser.add_argument(
+        "--loop",
+        choices=EVENT_LOOPS,
+        default=None,
+        help=f"every server's event loop (default: coolpapers serve's, {EVENT_LOOP})",
+    )
+
+
+def use_loop(loop: str | None) -> None:
+    global LOOP
+    LOOP = loop
 
 
 @contextmanager
@@ -534,6 +553,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--uncached-duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, every server")
+    add_loop_option(parser)
     parser.add_argument(
         "--warm-up",
         type=int,
@@ -553,6 +573,7 @@ def main(argv: list[str] | None = None) -> None:
         renders_only(args.repeats)
         return
     WARM_UP = args.warm_up
+    use_loop(args.loop)
     load_before = os.getloadavg()
     workers = args.workers
 
