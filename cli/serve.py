@@ -89,6 +89,7 @@ def freeze_after_startup(app: Starlette) -> Starlette:
             application.state.index_loading = loading
             preparing = asyncio.create_task(prepare(application, loading))
             freezing = asyncio.create_task(freeze_once_started(application.state.mcp))
+            application.state.mcp_freezing = freezing
             try:
                 yield state
             finally:
