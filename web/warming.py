@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.db import reading
 from models.queries import newest_day_categories, newest_day_papers, paper_views
 from web.cache import data_version
 from web.listing import BadListRequest, ListRequest, fetch_list, page_entries
@@ -93,7 +94,7 @@ async def keep_warm(
     seen: tuple[object, ...] | None = None
     while True:
         try:
-            async with sessions() as session:
+            async with reading(sessions) as session:
                 version = await data_version(session)
             if version != seen:
                 seen = version  # tried once per version, even when it fails

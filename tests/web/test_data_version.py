@@ -3,6 +3,7 @@ instance over the same database follow it."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
@@ -61,3 +62,33 @@ def test_hiding_a_paper_shows_on_two_instances_within_the_check_interval(filled_
         for client in clients:
             assert TITLE not in client.get("/arxiv/cs.AI").text
         assert [app.state.page_cache.misses for app in apps] == [2, 2]
+
+
+@pytest.mark.sqlite_only
+async def test_the_page_cache_checks_the_version_without_a_call_to_the_driver_thread(
+    sessions, monkeypatch
+):
+    """The version check is a plain read on the event loop's thread: a request that makes it
+    under load does not wait for a turn of the event loop per call to aiosqlite's thread,
+    behind every other request's render (it once made one request a second wait most of a
+    second)."""
+    import aiosqlite
+
+    calls: list[object] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        calls.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    clock = FakeClock()
+    cache = PageCache(check_interval=1.0, clock=clock)
+    await cache._check_version(sessions)  # the pool's connection opened
+    async with sessions.begin() as session:
+        await ingest(session, [paper("2411.10098", "A moved version", ("cs.AI",), DAY3)])
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    before = cache._version
+    clock.now = 2.0
+    await cache._check_version(sessions)
+    assert cache._version != before  # the check read the moved version
+    assert calls == []

@@ -74,7 +74,7 @@ async def one_version(session):
 class _NoSessions:
     """Sessions for the page cache's version check, which ``one_version`` answers."""
 
-    def __call__(self):
+    def __call__(self, **options):
         return self
 
     async def __aenter__(self):
