@@ -118,7 +118,7 @@ class ListResult:
 
 
 def page_entries(result: ListResult) -> Iterator[tuple]:
-    """The entries of a list's page, as ``web.templating.entries_bytes`` takes them."""
+    """The entries of a list's page, as ``web.templating.entry_pieces`` takes them."""
     code = result.code
     for e in result.entries:
         yield e.item.paper, e.item.announce_type, e.verdict, code.get(e.item.paper.id), None

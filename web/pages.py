@@ -37,7 +37,7 @@ from web.listing import (
 )
 from web.related import list_topics, related_papers
 from web.security import client_address
-from web.templating import entries_bytes, spliced_response, templates
+from web.templating import entry_pieces, spliced_response, templates
 from web.venues import arxiv_venues
 
 MAX_SHARED_IDS = 500
@@ -151,7 +151,7 @@ async def list_page(request: Request, key: str) -> Response:
         lang = preferences(request).lang
         papers = b""
         if topics is None and result.entries:
-            papers = entries_bytes(page_entries(result), context["highlight"], lang)
+            papers = entry_pieces(page_entries(result), context["highlight"], lang)
         return spliced_response(request, "list.html", context, {"papers": papers})
 
     if request.query_params.get("sort") == "popular":  # changes with every event counted

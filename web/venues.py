@@ -34,7 +34,7 @@ from web.errors import HTTPError
 from web.i18n import preferences
 from web.keywords import KeywordFilter
 from web.security import site_url
-from web.templating import entries_bytes, spliced_response, templates
+from web.templating import entry_pieces, spliced_response, templates
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -165,7 +165,7 @@ async def venue_page(request: Request, key: str) -> Response:
         "highlight": keywords.matcher().highlight if keywords.include else None,
     }
     shown = ((e.paper, None, verdicts.get(e.paper.id), None, e.venue) for e in entries)
-    papers = entries_bytes(shown, context["highlight"], preferences(request).lang)
+    papers = entry_pieces(shown, context["highlight"], preferences(request).lang)
     return spliced_response(request, "venue.html", context, {"papers": papers})
 
 

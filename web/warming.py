@@ -27,7 +27,7 @@ from models.db import reading
 from models.queries import newest_day_categories, newest_day_papers, paper_views
 from web.cache import data_version
 from web.listing import BadListRequest, ListRequest, fetch_list, page_entries
-from web.templating import entries_bytes
+from web.templating import entry_pieces
 from web.tex import render_text
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ async def warm_newest_day(
             listed = list(page_entries(await fetch_list(session, wanted)))[:budget]
         budget -= len(listed)
         for start in range(0, len(listed), chunk):
-            entries_bytes(listed[start : start + chunk], None, lang)
+            entry_pieces(listed[start : start + chunk], None, lang)
             await asyncio.sleep(0)
     return Warmed(len(ids), 2 * most - max(budget, 0), time.perf_counter() - started)
 
