@@ -75,12 +75,18 @@ def freeze_after_startup(app: Starlette) -> Starlette:
     metadata); each full collection walked them all, stalling every request in flight for
     tens of milliseconds. Frozen once start-up is done, only what requests leave behind is
     traced. For served processes only: frozen objects are never freed.
+
+    The related papers' vectors are built in a child process (``AlikeCache.apart``): in a
+    thread, a build held the interpreter's lock for about a second at 1,000 papers (minutes
+    at a million), after the start and after every change to the archive, and the requests
+    meanwhile waited up to a second.
     """
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[object]:
         async with inner(application) as state:
+            application.state.alike.apart = True
             warm_up()
             gc.collect()
             gc.freeze()

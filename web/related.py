@@ -1,6 +1,7 @@
 """Papers alike, on the site: related papers (the paper page and ``/api/papers/<id>/related``),
 "for you" (``POST /api/foryou``) and the topics of a list, from ``search.alike`` vectors of
-every visible paper, built in a thread and kept until the archive changes; where
+every visible paper, built in a thread (in a child process for a served site) and kept until
+the archive changes; where
 ``EMBEDDINGS_BASE_URL`` is set, the vectors ``coolpapers embed`` stored are blended in.
 
 Stars sent to "for you" are used for that answer only and never stored.
@@ -11,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import func, select
@@ -41,6 +45,7 @@ MAX_BODY_BYTES = 512 * 1024  # room for the most ids a "for you" request may sen
 RECHECK_SECONDS = 30.0  # how long the vectors serve before the archive is asked if it changed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class AlikeCache:
@@ -51,7 +56,13 @@ class AlikeCache:
     Once the cache has sessions of its own (``bind``: the site's), a change is built in the
     background, one build at a time, and readers get the previous vectors meanwhile; only
     readers that come before the first vectors wait, for the build under way (``start``
-    begins it as the site starts). Without sessions, the reader's session builds them."""
+    begins it as the site starts). Without sessions, the reader's session builds them.
+
+    ``apart``: build in a child process instead of a worker thread. A build is Python's work
+    for the most part (scikit-learn's tokenizing and counting: about a second at 1,000
+    papers, minutes at a million); in a thread it holds the interpreter's lock, and every
+    request meanwhile waits for the lock at each of its reads. A served site builds apart
+    (``cli.serve``); ``build`` must then be a function a child process can import."""
 
     def __init__(
         self,
@@ -59,8 +70,10 @@ class AlikeCache:
         clock: Callable[[], float] = time.monotonic,
         embeddings_model: str | None = None,
         build: Callable[..., Alike] = Alike,
+        apart: bool = False,
     ) -> None:
         self.recheck = recheck
+        self.apart = apart
         self.embeddings_model = embeddings_model
         self.clock = clock
         self.build = build
@@ -157,10 +170,57 @@ class AlikeCache:
         vectors = None
         if self.embeddings_model:
             vectors = await stored_embeddings(session, self.embeddings_model)
-        build = functools.partial(self.build, papers, embeddings=vectors)
-        alike = await anyio.to_thread.run_sync(build, abandon_on_cancel=True)
+        if self.apart:
+            alike = await in_child_process(self.build, papers, embeddings=vectors)
+        else:
+            build = functools.partial(self.build, papers, embeddings=vectors)
+            alike = await anyio.to_thread.run_sync(build, abandon_on_cancel=True)
         self.builds += 1
         return alike
+
+
+def _answer(sending: Connection, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """In the child: ``function``'s result, or what it raised, sent back."""
+    try:
+        answer: tuple[bool, Any] = (True, function(*args, **kwargs))
+    except Exception as error:
+        answer = (False, error)
+    sending.send(answer)
+    sending.close()
+
+
+async def in_child_process(function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """``function(*args, **kwargs)`` in a child process of its own (forkserver: not a fork of
+    this process and its threads), killed if the caller is cancelled; what it raises is
+    raised here. The arguments and the result travel pickled, worker threads start the child
+    and wait for its answer. A child that dies without one (killed, out of memory) is a
+    ``ChildProcessError``."""
+    context = multiprocessing.get_context("forkserver")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_answer, args=(sending, function, args, kwargs), daemon=True)
+    try:
+        await anyio.to_thread.run_sync(child.start)
+        sending.close()  # the child's end: the pipe ends when the child does
+        try:
+            ok, value = await anyio.to_thread.run_sync(receiving.recv, abandon_on_cancel=True)
+        except EOFError:
+            await anyio.to_thread.run_sync(child.join)
+            raise ChildProcessError(
+                f"the child ended with {child.exitcode}, without an answer"
+            ) from None
+    except BaseException:
+        if child.pid is not None:
+            child.kill()
+            await anyio.to_thread.run_sync(child.join)
+        raise
+    finally:
+        receiving.close()
+        sending.close()
+    await anyio.to_thread.run_sync(child.join)
+    if not ok:
+        raise value
+    result: T = value
+    return result
 
 
 async def archive_stamp(session: AsyncSession, model: str | None = None) -> tuple[object, ...]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import multiprocessing
+import os
 import threading
+import time
 
 import anyio.to_thread
 import pytest
@@ -17,7 +20,7 @@ from crawler.records import AuthorRecord, PaperRecord
 from search.alike import Alike
 from tests.web.data import MATH_ID
 from web.app import create_app
-from web.related import AlikeCache
+from web.related import AlikeCache, in_child_process
 
 WAIT = 30  # seconds at most that a test waits for a build's thread (never reached when it passes)
 
@@ -219,3 +222,52 @@ def test_a_paper_page_does_not_wait_for_the_first_vectors(filled_settings):
             assert build.started == 1 and app.state.alike.builds == 1
     finally:
         build.gate.set()
+
+
+def built_by(papers, **options) -> Alike:
+    """Builds ``Alike`` vectors and says in which process (a function a child can import)."""
+    alike = Alike(papers, **options)
+    alike.built_by = os.getpid()  # type: ignore[attr-defined]
+    return alike
+
+
+async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions):
+    async with sessions.begin() as session:
+        await ingest(
+            session,
+            [
+                record("2401.00001", "sparse attention kernels"),
+                record("2401.00002", "sparse attention heads"),
+                record("2401.00003", "graph coloring bounds"),
+            ],
+        )
+    here, apart = AlikeCache(build=built_by), AlikeCache(build=built_by, apart=True)
+    for cache in (here, apart):
+        cache.bind(sessions)
+        started = cache.start()
+        assert started is not None
+        await asyncio.wait_for(started, WAIT)
+    assert here.alike is not None and apart.alike is not None
+    assert here.alike.built_by == os.getpid() != apart.alike.built_by
+    for paper_id in here.alike.ids:
+        assert apart.alike.related(paper_id) == here.alike.related(paper_id)
+    assert multiprocessing.active_children() == []
+
+
+async def test_a_build_in_a_child_process_is_killed_when_cancelled():
+    task = asyncio.ensure_future(in_child_process(time.sleep, WAIT))
+    while not multiprocessing.active_children():
+        await asyncio.sleep(0.01)
+    (child,) = multiprocessing.active_children()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not child.is_alive() and multiprocessing.active_children() == []
+
+
+async def test_a_child_process_raises_here_what_it_raised_and_its_death_is_an_error():
+    with pytest.raises(ValueError, match="invalid literal"):
+        await in_child_process(int, "not a number")
+    with pytest.raises(ChildProcessError, match="ended with 3"):
+        await in_child_process(os._exit, 3)
+    assert multiprocessing.active_children() == []
