@@ -39,7 +39,8 @@ def test_for_you_orders_the_list_by_the_stars_and_back(page, console):
         toggle.click()
     assert answer.value.ok
     page.wait_for_function(
-        "document.querySelector('[data-for-you-toggle]').getAttribute('aria-pressed') === 'true'"
+        "() => document.querySelector('[data-for-you-toggle]').getAttribute('aria-pressed')"
+        " === 'true'"
     )
     after = entry_ids(page)
     assert sorted(after) == sorted(before)
@@ -115,7 +116,8 @@ def test_for_you_on_the_starred_page(page, console):
     assert answer.value.ok
     assert sorted(r["id"] for r in answer.value.json()["ranked"]) == sorted(listed[:2])
     page.wait_for_function(
-        "document.querySelector('[data-for-you-toggle]').getAttribute('aria-pressed') === 'true'"
+        "() => document.querySelector('[data-for-you-toggle]').getAttribute('aria-pressed')"
+        " === 'true'"
     )
     assert sorted(entry_ids(page)) == sorted(listed[:2])
     assert console.errors == []
