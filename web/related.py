@@ -185,8 +185,12 @@ def _answer(sending: Connection, function: Callable[..., Any], args: tuple, kwar
         answer: tuple[bool, Any] = (True, function(*args, **kwargs))
     except Exception as error:
         answer = (False, error)
-    sending.send(answer)
-    sending.close()
+    try:
+        sending.send(answer)
+    except BrokenPipeError:  # the parent stopped waiting (cancelled, or shut down)
+        pass
+    finally:
+        sending.close()
 
 
 async def in_child_process(function: Callable[..., T], *args: object, **kwargs: object) -> T:

@@ -20,7 +20,7 @@ from crawler.records import AuthorRecord, PaperRecord
 from search.alike import Alike
 from tests.web.data import MATH_ID
 from web.app import create_app
-from web.related import AlikeCache, in_child_process
+from web.related import AlikeCache, _answer, in_child_process
 
 WAIT = 30  # seconds at most that a test waits for a build's thread (never reached when it passes)
 
@@ -271,3 +271,10 @@ async def test_a_child_process_raises_here_what_it_raised_and_its_death_is_an_er
     with pytest.raises(ChildProcessError, match="ended with 3"):
         await in_child_process(os._exit, 3)
     assert multiprocessing.active_children() == []
+
+
+def test_a_child_whose_parent_stopped_waiting_ends_quietly():
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    receiving.close()  # the parent cancelled, or shut down
+    _answer(sending, Alike, ([],), {})  # the answer cannot be sent: no traceback, no error
+    assert sending.closed
