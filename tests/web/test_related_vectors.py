@@ -37,6 +37,15 @@ def record(arxiv_id: str, words: str) -> PaperRecord:
     )
 
 
+ATTENTION = (("2401.00001", "sparse attention kernels"), ("2401.00002", "sparse attention heads"))
+
+
+async def store(sessions, *papers: tuple[str, str]) -> None:
+    """Ingest a paper of each ``(arxiv_id, words)``."""
+    async with sessions.begin() as session:
+        await ingest(session, [record(arxiv_id, words) for arxiv_id, words in papers])
+
+
 class GatedBuild:
     """Builds ``Alike`` vectors; from the ``hold_from``-th build on, each waits for ``gate``."""
 
@@ -55,14 +64,7 @@ class GatedBuild:
 
 
 async def test_stale_vectors_are_served_while_one_new_build_runs(sessions):
-    async with sessions.begin() as session:
-        await ingest(
-            session,
-            [
-                record("2401.00001", "sparse attention kernels"),
-                record("2401.00002", "sparse attention heads"),
-            ],
-        )
+    await store(sessions, *ATTENTION)
     now = [0.0]
     build = GatedBuild(hold_from=2)
     cache = AlikeCache(recheck=30, clock=lambda: now[0], build=build)
@@ -71,8 +73,7 @@ async def test_stale_vectors_are_served_while_one_new_build_runs(sessions):
         first = await cache.get(session)
     assert "2401.00003" not in {i for i, _ in first.related("2401.00001", 5)}
 
-    async with sessions.begin() as session:
-        await ingest(session, [record("2401.00003", "sparse attention kernels again")])
+    await store(sessions, ("2401.00003", "sparse attention kernels again"))
     now[0] = 10.0  # within the recheck: the archive is not looked at
     async with sessions() as session:
         assert await cache.get(session) is first
@@ -98,11 +99,7 @@ async def test_stale_vectors_are_served_while_one_new_build_runs(sessions):
 
 
 async def test_readers_before_the_first_vectors_wait_for_the_build_under_way(sessions):
-    async with sessions.begin() as session:
-        await ingest(
-            session,
-            [record("2401.00001", "graph kernels"), record("2401.00002", "graph neural kernels")],
-        )
+    await store(sessions, ("2401.00001", "graph kernels"), ("2401.00002", "graph neural kernels"))
     build = GatedBuild(hold_from=1)
     cache = AlikeCache(build=build)
     cache.bind(sessions)
@@ -128,11 +125,7 @@ async def test_readers_before_the_first_vectors_wait_for_the_build_under_way(ses
 
 
 async def test_a_failed_background_build_keeps_the_previous_vectors(sessions):
-    async with sessions.begin() as session:
-        await ingest(
-            session,
-            [record("2401.00001", "robust optimisers"), record("2401.00002", "robust losses")],
-        )
+    await store(sessions, ("2401.00001", "robust optimisers"), ("2401.00002", "robust losses"))
     now = [0.0]
     failing = [False]
 
@@ -145,8 +138,7 @@ async def test_a_failed_background_build_keeps_the_previous_vectors(sessions):
     cache.bind(sessions)
     async with sessions() as session:
         first = await cache.get(session)
-    async with sessions.begin() as session:
-        await ingest(session, [record("2401.00003", "robust schedules")])
+    await store(sessions, ("2401.00003", "robust schedules"))
     failing[0], now[0] = True, 31.0
     async with sessions() as session:
         assert await cache.get(session) is first
@@ -184,8 +176,7 @@ def test_the_served_site_starts_building_the_vectors_as_it_starts(filled_setting
 
 
 async def test_stopping_does_not_wait_for_the_build_under_way(sessions):
-    async with sessions.begin() as session:
-        await ingest(session, [record("2401.00001", "graph kernels")])
+    await store(sessions, ("2401.00001", "graph kernels"))
     build = GatedBuild(hold_from=1)
     cache = AlikeCache(build=build)
     cache.bind(sessions)
@@ -232,15 +223,7 @@ def built_by(papers, **options) -> Alike:
 
 
 async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions):
-    async with sessions.begin() as session:
-        await ingest(
-            session,
-            [
-                record("2401.00001", "sparse attention kernels"),
-                record("2401.00002", "sparse attention heads"),
-                record("2401.00003", "graph coloring bounds"),
-            ],
-        )
+    await store(sessions, *ATTENTION, ("2401.00003", "graph coloring bounds"))
     here, apart = AlikeCache(build=built_by), AlikeCache(build=built_by, apart=True)
     for cache in (here, apart):
         cache.bind(sessions)
