@@ -421,8 +421,8 @@ def _render_times(
     def forget(math: bool) -> None:
         queries._kept_views.clear()
         templating._entry_cache.clear()
-        if math:
-            tex._render_plain.cache_clear()
+        if math:  # the texts' rendered parts (``_render_plain``'s cache before them)
+            getattr(tex, "_parts", tex._render_plain).cache_clear()
             tex.tex_to_mathml.cache_clear()
 
     pages = PageCache() if cached else PageCache(max_bytes=0)

@@ -7,15 +7,15 @@ the author names; include keywords are highlighted outside math.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from markupsafe import escape
-
 from models.schema import Paper
-from web.tex import untex_accents
+from web.tex import escaped, untex_accents
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LENGTH = 100
@@ -62,14 +62,8 @@ class KeywordFilter:
     def query_string(self) -> str:
         return urlencode(self.query_items())
 
-    def _pattern(self, words: tuple[str, ...]) -> re.Pattern[str] | None:
-        if not words:
-            return None
-        longest_first = sorted(words, key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, longest_first)), re.IGNORECASE)
-
     def matcher(self) -> PaperMatcher:
-        return PaperMatcher(self, self._pattern(self.include))
+        return PaperMatcher(self, Marker.of(self.include) if self.include else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +72,36 @@ class Verdict:
     excluded: bool  # holds an exclude keyword
 
 
-@dataclass(frozen=True, slots=True)
-class PaperMatcher:
-    filter: KeywordFilter
-    include_pattern: re.Pattern[str] | None
+HAYSTACKS_KEPT = 5_000  # papers: as many as ``models.queries`` keeps views of
+_haystacks: OrderedDict[tuple[str, object], str] = OrderedDict()
 
-    def judge(self, paper: Paper) -> Verdict:
+
+def _haystack(paper: Paper) -> str:
+    """What keywords are looked for in: the title, abstract and authors, TeX accents as
+    letters, case-folded; kept for the paper as stored (every change of a paper moves its
+    ``modified_at``), since every keyword bar reads it."""
+    stamp = getattr(paper, "modified_at", None)
+    key = (paper.id, stamp)
+    haystack = _haystacks.get(key) if stamp is not None else None
+    if haystack is None:
         haystack = "\n".join(
             [untex_accents(paper.title), untex_accents(paper.abstract or "")]
             + [untex_accents(a.name) for a in paper.authors]
         ).casefold()
+        if stamp is not None:
+            _haystacks[key] = haystack
+            if len(_haystacks) > HAYSTACKS_KEPT:
+                _haystacks.popitem(last=False)
+    return haystack
+
+
+@dataclass(frozen=True, slots=True)
+class PaperMatcher:
+    filter: KeywordFilter
+    highlight: Marker | None  # what marks the include keywords in the text shown
+
+    def judge(self, paper: Paper) -> Verdict:
+        haystack = _haystack(paper)
         excluded = any(w.casefold() in haystack for w in self.filter.exclude)
         include = [w.casefold() in haystack for w in self.filter.include]
         if not include:
@@ -98,15 +112,71 @@ class PaperMatcher:
             included = any(include)
         return Verdict(included and not excluded, excluded)
 
-    def highlight(self, text: str) -> str:
+
+_NOTHING = re.compile("((?!))")  # a pattern (in one group) that matches nowhere
+
+
+@functools.cache
+def _ascii_twin(character: str) -> bool:
+    """Whether ``character`` matches an ASCII character in any case (as the Kelvin sign
+    matches k)."""
+    pattern = re.compile(re.escape(character), re.IGNORECASE)
+    return any(pattern.fullmatch(chr(code)) for code in range(128))
+
+
+def _matches_ascii(word: str) -> bool:
+    """Whether ``word`` can match somewhere in ASCII text, in any case."""
+    return all(character.isascii() or _ascii_twin(character) for character in word)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """The keyword bar's highlighter (a ``web.tex.Highlighter``): the include keywords'
+    matches in ``<mark>``, in any case."""
+
+    pattern: re.Pattern[str]  # the keywords in one group, the longest first, any case
+    # The keywords that ASCII text can hold, lowercased, matched in lowercased ASCII text
+    # (the same matches, at a third of the cost of matching in any case); None when another
+    # keyword could match ASCII text in some case.
+    lowered: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, words: tuple[str, ...]) -> Marker:
+        longest_first = sorted(words, key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, longest_first))
+        lowered = None
+        others = [word for word in longest_first if not word.isascii()]
+        if not any(map(_matches_ascii, others)):  # no other keyword matches ASCII text
+            ascii_words = [word for word in longest_first if word.isascii()]
+            lowered = re.compile("(" + "|".join(map(re.escape, ascii_words)).lower() + ")")
+            if not ascii_words:
+                lowered = _NOTHING
+        return cls(re.compile(f"({alternatives})", re.IGNORECASE), lowered)
+
+    def finds(self, text: str) -> bool:
+        if self.lowered is not None and text.isascii():
+            return self.lowered.search(text.lower()) is not None
+        return self.pattern.search(text) is not None
+
+    def _pieces(self, text: str) -> list[str]:
+        """``text`` cut at the matches: text, match, text, ..., text."""
+        if self.lowered is None or not text.isascii():
+            return self.pattern.split(text)
+        pieces, position = [], 0
+        for match in self.lowered.finditer(text.lower()):
+            start, end = match.span()
+            pieces += (text[position:start], text[start:end])
+            position = end
+        pieces.append(text[position:])
+        return pieces
+
+    def __call__(self, text: str) -> str:
         """``text`` escaped, with the include keywords in ``<mark>``."""
-        if self.include_pattern is None:
-            return str(escape(text))
-        out: list[str] = []
-        position = 0
-        for match in self.include_pattern.finditer(text):
-            out.append(str(escape(text[position : match.start()])))
-            out.append(f"<mark>{escape(match.group(0))}</mark>")
-            position = match.end()
-        out.append(str(escape(text[position:])))
-        return "".join(out)
+        pieces = self._pieces(text)
+        if "\0" in text:
+            pieces = [escaped(piece) for piece in pieces]
+        else:  # escaped in one pass
+            pieces = escaped("\0".join(pieces)).split("\0")
+        for i in range(1, len(pieces), 2):
+            pieces[i] = f"<mark>{pieces[i]}</mark>"
+        return "".join(pieces)

@@ -144,7 +144,7 @@ async def list_page(request: Request, key: str) -> Response:
             "listing": result.listing,
             "wanted": wanted,
             "path": path,
-            "highlight": wanted.keywords.matcher().highlight if wanted.keywords.include else None,
+            "highlight": wanted.keywords.matcher().highlight,
             "feed_url": f"{path}/feed" + (f"?{listed}" if listed else ""),
             "clear_url": path + (f"?{q}" if (q := cleared.query()) else ""),
         }

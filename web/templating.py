@@ -23,6 +23,7 @@ from web.entries import (
     AUTHORS_FOLDED_FROM,
     AUTHORS_SHOWN,
     entry_markup,
+    finds_in_entry,
     has_html,
     html_url,
     iso_day,
@@ -51,7 +52,7 @@ _entry_cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 def _entry(
     paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> bytes:
-    if highlight is not None:
+    if highlight is not None and finds_in_entry(paper, highlight):
         return entry_markup(paper, announce_type, verdict, highlight, lang, code, venue).encode()
     shown = (venue.digest, venue.arxiv_id) if venue is not None else None
     key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)
@@ -69,8 +70,8 @@ def entry_html(
     paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> Markup:
     """One list entry (``web.entries.entry_markup``), with its ``code`` link if any, a venue
-    paper's with its ``venue`` row; kept when nothing is highlighted, since the same entries
-    are rendered for every reader of a list."""
+    paper's with its ``venue`` row; kept unless the keyword bar marks something in it, since
+    the same entries are rendered for every reader of a list."""
     return Markup(_entry(paper, announce_type, verdict, highlight, lang, code, venue).decode())
 
 

@@ -26,11 +26,11 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from html.entities import html5
+from typing import Protocol
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from math_core import LatexToMathML
 
 MATHML_ELEMENTS = frozenset(
@@ -265,43 +265,84 @@ def tex_to_mathml(tex: str, display: bool = False) -> str | None:
     return checked_mathml(mathml)
 
 
-Highlighter = Callable[[str], str]
+class Highlighter(Protocol):
+    """The keyword bar's marks: ``highlight(text)`` is ``text`` escaped with its matches
+    marked, ``highlight.finds(text)`` whether it has any (so that unmarked text is shown as
+    it is shown without the bar)."""
+
+    def __call__(self, text: str) -> str: ...
+
+    def finds(self, text: str) -> bool: ...
 
 
-def _escape(text: str) -> str:
-    return str(escape(text))
+def escaped(value: object) -> str:
+    """``value`` as text escaped as markupsafe escapes it (``& < > " '``), for HTML text and
+    quoted attributes: C string replacements, three times faster than ``escape`` on short
+    values (``escape`` makes a ``Markup`` of each)."""
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
 
 
-def _render(text: str, highlight: Highlighter) -> str:
-    out: list[str] = []
-    for segment in split_math(text):
-        if not segment.math:
-            out.append(highlight(untex_accents(segment.text)))
-            continue
-        mathml = tex_to_mathml(segment.text.strip(), segment.display)
-        if mathml is None:
-            out.append(f'<span class="tex">{_escape(segment.source)}</span>')
-        else:
-            out.append(mathml)
-    return "".join(out)
+# A part of a rendered text: its plain text (TeX accents as letters, not escaped) and that
+# text escaped; or None and a formula's HTML (MathML, or its TeX escaped in a span).
+Part = tuple[str | None, str]
 
 
 @functools.lru_cache(maxsize=20_000)
+def _parts(text: str) -> tuple[Part, ...]:
+    """``text`` cut into plain text and rendered math: what every reader of a list is shown,
+    kept, so that the keyword bar marks the plain parts without cutting the text again."""
+    parts: list[Part] = []
+    for segment in split_math(text):
+        if not segment.math:
+            plain = untex_accents(segment.text)
+            parts.append((plain, escaped(plain)))
+            continue
+        mathml = tex_to_mathml(segment.text.strip(), segment.display)
+        if mathml is None:
+            mathml = f'<span class="tex">{escaped(segment.source)}</span>'
+        parts.append((None, mathml))
+    return tuple(parts)
+
+
 def _render_plain(text: str) -> str:
-    return _render(text, _escape)
+    return "".join([html for _, html in _parts(text)])
+
+
+def _render(text: str, highlight: Highlighter) -> str:
+    return "".join(
+        [
+            html if plain is None or not highlight.finds(plain) else highlight(plain)
+            for plain, html in _parts(text)
+        ]
+    )
+
+
+def finds_in_text(text: str | None, highlight: Highlighter) -> bool:
+    """Whether ``highlight`` marks anything in ``text`` as ``render_text`` shows it (never in
+    its math)."""
+    if not text or len(text) > MAX_TEXT_LENGTH:
+        return False  # shown escaped, unmarked
+    return any(plain is not None and highlight.finds(plain) for plain, _ in _parts(text))
 
 
 def render_text(text: str | None, highlight: Highlighter | None = None) -> Markup:
     """Safe HTML for ``text`` with its math as MathML; ``highlight`` escapes and marks plain text.
 
-    Without a highlighter the result is cached, since the same titles and abstracts are
-    rendered for every reader of a list. A text longer than ``MAX_TEXT_LENGTH`` is only
-    escaped.
+    The text's parts (``_parts``) are kept, since the same titles and abstracts are rendered
+    for every reader of a list and marked by every keyword bar. A text longer than
+    ``MAX_TEXT_LENGTH`` is only escaped.
     """
     if not text:
         return Markup("")
     if len(text) > MAX_TEXT_LENGTH:
-        return Markup(_escape(text))
+        return Markup(escaped(text))
     if highlight is None:
         return Markup(_render_plain(text))
     return Markup(_render(text, highlight))

@@ -162,7 +162,7 @@ async def venue_page(request: Request, key: str) -> Response:
         "path": f"/venue/{venue}",
         "filters": [(name, value) for name, value in filters.items() if value],
         "clear_url": link(keep_keywords=False),
-        "highlight": keywords.matcher().highlight if keywords.include else None,
+        "highlight": keywords.matcher().highlight,
     }
     shown = ((e.paper, None, verdicts.get(e.paper.id), None, e.venue) for e in entries)
     papers = entry_pieces(shown, context["highlight"], preferences(request).lang)

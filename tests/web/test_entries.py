@@ -12,9 +12,9 @@ from markupsafe import escape
 from models.queries import AuthorView, CategoryView, PaperView
 from models.schema import AnnounceType
 from tests.web.hostile_text import PAYLOADS, TEX_ATTRIBUTES, TEX_ELEMENTS, offences
-from web.entries import AUTHORS_FOLDED_FROM, AUTHORS_SHOWN, entry_markup
+from web.entries import AUTHORS_FOLDED_FROM, AUTHORS_SHOWN, entry_markup, finds_in_entry
 from web.keywords import KeywordFilter, Verdict
-from web.templating import templates
+from web.templating import _entry, templates
 
 ENTRY_ELEMENTS = TEX_ELEMENTS | {"article", "h2", "a", "div", "p", "span", "details", "summary"}
 ENTRY_ELEMENTS |= {"time"}
@@ -187,6 +187,26 @@ def test_the_keyword_bar_marks_its_words_and_the_verdict_classes_the_entry() -> 
     assert entry(paper, verdict=Verdict(False, True)).startswith(
         '<article class="paper nomatch excluded" '
     )
+
+
+def test_an_entry_the_keyword_bar_marks_nothing_in_is_the_one_kept_for_every_reader() -> None:
+    highlight = KeywordFilter.from_query({"include": "graph"}).matcher().highlight
+    assert highlight is not None
+    paper = view(title="Trees", abstract="On $graph$ theory & more", paper_id="2411.19999")
+    unmarked = Verdict(False, False)
+    kept = _entry(paper, None, unmarked)
+    assert _entry(paper, None, unmarked, highlight) is kept
+    assert kept.decode() == entry(paper, verdict=unmarked, highlight=highlight)
+    assert not finds_in_entry(paper, highlight)
+    for marked in (
+        view(title="A graph", paper_id="2411.19998"),
+        view(abstract="Graphs $x$", paper_id="2411.19997"),
+        view(authors=(r"Gr\"aph",), paper_id="2411.19996"),  # Gräph: no match
+        view(authors=("Bob Graph",), paper_id="2411.19995"),
+    ):
+        found = _entry(marked, None, Verdict(True, False), highlight).decode()
+        assert finds_in_entry(marked, highlight) == ("<mark>" in found)
+        assert found == entry(marked, verdict=Verdict(True, False), highlight=highlight)
 
 
 def test_the_entry_macro_writes_what_entry_markup_writes() -> None:

@@ -13,6 +13,7 @@ from tests.web.hostile_text import PAYLOADS, growth, tex_offences, tex_wrappings
 from web.tex import (
     MAX_TEXT_LENGTH,
     checked_mathml,
+    finds_in_text,
     render_text,
     split_math,
     tex_to_mathml,
@@ -80,16 +81,35 @@ def test_split_keeps_sources_for_fallback():
     ]
 
 
-def test_highlighter_sees_only_text_outside_math():
-    seen: list[str] = []
+class Xs:
+    """A highlighter of the letter x, recording what it is given."""
 
-    def highlight(text: str) -> str:
-        seen.append(text)
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def finds(self, text: str) -> bool:
+        self.seen.append(text)
+        return "x" in text
+
+    def __call__(self, text: str) -> str:
         return re.sub("x", "<mark>x</mark>", text)
 
+
+def test_highlighter_sees_only_text_outside_math():
+    highlight = Xs()
     html = str(render_text("x and $x$", highlight))
-    assert seen == ["x and "]
+    assert highlight.seen == ["x and "]
     assert html.startswith("<mark>x</mark> and <math")
+
+
+def test_text_without_marks_is_the_text_rendered_without_the_highlighter():
+    highlight = Xs()
+    text = r"Schr\"odinger's $y$ & <z>"
+    assert render_text(text, highlight) == render_text(text)
+    highlight.seen.clear()
+    assert not finds_in_text(text, highlight)
+    assert highlight.seen == ["Schrödinger's ", " & <z>"]  # accents made letters, not escaped
+    assert finds_in_text("x $y$", highlight) and not finds_in_text("$x$", highlight)
 
 
 def test_tex_accents_become_unicode():

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse
 
@@ -46,9 +50,35 @@ def test_keyword_verdicts():
 
 def test_highlight_escapes_and_marks_longest_keyword_first():
     highlight = KeywordFilter(("net", "network")).matcher().highlight
+    assert highlight is not None
     assert highlight("<b> Network & net") == (
         "&lt;b&gt; <mark>Network</mark> &amp; <mark>net</mark>"
     )
+    assert highlight("\0<Net>'") == "\0&lt;<mark>Net</mark>&gt;&#39;"
+    assert highlight.finds("NETWORK") and not highlight.finds("ne t")
+    assert KeywordFilter((), ("net",)).matcher().highlight is None
+
+
+def marked(words: tuple[str, ...], text: str) -> str:
+    """The marks as the keyword bar means them: each match in any case, escaped."""
+    pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    out, position = [], 0
+    for match in re.finditer(pattern, text, re.IGNORECASE):
+        out += (escape(text[position : match.start()]), f"<mark>{escape(match[0])}</mark>")
+        position = match.end()
+    return "".join(map(str, out)) + str(escape(text[position:]))
+
+
+LETTERS = st.sampled_from("aAbBkKsS\u212a\u017f\u0130i &<>\"'\0é")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(LETTERS, min_size=1, max_size=4), min_size=1, max_size=3), st.text(LETTERS))
+def test_highlight_marks_what_matching_in_any_case_marks(words: list[str], text: str):
+    highlight = KeywordFilter(tuple(words)).matcher().highlight
+    assert highlight is not None
+    assert highlight(text) == marked(tuple(dict.fromkeys(words)), text)
+    assert highlight.finds(text) == ("<mark>" in highlight(text))
 
 
 def test_accept_language():

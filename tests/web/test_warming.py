@@ -29,7 +29,7 @@ def forgotten() -> Iterator[None]:
     def forget() -> None:
         templating._entry_cache.clear()
         queries._kept_views.clear()
-        tex._render_plain.cache_clear()
+        tex._parts.cache_clear()
         tex.tex_to_mathml.cache_clear()
 
     forget()
@@ -50,9 +50,9 @@ def with_sessions(settings: Settings, work):
 
 def rendered_before(text: str) -> bool:
     """Whether ``text`` was rendered before (without a highlighter) by this process."""
-    misses = tex._render_plain.cache_info().misses
+    misses = tex._parts.cache_info().misses
     tex.render_text(text)
-    return tex._render_plain.cache_info().misses == misses
+    return tex._parts.cache_info().misses == misses
 
 
 def test_the_newest_days_papers_are_read_and_their_math_rendered(filled_settings) -> None:
