@@ -56,6 +56,14 @@ PAPERS = 300
 CATEGORY = "cs.LG"
 DAY = dt.date(2024, 11, 28)
 LIST_PATH = f"/arxiv/{CATEGORY}"
+# The list with the keyword bar: a word nearly every paper holds (every entry marked), and two
+# phrases that a few papers hold (48 of the 300, a sixth).
+KEYWORD_PATHS = {
+    "list, keyword bar marking every paper": f"{LIST_PATH}?include=attention",
+    "list, keyword bar marking a few papers": (
+        f"{LIST_PATH}?include=convergence+rate%0Asparse+kernel"
+    ),
+}
 PAPER_PATH = "/arxiv/2411.10007"
 SEARCH_PATH = "/search?q=attention+transformer"
 WORDS = (  # noqa: SIM905
@@ -604,6 +612,8 @@ def main(argv: list[str] | None = None) -> None:
             for name, path in (("list", LIST_PATH), ("paper", PAPER_PATH), ("search", SEARCH_PATH))
         }
         renders[FIRST_READER] = render_times(database_url, LIST_PATH, args.repeats, cached=True)
+        for name, path in KEYWORD_PATHS.items():
+            renders[name] = render_times(database_url, path, args.repeats)
         per_request = app_times(database_url, page)
 
     gzipped = len(gzip.compress(page, compresslevel=6, mtime=0))
@@ -685,6 +695,8 @@ def renders_only(repeats: int = 20) -> None:
             "list": render_times(database_url, LIST_PATH, repeats),
             FIRST_READER: render_times(database_url, LIST_PATH, repeats, cached=True),
         }
+        for name, path in KEYWORD_PATHS.items():
+            renders[name] = render_times(database_url, path, repeats)
         after = os.times()
     cpu = (after.children_user + after.children_system) - (
         before.children_user + before.children_system

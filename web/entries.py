@@ -90,6 +90,8 @@ def _escaped_names(authors) -> list[str]:
 
 
 def _authors(authors, highlight: Highlighter | None, lang: str) -> str:
+    if highlight is not None and not _finds_in_names(authors, highlight):
+        highlight = None
     if highlight is None:
         names = [f'<span class="author">{name}</span>' for name in _escaped_names(authors)]
     else:
@@ -170,14 +172,40 @@ def _arxiv_rows(paper, paper_id: str, version: str, announce_type, code, lang: s
     )
 
 
+def _finds_in_names(authors, highlight: Highlighter) -> bool:
+    """Whether ``highlight`` marks anything in the names (one search: no keyword holds a line
+    break)."""
+    return highlight.finds("\n".join([untex_accents(a.name) for a in authors if a.name]))
+
+
 def finds_in_entry(paper, highlight: Highlighter) -> bool:
     """Whether ``highlight`` marks anything in ``paper``'s entry (its title, abstract or
     authors): if not, the entry is the one written without it."""
     return (
         finds_in_text(paper.title, highlight)
         or finds_in_text(paper.abstract, highlight)
-        or any(a.name and highlight.finds(untex_accents(a.name)) for a in paper.authors)
+        or _finds_in_names(paper.authors, highlight)
     )
+
+
+def _classes(verdict, venue) -> str:
+    classes = "paper"
+    if venue:
+        classes += " venue-paper"
+    if verdict:
+        classes += " match" if verdict.matches else " nomatch"
+        if verdict.excluded:
+            classes += " excluded"
+    return classes
+
+
+def with_verdict(markup: bytes, verdict, venue=None) -> bytes:
+    """An entry written without a verdict (as UTF-8), given ``verdict``'s classes: what
+    ``entry_markup`` writes with it, the rest of the entry being the same."""
+    written = f'<article class="{_classes(None, venue)}"'.encode()
+    if not markup.startswith(written):
+        raise ValueError("not an entry written without a verdict")
+    return f'<article class="{_classes(verdict, venue)}"'.encode() + markup[len(written) :]
 
 
 def entry_markup(
@@ -197,13 +225,7 @@ def entry_markup(
     [Code] link; a venue paper is given its ``venue`` row (track, decision, pages and its
     own links) instead of arXiv's categories and links. ``lang`` is the interface text's.
     """
-    classes = "paper"
-    if venue:
-        classes += " venue-paper"
-    if verdict:
-        classes += " match" if verdict.matches else " nomatch"
-        if verdict.excluded:
-            classes += " excluded"
+    classes = _classes(verdict, venue)
     paper_id = _escape(paper.id)
     version = _escape(paper.version)
     heading = _escape(heading)

@@ -136,26 +136,29 @@ class Marker:
 
     pattern: re.Pattern[str]  # the keywords in one group, the longest first, any case
     # The keywords that ASCII text can hold, lowercased, matched in lowercased ASCII text
-    # (the same matches, at a third of the cost of matching in any case); None when another
-    # keyword could match ASCII text in some case.
+    # (the same matches, at a third of the cost of matching in any case), and looked for
+    # with ``in`` (a C string search); None when another keyword could match ASCII text in
+    # some case.
     lowered: re.Pattern[str] | None
+    lowered_words: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, words: tuple[str, ...]) -> Marker:
         longest_first = sorted(words, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, longest_first))
-        lowered = None
+        pattern = re.compile(f"({alternatives})", re.IGNORECASE)
         others = [word for word in longest_first if not word.isascii()]
-        if not any(map(_matches_ascii, others)):  # no other keyword matches ASCII text
-            ascii_words = [word for word in longest_first if word.isascii()]
-            lowered = re.compile("(" + "|".join(map(re.escape, ascii_words)).lower() + ")")
-            if not ascii_words:
-                lowered = _NOTHING
-        return cls(re.compile(f"({alternatives})", re.IGNORECASE), lowered)
+        if any(map(_matches_ascii, others)):  # a keyword matches ASCII text in some case
+            return cls(pattern, None)
+        lowered = tuple(word.lower() for word in longest_first if word.isascii())
+        if not lowered:
+            return cls(pattern, _NOTHING)
+        return cls(pattern, re.compile("(" + "|".join(map(re.escape, lowered)) + ")"), lowered)
 
     def finds(self, text: str) -> bool:
         if self.lowered is not None and text.isascii():
-            return self.lowered.search(text.lower()) is not None
+            text = text.lower()
+            return any(word in text for word in self.lowered_words)
         return self.pattern.search(text) is not None
 
     def _pieces(self, text: str) -> list[str]:

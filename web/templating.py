@@ -29,6 +29,7 @@ from web.entries import (
     iso_day,
     paper_url,
     plain,
+    with_verdict,
 )
 from web.i18n import template_context, translator
 from web.tex import Highlighter, render_text
@@ -58,9 +59,12 @@ def _entry(
     key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)
     html = _entry_cache.get(key)
     if html is None:
-        html = _entry_cache[key] = entry_markup(
-            paper, announce_type, verdict, None, lang, code, venue
-        ).encode()
+        if verdict is not None:  # the entry every reader is shown, with the verdict's classes
+            shown_to_all = _entry(paper, announce_type, None, None, lang, code, venue)
+            html = with_verdict(shown_to_all, verdict, venue)
+        else:
+            html = entry_markup(paper, announce_type, None, None, lang, code, venue).encode()
+        _entry_cache[key] = html
         if len(_entry_cache) > ENTRY_CACHE_SIZE:
             _entry_cache.popitem(last=False)
     return html

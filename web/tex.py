@@ -28,7 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from html.entities import html5
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from markupsafe import Markup
 from math_core import LatexToMathML
@@ -268,7 +268,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str | None:
 class Highlighter(Protocol):
     """The keyword bar's marks: ``highlight(text)`` is ``text`` escaped with its matches
     marked, ``highlight.finds(text)`` whether it has any (so that unmarked text is shown as
-    it is shown without the bar)."""
+    it is shown without the bar). What it looks for holds no line break."""
 
     def __call__(self, text: str) -> str: ...
 
@@ -294,8 +294,13 @@ def escaped(value: object) -> str:
 Part = tuple[str | None, str]
 
 
+class Rendered(NamedTuple):
+    parts: tuple[Part, ...]
+    plain: str  # the plain parts, a line break between two (what a highlighter looks in)
+
+
 @functools.lru_cache(maxsize=20_000)
-def _parts(text: str) -> tuple[Part, ...]:
+def _parts(text: str) -> Rendered:
     """``text`` cut into plain text and rendered math: what every reader of a list is shown,
     kept, so that the keyword bar marks the plain parts without cutting the text again."""
     parts: list[Part] = []
@@ -308,28 +313,33 @@ def _parts(text: str) -> tuple[Part, ...]:
         if mathml is None:
             mathml = f'<span class="tex">{escaped(segment.source)}</span>'
         parts.append((None, mathml))
-    return tuple(parts)
+    plains = [plain for plain, _ in parts if plain is not None]
+    return Rendered(tuple(parts), plains[0] if len(plains) == 1 else "\n".join(plains))
 
 
 def _render_plain(text: str) -> str:
-    return "".join([html for _, html in _parts(text)])
+    return "".join([html for _, html in _parts(text).parts])
 
 
 def _render(text: str, highlight: Highlighter) -> str:
+    rendered = _parts(text)
+    if not highlight.finds(rendered.plain):
+        return "".join([html for _, html in rendered.parts])
     return "".join(
         [
             html if plain is None or not highlight.finds(plain) else highlight(plain)
-            for plain, html in _parts(text)
+            for plain, html in rendered.parts
         ]
     )
 
 
 def finds_in_text(text: str | None, highlight: Highlighter) -> bool:
     """Whether ``highlight`` marks anything in ``text`` as ``render_text`` shows it (never in
-    its math)."""
+    its math). Highlighters look for text without line breaks (the keyword bar's keywords
+    are lines), so the plain parts are looked in at once."""
     if not text or len(text) > MAX_TEXT_LENGTH:
         return False  # shown escaped, unmarked
-    return any(plain is not None and highlight.finds(plain) for plain, _ in _parts(text))
+    return highlight.finds(_parts(text).plain)
 
 
 def render_text(text: str | None, highlight: Highlighter | None = None) -> Markup:

