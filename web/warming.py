@@ -6,11 +6,11 @@ titles and abstracts (``web.tex``: some 20 microseconds a formula, converted and
 writing their entries. ``keep_warm`` runs beside the site: whenever the data version
 moves (an import, a crawl, an edit; and once at start), it reads the views of the papers
 announced on the latest day, renders their titles and abstracts, and writes the entries of
-each category's list of that day in the default language (kept by ``web.templating`` for
-the lists that show them), a few papers at a time on the event loop, so that requests are
-served in between. A reader who comes before it is done meets the papers it has not reached
-yet cold, as before; a list in another language or with its keywords writes its entries
-(about 10 us a paper), its papers' views and MathML ready.
+each category's list of that day in every language of the site (kept by ``web.templating``
+for the lists that show them), a few papers at a time on the event loop, so that requests
+are served in between. A reader who comes before it is done meets the papers it has not
+reached yet cold, as before; a list with its keywords writes the entries they mark, its
+papers' views and MathML ready.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.db import reading
 from models.queries import newest_day_categories, newest_day_papers, paper_views
 from web.cache import data_version
+from web.i18n import LANGUAGES
 from web.listing import BadListRequest, ListRequest, fetch_list, page_entries
 from web.templating import entry_pieces
 from web.tex import render_text
@@ -33,7 +34,6 @@ from web.tex import render_text
 log = logging.getLogger(__name__)
 
 WARMED_MOST = 3_000  # papers: a day of every arXiv category; the views keep 5,000
-DEFAULT_LANGUAGE = "en"  # the entries are written in the site's default language
 CHUNK = 50  # papers read and rendered between two turns of the event loop (a few ms)
 CHECK_INTERVAL = 10.0  # seconds between two reads of the data version
 
@@ -49,12 +49,13 @@ async def warm_newest_day(
     sessions: async_sessionmaker[AsyncSession],
     most: int = WARMED_MOST,
     chunk: int = CHUNK,
-    lang: str = DEFAULT_LANGUAGE,
+    languages: tuple[str, ...] = LANGUAGES,
 ) -> Warmed:
     """Read the views of the latest day's papers and render their titles and abstracts, then
-    write the entries of each category's list of that day as its page writes them (in
-    ``lang``, at most twice ``most``: a cross-listed paper is written once per type), ``chunk``
-    papers at a time, letting the event loop run between two chunks."""
+    write the entries of each category's list of that day as its page writes them (in each
+    of ``languages``, the site's default first; at most twice ``most`` a language: a
+    cross-listed paper is written once per type), ``chunk`` papers at a time, letting the
+    event loop run between two chunks."""
     started = time.perf_counter()
     async with sessions() as session:
         stamps = await newest_day_papers(session, most)
@@ -78,10 +79,12 @@ async def warm_newest_day(
         async with sessions() as session:
             listed = list(page_entries(await fetch_list(session, wanted)))[:budget]
         budget -= len(listed)
-        for start in range(0, len(listed), chunk):
-            entry_pieces(listed[start : start + chunk], None, lang)
-            await asyncio.sleep(0)
-    return Warmed(len(ids), 2 * most - max(budget, 0), time.perf_counter() - started)
+        for lang in languages:
+            for start in range(0, len(listed), chunk):
+                entry_pieces(listed[start : start + chunk], None, lang)
+                await asyncio.sleep(0)
+    written = (2 * most - max(budget, 0)) * len(languages)
+    return Warmed(len(ids), written, time.perf_counter() - started)
 
 
 async def keep_warm(

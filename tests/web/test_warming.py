@@ -17,6 +17,7 @@ from models.settings import Settings
 from tests.web.data import CY_ID, MANY_AUTHORS_ID, MATH_ID, REPLACED_ID, XSS_ID
 from web import templating, tex, warming
 from web.app import create_app
+from web.i18n import LANGUAGES
 from web.warming import Warmed, keep_warm, warm_newest_day
 
 DAY3_IDS = {MATH_ID, "2411.10002", CY_ID, XSS_ID, MANY_AUTHORS_ID, REPLACED_ID}
@@ -67,16 +68,22 @@ def test_the_newest_days_papers_are_read_and_their_math_rendered(filled_settings
 def test_the_lists_of_the_newest_day_find_their_entries_written(filled_settings) -> None:
     from starlette.testclient import TestClient
 
+    lists = [(path, lang) for path in ("/arxiv/cs.AI", "/arxiv/cs.LG") for lang in LANGUAGES]
     with TestClient(create_app(filled_settings)) as client:
-        cold = {path: client.get(path).text for path in ("/arxiv/cs.AI", "/arxiv/cs.LG")}
+
+        def read(path: str, lang: str) -> str:
+            return client.get(path, headers={"accept-language": lang}).text
+
+        cold = {(path, lang): read(path, lang) for path, lang in lists}
         templating._entry_cache.clear()
         queries._kept_views.clear()
         warmed = client.portal.call(warm_newest_day, client.app.state.sessions)
         kept = dict(templating._entry_cache)
         assert {key[0] for key in kept} == DAY3_IDS
+        assert {key[5] for key in kept} == set(LANGUAGES)
         assert warmed.entries >= len(kept)  # a paper of two lists is new in both: kept once
-        for path, html in cold.items():
-            assert client.get(path).text == html
+        for (path, lang), html in cold.items():
+            assert read(path, lang) == html
         assert templating._entry_cache == kept  # nothing written anew, nothing else kept
 
 
@@ -87,7 +94,7 @@ def test_hidden_papers_are_not_warmed_and_most_bounds_the_papers(filled_settings
 
     with_sessions(filled_settings, hide)
     warmed = with_sessions(filled_settings, lambda sessions: warm_newest_day(sessions, most=3))
-    assert warmed.papers == 3 and 0 < warmed.entries <= 6
+    assert warmed.papers == 3 and 0 < warmed.entries <= 6 * len(LANGUAGES)
     assert XSS_ID not in queries._kept_views
     assert XSS_ID not in {key[0] for key in templating._entry_cache}
 
