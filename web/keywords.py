@@ -70,6 +70,8 @@ class KeywordFilter:
 class Verdict:
     matches: bool  # passes the filter
     excluded: bool  # holds an exclude keyword
+    # holds an include keyword: else the keyword bar has nothing to mark in its entry
+    found: bool = True
 
 
 HAYSTACKS_KEPT = 5_000  # papers: as many as ``models.queries`` keeps views of
@@ -110,7 +112,7 @@ class PaperMatcher:
             included = all(include)
         else:
             included = any(include)
-        return Verdict(included and not excluded, excluded)
+        return Verdict(included and not excluded, excluded, any(include))
 
 
 _NOTHING = re.compile("((?!))")  # a pattern (in one group) that matches nowhere

@@ -53,7 +53,10 @@ _entry_cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 def _entry(
     paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> bytes:
-    if highlight is not None and finds_in_entry(paper, highlight):
+    unmarked = verdict is not None and not verdict.found  # no include keyword in the paper
+    if highlight is not None and (unmarked or not finds_in_entry(paper, highlight)):
+        highlight = None  # nothing to mark: the entry every reader is shown
+    if highlight is not None:
         return entry_markup(paper, announce_type, verdict, highlight, lang, code, venue).encode()
     shown = (venue.digest, venue.arxiv_id) if venue is not None else None
     key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)

@@ -204,6 +204,10 @@ def test_an_entry_the_keyword_bar_marks_nothing_in_is_the_one_kept_for_every_rea
     assert _entry(paper, None, unmarked, highlight) is kept
     assert kept.decode() == entry(paper, verdict=unmarked, highlight=highlight)
     assert not finds_in_entry(paper, highlight)
+    judged = Verdict(False, False, found=False)  # the verdict found none of the keywords
+    assert _entry(view(title="A graph", paper_id="2411.19994"), None, judged, highlight) == (
+        _entry(view(title="A graph", paper_id="2411.19994"), None, judged)
+    )
     for marked in (
         view(title="A graph", paper_id="2411.19998"),
         view(abstract="Graphs $x$", paper_id="2411.19997"),

@@ -45,7 +45,8 @@ def test_keyword_verdicts():
     assert not KeywordFilter(("schrödinger", "gan"), mode="and").matcher().judge(paper).matches
     assert KeywordFilter(("schrödinger", "gan")).matcher().judge(paper).matches
     excluded = KeywordFilter(("bridges",), ("diffusion",)).matcher().judge(paper)
-    assert (excluded.matches, excluded.excluded) == (False, True)
+    assert (excluded.matches, excluded.excluded, excluded.found) == (False, True, True)
+    assert not KeywordFilter(("gan",), ("diffusion",)).matcher().judge(paper).found
 
 
 def test_highlight_escapes_and_marks_longest_keyword_first():
