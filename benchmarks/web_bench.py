@@ -56,6 +56,8 @@ PAPERS = 300
 CATEGORY = "cs.LG"
 DAY = dt.date(2024, 11, 28)
 LIST_PATH = f"/arxiv/{CATEGORY}"
+# The list in the site's other language (its interface text: the entries' labels).
+OTHER_LANGUAGE = ("list, in Chinese", f"{LIST_PATH}?lang=zh")
 # The list with the keyword bar: a word nearly every paper holds (every entry marked), and two
 # phrases that a few papers hold (48 of the 300, a sixth).
 KEYWORD_PATHS = {
@@ -612,7 +614,7 @@ def main(argv: list[str] | None = None) -> None:
             for name, path in (("list", LIST_PATH), ("paper", PAPER_PATH), ("search", SEARCH_PATH))
         }
         renders[FIRST_READER] = render_times(database_url, LIST_PATH, args.repeats, cached=True)
-        for name, path in KEYWORD_PATHS.items():
+        for name, path in (OTHER_LANGUAGE, *KEYWORD_PATHS.items()):
             renders[name] = render_times(database_url, path, args.repeats)
         per_request = app_times(database_url, page)
 
@@ -695,7 +697,7 @@ def renders_only(repeats: int = 20) -> None:
             "list": render_times(database_url, LIST_PATH, repeats),
             FIRST_READER: render_times(database_url, LIST_PATH, repeats, cached=True),
         }
-        for name, path in KEYWORD_PATHS.items():
+        for name, path in (OTHER_LANGUAGE, *KEYWORD_PATHS.items()):
             renders[name] = render_times(database_url, path, repeats)
         after = os.times()
     cpu = (after.children_user + after.children_system) - (
