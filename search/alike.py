@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -67,6 +67,37 @@ def _normalized(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+# Where scikit-learn's learning runs (``Alike.for_you``, ``Alike.topics``): the functions
+# below, or a call of them in a process that has imported scikit-learn (a site's process
+# need not: its import holds the interpreter's lock for about a second, and its objects
+# lengthen every full pass of the garbage collector).
+Learn = Callable[[Any, np.ndarray, Any], tuple[np.ndarray, np.ndarray]]
+Cluster = Callable[[Any, int], np.ndarray]
+
+
+def svm_scores(train: Any, labels: np.ndarray, shown: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A linear SVM trained on the rows of ``train`` (``labels``: 1 for a starred paper):
+    its decision values for the rows of ``shown``, and its weights."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
+    model = LinearSVC(C=0.1, class_weight="balanced", tol=1e-4, max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(train, labels)
+    return model.decision_function(shown), model.coef_.ravel()
+
+
+def kmeans_labels(matrix: Any, count: int) -> np.ndarray:
+    """The group of each row of ``matrix`` among ``count``: k-means, seeded."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return KMeans(n_clusters=count, n_init=4, random_state=0).fit_predict(matrix)
 
 
 class Alike:
@@ -158,12 +189,12 @@ class Alike:
         best = sorted(hits.tolist(), key=lambda r: (-scores[r], self.ids[r]))
         return [(self.ids[r], round(float(scores[r]), 4)) for r in best]
 
-    def for_you(self, starred: Iterable[str], candidates: Sequence[str]) -> ForYou:
+    def for_you(
+        self, starred: Iterable[str], candidates: Sequence[str], learn: Learn | None = None
+    ) -> ForYou:
         """The candidates ranked by a linear SVM trained on the starred papers against the
-        candidates and a fixed sample of the archive; ids it does not know are ignored."""
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.svm import LinearSVC
-
+        candidates and a fixed sample of the archive; ids it does not know are ignored.
+        ``learn`` runs the learning (``svm_scores``, or a call of it in another process)."""
         known_stars = list(dict.fromkeys(s for s in starred if s in self.rows))
         ignored = sum(1 for s in starred if s not in self.rows)
         ignored += sum(1 for c in candidates if c not in self.rows)
@@ -180,26 +211,20 @@ class Alike:
             return ForYou([(c, 0.0) for c in listed], [], ignored)
         train = self.vectors[positive + negative]
         labels = np.array([1] * len(positive) + [0] * len(negative))
-        model = LinearSVC(C=0.1, class_weight="balanced", tol=1e-4, max_iter=2000)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(train, labels)
-        scores = model.decision_function(self.vectors[[self.rows[c] for c in listed]])
+        shown = self.vectors[[self.rows[c] for c in listed]]
+        scores, weights = (learn or svm_scores)(train, labels, shown)
         order = sorted(range(len(listed)), key=lambda i: (-scores[i], i))
-        weights = model.coef_.ravel()
         present = np.flatnonzero(np.asarray(self.vectors[positive].sum(axis=0)).ravel() > 0)
         best = present[np.argsort(-weights[present], kind="stable")][:FOR_YOU_TERMS]
         terms = [str(self.terms[t]) for t in best if weights[t] > 0]
         ranked = [(listed[i], round(float(scores[i]), 4)) for i in order]
         return ForYou(ranked, terms, ignored)
 
-    def topics(self, ids: Sequence[str]) -> list[Topic]:
+    def topics(self, ids: Sequence[str], cluster: Cluster | None = None) -> list[Topic]:
         """The papers ``ids`` grouped by k-means over their vectors, the largest group first,
         each labelled by the terms that set it apart; the same papers give the same topics.
-        Papers the archive does not know yet form a last group without label."""
-        from sklearn.cluster import KMeans
-        from sklearn.exceptions import ConvergenceWarning
-
+        Papers the archive does not know yet form a last group without label. ``cluster``
+        runs the k-means (``kmeans_labels``, or a call of it in another process)."""
         known = sorted({i for i in ids if i in self.rows})
         unknown = [i for i in dict.fromkeys(ids) if i not in self.rows]
         groups: list[Topic] = []
@@ -209,9 +234,7 @@ class Alike:
             if count == 1 or matrix.shape[1] == 0:
                 labels = np.zeros(len(known), dtype=int)
             else:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    labels = KMeans(n_clusters=count, n_init=4, random_state=0).fit_predict(matrix)
+                labels = (cluster or kmeans_labels)(matrix, count)
             overall = np.asarray(matrix.mean(axis=0)).ravel()
             place = {paper_id: n for n, paper_id in enumerate(dict.fromkeys(ids))}
             for cluster in sorted(set(labels.tolist())):

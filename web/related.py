@@ -1,8 +1,9 @@
 """Papers alike, on the site: related papers (the paper page and ``/api/papers/<id>/related``),
 "for you" (``POST /api/foryou``) and the topics of a list, from ``search.alike`` vectors of
 every visible paper, built in a thread (in a child process for a served site) and kept until
-the archive changes; where
-``EMBEDDINGS_BASE_URL`` is set, the vectors ``coolpapers embed`` stored are blended in.
+the archive changes; where ``EMBEDDINGS_BASE_URL`` is set, the vectors ``coolpapers embed``
+stored are blended in. A served site learns the topics and "for you" in child processes too:
+its own process never imports scikit-learn.
 
 Stars sent to "for you" are used for that answer only and never stored.
 """
@@ -12,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio.to_thread
 from sqlalchemy import func, select
@@ -32,10 +31,11 @@ from models.fulltext import PaperFullText
 from models.queries import get_papers
 from models.schema import Paper, PaperCategory
 from models.settings import Settings
-from search.alike import Alike, PaperText, Topic
+from search.alike import Alike, PaperText, Topic, kmeans_labels, svm_scores
 from summaries.embeddings import stored_embeddings
 from venues.names import parse_paper_id
 from web import openapi
+from web.apart import in_child_process
 from web.errors import HTTPError, json_object
 
 MAX_STARS = 500
@@ -58,7 +58,8 @@ class AlikeCache:
     readers that come before the first vectors wait, for the build under way (``start``
     begins it as the site starts). Without sessions, the reader's session builds them.
 
-    ``apart``: build in a child process instead of a worker thread. A build is Python's work
+    ``apart``: build in a child process instead of a worker thread, and learn there (the
+    k-means of a list's topics, the SVM of "for you": ``learning``). A build is Python's work
     for the most part (scikit-learn's tokenizing and counting: about a second at 1,000
     papers, minutes at a million); in a thread it holds the interpreter's lock, and every
     request meanwhile waits for the lock at each of its reads. A served site builds apart
@@ -84,6 +85,18 @@ class AlikeCache:
         self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.building: asyncio.Task[Alike] | None = None
         self.builds = 0  # vectors built so far
+
+    def learning(self, function: Callable[..., T]) -> Callable[..., T]:
+        """``function`` (``search.alike.svm_scores`` or ``kmeans_labels``) as a worker thread
+        calls it: in a child process of its own when the cache works ``apart`` (the site's
+        process then never imports scikit-learn), else as it is."""
+        if not self.apart:
+            return function
+
+        def apart(*args: object) -> T:
+            return anyio.from_thread.run(functools.partial(in_child_process, function, *args))
+
+        return apart
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlikeCache:
@@ -179,54 +192,6 @@ class AlikeCache:
         return alike
 
 
-def _answer(sending: Connection, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
-    """In the child: ``function``'s result, or what it raised, sent back."""
-    try:
-        answer: tuple[bool, Any] = (True, function(*args, **kwargs))
-    except Exception as error:
-        answer = (False, error)
-    try:
-        sending.send(answer)
-    except BrokenPipeError:  # the parent stopped waiting (cancelled, or shut down)
-        pass
-    finally:
-        sending.close()
-
-
-async def in_child_process(function: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """``function(*args, **kwargs)`` in a child process of its own (forkserver: not a fork of
-    this process and its threads), killed if the caller is cancelled; what it raises is
-    raised here. The arguments and the result travel pickled, worker threads start the child
-    and wait for its answer. A child that dies without one (killed, out of memory) is a
-    ``ChildProcessError``."""
-    context = multiprocessing.get_context("forkserver")
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_answer, args=(sending, function, args, kwargs), daemon=True)
-    try:
-        await anyio.to_thread.run_sync(child.start)
-        sending.close()  # the child's end: the pipe ends when the child does
-        try:
-            ok, value = await anyio.to_thread.run_sync(receiving.recv, abandon_on_cancel=True)
-        except EOFError:
-            await anyio.to_thread.run_sync(child.join)
-            raise ChildProcessError(
-                f"the child ended with {child.exitcode}, without an answer"
-            ) from None
-    except BaseException:
-        if child.pid is not None:
-            child.kill()
-            await anyio.to_thread.run_sync(child.join)
-        raise
-    finally:
-        receiving.close()
-        sending.close()
-    await anyio.to_thread.run_sync(child.join)
-    if not ok:
-        raise value
-    result: T = value
-    return result
-
-
 async def archive_stamp(session: AsyncSession, model: str | None = None) -> tuple[object, ...]:
     """What changes when a paper, its visibility, its full text or (of ``model``) its
     embedding changes."""
@@ -291,8 +256,10 @@ async def related_papers(cache: AlikeCache, session: AsyncSession, paper: Paper,
 
 async def list_topics(request: Request, session: AsyncSession, ids: Sequence[str]) -> list[Topic]:
     """The papers ``ids`` grouped into topics (`search.alike.Alike.topics`)."""
-    alike = await alike_cache(request.app.state).get(session)
-    return await anyio.to_thread.run_sync(alike.topics, list(ids))
+    cache = alike_cache(request.app.state)
+    alike = await cache.get(session)
+    cluster = cache.learning(kmeans_labels)
+    return await anyio.to_thread.run_sync(alike.topics, list(ids), cluster)
 
 
 def _limit(request: Request) -> int:
@@ -344,9 +311,11 @@ async def for_you_api(request: Request) -> JSONResponse:
     body = await json_object(request, '{"starred": [ids], "candidates": [ids]}')
     starred, bad_stars = _known(_ids(body, "starred", MAX_STARS))
     candidates, bad_candidates = _known(_ids(body, "candidates", MAX_CANDIDATES))
+    cache = alike_cache(request.app.state)
     async with request.app.state.sessions() as session:
-        alike = await alike_cache(request.app.state).get(session)
-    result = await anyio.to_thread.run_sync(alike.for_you, starred, candidates)
+        alike = await cache.get(session)
+    learn = cache.learning(svm_scores)
+    result = await anyio.to_thread.run_sync(alike.for_you, starred, candidates, learn)
     return JSONResponse(
         {
             "ranked": [{"id": i, "score": s} for i, s in result.ranked],

@@ -7,20 +7,23 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import subprocess
 import threading
-import time
+from pathlib import Path
 
 import anyio.to_thread
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from cli.serve import freeze_after_startup, site
 from crawler.ingest import ingest
 from crawler.records import AuthorRecord, PaperRecord
-from search.alike import Alike
-from tests.web.data import MATH_ID
+from search.alike import Alike, PaperText, kmeans_labels, svm_scores
+from tests.load.test_load_and_import import ROOT, coolpapers, free_port, wait_until_up
+from tests.web.data import CY_ID, MATH_ID, fill_sync
 from web.app import create_app
-from web.related import AlikeCache, _answer, in_child_process
+from web.related import AlikeCache
 
 WAIT = 30  # seconds at most that a test waits for a build's thread (never reached when it passes)
 
@@ -237,27 +240,59 @@ async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions
     assert multiprocessing.active_children() == []
 
 
-async def test_a_build_in_a_child_process_is_killed_when_cancelled():
-    task = asyncio.ensure_future(in_child_process(time.sleep, WAIT))
-    while not multiprocessing.active_children():
-        await asyncio.sleep(0.01)
-    (child,) = multiprocessing.active_children()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert not child.is_alive() and multiprocessing.active_children() == []
+TOPICAL = [
+    PaperText(f"t{n}", f"{words} {n}", f"We study {words}, {words} and more {words}.", ("cs.LG",))
+    for n, words in enumerate(
+        ["sparse attention kernels"] * 4 + ["graph coloring bounds"] * 4 + ["protein folding"] * 4
+    )
+]
 
 
-async def test_a_child_process_raises_here_what_it_raised_and_its_death_is_an_error():
-    with pytest.raises(ValueError, match="invalid literal"):
-        await in_child_process(int, "not a number")
-    with pytest.raises(ChildProcessError, match="ended with 3"):
-        await in_child_process(os._exit, 3)
+async def test_a_cache_apart_learns_topics_and_for_you_in_a_child_process():
+    alike = Alike(TOPICAL)
+    ids = [p.id for p in TOPICAL]
+    here, apart = AlikeCache(), AlikeCache(apart=True)
+    child = await anyio.to_thread.run_sync(apart.learning(os.getpid))
+    assert child != os.getpid() and here.learning(os.getpid)() == os.getpid()
+
+    def both(method, *args, learning) -> tuple:
+        return method(*args, here.learning(learning)), method(*args, apart.learning(learning))
+
+    kept, learnt = await anyio.to_thread.run_sync(
+        lambda: both(alike.topics, ids, learning=kmeans_labels)
+    )
+    assert kept == learnt and len(kept) > 1
+    kept, learnt = await anyio.to_thread.run_sync(
+        lambda: both(alike.for_you, ["t0", "t1"], ids[2:], learning=svm_scores)
+    )
+    assert kept == learnt and kept.ranked[0][0] in {"t2", "t3"}
     assert multiprocessing.active_children() == []
 
 
-def test_a_child_whose_parent_stopped_waiting_ends_quietly():
-    receiving, sending = multiprocessing.Pipe(duplex=False)
-    receiving.close()  # the parent cancelled, or shut down
-    _answer(sending, Alike, ([],), {})  # the answer cannot be sent: no traceback, no error
-    assert sending.closed
+@pytest.mark.sqlite_only
+def test_a_served_site_never_imports_scikit_learn(settings, tmp_path) -> None:
+    """Its vectors are built, its lists' topics and "for you" learnt, in child processes: the
+    import would hold the interpreter's lock for a second, and its objects would lengthen
+    every full pass of the garbage collector for the rest of the process's life."""
+    fill_sync(settings)
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COOLPAPERS_DATABASE_URL": settings.DATABASE_URL}
+    server = coolpapers(
+        "serve", "--port", str(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_until_up(url, server))
+        topics = httpx.get(f"{url}/arxiv/cs.LG?view=topics", timeout=WAIT)
+        ranked = httpx.post(
+            f"{url}/api/foryou",
+            json={"starred": [MATH_ID], "candidates": [CY_ID, MATH_ID]},
+            timeout=WAIT,
+        )
+        maps = Path(f"/proc/{server.pid}/maps").read_text()
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=30)
+    assert topics.status_code == 200 and "data-topics" in topics.text, log.decode()[-2000:]
+    assert ranked.status_code == 200 and ranked.json()["ranked"], ranked.text
+    assert "sklearn" not in maps and "scipy" in maps  # its libraries' code not mapped
