@@ -15,7 +15,9 @@ paper's read alone, ``models.queries.get_paper`` against the same read through t
 Then ``coolpapers serve`` started ``--starts`` times twice, each time in a fresh process: the
 wall time from the start to the first 200 of ``/``, the process's CPU time then, and the first
 view of a paper page (which needs the related papers' vectors), in one process as soon as it
-is ready, in the other three seconds after. The load average is printed with every part.
+is ready, in the other three seconds after; in that one then, the first view of a list's
+topics and a "for you" (learnt by scikit-learn), and whether scikit-learn's libraries were
+loaded into the site's process. The load average is printed with every part.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from benchmarks.mixed_bench import build_database  # noqa: E402
 from benchmarks.web_bench import free_port, http_scope  # noqa: E402
 
 MANY = 20  # papers of a /api/papers?ids= request
+CANDIDATES = [f"2411.{10000 + i:05d}" for i in range(200)]  # "for you" ranks a day's list
 
 
 def load_average() -> str:
@@ -198,10 +201,27 @@ def start_up(url: str, paper: str, pause: float) -> dict[str, float]:
         moment = time.monotonic()
         assert httpx.get(f"{base}/arxiv/{paper}", timeout=60).status_code == 200
         first = time.monotonic() - moment
+        moment = time.monotonic()
+        assert httpx.get(f"{base}/arxiv/cs.LG?view=topics", timeout=60).status_code == 200
+        topics = time.monotonic() - moment
+        asked = {"starred": [paper], "candidates": CANDIDATES}
+        for_you = []
+        for _ in range(3):
+            moment = time.monotonic()
+            assert httpx.post(f"{base}/api/foryou", json=asked, timeout=60).status_code == 200
+            for_you.append(time.monotonic() - moment)
+        learnt_here = "sklearn" in Path(f"/proc/{process.pid}/maps").read_text()
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return {"ready": ready, "cpu": cpu, "first": first}
+    return {
+        "ready": ready,
+        "cpu": cpu,
+        "first": first,
+        "topics": topics,
+        "for_you": statistics.median(for_you),
+        "learnt_here": learnt_here,
+    }
 
 
 def main() -> None:
@@ -225,6 +245,7 @@ def main() -> None:
         later_head = ("ready s", "CPU s", "first paper page 3 s after s", "load")
         print(f"{head[0]:>5} {head[1]:>8} {head[2]:>6} {head[3]:>28} ", end="")
         print(f"{later_head[0]:>8} {later_head[1]:>6} {later_head[2]:>29} {later_head[3]:>16}")
+        learnt = []
         for n in range(args.starts):
             now = start_up(url, "2411.10001", 0.0)
             later = start_up(url, "2411.10001", 3.0)
@@ -234,6 +255,15 @@ def main() -> None:
                 f"{load_average():>16}",
                 flush=True,
             )
+            learnt.append(later)
+        print(
+            "then, in the process started 3 s before: the first view of a list's topics "
+            + ", ".join(f"{r['topics']:.3f}" for r in learnt)
+            + ' s; a "for you" of 200 papers (median of 3) '
+            + ", ".join(f"{r['for_you']:.3f}" for r in learnt)
+            + " s; scikit-learn in the site's process: "
+            + ", ".join("yes" if r["learnt_here"] else "no" for r in learnt)
+        )
 
 
 if __name__ == "__main__":
