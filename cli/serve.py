@@ -86,6 +86,9 @@ def freeze_after_startup(app: Starlette) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[object]:
         async with inner(application) as state:
+            from web.apart import preload_children
+
+            preload_children()  # before the vectors' build or an index build starts the server
             application.state.alike.apart = True
             warm_up()
             gc.collect()

@@ -47,14 +47,21 @@ CHILD_PRELOAD = (
 )
 
 
+def preload_children() -> None:
+    """Have the process's forkserver import ``CHILD_PRELOAD`` when it starts: the server is
+    one for the whole process (the search index's builds fork from it too), so this is done
+    before anything starts it (``cli.serve``), and again by each ``in_child_process``."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(CHILD_PRELOAD))
+
+
 async def in_child_process(function: Callable[..., T], *args: object, **kwargs: object) -> T:
     """``function(*args, **kwargs)`` in a child process of its own (forkserver: not a fork of
     this process and its threads), killed if the caller is cancelled; what it raises is
     raised here. The arguments and the result travel pickled, worker threads start the child
     and wait for its answer. A child that dies without one (killed, out of memory) is a
     ``ChildProcessError``."""
+    preload_children()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(CHILD_PRELOAD))  # once its server starts
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_answer, args=(sending, function, args, kwargs), daemon=True)
     try:

@@ -6,13 +6,17 @@ import asyncio
 import importlib
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from search.alike import Alike
-from web.apart import CHILD_PRELOAD, _answer, in_child_process
+from web.apart import CHILD_PRELOAD, _answer, in_child_process, preload_children
+
+ROOT = Path(__file__).resolve().parents[2]
 
 WAIT = 30  # seconds at most that a child is waited for (never reached when it passes)
 
@@ -53,8 +57,25 @@ def loaded(name: str) -> bool:
     return name in sys.modules
 
 
-async def test_a_child_starts_with_what_its_server_preloaded() -> None:
+def test_a_child_starts_with_what_its_server_preloaded() -> None:
     """scikit-learn imported once, by the server children are forked from (this module, which
-    the child imports to find ``loaded``, does not import it)."""
-    assert await in_child_process(loaded, "sklearn.cluster")
-    assert not await in_child_process(loaded, "a.module.nobody.imports")
+    the child imports to find ``loaded``, does not import it). In a process of its own: the
+    forkserver is one a process, and the search index's builds may have started it here."""
+    script = (
+        "import asyncio; from tests.web.test_apart import loaded; from web.apart import "
+        "in_child_process as run; print(asyncio.run(run(loaded, 'sklearn.cluster')), "
+        "asyncio.run(run(loaded, 'a.module.nobody.imports')))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert found.stdout.split() == ["True", "False"], found.stderr[-2000:]
+
+
+def test_the_served_site_has_its_children_preloaded_whatever_starts_their_server() -> None:
+    """``cli.serve`` sets the preload before anything starts the forkserver; an index build
+    (``search.indexing``) forks its workers from the same server."""
+    from multiprocessing import forkserver
+
+    preload_children()
+    assert forkserver._forkserver._preload_modules == list(CHILD_PRELOAD)
