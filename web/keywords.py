@@ -19,12 +19,13 @@ from web.tex import escaped, untex_accents
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LENGTH = 100
+_LINE_BREAKS = re.compile(r"[\r\n]+")  # between two keywords
 
 
 def _lines(text: str | None) -> tuple[str, ...]:
     if not text:
         return ()
-    words = (w.strip() for w in re.split(r"[\r\n]+", text))
+    words = (w.strip() for w in _LINE_BREAKS.split(text))
     unique = dict.fromkeys(w[:MAX_KEYWORD_LENGTH] for w in words if w)
     return tuple(unique)[:MAX_KEYWORDS]
 
@@ -146,6 +147,11 @@ class Marker:
 
     @classmethod
     def of(cls, words: tuple[str, ...]) -> Marker:
+        """The marker of ``words``, each a line (one given with line breaks in it is several:
+        no mark crosses a line break)."""
+        words = tuple(dict.fromkeys(w for word in words for w in _LINE_BREAKS.split(word) if w))
+        if not words:
+            return cls(_NOTHING, _NOTHING)
         longest_first = sorted(words, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, longest_first))
         pattern = re.compile(f"({alternatives})", re.IGNORECASE)

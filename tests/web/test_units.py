@@ -16,6 +16,7 @@ from web.bibtex import bibtex
 from web.cache import PageCache
 from web.i18n import _from_accept_language
 from web.keywords import KeywordFilter
+from web.tex import _parts, render_text
 
 
 def fake_paper(title: str, abstract: str = "", authors: tuple[str, ...] = (), **more):
@@ -80,6 +81,38 @@ def test_highlight_marks_what_matching_in_any_case_marks(words: list[str], text:
     assert highlight is not None
     assert highlight(text) == marked(tuple(dict.fromkeys(words)), text)
     assert highlight.finds(text) == ("<mark>" in highlight(text))
+
+
+def marked_text(text: str, words: tuple[str, ...]) -> str:
+    """A text rendered with the keyword bar's marks, each plain part marked on its own."""
+    marks = KeywordFilter(words).matcher().highlight
+    assert marks is not None
+    return "".join(html if plain is None else marks(plain) for plain, html in _parts(text).parts)
+
+
+TEXT_PIECES = ["ab", "AB", "b a", "\n", "$a$", "$$b$$", "\\(a\\)", " & <", "\\$", "k", "\0"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("abk \0", min_size=1, max_size=3), min_size=1, max_size=2),
+    st.lists(st.sampled_from(TEXT_PIECES), max_size=12),
+)
+def test_a_text_is_marked_part_by_part_whatever_its_lines_and_math(words, pieces):
+    """Marked in one call over all its plain parts (``Rendered.plain``), a text is marked as
+    each part would be on its own: line breaks inside parts, math between them."""
+    text = "".join(pieces)
+    marks = KeywordFilter(tuple(words)).matcher().highlight
+    assert str(render_text(text, marks)) == marked_text(text, tuple(words))
+
+
+def test_a_keyword_holds_no_line_break():
+    """Keywords are lines: one given with a line break in it is two, and marks no text across
+    the break (nor across the math between two parts of a text)."""
+    marks = KeywordFilter(("b\na",)).matcher().highlight
+    assert marks is not None
+    assert marks("b\na") == "<mark>b</mark>\n<mark>a</mark>"
+    assert str(render_text("ab $x$ ab", marks)).count("<mark>") == 4
 
 
 def test_accept_language():
