@@ -268,8 +268,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str | None:
 class Highlighter(Protocol):
     """The keyword bar's marks: ``highlight(text)`` is ``text`` escaped with its matches
     marked, ``highlight.finds(text)`` whether it has any (so that unmarked text is shown as
-    it is shown without the bar). What it looks for holds no line break, and the line breaks
-    of ``text`` are those of ``highlight(text)``."""
+    it is shown without the bar). What it looks for holds no line break."""
 
     def __call__(self, text: str) -> str: ...
 
@@ -323,23 +322,15 @@ def _render_plain(text: str) -> str:
 
 
 def _render(text: str, highlight: Highlighter) -> str:
-    """``text`` rendered, its plain parts marked by ``highlight`` in one call over them all:
-    what it looks for holds no line break, so the marked lines of ``Rendered.plain`` are
-    given back to the parts they came from, line for line."""
     rendered = _parts(text)
     if not highlight.finds(rendered.plain):
         return "".join([html for _, html in rendered.parts])
-    lines = highlight(rendered.plain).split("\n")
-    out: list[str] = []
-    line = 0
-    for plain, html in rendered.parts:
-        if plain is None:
-            out.append(html)
-            continue
-        count = plain.count("\n") + 1
-        out.append(lines[line] if count == 1 else "\n".join(lines[line : line + count]))
-        line += count
-    return "".join(out)
+    return "".join(
+        [
+            html if plain is None or not highlight.finds(plain) else highlight(plain)
+            for plain, html in rendered.parts
+        ]
+    )
 
 
 def finds_in_text(text: str | None, highlight: Highlighter) -> bool:
