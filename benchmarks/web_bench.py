@@ -431,6 +431,7 @@ def _render_times(
     def forget(math: bool) -> None:
         queries._kept_views.clear()
         templating._entry_cache.clear()
+        getattr(templating, "_marked_cache", {}).clear()  # the entries with marks, if kept
         if math:  # the texts' rendered parts (``_render_plain``'s cache before them)
             getattr(tex, "_parts", tex._render_plain).cache_clear()
             tex.tex_to_mathml.cache_clear()

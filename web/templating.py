@@ -44,22 +44,44 @@ def tex(text: str | None, highlight: Highlighter | None = None) -> Markup:
 
 
 ENTRY_CACHE_SIZE = 20_000
+# Entries with the keyword bar's marks, under the marker of their keywords: a reader's
+# keywords mark the same papers again in the next list that holds them (a merged list, the
+# list after a crawl, the list again when the page cache is off), and readers share keywords.
+MARKED_CACHE_SIZE = 5_000
 # Entries are kept as UTF-8: a page's text is one str as wide as its widest character, and
 # the math of a list (MathML with characters such as U+1D465) would make a 1 MB page a 4 MB
 # str to join, copy and encode on every render.
 _entry_cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_marked_cache: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+
+
+def _kept(
+    cache: OrderedDict[tuple[object, ...], bytes], key: tuple[object, ...], html: bytes, size: int
+) -> bytes:
+    cache[key] = html
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return html
 
 
 def _entry(
     paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> bytes:
-    unmarked = verdict is not None and not verdict.found  # no include keyword in the paper
-    if highlight is not None and (unmarked or not finds_in_entry(paper, highlight)):
-        highlight = None  # nothing to mark: the entry every reader is shown
-    if highlight is not None:
-        return entry_markup(paper, announce_type, verdict, highlight, lang, code, venue).encode()
     shown = (venue.digest, venue.arxiv_id) if venue is not None else None
     key = (paper.id, paper.version, paper.modified_at, announce_type, verdict, lang, code, shown)
+    if highlight is not None:  # kept under its marker (``web.keywords.Marker``, hashable)
+        marked_key = (*key, highlight)
+        html = _marked_cache.get(marked_key)
+        if html is not None:
+            return html
+        unmarked = verdict is not None and not verdict.found  # no include keyword in the paper
+        if unmarked or not finds_in_entry(paper, highlight):  # the entry every reader is shown
+            html = _entry(paper, announce_type, verdict, None, lang, code, venue)
+        else:
+            html = entry_markup(
+                paper, announce_type, verdict, highlight, lang, code, venue
+            ).encode()
+        return _kept(_marked_cache, marked_key, html, MARKED_CACHE_SIZE)
     html = _entry_cache.get(key)
     if html is None:
         if verdict is not None:  # the entry every reader is shown, with the verdict's classes
@@ -67,9 +89,7 @@ def _entry(
             html = with_verdict(shown_to_all, verdict, venue)
         else:
             html = entry_markup(paper, announce_type, None, None, lang, code, venue).encode()
-        _entry_cache[key] = html
-        if len(_entry_cache) > ENTRY_CACHE_SIZE:
-            _entry_cache.popitem(last=False)
+        _kept(_entry_cache, key, html, ENTRY_CACHE_SIZE)
     return html
 
 
@@ -77,8 +97,8 @@ def entry_html(
     paper, announce_type=None, verdict=None, highlight=None, lang: str = "en", code=None, venue=None
 ) -> Markup:
     """One list entry (``web.entries.entry_markup``), with its ``code`` link if any, a venue
-    paper's with its ``venue`` row; kept unless the keyword bar marks something in it, since
-    the same entries are rendered for every reader of a list."""
+    paper's with its ``venue`` row; kept, since the same entries are rendered for every reader
+    of a list (those with the keyword bar's marks apart, under its keywords)."""
     return Markup(_entry(paper, announce_type, verdict, highlight, lang, code, venue).decode())
 
 

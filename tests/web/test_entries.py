@@ -12,6 +12,7 @@ from markupsafe import escape
 from models.queries import AuthorView, CategoryView, PaperView
 from models.schema import AnnounceType
 from tests.web.hostile_text import PAYLOADS, TEX_ATTRIBUTES, TEX_ELEMENTS, offences
+from web import templating
 from web.entries import (
     AUTHORS_FOLDED_FROM,
     AUTHORS_SHOWN,
@@ -217,6 +218,28 @@ def test_an_entry_the_keyword_bar_marks_nothing_in_is_the_one_kept_for_every_rea
         found = _entry(marked, None, Verdict(True, False), highlight).decode()
         assert finds_in_entry(marked, highlight) == ("<mark>" in found)
         assert found == entry(marked, verdict=Verdict(True, False), highlight=highlight)
+
+
+def test_a_marked_entry_is_kept_under_its_keywords_and_never_shown_stale(monkeypatch) -> None:
+    def marks(include: str):
+        return KeywordFilter.from_query({"include": include}).matcher().highlight
+
+    paper = view(title="A graph of trees", paper_id="2411.19990")
+    first = _entry(paper, None, Verdict(True, False), marks("graph"))
+    # The same keywords in another request (a new marker, equal to the first): kept.
+    assert _entry(paper, None, Verdict(True, False), marks("graph")) is first
+    assert first.decode() == entry(paper, verdict=Verdict(True, False), highlight=marks("graph"))
+    other = _entry(paper, None, Verdict(True, False), marks("trees"))
+    assert b"<mark>trees</mark>" in other and b"<mark>graph</mark>" not in other
+    # The paper changed (its stamp moved): written anew, with the new title.
+    changed = view(title="A graph of forests", paper_id="2411.19990")
+    changed.modified_at = DAY + dt.timedelta(hours=1)
+    again = _entry(changed, None, Verdict(True, False), marks("graph"))
+    assert b"forests" in again and again != first
+    monkeypatch.setattr(templating, "MARKED_CACHE_SIZE", 3)
+    for number in range(10):
+        _entry(view(title="graph", paper_id=f"2411.1{number:04d}"), None, None, marks("graph"))
+    assert len(templating._marked_cache) <= 3
 
 
 VERDICTS = [Verdict(True, False), Verdict(False, False), Verdict(False, True)]
