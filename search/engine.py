@@ -212,6 +212,14 @@ async def _visible_papers_postgresql(
         return []
     keys = [key for key, _ in ranked]
     rows = await postgresql_rows(session, _PAGE_BY_DOCID if docids else _PAGE_BY_ID, (keys, bodies))
+    return _page_postgresql(rows, ranked)
+
+
+def _page_postgresql(
+    rows: list[tuple], ranked: Sequence[tuple]
+) -> list[tuple[FoundPaper, float, FullText | None]]:
+    """The papers of the rows of ``_PAGE_POSTGRESQL`` in the order of ``ranked``, with their
+    scores and documents."""
     found = {
         key: FoundPaper(
             paper_id,
@@ -259,6 +267,9 @@ async def search_papers(
     analyzer = analyzer or shared_analyzer()
     if not supports_index(session):
         return SearchPage(parsed, 0, [], sort, limit, offset)
+    if bodies is None:
+        bodies = bodies_indexed()
+    with_bodies = bodies and parsed.has_text
     found = await sqlite.rank(
         session,
         parsed,
@@ -267,12 +278,16 @@ async def search_papers(
         sort=sort,
         limit=limit,
         offset=offset,
+        page=_PAGE_BY_DOCID,
+        page_params=(with_bodies,),
     )
-    if bodies is None:
-        bodies = bodies_indexed()
-    with_bodies = bodies and parsed.has_text
     if isinstance(found, sqlite.FoundDocids):  # PostgreSQL
-        scored = await _visible_papers_postgresql(session, found.ranked, with_bodies, docids=True)
+        if found.page is not None:  # read with the search
+            scored = _page_postgresql(found.page, found.ranked)
+        else:
+            scored = await _visible_papers_postgresql(
+                session, found.ranked, with_bodies, docids=True
+            )
         exact = True
     else:
         if session.bind.dialect.name == "postgresql":

@@ -21,7 +21,7 @@ import json
 import sys
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 import anyio.from_thread
@@ -335,6 +335,82 @@ _LISTS_POSTGRESQL = (
     f"FROM {POSTINGS_TABLE} p JOIN {SEGMENTS_TABLE} s ON s.segment = p.segment "
     "WHERE p.term = ANY((SELECT $1::text[])::text[])) AS p ON true"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Speculation:
+    """What a warm search on PostgreSQL ranks with before reading anything (``speculate``):
+    the index as this process read it last and the terms' lists it holds. The ranking is
+    exact when the index has not moved since and every term is in the same segments, which
+    the read of the page's papers checks in the same statement (``checked_postgresql``)."""
+
+    index: LoadedIndex
+    collection: Collection
+    lists: dict[str, TermList]
+    since: tuple[str, int, int]  # the index's identity, last docid and last deletion read
+    held: frozenset[str]  # "term segment" of each list
+    small: bool  # ranked on the event loop: ``SMALL_SEARCH_POSTINGS`` postings at most
+
+    def holds(
+        self,
+        index_id: object,
+        last_docid: int | None,
+        last_deleted: int | None,
+        lists: Sequence[str],
+    ) -> bool:
+        """Whether the index read with the page (where it is, the terms' lists) is the one
+        the search ranked with."""
+        identity, docid, deleted = self.since
+        return (
+            str(index_id) == identity
+            and (last_docid or 0) <= docid
+            and (last_deleted or 0) <= deleted
+            and frozenset(lists) == self.held
+        )
+
+
+def speculate(
+    database: str, terms: Iterable[str], with_positions: Iterable[str] = ()
+) -> Speculation | None:
+    """A ``Speculation`` when this process holds the list of every term (with its positions
+    where asked) and no other search is catching the index up meanwhile; else None (the
+    search reads the index first)."""
+    with _loaded_lock:
+        index = _loaded.get((database, _last_ids.get(database, "")))
+    if index is None or not index.lock.acquire(blocking=False):
+        return None
+    try:
+        positions_for = set(with_positions)
+        lists: dict[str, TermList] = {}
+        postings = 0
+        for term in set(terms):
+            found = index.latest_list(term, with_positions=term in positions_for)
+            if found is None or not isinstance(found.key, tuple):
+                return None
+            lists[term] = found
+            postings += len(found)
+        held = frozenset(
+            f"{term} {segment}" for term, found in lists.items() for segment in found.key[1]
+        )
+        since = (index.index_id, index.last_docid, index.last_deleted)
+        small = postings <= SMALL_SEARCH_POSTINGS
+        return Speculation(index, index.collection(), lists, since, held, small)
+    finally:
+        index.lock.release()
+
+
+def checked_postgresql(statement: str, terms: int) -> str:
+    """``statement`` (a PostgreSQL SELECT) with, before the columns of each of its rows (and
+    on one row when it has none), where the index is and the lists of the terms of the
+    parameter ``$terms`` as "term segment": what ``Speculation.holds`` checks."""
+    lists = (
+        f"ARRAY(SELECT p.term || ' ' || p.segment FROM {POSTINGS_TABLE} p "
+        f"WHERE p.term = ANY((SELECT ${terms}::text[])::text[]))"
+    )
+    return (
+        f"SELECT w.index_id, w.last_docid, w.last_deleted, {lists}, page.* "
+        f"FROM ({to_postgresql(_POSITION)[0]}) AS w LEFT JOIN ({statement}) AS page ON true"
+    )
 
 
 @dataclass(slots=True)

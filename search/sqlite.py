@@ -32,11 +32,14 @@ from search.evaluate import Collection, TermList, evaluate
 from search.loaded import (
     LoadedIndex,
     Reader,
+    checked_postgresql,
     direct_reader,
     loaded_index,
+    postgresql_rows,
     read_postgresql,
     read_rows,
     small_search,
+    speculate,
     term_lists,
     thread_reader,
 )
@@ -266,10 +269,12 @@ async def run_search(
 
 @dataclass(frozen=True, slots=True)
 class FoundDocids:
-    """``Found`` with the page's docids in place of their papers' ids."""
+    """``Found`` with the page's docids in place of their papers' ids, and the rows of the
+    page's statement when it was read with the search (``rank``'s ``page``)."""
 
     total: int
     ranked: list[tuple[int, float]]  # (docid, score: higher is better)
+    page: list[tuple] | None = None
 
 
 async def rank(
@@ -281,15 +286,26 @@ async def rank(
     sort: str,
     limit: int,
     offset: int,
+    page: str | None = None,
+    page_params: Sequence[object] = (),
 ) -> Found | FoundDocids:
     """``run_search``, whose page may be left as docids (PostgreSQL, whose caller may read
-    the papers of the docids in one statement rather than two)."""
+    the papers of the docids in one statement rather than two). ``page`` is that statement
+    (the docids its ``$1``, ``page_params`` the next): a search whose lists this process
+    holds ranks first and reads the page with the check that the index has not moved, in
+    one round trip rather than two."""
     plan = plan_query(query, analyzer)
     if plan is None:
         if filters.is_empty():
             return Found(0, [])
         return await _filtered_only(session, query, filters, analyzer, limit=limit, offset=offset)
     if session.bind.dialect.name == "postgresql":
+        if page is not None and not _filtered(filters):
+            found = await _speculated(
+                session, plan, filters, sort, limit, offset, page, page_params
+            )
+            if found is not None:
+                return found
         return await _run_postgresql(session, plan, filters, sort=sort, limit=limit, offset=offset)
     direct = await direct_reader(session)
     read = direct if direct is not None else await thread_reader(session)
@@ -349,6 +365,50 @@ async def _run_postgresql(
         found = await anyio.to_thread.run_sync(ranked)
         assert not isinstance(found, list)
     return FoundDocids(*found)
+
+
+async def _speculated(
+    session: AsyncSession,
+    plan: Plan,
+    filters: Filters,
+    sort: str,
+    limit: int,
+    offset: int,
+    page: str,
+    page_params: Sequence[object],
+) -> FoundDocids | None:
+    """The search ranked with what this process holds (``search.loaded.speculate``; on the
+    event loop when short, else in a worker thread), its page read with the check that the
+    index is still the one ranked; None when it holds too little, or the index moved (the
+    search then reads it as usual)."""
+    guess = speculate(str(session.bind.url), plan.terms(), plan.phrase_terms())
+    if guess is None:
+        return None
+    collection = guess.collection
+
+    def ranked_here() -> tuple[int, list[tuple[int, float]]]:
+        return _rank(
+            plan,
+            guess.lists,
+            collection,
+            collection.alive,
+            guess.index,
+            filters,
+            sort,
+            limit,
+            offset,
+        )
+
+    count, ranked = ranked_here() if guess.small else await anyio.to_thread.run_sync(ranked_here)
+    statement = checked_postgresql(page, len(page_params) + 2)
+    terms = sorted(set(plan.terms()))
+    rows = await postgresql_rows(
+        session, statement, ([docid for docid, _ in ranked], *page_params, terms)
+    )
+    index_id, last_docid, last_deleted, lists = rows[0][:4]
+    if not guess.holds(index_id, last_docid, last_deleted, lists):
+        return None
+    return FoundDocids(count, ranked, [row[4:] for row in rows if row[4] is not None])
 
 
 def _rank(

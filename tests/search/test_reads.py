@@ -205,13 +205,18 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.postgresql_only
-async def test_a_search_on_postgresql_is_two_statements(sessions, statements) -> None:
+async def test_a_search_on_postgresql_is_two_statements_one_with_its_lists_held(
+    sessions, statements
+) -> None:
     async with sessions.begin() as session:
         await ingest(session, [record("2501.00001", "Holographic zebrafish")])
     assert await found(sessions, "zebrafish") == {"2501.00001"}
     statements.clear()
     assert await found(sessions, "holographic zebrafish") == {"2501.00001"}
-    assert len(statements) == 2, statements
+    assert len(statements) == 2, statements  # "holographic" is not held: the lists, the page
+    statements.clear()
+    assert await found(sessions, "holographic zebrafish") == {"2501.00001"}
+    assert len(statements) == 1, statements  # ranked first, the page read with the check
     statements.clear()
     query = parse_query("zebrafish")
     async with sessions() as session:
@@ -226,6 +231,19 @@ async def test_a_search_on_postgresql_is_two_statements(sessions, statements) ->
         )
     assert [paper_id for paper_id, _ in page.ranked] == ["2501.00001"]
     assert len(statements) == 2, statements  # the lists, and the page's paper ids
+    # The index moves under the lists held (a new segment, a paper gone): the check sees it,
+    # and the search reads the index as usual.
+    async with sessions.begin() as session:
+        await ingest(
+            session,
+            [record("2501.00002", "Zebrafish, holographic"), record("2501.00001", "Cats", 2)],
+        )
+    statements.clear()
+    assert await found(sessions, "holographic zebrafish") == {"2501.00002"}
+    assert len(statements) > 1, statements
+    statements.clear()
+    assert await found(sessions, "holographic zebrafish") == {"2501.00002"}
+    assert len(statements) == 1, statements
 
 
 @pytest.mark.postgresql_only
