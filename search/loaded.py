@@ -12,7 +12,9 @@ is behind a lock, and the arrays of papers are replaced, never changed
 in place, so that a ``Collection`` taken by one search holds still while another catches up.
 On PostgreSQL a search reads on the event loop instead, through asyncpg itself, where and
 what the index is and the terms' lists in one statement (``read_postgresql``), and decodes
-and evaluates in a worker thread.
+and evaluates in a worker thread. A search whose lists are all held here ranks first and
+checks that the index is still the one it ranked with in the statement that reads its page
+(``speculate``, ``checked_postgresql``): one round trip instead of two.
 """
 
 from __future__ import annotations

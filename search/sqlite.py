@@ -13,7 +13,8 @@ it has read up to date or nearly, runs on the event loop instead (``search.loade
 it takes less time than handing it to a thread and back (about 0.2 ms, and a core to wait for
 on a busy machine). On PostgreSQL, whose driver is asynchronous, the reads stay on the event
 loop, and only decoding and scoring go to the thread (for such a short search, not even those:
-``PostgresqlRead.small``).
+``PostgresqlRead.small``); a search whose lists are all held is ranked before anything is
+read, its page read with the check that the index has not moved (``rank``'s ``page``).
 """
 
 from __future__ import annotations
