@@ -193,3 +193,32 @@ def test_a_papers_entry_is_its_positions_length_then_its_positions() -> None:
     docids, data, entries = lists[1]
     with pytest.raises(ValueError, match="shorter"):
         _kernel.position_entries(data[: int(entries[-1])], len(docids))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=1, max_size=40),
+    st.integers(1, 3),
+)
+def test_a_list_scores_the_same_read_through_pointers_or_strides(rows, step) -> None:
+    # ``decode``'s arrays are contiguous and read through pointers; any others by strides.
+    docids = np.arange(0, 3 * len(rows), 3, dtype=np.int32)
+    tf = np.asarray(rows, dtype=np.uint8)
+    wide = np.zeros((len(rows), 6 * step), dtype=np.uint8)
+    wide[:, ::step] = tf
+    lengths = np.arange(1, 2 * len(rows) + 1, dtype=np.float32)  # the last papers unknown
+    weights = (2.0, 4.0, 1.0, 1.0, 0.5, 0.5)
+    flat = _kernel.score_list(docids, tf, weights, 1.5, lengths, 10.0)
+    strided = _kernel.score_list(docids, wide[:, ::step], weights, 1.5, lengths, 10.0)
+    assert flat[0].tolist() == strided[0].tolist()
+    assert flat[1].tolist() == strided[1].tolist()
+
+
+def test_a_posting_list_cut_short_is_an_error_not_a_read_past_its_end() -> None:
+    docs = bytes([0, 0b100001, 2, 5, 3, 0b000010, 1])  # docids 0 and 3
+    docids, tf = _kernel.decode(docs, 2)
+    assert docids.tolist() == [0, 3]
+    assert tf.tolist() == [[2, 0, 0, 0, 0, 3], [0, 1, 0, 0, 0, 0]]
+    for cut in range(1, len(docs)):
+        with pytest.raises(ValueError, match="holds"):
+            _kernel.decode(docs[:cut], 2)
