@@ -150,16 +150,34 @@ def warm_up() -> None:
 
 async def load_search_index(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Read the search index's per-paper arrays in the background once the site is ready,
-    so that the first search does not (at a million papers, about a second)."""
+    so that the first search does not (at a million papers, about a second); then touch the
+    memory its search cache will hold (``search.reserve``, in a worker thread), so
+    that the first searches do not wait for the pages of the lists they decode."""
     import search
+    from search import reserve
+    from search.options import current
 
     try:
         async with sessions() as session:
-            await search.load_index(session)
+            papers = await search.load_index(session)
     except asyncio.CancelledError:
         raise
     except Exception:  # the first search reads them then, and reports what fails
         log.exception("the search index could not be loaded at start-up")
+        return
+    wanted = reserve.reserve_bytes(papers, current().cache_bytes)
+    touched = await asyncio.to_thread(reserve.touch, wanted)
+    log.debug("%d MiB touched for the search cache", touched >> 20)
+
+
+def prepare_process() -> None:
+    """What a served process does first, before it starts any thread: the garbage collector
+    off until the site has started (``collect_once_started``), and the allocator told to keep
+    the memory that searches free (``search.reserve.keep_freed_memory``)."""
+    from search.reserve import keep_freed_memory
+
+    keep_freed_memory()
+    collect_once_started()
 
 
 def collect_once_started() -> None:
@@ -174,12 +192,12 @@ def collect_once_started() -> None:
 
 def served_site() -> Starlette:
     """The factory each worker of ``coolpapers serve`` runs."""
-    collect_once_started()
+    prepare_process()
     return freeze_after_startup(site())
 
 
 def site_with_scheduler() -> Starlette:
-    collect_once_started()
+    prepare_process()
     settings = get_settings()
     return freeze_after_startup(attach_scheduler(site(settings), settings))
 
@@ -213,7 +231,7 @@ def serve(host: str, port: int, workers: int, with_scheduler: bool, loop: str) -
     import uvicorn
 
     settings = load_settings()  # fail early, in one line, on invalid settings
-    collect_once_started()  # the site's modules are imported by uvicorn, in this process
+    prepare_process()  # the site's modules are imported by uvicorn, in this process
     factory = "cli.serve:site_with_scheduler" if with_scheduler else "cli.serve:served_site"
     uvicorn.run(
         factory,

@@ -327,17 +327,19 @@ async def rank(
     return await anyio.to_thread.run_sync(ranked)
 
 
-async def load_index(session: AsyncSession) -> None:
+async def load_index(session: AsyncSession) -> int:
     """Read what this process keeps of the index (every paper's length and day) as the first
     search would: a served process calls it once started, so that its first reader does not
-    wait for a whole archive's rows (about a second at a million papers)."""
+    wait for a whole archive's rows (about a second at a million papers). Returns how many
+    papers the index holds."""
     database = str(session.bind.url)
     if session.bind.dialect.name == "postgresql":
         read = await read_postgresql(session, database, ())
         await anyio.to_thread.run_sync(read.lists)
-        return
+        return read.index.count
     reader = await thread_reader(session)
-    await anyio.to_thread.run_sync(loaded_index, reader, database)
+    index = await anyio.to_thread.run_sync(loaded_index, reader, database)
+    return index.count
 
 
 async def _run_postgresql(
