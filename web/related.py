@@ -1,9 +1,9 @@
 """Papers alike, on the site: related papers (the paper page and ``/api/papers/<id>/related``),
 "for you" (``POST /api/foryou``) and the topics of a list, from ``search.alike`` vectors of
-every visible paper, built in a thread (in a child process for a served site) and kept until
-the archive changes; where ``EMBEDDINGS_BASE_URL`` is set, the vectors ``coolpapers embed``
-stored are blended in. A served site learns the topics and "for you" in child processes too:
-its own process never imports scikit-learn.
+every visible paper, built in a thread (for a served site, in a child process that reads the
+archive itself) and kept until the archive changes; where ``EMBEDDINGS_BASE_URL`` is set, the
+vectors ``coolpapers embed`` stored are blended in. A served site learns the topics and "for
+you" in child processes too: its own process never imports scikit-learn.
 
 Stars sent to "for you" are used for that answer only and never stored.
 """
@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from fulltext.store import decompress
+from models.db import create_engine, session_factory
 from models.embeddings import PaperEmbedding
 from models.fulltext import PaperFullText
 from models.queries import get_papers
@@ -63,7 +64,8 @@ class AlikeCache:
     for the most part (scikit-learn's tokenizing and counting: about a second at 1,000
     papers, minutes at a million); in a thread it holds the interpreter's lock, and every
     request meanwhile waits for the lock at each of its reads. A served site builds apart
-    (``cli.serve``); ``build`` must then be a function a child process can import."""
+    (``cli.serve``), the child reading the texts from the database itself (``build_from``);
+    ``build`` must then be a function a child process can import."""
 
     def __init__(
         self,
@@ -179,6 +181,11 @@ class AlikeCache:
             return self.alike
 
     async def _built(self, session: AsyncSession) -> Alike:
+        url = _shared_url(session)
+        if self.apart and url is not None:  # the child reads the texts itself
+            alike = await in_child_process(build_from, url, self.embeddings_model, self.build)
+            self.builds += 1
+            return alike
         papers = await archive_texts(session)
         vectors = None
         if self.embeddings_model:
@@ -190,6 +197,37 @@ class AlikeCache:
             alike = await anyio.to_thread.run_sync(build, abandon_on_cancel=True)
         self.builds += 1
         return alike
+
+
+def _shared_url(session: AsyncSession) -> str | None:
+    """The URL of the session's database, with its password, when another process can open
+    it (not an in-memory SQLite database)."""
+    url = session.bind.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def build_from(url: str, embeddings_model: str | None, build: Callable[..., Alike]) -> Alike:
+    """In a child process: the vectors ``build`` makes of the archive in the database of
+    ``url``, its texts (and embeddings of ``embeddings_model``) read there. Read by the site's
+    process, a million papers' texts took it some twelve seconds to read and to send to the
+    child (pickled, holding the interpreter's lock), during which its requests waited."""
+
+    async def read() -> tuple[list[PaperText], dict[str, list[float]] | None]:
+        engine = create_engine(url, settings=Settings(DATABASE_URL=url))
+        try:
+            async with session_factory(engine)() as session:
+                papers = await archive_texts(session)
+                vectors = None
+                if embeddings_model:
+                    vectors = await stored_embeddings(session, embeddings_model)
+                return papers, vectors
+        finally:
+            await engine.dispose()
+
+    papers, vectors = asyncio.run(read())
+    return build(papers, embeddings=vectors)
 
 
 async def archive_stamp(session: AsyncSession, model: str | None = None) -> tuple[object, ...]:

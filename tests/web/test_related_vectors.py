@@ -218,6 +218,10 @@ def test_a_paper_page_does_not_wait_for_the_first_vectors(filled_settings):
         build.gate.set()
 
 
+async def texts_read_here(session):
+    raise AssertionError("the texts of the archive read by the site's process")
+
+
 def built_by(papers, **options) -> Alike:
     """Builds ``Alike`` vectors and says in which process (a function a child can import)."""
     alike = Alike(papers, **options)
@@ -225,7 +229,7 @@ def built_by(papers, **options) -> Alike:
     return alike
 
 
-async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions):
+async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions, monkeypatch):
     await store(sessions, *ATTENTION, ("2401.00003", "graph coloring bounds"))
     here, apart = AlikeCache(build=built_by), AlikeCache(build=built_by, apart=True)
     for cache in (here, apart):
@@ -233,6 +237,8 @@ async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions
         started = cache.start()
         assert started is not None
         await asyncio.wait_for(started, WAIT)
+        # The child reads the archive's texts itself: the site's process reads none of them.
+        monkeypatch.setattr("web.related.archive_texts", texts_read_here)
     assert here.alike is not None and apart.alike is not None
     assert here.alike.built_by == os.getpid() != apart.alike.built_by
     for paper_id in here.alike.ids:
