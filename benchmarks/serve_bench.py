@@ -20,7 +20,10 @@ and SIGUSR2 by first returning freed memory to the system (``malloc_trim``), so 
 process still holds can be told from what the allocator keeps. The load is ``--rounds`` rounds
 of the queries through ``/api/search`` over loopback, one at a time. The resident size (VmRSS,
 and its peak VmHWM) is read from /proc after each round. The baseline of the start-up time is
-the same server on an empty database, started in the same run.
+the same server on an empty database, started in the same run. With ``--watch SECONDS``, a
+fresh server is then searched from its start for that long, while the related papers' vectors
+of the archive are built: the slowest request of each second, and the resident size each
+second, whose jump tells when the vectors came (``--budgets ""`` leaves out the budgets' runs).
 """
 
 from __future__ import annotations
@@ -353,6 +356,53 @@ def run_budget(
             server.stop()
 
 
+def watch(database: Path, queries: list[str], seconds: float, workdir: Path) -> None:
+    """A fresh server (the default budget) searched one query at a time from its start for
+    ``seconds``, while the related papers' vectors of the archive are built (in a child
+    process, then taken in by the server): the slowest request of each second, and the
+    server's anonymous resident size each second, whose jump tells when the vectors came."""
+    import httpx
+
+    server = Server(database, 1024, workdir)
+    try:
+        with httpx.Client(timeout=600) as client:
+            ready = server.ready(client)
+            slowest: dict[int, float] = {}
+            anonymous: dict[int, int] = {}
+            started = time.perf_counter()
+            n = 0
+            while time.perf_counter() - started < seconds:
+                t = time.perf_counter()
+                params = {"q": queries[n % len(queries)], "limit": 10}
+                client.get(server.base + "/api/search", params=params).raise_for_status()
+                second = int(t - started)
+                slowest[second] = max(slowest.get(second, 0.0), time.perf_counter() - t)
+                if second not in anonymous:
+                    anonymous[second] = _memory(server.process.pid)["RssAnon"]
+                n += 1
+            memory = _memory(server.process.pid)
+        grew = [
+            (s, anonymous[s] - anonymous[s - 1])
+            for s in sorted(anonymous)
+            if s - 1 in anonymous and anonymous[s] - anonymous[s - 1] > 256 * 2**20
+        ]
+        worst = sorted(slowest, key=slowest.__getitem__, reverse=True)[:5]
+        over = [s for s, v in slowest.items() if v > 0.1]
+        print(
+            f"watch: ready in {ready:.2f} s, then {n} searches in {seconds:.0f} s "
+            f"({n / seconds:.0f}/s); seconds with a request over 100 ms: {len(over)} of "
+            f"{len(slowest)}; the slowest: "
+            + ", ".join(f"{slowest[s] * 1000:.0f} ms (second {s})" for s in worst)
+            + "; anonymous memory grew by "
+            + (", ".join(f"{_mb(b)} MiB at second {s}" for s, b in grew) or "no jump")
+            + f"; RSS at the end {_mb(memory['VmRSS'])} MiB (anonymous "
+            f"{_mb(memory['RssAnon'])}, file {_mb(memory['RssFile'])}); load {_load()}",
+            flush=True,
+        )
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=None, help="an indexed SQLite database to serve")
@@ -369,6 +419,13 @@ def main() -> None:
     parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir)")
     parser.add_argument(
         "--starts", type=int, default=3, help="starts timed on the empty database and the archive"
+    )
+    parser.add_argument(
+        "--watch",
+        type=float,
+        default=0,
+        help="then search a fresh server for this many seconds from its start, while the"
+        " related papers' vectors are built (0: not)",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="serve-bench-", dir=args.workdir) as tmp:
@@ -416,10 +473,12 @@ def main() -> None:
             f"{sorted(readies)[len(readies) // 2] / baseline:.2f} (load average {_load()})",
             flush=True,
         )
-        for budget in (int(b) for b in args.budgets.split(",")):
+        for budget in (int(b) for b in args.budgets.split(",") if b):
             rare = _rare_words(database, args.rare) if args.rare else []
             ready, *_ = run_budget(database, budget, queries, args.rounds, workdir, rare)
             print(f"  ready time / empty database's: {ready / baseline:.2f}", flush=True)
+        if args.watch:
+            watch(database, queries, args.watch, workdir)
         print(f"load average at the end {_load()}", flush=True)
 
 
