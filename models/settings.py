@@ -133,8 +133,8 @@ class Settings(BaseSettings):
         description="Memory that each process may keep decoded posting lists and their"
         " scores in, in MiB (searches for words it holds read nothing from the database;"
         " three quarters for the lists, a quarter for the scores). 'coolpapers serve' writes"
-        " that much memory once started (at most 4 KiB a paper of the index, at most 1 GiB),"
-        " kept for the first searches' lists.",
+        " that much memory once started (at most 4 KiB a paper of the index, 1 GiB, and a"
+        " quarter of the memory available), kept for the first searches' lists.",
     )
     EMBEDDINGS_BASE_URL: str = Field(
         "",

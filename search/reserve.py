@@ -14,9 +14,10 @@ a list decoded in a thread went into new pages even when the loop had just freed
 use one arena for every thread, to take blocks of up to 32 MiB from it (glibc's upper limit;
 a list's arrays are smaller up to several million postings) and to keep what is freed;
 ``touch`` then writes, once, as much memory as the search cache will hold, up to
-``RESERVE_BYTES_PER_PAPER`` a paper of the index and ``MAX_RESERVE``, and frees it for the
-searches to take. The process's resident size is then that much from the start, as it would
-be once its cache has filled. Elsewhere than glibc (musl, macOS) both do nothing.
+``RESERVE_BYTES_PER_PAPER`` a paper of the index, ``MAX_RESERVE`` and a quarter of the memory
+the machine has available, and frees it for the searches to take. The process's resident
+size is then that much from the start, as it would be once its cache has filled. Elsewhere
+than glibc (musl, macOS) both do nothing.
 """
 
 from __future__ import annotations
@@ -77,9 +78,42 @@ def keep_freed_memory() -> bool:
     )
 
 
-def reserve_bytes(papers: int, cache_bytes: int) -> int:
-    """What ``touch`` is given for an index of ``papers`` and a cache of ``cache_bytes``."""
-    return max(0, min(cache_bytes, papers * RESERVE_BYTES_PER_PAPER, MAX_RESERVE))
+def reserve_bytes(papers: int, cache_bytes: int, available: int | None = None) -> int:
+    """What ``touch`` is given for an index of ``papers`` and a cache of ``cache_bytes``, on
+    a machine (or in a container) with ``available`` bytes of memory free for processes
+    (default: as the system says now): a quarter of them at most, so that a small machine
+    is not pressed for memory by what its searches may never use."""
+    if available is None:
+        available = available_memory()
+    wanted = min(cache_bytes, papers * RESERVE_BYTES_PER_PAPER, MAX_RESERVE)
+    if available is not None:
+        wanted = min(wanted, available // 4)
+    return max(0, wanted)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can give processes without swapping (``MemAvailable``),
+    and no more than the memory limit of this process's control group leaves; None when
+    neither can be read."""
+    found: list[int] = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with (
+            open("/sys/fs/cgroup/memory.max") as limit,
+            open("/sys/fs/cgroup/memory.current") as current,
+        ):
+            most = limit.read().strip()
+            if most != "max":
+                found.append(int(most) - int(current.read().strip()))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
 
 
 def touch(nbytes: int) -> int:

@@ -55,9 +55,17 @@ def test_lists_decoded_in_a_thread_take_memory_touched_at_the_start_without_faul
 
 
 def test_the_reserve_is_the_cache_budget_at_most_and_no_more_than_the_index_takes() -> None:
-    budget = 1024 << 20
-    assert reserve.reserve_bytes(1_000, budget) == 1_000 * reserve.RESERVE_BYTES_PER_PAPER
-    assert reserve.reserve_bytes(10_000_000, budget) == budget
-    assert reserve.reserve_bytes(10_000_000, 4 * budget) == reserve.MAX_RESERVE
-    assert reserve.reserve_bytes(0, budget) == 0
-    assert reserve.touch(reserve.reserve_bytes(1_000, budget)) == 0  # under one block
+    budget, plenty = 1024 << 20, 64 << 30
+    assert reserve.reserve_bytes(1_000, budget, plenty) == 1_000 * reserve.RESERVE_BYTES_PER_PAPER
+    assert reserve.reserve_bytes(10_000_000, budget, plenty) == budget
+    assert reserve.reserve_bytes(10_000_000, 4 * budget, plenty) == reserve.MAX_RESERVE
+    assert reserve.reserve_bytes(0, budget, plenty) == 0
+    assert reserve.touch(reserve.reserve_bytes(1_000, budget, plenty)) == 0  # under one block
+
+
+def test_a_small_machine_reserves_a_quarter_of_its_available_memory_at_most() -> None:
+    assert reserve.reserve_bytes(10_000_000, 1024 << 20, 1 << 30) == 256 << 20
+    assert reserve.reserve_bytes(10_000_000, 1024 << 20, -5) == 0  # over its limit already
+    available = reserve.available_memory()
+    assert available is not None and available > 0  # Linux says how much it has
+    assert reserve.reserve_bytes(10_000_000, 1 << 40) <= available // 4
