@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 import statistics
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.relevance_bench import auc, category_share, for_you_aucs, real_papers
-from search.alike import Alike, PaperText
+from search.alike import Alike, PaperText, Rows
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +80,31 @@ def test_auc_counts_ties_as_half() -> None:
     assert auc([3, 2, 1], [True, False, False]) == 1.0
     assert auc([1, 1], [True, False]) == 0.5
     assert auc([1, 2], [True, False]) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(min_size=1, max_size=12).filter(lambda t: "\0" not in t), unique=True),
+    st.lists(st.text(max_size=12).filter(lambda t: "\0" not in t), max_size=20),
+)
+def test_rows_find_each_id_as_a_dict_of_them_would(ids: list[str], asked: list[str]) -> None:
+    rows = Rows(ids)
+    numbered = {paper_id: row for row, paper_id in enumerate(ids)}
+    wanted = [*asked, *ids[:5]]
+    assert rows.find(wanted).tolist() == [numbered.get(i, -1) for i in wanted]
+    assert rows.of(wanted) == {i: numbered[i] for i in wanted if i in numbered}
+    assert all(rows.get(i) == numbered.get(i) for i in wanted)
+
+
+def test_vectors_read_back_pickled_rank_as_they_did(alike: Alike) -> None:
+    # as a served site gets them from the child process that builds them
+    copy = pickle.loads(pickle.dumps(alike))
+    ids = alike.ids
+    assert copy.related(ids[7], 5) == alike.related(ids[7], 5)
+    assert copy.topics(ids[:40]) == alike.topics(ids[:40])
+    # the classifier's sums may round differently over arrays laid out anew: to 1e-3
+    read_back, built = copy.for_you(ids[:2], ids[2:50]), alike.for_you(ids[:2], ids[2:50])
+    assert (read_back.terms, read_back.ignored) == (built.terms, built.ignored)
+    scores = dict(built.ranked)
+    assert len(read_back.ranked) == len(built.ranked)
+    assert all(abs(score - scores[i]) <= 1e-3 for i, score in read_back.ranked)
