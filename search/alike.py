@@ -10,6 +10,7 @@ the cosine of their category sets; optional embedding vectors blend in a third s
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -133,6 +134,39 @@ class Rows:
         return len(self.sorted)
 
 
+@dataclass(frozen=True, slots=True)
+class _SpilledMatrix:
+    """A sparse matrix pickled as the files of its arrays (see ``Alike.spill_to``)."""
+
+    format: str  # "csr" or "csc"
+    shape: tuple[int, int]
+    paths: tuple[str, str, str]  # its data, indices and index pointers (.npy)
+    canonical: bool  # its indices sorted, without duplicates
+
+    def load(self) -> Any:
+        from scipy import sparse
+
+        kind = sparse.csr_matrix if self.format == "csr" else sparse.csc_matrix
+        data, indices, pointers = (np.load(path, mmap_mode="r") for path in self.paths)
+        matrix = kind((data, indices, pointers), shape=self.shape, copy=False)
+        if self.canonical:  # known: scipy would otherwise scan it to tell
+            matrix.has_sorted_indices = True
+            matrix.has_canonical_format = True
+        return matrix
+
+
+@dataclass(frozen=True, slots=True)
+class _SpilledArray:
+    path: str
+
+    def load(self) -> np.ndarray:
+        return np.load(self.path, mmap_mode="r")
+
+
+_MATRICES = ("vectors", "postings", "categories")
+_ARRAYS = ("embeddings", "embedded")
+
+
 class Alike:
     """The vectors of an archive's papers, built once and read by every request."""
 
@@ -165,6 +199,7 @@ class Alike:
             vectors = sparse.csr_matrix((len(papers), 0), dtype=np.float32)
             self.terms = np.array([], dtype=object)
         self.vectors = sparse.csr_matrix(vectors)
+        self.vectors.sum_duplicates()  # in order: read as it is after a pickle (``spill_to``)
         self.postings = sparse.csc_matrix(self.vectors)
         codes = sorted({c for p in papers for c in p.categories})
         column = {c: i for i, c in enumerate(codes)}
@@ -182,6 +217,44 @@ class Alike:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def spill_to(self, directory: str | None) -> None:
+        """Pickle the matrices and arrays as files in ``directory`` (``.npy``), which the
+        process that reads the pickle maps into memory, then removes: a child process builds
+        the vectors, and the site's process, reading a gigabyte of them back from the pickle
+        (at a million papers), held the interpreter's lock for half a second while its
+        requests waited. Without room for the files, they go in the pickle (and with
+        ``directory`` None, always)."""
+        self._spill = directory
+
+    def __getstate__(self) -> dict[str, object]:
+        state = {name: value for name, value in vars(self).items() if name != "_spill"}
+        directory = getattr(self, "_spill", None)
+        if directory is None:
+            return state
+        try:
+            for name in _MATRICES:
+                matrix = state[name]
+                paths = []
+                for part in ("data", "indices", "indptr"):
+                    paths.append(os.path.join(directory, f"{name}.{part}.npy"))
+                    np.save(paths[-1], getattr(matrix, part))
+                canonical = bool(matrix.has_canonical_format)
+                state[name] = _SpilledMatrix(matrix.format, matrix.shape, tuple(paths), canonical)
+            for name in _ARRAYS:
+                if state[name] is not None:
+                    path = os.path.join(directory, f"{name}.npy")
+                    np.save(path, state[name])
+                    state[name] = _SpilledArray(path)
+        except OSError:  # no room: in the pickle after all
+            return {name: value for name, value in vars(self).items() if name != "_spill"}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            if isinstance(value, (_SpilledMatrix, _SpilledArray)):
+                state[name] = value.load()
+        vars(self).update(state)
 
     def _set_embeddings(self, embeddings: Mapping[str, Sequence[float]]) -> None:
         width = len(next(iter(embeddings.values())))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -183,7 +184,11 @@ class AlikeCache:
     async def _built(self, session: AsyncSession) -> Alike:
         url = _shared_url(session)
         if self.apart and url is not None:  # the child reads the texts itself
-            alike = await in_child_process(build_from, url, self.embeddings_model, self.build)
+            # and hands the vectors over as files, mapped here (removed once mapped)
+            with tempfile.TemporaryDirectory(prefix="coolpapers-vectors-") as directory:
+                alike = await in_child_process(
+                    build_from, url, self.embeddings_model, self.build, directory
+                )
             self.builds += 1
             return alike
         papers = await archive_texts(session)
@@ -208,11 +213,17 @@ def _shared_url(session: AsyncSession) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
-def build_from(url: str, embeddings_model: str | None, build: Callable[..., Alike]) -> Alike:
+def build_from(
+    url: str,
+    embeddings_model: str | None,
+    build: Callable[..., Alike],
+    directory: str | None = None,
+) -> Alike:
     """In a child process: the vectors ``build`` makes of the archive in the database of
-    ``url``, its texts (and embeddings of ``embeddings_model``) read there. Read by the site's
-    process, a million papers' texts took it some twelve seconds to read and to send to the
-    child (pickled, holding the interpreter's lock), during which its requests waited."""
+    ``url``, its texts (and embeddings of ``embeddings_model``) read there, their matrices
+    pickled as files in ``directory`` (``Alike.spill_to``). Read by the site's process, a
+    million papers' texts took it some twelve seconds to read and to send to the child
+    (pickled, holding the interpreter's lock), during which its requests waited."""
 
     async def read() -> tuple[list[PaperText], dict[str, list[float]] | None]:
         engine = create_engine(url, settings=Settings(DATABASE_URL=url))
@@ -227,7 +238,10 @@ def build_from(url: str, embeddings_model: str | None, build: Callable[..., Alik
             await engine.dispose()
 
     papers, vectors = asyncio.run(read())
-    return build(papers, embeddings=vectors)
+    alike = build(papers, embeddings=vectors)
+    if directory is not None and isinstance(alike, Alike):
+        alike.spill_to(directory)
+    return alike
 
 
 async def archive_stamp(session: AsyncSession, model: str | None = None) -> tuple[object, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import statistics
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -108,3 +109,47 @@ def test_vectors_read_back_pickled_rank_as_they_did(alike: Alike) -> None:
     scores = dict(built.ranked)
     assert len(read_back.ranked) == len(built.ranked)
     assert all(abs(score - scores[i]) <= 1e-3 for i, score in read_back.ranked)
+
+
+def _mapped(array: np.ndarray) -> bool:
+    """Whether ``array`` is (a view of) a file mapped into memory."""
+    while not isinstance(array, np.memmap) and isinstance(array.base, np.ndarray):
+        array = array.base
+    return isinstance(array, np.memmap)
+
+
+def test_vectors_spilled_to_files_travel_as_their_names_and_read_back_mapped(
+    alike: Alike, tmp_path
+) -> None:
+    in_band = pickle.dumps(alike)
+    alike.spill_to(str(tmp_path))
+    try:
+        spilled = pickle.dumps(alike)
+    finally:
+        alike.spill_to(None)
+    assert len(spilled) < len(in_band) / 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [
+            f"{m}.{part}.npy"
+            for m in ("vectors", "postings", "categories")
+            for part in ("data", "indices", "indptr")
+        ]
+        + ["embedded.npy"]
+    )
+    copy = pickle.loads(spilled)
+    assert all(_mapped(m.data) for m in (copy.vectors, copy.postings, copy.categories))
+    for name in ("vectors", "postings", "categories"):
+        assert (getattr(copy, name) != getattr(alike, name)).nnz == 0
+    ids = alike.ids
+    assert copy.related(ids[3], 5) == alike.related(ids[3], 5)
+    assert copy.topics(ids[:40]) == alike.topics(ids[:40])
+
+
+def test_vectors_without_room_for_their_files_travel_in_the_pickle(alike: Alike, tmp_path) -> None:
+    alike.spill_to(str(tmp_path / "gone"))  # no such directory: the files cannot be written
+    try:
+        copy = pickle.loads(pickle.dumps(alike))
+    finally:
+        alike.spill_to(None)
+    assert not _mapped(copy.vectors.data)
+    assert copy.related(alike.ids[3], 5) == alike.related(alike.ids[3], 5)

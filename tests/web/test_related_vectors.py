@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anyio.to_thread
 import httpx
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -218,6 +219,12 @@ def test_a_paper_page_does_not_wait_for_the_first_vectors(filled_settings):
         build.gate.set()
 
 
+def mapped(array: np.ndarray) -> bool:
+    while not isinstance(array, np.memmap) and isinstance(array.base, np.ndarray):
+        array = array.base
+    return isinstance(array, np.memmap)
+
+
 async def texts_read_here(session):
     raise AssertionError("the texts of the archive read by the site's process")
 
@@ -241,6 +248,8 @@ async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions
         monkeypatch.setattr("web.related.archive_texts", texts_read_here)
     assert here.alike is not None and apart.alike is not None
     assert here.alike.built_by == os.getpid() != apart.alike.built_by
+    # handed over as files, mapped into this process's memory
+    assert mapped(apart.alike.vectors.data) and not mapped(here.alike.vectors.data)
     for paper_id in here.alike.ids:
         assert apart.alike.related(paper_id) == here.alike.related(paper_id)
     assert multiprocessing.active_children() == []
