@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -184,11 +185,17 @@ class AlikeCache:
     async def _built(self, session: AsyncSession) -> Alike:
         url = _shared_url(session)
         if self.apart and url is not None:  # the child reads the texts itself
-            # and hands the vectors over as files, mapped here (removed once mapped)
-            with tempfile.TemporaryDirectory(prefix="coolpapers-vectors-") as directory:
+            # and hands the vectors over as files, mapped here, then removed (in a thread: a
+            # gigabyte of files takes a while to unlink)
+            directory = tempfile.mkdtemp(prefix="coolpapers-vectors-")
+            try:
                 alike = await in_child_process(
                     build_from, url, self.embeddings_model, self.build, directory
                 )
+            except BaseException:
+                shutil.rmtree(directory, ignore_errors=True)
+                raise
+            await anyio.to_thread.run_sync(functools.partial(shutil.rmtree, directory, True))
             self.builds += 1
             return alike
         papers = await archive_texts(session)

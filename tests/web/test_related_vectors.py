@@ -10,6 +10,7 @@ import os
 import subprocess
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import anyio.to_thread
 import httpx
@@ -236,9 +237,19 @@ def built_by(papers, **options) -> Alike:
     return alike
 
 
-async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions, monkeypatch):
+async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(
+    sessions, monkeypatch, tmp_path
+):
     await store(sessions, *ATTENTION, ("2401.00003", "graph coloring bounds"))
     here, apart = AlikeCache(build=built_by), AlikeCache(build=built_by, apart=True)
+    handed: list[Path] = []  # the directories the vectors' files were handed over in
+
+    def directory(prefix: str) -> str:
+        handed.append(tmp_path / f"{prefix}{len(handed)}")
+        handed[-1].mkdir()
+        return str(handed[-1])
+
+    monkeypatch.setattr("web.related.tempfile", SimpleNamespace(mkdtemp=directory))
     for cache in (here, apart):
         cache.bind(sessions)
         started = cache.start()
@@ -248,8 +259,9 @@ async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(sessions
         monkeypatch.setattr("web.related.archive_texts", texts_read_here)
     assert here.alike is not None and apart.alike is not None
     assert here.alike.built_by == os.getpid() != apart.alike.built_by
-    # handed over as files, mapped into this process's memory
+    # handed over as files, mapped into this process's memory, then removed
     assert mapped(apart.alike.vectors.data) and not mapped(here.alike.vectors.data)
+    assert len(handed) == 1 and not handed[0].exists()
     for paper_id in here.alike.ids:
         assert apart.alike.related(paper_id) == here.alike.related(paper_id)
     assert multiprocessing.active_children() == []
