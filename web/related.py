@@ -1,9 +1,10 @@
 """Papers alike, on the site: related papers (the paper page and ``/api/papers/<id>/related``),
 "for you" (``POST /api/foryou``) and the topics of a list, from ``search.alike`` vectors of
 every visible paper, built in a thread (for a served site, in a child process that reads the
-archive itself) and kept until the archive changes; where ``EMBEDDINGS_BASE_URL`` is set, the
-vectors ``coolpapers embed`` stored are blended in. A served site learns the topics and "for
-you" in child processes too: its own process never imports scikit-learn.
+archive itself and hands them over as files mapped into memory) and kept until the archive
+changes; where ``EMBEDDINGS_BASE_URL`` is set, the vectors ``coolpapers embed`` stored are
+blended in. A served site learns the topics and "for you" in child processes too: its own
+process never imports scikit-learn.
 
 Stars sent to "for you" are used for that answer only and never stored.
 """
