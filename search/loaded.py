@@ -19,6 +19,7 @@ checks that the index is still the one it ranked with in the statement that read
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import threading
@@ -79,7 +80,9 @@ class LoadedIndex:
     def add(self, rows: list[tuple[int, int, int]]) -> None:
         if not rows:
             return
-        table = np.asarray(rows, dtype=np.int64)
+        # each row's three numbers in one pass (np.asarray of a million tuples takes twice as long)
+        flat = itertools.chain.from_iterable(rows)
+        table = np.fromiter(flat, dtype=np.int64, count=3 * len(rows)).reshape(-1, 3)
         docids = table[:, 0]
         with self.lock:
             alive, lengths, days = self._copies(int(docids.max()) + 1)

@@ -68,14 +68,12 @@ def keep_freed_memory() -> bool:
     libc = _glibc()
     if libc is None:
         return False
-    return all(
-        libc.mallopt(parameter, value)
-        for parameter, value in (
-            (_M_ARENA_MAX, 1),
-            (_M_MMAP_THRESHOLD, LARGEST_HEAP_BLOCK),
-            (_M_TRIM_THRESHOLD, _TRIM_THRESHOLD),
-        )
+    settings = (
+        (_M_ARENA_MAX, 1),
+        (_M_MMAP_THRESHOLD, LARGEST_HEAP_BLOCK),
+        (_M_TRIM_THRESHOLD, _TRIM_THRESHOLD),
     )
+    return all([libc.mallopt(parameter, value) for parameter, value in settings])  # each one
 
 
 def reserve_bytes(papers: int, cache_bytes: int, available: int | None = None) -> int:
