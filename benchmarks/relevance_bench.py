@@ -189,12 +189,13 @@ def main() -> None:
     big = Alike(synthetic_archive(papers, options.papers))
     print(f"{len(big)} papers: vectors built in {time.perf_counter() - started:.1f} s")
     rng = random.Random(SEED)
-    some = [big.ids[rng.randrange(len(big))] for _ in range(200)]
+    ids = big.ids.tolist()
+    some = [ids[rng.randrange(len(big))] for _ in range(200)]
     queue = iter(some * 2)
     median, p95 = _ms(lambda: big.related(next(queue), 10), len(some))
     print(f"related papers of one paper: median {median:.2f} ms, p95 {p95:.2f} ms")
-    stars = rng.sample(big.ids, STARS)
-    candidates = rng.sample(big.ids, 2000)
+    stars = rng.sample(ids, STARS)
+    candidates = rng.sample(ids, 2000)
     median, p95 = _ms(lambda: big.for_you(stars, candidates), 20)
     print(f"for you, 30 stars and 2,000 candidates: median {median:.1f} ms, p95 {p95:.1f} ms")
 

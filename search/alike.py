@@ -101,14 +101,22 @@ def kmeans_labels(matrix: Any, count: int) -> np.ndarray:
         return KMeans(n_clusters=count, n_init=4, random_state=0).fit_predict(matrix)
 
 
+def text_array(texts: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Texts as a numpy array of fixed-width text (``<U``): no Python object per text, so that
+    it pickles as one block of bytes, or goes in a file mapped into memory (``Alike.spill_to``)."""
+    if isinstance(texts, np.ndarray) and texts.dtype.kind == "U":
+        return texts
+    return np.asarray(list(texts), dtype=str) if len(texts) else np.empty(0, dtype="<U1")
+
+
 class Rows:
     """Each paper's row, looked up in its ids sorted (a numpy array) rather than a dict: built
     in a child process, the vectors travel pickled to the site's process, which reads them
     holding the interpreter's lock, and a dict of a million ids took 0.4 s to read back there
     (two arrays: a few milliseconds)."""
 
-    def __init__(self, ids: Sequence[str]) -> None:
-        array = np.asarray(list(ids), dtype=str) if len(ids) else np.empty(0, dtype="<U1")
+    def __init__(self, ids: Sequence[str] | np.ndarray) -> None:
+        array = text_array(ids)
         self.order = np.argsort(array, kind="stable")
         self.sorted = array[self.order]
 
@@ -163,8 +171,28 @@ class _SpilledArray:
         return np.load(self.path, mmap_mode="r")
 
 
+@dataclass(frozen=True, slots=True)
+class _SpilledRows:
+    order: _SpilledArray
+    sorted: _SpilledArray
+
+    def load(self) -> Rows:
+        rows = Rows.__new__(Rows)
+        rows.order, rows.sorted = self.order.load(), self.sorted.load()
+        return rows
+
+
+def _spilled(directory: str, name: str, array: np.ndarray) -> _SpilledArray:
+    path = os.path.join(directory, f"{name}.npy")
+    np.save(path, array)
+    return _SpilledArray(path)
+
+
 _MATRICES = ("vectors", "postings", "categories")
-_ARRAYS = ("embeddings", "embedded")
+# Arrays of numbers or of fixed-width text: the papers' ids and the terms as text arrays, so
+# that a million ids are not a million objects to make again from the pickle (0.1 s holding
+# the interpreter's lock).
+_ARRAYS = ("embeddings", "embedded", "ids", "terms")
 
 
 class Alike:
@@ -181,7 +209,7 @@ class Alike:
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.ids = [p.id for p in papers]
+        self.ids = text_array([p.id for p in papers])
         self.rows = Rows(self.ids)
         self.category_weight = category_weight
         vectorizer = TfidfVectorizer(
@@ -194,10 +222,10 @@ class Alike:
         )
         try:
             vectors = vectorizer.fit_transform([_document(p) for p in papers])
-            self.terms = vectorizer.get_feature_names_out()
+            self.terms = text_array(vectorizer.get_feature_names_out().tolist())
         except ValueError:  # no paper, or not one word: nothing is alike
             vectors = sparse.csr_matrix((len(papers), 0), dtype=np.float32)
-            self.terms = np.array([], dtype=object)
+            self.terms = text_array([])
         self.vectors = sparse.csr_matrix(vectors)
         self.vectors.sum_duplicates()  # in order: read as it is after a pickle (``spill_to``)
         self.postings = sparse.csc_matrix(self.vectors)
@@ -243,16 +271,19 @@ class Alike:
                 state[name] = _SpilledMatrix(matrix.format, matrix.shape, tuple(paths), canonical)
             for name in _ARRAYS:
                 if state[name] is not None:
-                    path = os.path.join(directory, f"{name}.npy")
-                    np.save(path, state[name])
-                    state[name] = _SpilledArray(path)
+                    state[name] = _spilled(directory, name, state[name])
+            rows = self.rows
+            state["rows"] = _SpilledRows(
+                _spilled(directory, "rows.order", rows.order),
+                _spilled(directory, "rows.sorted", rows.sorted),
+            )
         except OSError:  # no room: in the pickle after all
             return {name: value for name, value in vars(self).items() if name != "_spill"}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         for name, value in state.items():
-            if isinstance(value, (_SpilledMatrix, _SpilledArray)):
+            if isinstance(value, (_SpilledMatrix, _SpilledArray, _SpilledRows)):
                 state[name] = value.load()
         vars(self).update(state)
 
@@ -294,7 +325,7 @@ class Alike:
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         best = sorted(hits.tolist(), key=lambda r: (-scores[r], self.ids[r]))
-        return [(self.ids[r], round(float(scores[r]), 4)) for r in best]
+        return [(str(self.ids[r]), round(float(scores[r]), 4)) for r in best]
 
     def for_you(
         self, starred: Iterable[str], candidates: Sequence[str], learn: Learn | None = None

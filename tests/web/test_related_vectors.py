@@ -262,7 +262,7 @@ async def test_a_cache_apart_builds_the_same_vectors_in_a_child_process(
     # handed over as files, mapped into this process's memory, then removed
     assert mapped(apart.alike.vectors.data) and not mapped(here.alike.vectors.data)
     assert len(handed) == 1 and not handed[0].exists()
-    for paper_id in here.alike.ids:
+    for paper_id in here.alike.ids.tolist():
         assert apart.alike.related(paper_id) == here.alike.related(paper_id)
     assert multiprocessing.active_children() == []
 
