@@ -79,10 +79,19 @@ SEARCH_TABLES = (
         Column("name", Text, primary_key=True),
         Column("value", Text, nullable=False),
     ),
+    Table(
+        "search_snapshot",
+        SEARCH_METADATA,
+        Column("upto", BigInteger, primary_key=True),
+        Column("deleted_upto", BigInteger, nullable=False),
+        Column("alive", LargeBinary, nullable=False),
+        Column("lengths", LargeBinary, nullable=False),
+        Column("days", LargeBinary, nullable=False),
+    ),
 )
 # Tables whose target rows are replaced by the source's rather than kept: the search index's
-# identity belongs with the index's contents.
-REPLACED = frozenset({"search_meta"})
+# identity and its papers' arrays belong with the index's contents.
+REPLACED = frozenset({"search_meta", "search_snapshot"})
 
 DEFAULT_BATCH = 1000
 

@@ -5,10 +5,10 @@ word without its last BytePiece piece, for partial words), the query language
 (``search.query``, planned by ``search.plan``), the index itself: segments of compressed
 posting lists (``search.segments``, built and read by the compiled ``search._kernel``),
 evaluated with BM25 and top-k (``search.evaluate``), stored on SQLite in the papers'
-transactions (``search.storage``, read through ``search.loaded``, searched by
-``search.sqlite``, into memory a served process reserves: ``search.reserve``), and
-highlighting. Everything but the storage and reading is pure, so that
-another database's backend can reuse it.
+transactions (``search.storage``, read through ``search.loaded``, every paper's length and
+day first from one stored row, ``search.snapshot``, searched by ``search.sqlite``, into
+memory a served process reserves: ``search.reserve``), and highlighting. Everything but the
+storage and reading is pure, so that another database's backend can reuse it.
 
 - ``search_papers(session, query, ...)``: one page of ranked papers with highlight spans;
 - ``parse_query(text)``: the plan of a query string (never fails);

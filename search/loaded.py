@@ -37,6 +37,7 @@ from search.evaluate import Collection, Scores, TermList
 from search.options import current
 from search.plan import Plan
 from search.schema import DELETED_TABLE, DOCS_TABLE, META_TABLE, POSTINGS_TABLE, SEGMENTS_TABLE
+from search.snapshot import DELETED_SINCE, DOCS_SINCE, READ_SNAPSHOT, Snapshot
 
 _IDS = "(SELECT value FROM json_each(?))"
 
@@ -94,6 +95,28 @@ class LoadedIndex:
             self.count += len(fresh)
             self.total_length += float(lengths[fresh].sum())
             self.last_docid = max(self.last_docid, int(docids.max()))
+
+    @property
+    def fresh(self) -> bool:
+        """Whether nothing of the index has been read into it yet."""
+        return self.last_docid == 0 and self.last_deleted == 0 and self.count == 0
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Take the papers' arrays of ``snapshot`` (an index read for the first time)."""
+        size = snapshot.upto + 1
+        with self.lock:
+            capacity = max(size, len(self.alive))
+            alive = np.zeros(capacity, dtype=np.uint8)
+            lengths = np.zeros(capacity, dtype=np.float32)
+            days = np.zeros(capacity, dtype=np.int32)
+            alive[:size] = snapshot.alive
+            lengths[:size] = snapshot.lengths
+            days[:size] = snapshot.days
+            self.alive, self.lengths, self.days = alive, lengths, days
+            self.count = snapshot.count
+            self.total_length = float(lengths[alive == 1].sum(dtype=np.float64))
+            self.last_docid = max(self.last_docid, snapshot.upto)
+            self.last_deleted = max(self.last_deleted, snapshot.deleted_upto)
 
     def remove(self, docids: Iterable[int]) -> None:
         gone = np.fromiter(docids, dtype=np.int64)
@@ -251,8 +274,6 @@ _POSITION = (
     f"(SELECT max(docid) FROM {DOCS_TABLE}) AS last_docid, "
     f"(SELECT max(seq) FROM {DELETED_TABLE}) AS last_deleted"
 )
-_DOCS_SINCE = f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid > ?"
-_DELETED_SINCE = f"SELECT seq, docid FROM {DELETED_TABLE} WHERE seq > ? ORDER BY seq"
 _last_ids: dict[str, str] = {}  # a database to the identity of its index read last
 
 
@@ -314,10 +335,14 @@ def loaded_index(read: Reader, database: str) -> LoadedIndex:
     ((index_id, last_docid, last_deleted),) = read(_POSITION, ())
     index = _index(database, index_id)
     with index.lock:  # one catch-up at a time, in the index's order
+        if index.fresh and last_docid:  # the papers' arrays in one row, then what came since
+            snapshot = Snapshot.from_row(next(iter(read(READ_SNAPSHOT, ())), None))
+            if snapshot is not None:
+                index.restore(snapshot)
         if (last_docid or 0) > index.last_docid:
-            index.add(read(_DOCS_SINCE, (index.last_docid,)))
+            index.add(read(DOCS_SINCE, (index.last_docid,)))
         if (last_deleted or 0) > index.last_deleted:
-            _forget(index, read(_DELETED_SINCE, (index.last_deleted,)))
+            _forget(index, read(DELETED_SINCE, (index.last_deleted,)))
     return index
 
 
@@ -431,17 +456,21 @@ class PostgresqlRead:
     since: tuple[int, int]
     added: list[tuple]
     gone: list[tuple]
+    snapshot: Snapshot | None = None  # for an index read for the first time
 
     def lists(self) -> tuple[dict[str, TermList], list[str]]:
         """The terms' lists, and the terms whose rows lack some of their data (to read again,
         ``complete``). What was added to or deleted from the index since this process read
-        it last is applied first, unless another search did meanwhile."""
+        it last is applied first (after the snapshot, for a first read), unless another
+        search did meanwhile."""
         index = self.index
         with index.lock:
             if (index.last_docid, index.last_deleted) == self.since:
+                if self.snapshot is not None and index.fresh:
+                    index.restore(self.snapshot)
                 index.add(self.added)
                 _forget(index, self.gone)
-            self.added, self.gone = [], []
+            self.added, self.gone, self.snapshot = [], [], None
         return _gathered(index, self.rows, self.terms, self.positions_for, self.held)
 
     def small(self) -> bool:
@@ -449,7 +478,7 @@ class PostgresqlRead:
         ``small_search``): every term's list held by this process, as its segments are now,
         ``SMALL_SEARCH_POSTINGS`` postings at most in all, at most ``SMALL_SEARCH_CATCH_UP``
         papers to add or take out, and no other search catching up the index meanwhile."""
-        if len(self.added) + len(self.gone) > SMALL_SEARCH_CATCH_UP:
+        if self.snapshot is not None or len(self.added) + len(self.gone) > SMALL_SEARCH_CATCH_UP:
             return False
         segments: dict[str, list[int]] = defaultdict(list)
         for *_, term, segment, _first, _df, _docs, _positions in self.rows:
@@ -502,12 +531,19 @@ async def read_postgresql(
     index_id, last_docid, last_deleted = rows[0][:3]
     index = _index(database, index_id)
     since = (index.last_docid, index.last_deleted)
+    docid_after, deleted_after = since
+    snapshot = None
+    if index.fresh and last_docid:  # the papers' arrays in one row, then what came since
+        found = await postgresql_rows(session, READ_SNAPSHOT)
+        snapshot = Snapshot.from_row(found[0] if found else None)
+        if snapshot is not None:
+            docid_after, deleted_after = snapshot.upto, snapshot.deleted_upto
     added: list[tuple] = []
     gone: list[tuple] = []
-    if (last_docid or 0) > since[0]:
-        added = await postgresql_rows(session, *to_postgresql(_DOCS_SINCE, (since[0],)))
-    if (last_deleted or 0) > since[1]:
-        gone = await postgresql_rows(session, *to_postgresql(_DELETED_SINCE, (since[1],)))
+    if (last_docid or 0) > docid_after:
+        added = await postgresql_rows(session, *to_postgresql(DOCS_SINCE, (docid_after,)))
+    if (last_deleted or 0) > deleted_after:
+        gone = await postgresql_rows(session, *to_postgresql(DELETED_SINCE, (deleted_after,)))
     return PostgresqlRead(
         index,
         wanted,
@@ -517,6 +553,7 @@ async def read_postgresql(
         since,
         added,
         gone,
+        snapshot,
     )
 
 

@@ -30,6 +30,7 @@ from search.schema import (
     DOCS_TABLE,
     POSTINGS_TABLE,
     SEGMENTS_TABLE,
+    SNAPSHOT_TABLE,
     TABLE_PREFIX,
 )
 from search.segments import (
@@ -40,6 +41,15 @@ from search.segments import (
     build_segment,
     pack_terms,
     unpack_terms,
+)
+from search.snapshot import (
+    DELETED_SINCE,
+    DOCS_SINCE,
+    READ_SNAPSHOT,
+    SNAPSHOT_COLUMNS,
+    SNAPSHOT_EVERY,
+    Snapshot,
+    advanced,
 )
 
 MERGE_FACTOR = 8
@@ -314,7 +324,39 @@ async def _write_built(
     await _insert_postings(session, POSTINGS_TABLE, built.table_rows(segment, first))
     if merge:
         await merge_tiers(session)
+    await refresh_snapshot(session)
     return len(written)
+
+
+async def refresh_snapshot(session: AsyncSession, every: int | None = None) -> bool:
+    """Write the papers' arrays anew (``search.snapshot``) when the index has moved
+    ``every`` docids or more past them (default: ``SNAPSHOT_EVERY``; 0: whatever it holds),
+    in the caller's transaction (behind the index's write lock); returns whether it did.
+    The new arrays are the old ones with the rows added and the deletions since: at a
+    million papers, two 9 MB blobs and the rows of ``every`` papers, not every row."""
+    every = SNAPSHOT_EVERY if every is None else every
+    await lock_writes(session)
+    ((last,),) = await _rows(session, f"SELECT coalesce(max(docid), 0) FROM {DOCS_TABLE}")
+    held = await _rows(session, f"SELECT upto FROM {SNAPSHOT_TABLE} ORDER BY upto DESC LIMIT 1")
+    upto = int(held[0][0]) if held else -1
+    if not last or (every > 0 and int(last) - upto < every):
+        return False
+    old = Snapshot.from_row((await _rows(session, READ_SNAPSHOT))[0]) if held else None
+    added = await _rows(session, DOCS_SINCE, (old.upto if old is not None else -1,))
+    if old is None:  # the rows held are every paper indexed: the deletions are in them
+        ((deleted,),) = await _rows(session, f"SELECT coalesce(max(seq), 0) FROM {DELETED_TABLE}")
+        fresh = advanced(None, added, [])
+        fresh = Snapshot(fresh.upto, int(deleted), fresh.alive, fresh.lengths, fresh.days)
+    else:
+        gone = await _rows(session, DELETED_SINCE, (old.deleted_upto,))
+        fresh = advanced(old, added, gone)
+    await _run(session, f"DELETE FROM {SNAPSHOT_TABLE}")
+    await _run(
+        session,
+        f"INSERT INTO {SNAPSHOT_TABLE} ({SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+        fresh.row(),
+    )
+    return True
 
 
 async def remove_papers(session: AsyncSession, paper_ids: Sequence[str]) -> None:
@@ -348,21 +390,24 @@ async def merge_tiers(session: AsyncSession) -> int:
 
 
 async def merge_all(session: AsyncSession) -> bool:
-    """Merge every segment into one (False: there was at most one, with no paper gone)."""
+    """Merge every segment into one (False: there was at most one, with no paper gone), and
+    bring the papers' arrays (``refresh_snapshot``) up to the last paper."""
     await lock_writes(session)
     found = await segments(session)
-    if len(found) == 1:
-        gone = await _rows(
+    merged = False
+    if len(found) > 1:
+        merged = True
+    elif found:
+        held = await _rows(
             session,
             f"SELECT count(*) FROM {DOCS_TABLE} WHERE docid BETWEEN ? AND ?",
             (found[0].first_docid, found[0].last_docid),
         )
-        if gone[0][0] == found[0].docs:
-            return False
-    if not found:
-        return False
-    await _merge_everything(session, found)
-    return True
+        merged = held[0][0] != found[0].docs
+    if merged:
+        await _merge_everything(session, found)
+    await refresh_snapshot(session, every=1)
+    return merged
 
 
 MERGE_ROWS_PER_READ = 20_000
