@@ -333,7 +333,8 @@ async def refresh_snapshot(session: AsyncSession, every: int | None = None) -> b
     ``every`` docids or more past them (default: ``SNAPSHOT_EVERY``; 0: whatever it holds),
     in the caller's transaction (behind the index's write lock); returns whether it did.
     The new arrays are the old ones with the rows added and the deletions since: at a
-    million papers, two 9 MB blobs and the rows of ``every`` papers, not every row."""
+    million papers, the old arrays read and the new written (9 MB each) and the rows of
+    ``every`` papers, not every row."""
     every = SNAPSHOT_EVERY if every is None else every
     await lock_writes(session)
     ((last,),) = await _rows(session, f"SELECT coalesce(max(docid), 0) FROM {DOCS_TABLE}")
