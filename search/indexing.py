@@ -272,7 +272,8 @@ async def rebuild_index(
 
     Papers are built into segments of ``segment_size`` papers, each written in one
     transaction; papers whose terms did not change are left alone, papers that are gone
-    leave the index, and ``compact`` then merges all segments into one. A large index with
+    leave the index, and ``compact`` then merges all segments into one; the papers' arrays
+    (``search.snapshot``) are then written anew from the papers' rows. A large index with
     the configured tokenizer is built by worker processes (one per core, up to
     ``MAX_WORKERS``), each reading its papers itself, while this process writes; otherwise
     papers are read here in batches of ``batch_size`` and built in a thread. ``progress`` is
@@ -309,6 +310,8 @@ async def rebuild_index(
     if compact:
         async with sessions.begin() as session:
             report.merge_steps = int(await storage.merge_all(session))
+    async with sessions.begin() as session:  # the papers' arrays from the rows themselves
+        await storage.refresh_snapshot(session, every=0, anew=True)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -328,13 +328,15 @@ async def _write_built(
     return len(written)
 
 
-async def refresh_snapshot(session: AsyncSession, every: int | None = None) -> bool:
+async def refresh_snapshot(
+    session: AsyncSession, every: int | None = None, *, anew: bool = False
+) -> bool:
     """Write the papers' arrays anew (``search.snapshot``) when the index has moved
     ``every`` docids or more past them (default: ``SNAPSHOT_EVERY``; 0: whatever it holds),
     in the caller's transaction (behind the index's write lock); returns whether it did.
     The new arrays are the old ones with the rows added and the deletions since: at a
     million papers, the old arrays read and the new written (9 MB each) and the rows of
-    ``every`` papers, not every row."""
+    ``every`` papers, not every row; ``anew``: from every row, whatever the old ones hold."""
     every = SNAPSHOT_EVERY if every is None else every
     await lock_writes(session)
     ((last,),) = await _rows(session, f"SELECT coalesce(max(docid), 0) FROM {DOCS_TABLE}")
@@ -342,7 +344,7 @@ async def refresh_snapshot(session: AsyncSession, every: int | None = None) -> b
     upto = int(held[0][0]) if held else -1
     if not last or (every > 0 and int(last) - upto < every):
         return False
-    old = Snapshot.from_row((await _rows(session, READ_SNAPSHOT))[0]) if held else None
+    old = Snapshot.from_row((await _rows(session, READ_SNAPSHOT))[0]) if held and not anew else None
     added = await _rows(session, DOCS_SINCE, (old.upto if old is not None else -1,))
     if old is None:  # the rows held are every paper indexed: the deletions are in them
         ((deleted,),) = await _rows(session, f"SELECT coalesce(max(seq), 0) FROM {DELETED_TABLE}")
@@ -620,10 +622,42 @@ async def indexed_ids(session: AsyncSession) -> list[str]:
 INTEGRITY_SAMPLE = 500
 
 
+async def snapshot_problem(session: AsyncSession) -> str | None:
+    """What is wrong with the papers' arrays (``search.snapshot``; None: nothing, or none
+    stored): arrays that do not decode, an indexed paper whose row they lack or hold
+    otherwise, or a paper they hold that is neither indexed nor deleted since."""
+    held = await _rows(session, READ_SNAPSHOT)
+    if not held:
+        return None
+    snapshot = Snapshot.from_row(held[0])
+    if snapshot is None:
+        return f"the papers' arrays ({SNAPSHOT_TABLE}) do not decode"
+    rows = await _rows(
+        session, f"SELECT docid, length, day FROM {DOCS_TABLE} WHERE docid <= ?", (snapshot.upto,)
+    )
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
+    table = table.reshape(-1, 3)
+    docids = table[:, 0]
+    if (
+        (snapshot.alive[docids] != 1).any()
+        or (snapshot.lengths[docids] != table[:, 1]).any()
+        or (snapshot.days[docids] != table[:, 2]).any()
+    ):
+        return f"the papers' arrays ({SNAPSHOT_TABLE}) differ from {DOCS_TABLE}"
+    gone = await _rows(session, DELETED_SINCE, (snapshot.deleted_upto,))
+    known = np.union1d(docids, np.array([docid for _, docid in gone], dtype=np.int64))
+    if not np.isin(np.flatnonzero(snapshot.alive), known).all():
+        return f"the papers' arrays ({SNAPSHOT_TABLE}) hold papers the index does not"
+    return None
+
+
 async def integrity_problem(session: AsyncSession) -> str | None:
     """What is wrong with the index's structure (None: nothing found): segments that overlap,
     papers outside every segment, posting lists that do not decode to what their row says
-    (checked on a sample of lists)."""
+    (checked on a sample of lists), papers' arrays that differ from the papers' rows."""
+    problem = await snapshot_problem(session)
+    if problem is not None:
+        return problem
     found = await segments(session)
     for before, after in pairwise(found):
         if after.first_docid <= before.last_docid:

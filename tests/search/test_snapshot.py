@@ -217,3 +217,28 @@ def test_the_migration_fills_the_snapshot_from_the_index(sample_settings: Settin
 
     assert asyncio.run(upto()) == expected["last"][0]
     assert asyncio.run(arrays()) == expected
+
+
+async def test_the_index_check_finds_arrays_that_differ_and_a_rebuild_writes_them_anew(
+    sample_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sample_sessions.begin() as session:
+        await storage.refresh_snapshot(session, every=1)
+    await _change_papers(sample_sessions, 4)  # deleted after the snapshot: nothing wrong
+    async with sample_sessions() as session:
+        assert (await search.check_index(session, sample=10)).integrity is None
+    expected = await _loaded_arrays(sample_sessions)
+    async with sample_sessions.begin() as session:  # the same size, other lengths
+        (size,) = (
+            await session.execute(text(f"SELECT length(lengths) FROM {SNAPSHOT_TABLE}"))
+        ).one()
+        await session.execute(
+            text(f"UPDATE {SNAPSHOT_TABLE} SET lengths = :other"), {"other": b"\x07" * size}
+        )
+    async with sample_sessions() as session:
+        found = await search.check_index(session, sample=10)
+    assert not found.ok and SNAPSHOT_TABLE in (found.integrity or "")
+    await search.rebuild_index(sample_sessions)
+    async with sample_sessions() as session:
+        assert (await search.check_index(session, sample=10)).integrity is None
+    assert await _loaded_arrays(sample_sessions) == expected
