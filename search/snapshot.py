@@ -13,6 +13,7 @@ before, and the next refresh replaces it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -84,8 +85,8 @@ def advanced(
     """``snapshot`` (None: empty) with the papers ``added`` since, ``(docid, length, day)``,
     and the deletions since, ``(seq, docid)``; papers deleted before they were added are
     not in ``added`` (their rows are gone), so the order of the two does not matter."""
-    rows = np.array(list(added), dtype=np.int64).reshape(-1, 3)
-    gone = np.array(list(deleted), dtype=np.int64).reshape(-1, 2)
+    rows = _table(added, 3)
+    gone = _table(deleted, 2)
     upto = snapshot.upto if snapshot is not None else -1
     deleted_upto = snapshot.deleted_upto if snapshot is not None else 0
     if len(rows):
@@ -108,3 +109,10 @@ def advanced(
         lengths[docids] = rows[:, 1]
         days[docids] = rows[:, 2]
     return Snapshot(upto, deleted_upto, alive, lengths, days)
+
+
+def _table(rows: Iterable[tuple], width: int) -> np.ndarray:
+    """Rows of integers as an int64 array of ``width`` columns, read in one pass (``np.array``
+    of 20,000 database rows took 0.26 s: it asks each row for its length and items)."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64)
+    return flat.reshape(-1, width)
